@@ -1,0 +1,1 @@
+"""The built-in stage library, registered through the `workbench.stages` entry points."""

@@ -1,0 +1,289 @@
+"""The stage registry: every known stage by name, and how they are discovered.
+
+Stages come from three places: :meth:`StageRegistry.register` in code, the
+``workbench.stages`` entry-point group (a module, a Stage class, or a function
+returning stages), and a project's own folders of stage modules. Discovery never
+lets one plugin break another: whatever goes wrong with a plugin (an import
+error, an object that is not a stage, bad metadata, a name already taken) is kept
+as a :class:`PluginLoadError` and every other stage still loads.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import re
+import sys
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pydantic import BaseModel
+
+from workbench.engine.errors import DuplicateStageError, InvalidStageError, UnknownStageError
+from workbench.engine.stage import Dependency, Stage
+
+ENTRY_POINT_GROUP = "workbench.stages"
+STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+@dataclass(frozen=True, slots=True)
+class PluginLoadError:
+    """A plugin that did not load, and why. Shown by `workbench stages` and the app."""
+
+    plugin: str
+    """The entry point (``name = value``) or the file it came from."""
+    message: str
+    kind: str = "import"
+    """import, not_a_stage, invalid, duplicate."""
+
+    def to_json(self) -> dict[str, str]:
+        return {"plugin": self.plugin, "kind": self.kind, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class StageMetadata:
+    """Everything a tool shows about a stage class without instantiating it."""
+
+    name: str
+    description: str
+    config_schema: dict[str, Any]
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    requires: tuple[str, ...]
+    provides: tuple[str, ...]
+    dependencies: tuple[Dependency, ...]
+    supports_dry_run: bool
+    source: str
+    cls: type[Stage]
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @classmethod
+    def of(cls, stage: type[Stage], source: str | None = None) -> StageMetadata:
+        """Check a class against the stage contract and describe it.
+
+        Raises :class:`InvalidStageError` naming what is wrong.
+        """
+        where = f"{stage.__module__}.{stage.__qualname__}"
+        if not (inspect.isclass(stage) and issubclass(stage, Stage)):
+            raise InvalidStageError(f"{where} is not a subclass of workbench.Stage")
+        if not isinstance(stage.name, str) or not STAGE_NAME.match(stage.name):
+            raise InvalidStageError(
+                f"{where} has name {stage.name!r}; a stage name is dotted, like 'files.load'"
+            )
+        if not (inspect.isclass(stage.Config) and issubclass(stage.Config, BaseModel)):
+            raise InvalidStageError(f"{where}.Config must be a pydantic BaseModel subclass")
+        if stage.run is Stage.run:
+            raise InvalidStageError(f"{where} does not implement run()")
+        for attr in ("reads", "writes", "requires", "provides"):
+            value = getattr(stage, attr)
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise InvalidStageError(f"{where}.{attr} must be a tuple of strings, not {value!r}")
+        try:
+            deps = stage.dependency_list()
+        except TypeError as exc:
+            raise InvalidStageError(f"{where}.dependencies: {exc}") from None
+        try:
+            schema = stage.Config.model_json_schema()
+        except Exception as exc:  # a broken plugin model must not break discovery
+            raise InvalidStageError(f"{where}.Config has no JSON Schema: {exc}") from None
+        return cls(
+            name=stage.name,
+            description=(stage.description or inspect.getdoc(stage) or "").strip(),
+            config_schema=schema,
+            reads=tuple(stage.reads),
+            writes=tuple(stage.writes),
+            requires=tuple(stage.requires),
+            provides=tuple(stage.provides),
+            dependencies=deps,
+            supports_dry_run=bool(stage.supports_dry_run),
+            source=source or stage.__module__,
+            cls=stage,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "config_schema": self.config_schema,
+            "reads": list(self.reads),
+            "writes": list(self.writes),
+            "requires": list(self.requires),
+            "provides": list(self.provides),
+            "dependencies": [d.to_json() for d in self.dependencies],
+            "supports_dry_run": self.supports_dry_run,
+            "source": self.source,
+        }
+
+
+class StageRegistry:
+    """Stage classes by name, plus the errors of plugins that failed to load."""
+
+    def __init__(self) -> None:
+        self._stages: dict[str, StageMetadata] = {}
+        self.errors: list[PluginLoadError] = []
+
+    # -- registering -------------------------------------------------------------------
+    def register(
+        self, stage: type[Stage], *, source: str | None = None, replace: bool = False
+    ) -> type[Stage]:
+        """Add a stage class. Usable as a decorator. A taken name raises unless ``replace``."""
+        meta = StageMetadata.of(stage, source)
+        existing = self._stages.get(meta.name)
+        if existing is not None and not replace and existing.cls is not stage:
+            raise DuplicateStageError(
+                f"stage name {meta.name!r} is already taken by {existing.source}; "
+                f"{meta.source} cannot register it too (rename one of them)"
+            )
+        self._stages[meta.name] = meta
+        return stage
+
+    def unregister(self, name: str) -> None:
+        if name not in self._stages:
+            raise UnknownStageError(name, self._stages)
+        del self._stages[name]
+
+    # -- looking up ----------------------------------------------------------------------
+    def get(self, name: str) -> type[Stage]:
+        try:
+            return self._stages[name].cls
+        except KeyError:
+            raise UnknownStageError(name, self._stages) from None
+
+    def metadata(self, name: str) -> StageMetadata:
+        try:
+            return self._stages[name]
+        except KeyError:
+            raise UnknownStageError(name, self._stages) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._stages
+
+    def __iter__(self) -> Iterator[StageMetadata]:
+        return iter(sorted(self._stages.values(), key=lambda m: m.name))
+
+    def __len__(self) -> int:
+        return len(self._stages)
+
+    def names(self) -> list[str]:
+        return sorted(self._stages)
+
+    # -- discovery -----------------------------------------------------------------------
+    def discover(self, group: str = ENTRY_POINT_GROUP) -> None:
+        """Load every entry point of ``group``; failures become :attr:`errors`."""
+        for ep in sorted(entry_points(group=group), key=lambda e: (e.name, e.value)):
+            self.load_entry_point(ep)
+
+    def load_entry_point(self, ep: EntryPoint) -> None:
+        label = f"{ep.name} = {ep.value}"
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            self._fail(label, "import", f"could not import {ep.value}: {_one_line(exc)}")
+            return
+        self.add_from(obj, label)
+
+    def add_from(self, obj: Any, label: str) -> None:
+        """Register what a plugin object offers: a module, a Stage class, or a factory."""
+        if isinstance(obj, ModuleType):
+            found = stages_in_module(obj)
+            if not found:
+                self._fail(label, "not_a_stage", f"module {obj.__name__} defines no Stage subclass")
+            candidates: Iterable[Any] = found
+        elif inspect.isclass(obj):
+            candidates = [obj]
+        elif callable(obj):
+            try:
+                produced = obj()
+            except Exception as exc:
+                self._fail(label, "import", f"calling {label} raised {_one_line(exc)}")
+                return
+            if inspect.isclass(produced) or not isinstance(produced, Iterable):
+                produced = [produced]
+            candidates = list(produced)
+        else:
+            self._fail(label, "not_a_stage", f"{obj!r} is not a module, a Stage class or a function")
+            return
+        for candidate in candidates:
+            self._add_one(candidate, label)
+
+    def _add_one(self, candidate: Any, label: str) -> None:
+        if not (inspect.isclass(candidate) and issubclass(candidate, Stage)):
+            self._fail(label, "not_a_stage", f"{candidate!r} is not a subclass of workbench.Stage")
+            return
+        try:
+            self.register(candidate, source=label)
+        except DuplicateStageError as exc:
+            self._fail(label, "duplicate", exc.message)
+        except InvalidStageError as exc:
+            self._fail(label, "invalid", exc.message)
+
+    def load_path(self, folder: Path) -> None:
+        """Register the stages of every ``*.py`` module in a project folder, unpackaged."""
+        if not folder.is_dir():
+            self._fail(str(folder), "import", f"stage folder {folder} does not exist")
+            return
+        for path in sorted(folder.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            module_name = f"workbench_local_stages.{_safe(folder.name)}.{_safe(path.stem)}"
+            try:
+                module = _import_file(module_name, path)
+            except Exception as exc:
+                self._fail(str(path), "import", f"could not import {path}: {_one_line(exc)}")
+                continue
+            found = stages_in_module(module)
+            for stage in found:
+                self._add_one(stage, str(path))
+
+    def _fail(self, plugin: str, kind: str, message: str) -> None:
+        self.errors.append(PluginLoadError(plugin, message, kind))
+
+
+def stages_in_module(module: ModuleType) -> list[type[Stage]]:
+    """The Stage subclasses a module defines itself (not those it imports)."""
+    return [
+        obj
+        for _, obj in sorted(vars(module).items())
+        if inspect.isclass(obj)
+        and issubclass(obj, Stage)
+        and obj is not Stage
+        and obj.__module__ == module.__name__
+        and obj.name
+    ]
+
+
+def _import_file(module_name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"\W", "_", text)
+
+
+def _one_line(exc: BaseException) -> str:
+    """`ValueError: bad thing (file.py:12)`: the message and the innermost place."""
+    text = f"{type(exc).__name__}: {exc}".strip()
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        last = frames[-1]
+        text += f" ({Path(last.filename).name}:{last.lineno})"
+    return text

@@ -1,0 +1,188 @@
+"""The stage model: what a stage author subclasses, and what a stage returns.
+
+A :class:`Stage` is a kind of work registered under a dotted name such as
+``files.load``. A pipeline file names stages by that name and gives each use its
+own id and config, so one class can appear many times in a pipeline. Everything a
+tool needs to know about a stage without running it (its config schema, what it
+reads and writes, its capabilities and dependencies) is declared on the class.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from workbench.engine.dry_run import PlannedOperation
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from workbench.engine.context import StageContext
+
+
+class StageStatus(StrEnum):
+    """Where a stage is in a run. The first four are states; the rest are outcomes."""
+
+    PENDING = "pending"
+    WAITING = "waiting"
+    PAUSED = "paused"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    SKIPPED = "skipped"
+    PARTIAL = "partial"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in _FINISHED
+
+    @property
+    def ok(self) -> bool:
+        """True for outcomes that let dependents run."""
+        return self in (StageStatus.SUCCESS, StageStatus.PARTIAL)
+
+
+_FINISHED = frozenset(
+    {
+        StageStatus.SUCCESS,
+        StageStatus.FAILURE,
+        StageStatus.SKIPPED,
+        StageStatus.PARTIAL,
+        StageStatus.CANCELLED,
+    }
+)
+
+
+@dataclass(slots=True)
+class StageResult:
+    """What one stage's run came to. ``data`` is small and JSON-friendly (counts, paths)."""
+
+    status: StageStatus
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    attempts: int = 1
+
+    @classmethod
+    def success(cls, message: str = "", **data: Any) -> StageResult:
+        return cls(StageStatus.SUCCESS, message, data)
+
+    @classmethod
+    def failure(cls, message: str, *errors: str, **data: Any) -> StageResult:
+        return cls(StageStatus.FAILURE, message, data, list(errors) or [message])
+
+    @classmethod
+    def partial(cls, message: str, *errors: str, **data: Any) -> StageResult:
+        return cls(StageStatus.PARTIAL, message, data, list(errors))
+
+    @classmethod
+    def skipped(cls, message: str) -> StageResult:
+        return cls(StageStatus.SKIPPED, message)
+
+    @classmethod
+    def cancelled(cls, message: str = "cancelled") -> StageResult:
+        return cls(StageStatus.CANCELLED, message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "message": self.message,
+            "data": self.data,
+            "errors": list(self.errors),
+            "duration_s": round(self.duration, 6),
+            "attempts": self.attempts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """A stage class's own dependency on another stage *name* (not a pipeline id).
+
+    ``order="after"`` (the default) means this stage runs after the named one;
+    ``"before"`` means it must run before it. A required dependency that no stage
+    of the pipeline uses is a validation error naming the stage to add.
+    """
+
+    stage: str
+    required: bool = True
+    order: Literal["before", "after"] = "after"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stage": self.stage, "required": self.required, "order": self.order}
+
+
+class EmptyConfig(BaseModel):
+    """The config of a stage that takes no settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Stage:
+    """Base class of every stage.
+
+    Subclasses set the class attributes and implement :meth:`run`, either as
+    ``async def`` or as a plain ``def`` (which the runner moves to a thread so the
+    app never blocks), and :meth:`plan` for dry runs.
+    """
+
+    name: ClassVar[str] = ""
+    """Registry name, dotted: ``namespace.action``."""
+    description: ClassVar[str] = ""
+    Config: ClassVar[type[BaseModel]] = EmptyConfig
+    reads: ClassVar[tuple[str, ...]] = ()
+    """Context keys this stage reads (override :meth:`keys_read` when config decides)."""
+    writes: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[tuple[str, ...]] = ()
+    """Capabilities an earlier stage must provide."""
+    provides: ClassVar[tuple[str, ...]] = ()
+    dependencies: ClassVar[tuple[Dependency | str, ...]] = ()
+    supports_dry_run: ClassVar[bool] = True
+
+    def __init__(self, config: BaseModel | Mapping[str, Any] | None = None, *, id: str = "") -> None:
+        if config is None:
+            config = self.Config()
+        elif not isinstance(config, BaseModel):
+            config = self.Config.model_validate(dict(config))
+        self.config: Any = config
+        self.id = id or self.name
+
+    # -- what the stage touches; config may decide, so these are methods ----------
+    def keys_read(self) -> tuple[str, ...]:
+        return type(self).reads
+
+    def keys_written(self) -> tuple[str, ...]:
+        return type(self).writes
+
+    def input_paths(self) -> tuple[Path, ...]:
+        """Files whose change should trigger a re-run under ``workbench run --watch``."""
+        return ()
+
+    # -- work ------------------------------------------------------------------------
+    def run(self, ctx: StageContext) -> StageResult | Awaitable[StageResult]:
+        raise NotImplementedError(f"stage {self.name!r} does not implement run()")
+
+    def plan(self, ctx: StageContext) -> list[PlannedOperation]:
+        """What :meth:`run` would do, without side effects. The default is one opaque step."""
+        return [PlannedOperation(f"run {self.name}")]
+
+    @classmethod
+    def dependency_list(cls) -> tuple[Dependency, ...]:
+        return tuple(d if isinstance(d, Dependency) else Dependency(d) for d in cls.dependencies)
+
+    @classmethod
+    def runs_in_thread(cls) -> bool:
+        """A plain ``def run`` blocks, so the runner calls it in a worker thread."""
+        return not inspect.iscoroutinefunction(cls.run)
+
+
+def now() -> float:
+    """Monotonic seconds, the one clock the runner and stages share."""
+    return time.perf_counter()
