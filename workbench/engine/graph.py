@@ -1,0 +1,214 @@
+"""The dependency graph of a pipeline: order, layers, cycles, reachability, critical path.
+
+Nodes are kept as integers in file order, so the topological order breaks ties by
+file order (a ready heap of indices): a file whose order already respects its
+dependencies runs in exactly that order. Everything is computed once, in one
+Kahn pass, when the graph is built; the graph is immutable afterwards.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalPath:
+    """The longest chain by estimated seconds, and its total."""
+
+    stages: tuple[str, ...]
+    seconds: float
+
+
+class DependencyGraph:
+    """An immutable DAG (or a graph with a cycle, which it reports) over stage ids.
+
+    ``edges`` are ``(before, after)`` pairs: ``after`` depends on ``before``.
+    Every edge must name known nodes; a pipeline checks its references before it
+    builds a graph, so unknown names never slip in silently.
+    """
+
+    __slots__ = ("_children", "_index", "_layer_of", "_parents", "cycle", "edges", "layers", "nodes", "order")
+
+    def __init__(self, nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> None:
+        self.nodes: tuple[str, ...] = tuple(nodes)
+        index = {node: i for i, node in enumerate(self.nodes)}
+        if len(index) != len(self.nodes):
+            seen: set[str] = set()
+            dup = next(n for n in self.nodes if n in seen or seen.add(n))  # type: ignore[func-returns-value]
+            raise ValueError(f"stage id {dup!r} appears twice")
+        self._index = index
+        n = len(self.nodes)
+        children: list[list[int]] = [[] for _ in range(n)]
+        parents: list[list[int]] = [[] for _ in range(n)]
+        pairs: set[tuple[int, int]] = set()
+        ordered_pairs: list[tuple[int, int]] = []
+        for before, after in edges:
+            pair = (index[before], index[after])
+            if pair in pairs:
+                continue
+            pairs.add(pair)
+            ordered_pairs.append(pair)
+            children[pair[0]].append(pair[1])
+            parents[pair[1]].append(pair[0])
+        self._children = children
+        self._parents = parents
+        nodes_t = self.nodes
+        self.edges: tuple[tuple[str, str], ...] = tuple(
+            (nodes_t[a], nodes_t[b]) for a, b in ordered_pairs
+        )
+        self.order, layer_of, self.layers = _kahn(n, parents, children, nodes_t)
+        self._layer_of = layer_of
+        self.cycle: tuple[str, ...] | None = None
+        if len(self.order) < n:
+            self.cycle = tuple(nodes_t[i] for i in _find_cycle(n, children, layer_of))
+
+    # -- basic queries -------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._index
+
+    @property
+    def has_cycle(self) -> bool:
+        return self.cycle is not None
+
+    def parents(self, node: str) -> list[str]:
+        return [self.nodes[i] for i in self._parents[self._index[node]]]
+
+    def children(self, node: str) -> list[str]:
+        return [self.nodes[i] for i in self._children[self._index[node]]]
+
+    def layer_of(self, node: str) -> int | None:
+        """The node's layer, or None for a node on or behind a cycle."""
+        layer = self._layer_of[self._index[node]]
+        return layer if layer >= 0 else None
+
+    def upstream(self, node: str) -> set[str]:
+        """Every stage that ``node`` depends on, directly or not."""
+        return {self.nodes[i] for i in _reach(self._index[node], self._parents)}
+
+    def downstream(self, node: str) -> set[str]:
+        """Every stage that depends on ``node``, directly or not."""
+        return {self.nodes[i] for i in _reach(self._index[node], self._children)}
+
+    def is_ordered(self, a: str, b: str) -> bool:
+        """True when one of the two must run before the other."""
+        return b in self.downstream(a) or a in self.downstream(b)
+
+    def subgraph_order(self, keep: set[str]) -> list[str]:
+        return [node for node in self.order if node in keep]
+
+    # -- weighted --------------------------------------------------------------------------
+    def critical_path(self, seconds: Mapping[str, float | None]) -> CriticalPath:
+        """The longest chain through the graph by estimated seconds (unknown counts as 0)."""
+        if not self.order:
+            return CriticalPath((), 0.0)
+        index = self._index
+        best: dict[int, float] = {}
+        via: dict[int, int] = {}
+        for node in self.order:
+            i = index[node]
+            own = seconds.get(node) or 0.0
+            start, came = 0.0, -1
+            for p in self._parents[i]:
+                if p in best and best[p] > start:
+                    start, came = best[p], p
+            best[i] = start + own
+            if came >= 0:
+                via[i] = came
+        end = max(best, key=lambda i: (best[i], -i))
+        path = [end]
+        while path[-1] in via:
+            path.append(via[path[-1]])
+        return CriticalPath(tuple(self.nodes[i] for i in reversed(path)), best[end])
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "order": list(self.order),
+            "layers": [list(layer) for layer in self.layers],
+            "edges": [list(edge) for edge in self.edges],
+            "cycle": list(self.cycle) if self.cycle else None,
+        }
+
+
+def _kahn(
+    n: int, parents: list[list[int]], children: list[list[int]], names: tuple[str, ...]
+) -> tuple[list[str], list[int], list[list[str]]]:
+    """Topological order (ties by file order), each node's layer, and the layers."""
+    indegree = [len(p) for p in parents]
+    ready = [i for i in range(n) if not indegree[i]]  # already a heap: ascending
+    layer_of = [-1] * n
+    for i in ready:
+        layer_of[i] = 0
+    order: list[int] = []
+    push, pop, append = heapq.heappush, heapq.heappop, order.append
+    while ready:
+        i = pop(ready)
+        append(i)
+        next_layer = layer_of[i] + 1
+        for c in children[i]:
+            if layer_of[c] < next_layer:
+                layer_of[c] = next_layer
+            indegree[c] -= 1
+            if not indegree[c]:
+                push(ready, c)
+    if len(order) < n:
+        done = set(order)
+        for i in range(n):
+            if i not in done:
+                layer_of[i] = -1
+    layers: list[list[str]] = []
+    for i in order:
+        layer = layer_of[i]
+        if layer == len(layers):
+            layers.append([])
+        elif layer > len(layers):
+            layers.extend([] for _ in range(layer - len(layers) + 1))
+        layers[layer].append(names[i])
+    return [names[i] for i in order], layer_of, layers
+
+
+def _find_cycle(n: int, children: list[list[int]], layer_of: list[int]) -> list[int]:
+    """One cycle among the nodes Kahn could not order, in edge order, first node repeated."""
+    remaining = [layer_of[i] < 0 for i in range(n)]
+    state = [0] * n  # 0 new, 1 on the stack, 2 done
+    for root in range(n):
+        if not remaining[root] or state[root]:
+            continue
+        stack: list[tuple[int, int]] = [(root, 0)]
+        path: list[int] = [root]
+        state[root] = 1
+        while stack:
+            node, k = stack[-1]
+            kids = children[node]
+            if k < len(kids):
+                stack[-1] = (node, k + 1)
+                child = kids[k]
+                if not remaining[child]:
+                    continue
+                if state[child] == 1:
+                    start = path.index(child)
+                    return [*path[start:], child]
+                if state[child] == 0:
+                    state[child] = 1
+                    stack.append((child, 0))
+                    path.append(child)
+            else:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+    return []
+
+
+def _reach(start: int, adjacency: list[list[int]]) -> set[int]:
+    seen: set[int] = set()
+    todo = list(adjacency[start])
+    while todo:
+        i = todo.pop()
+        if i not in seen:
+            seen.add(i)
+            todo.extend(adjacency[i])
+    return seen

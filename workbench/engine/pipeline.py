@@ -1,0 +1,364 @@
+"""A validated pipeline: a spec resolved against the registry, with its graph.
+
+Building checks everything and collects every problem, in the order kedro's
+``Pipeline`` does: stage names and configs, then references (before the graph is
+built: an unknown name must never become a silent node), then capabilities, then
+cycles. A pipeline with problems is still built as far as it can be, so the app
+can draw and list it; only a valid one can run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from workbench.engine.errors import Problem, ProblemList, did_you_mean
+from workbench.engine.graph import DependencyGraph
+from workbench.engine.registry import StageRegistry
+from workbench.engine.spec import (
+    LoadedSpec,
+    PipelineMeta,
+    PipelineSpec,
+    StageSpec,
+    TomlLocator,
+    load_spec,
+    parse_spec,
+)
+from workbench.engine.stage import Stage
+
+
+@dataclass(slots=True)
+class PipelineStage:
+    """One entry of a pipeline, resolved: its stage class and configured instance."""
+
+    id: str
+    uses: str
+    spec: StageSpec
+    stage: Stage | None
+    """None when the stage name is unknown or its config is invalid."""
+
+    @property
+    def retries(self) -> int:
+        return self.spec.retries
+
+    @property
+    def timeout(self) -> float | None:
+        return self.spec.timeout
+
+    @property
+    def continue_on_error(self) -> bool:
+        return self.spec.continue_on_error
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """A pipeline ready to inspect, dry-run or (when :attr:`valid`) run."""
+
+    spec: PipelineSpec
+    stages: dict[str, PipelineStage]
+    graph: DependencyGraph
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    path: Path | None = None
+    text: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.spec.pipeline.name
+
+    @property
+    def description(self) -> str:
+        return self.spec.pipeline.description
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def max_concurrency(self) -> int:
+        return self.spec.pipeline.max_concurrency
+
+    @property
+    def project_dir(self) -> Path:
+        """Where relative paths in stage configs are resolved from."""
+        if self.path is None:
+            return Path.cwd()
+        return find_project_root(self.path)
+
+    def parameters(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied."""
+        params: dict[str, Any] = {"project_dir": str(self.project_dir)}
+        params.update(self.spec.context)
+        params.update(overrides or {})
+        return params
+
+    def select(self, start: str | None = None, end: str | None = None) -> list[str]:
+        """Ids to run for ``--from start`` / ``--to end``, in order."""
+        keep = set(self.graph.order)
+        for stage_id in (start, end):
+            if stage_id is not None and stage_id not in self.stages:
+                raise KeyError(_unknown_id(stage_id, self.stages))
+        if start is not None:
+            keep &= self.graph.downstream(start) | {start}
+        if end is not None:
+            keep &= self.graph.upstream(end) | {end}
+        return self.graph.subgraph_order(keep)
+
+    # -- construction --------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path, registry: StageRegistry) -> Pipeline:
+        """Read, check and build a pipeline file. Never raises for bad content."""
+        return cls.from_loaded(load_spec(path), registry)
+
+    @classmethod
+    def parse(cls, text: str, registry: StageRegistry, path: str | Path = "<pipeline>") -> Pipeline:
+        return cls.from_loaded(parse_spec(text, path), registry)
+
+    @classmethod
+    def from_loaded(cls, loaded: LoadedSpec, registry: StageRegistry) -> Pipeline:
+        spec = loaded.spec
+        problems = list(loaded.problems)
+        if spec is None:
+            spec = _salvage(loaded)
+        built = cls.from_spec(spec, registry, path=loaded.path, text=loaded.text)
+        built.problems[:0] = problems
+        return built
+
+    @classmethod
+    def from_stage_names(
+        cls, names: Sequence[str], registry: StageRegistry, name: str = "pipeline"
+    ) -> Pipeline:
+        """A pipeline of one stage per name, ordered by the stages' own dependencies."""
+        spec = PipelineSpec(
+            pipeline=PipelineMeta(name=name),
+            stages={n: StageSpec(uses=n) for n in names},
+        )
+        return cls.from_spec(spec, registry)
+
+    @classmethod
+    def from_spec(
+        cls,
+        spec: PipelineSpec,
+        registry: StageRegistry,
+        *,
+        path: str | Path | None = None,
+        text: str = "",
+    ) -> Pipeline:
+        return _Builder(spec, registry, Path(path) if path else None, text).build()
+
+
+class _Builder:
+    """Resolves one spec. Kept apart so :class:`Pipeline` stays a plain record."""
+
+    def __init__(
+        self, spec: PipelineSpec, registry: StageRegistry, path: Path | None, text: str
+    ) -> None:
+        self.spec = spec
+        self.registry = registry
+        self.path = path
+        self.text = text
+        self.problems = ProblemList(str(path) if path else None)
+        self._locator: TomlLocator | None = None
+
+    def where(self, stage: str, key: str | None = None, sub: str | None = None) -> dict[str, Any]:
+        """Line and column of a stage's table or key, when the text is known."""
+        if not self.text:
+            return {}
+        if self._locator is None:
+            self._locator = TomlLocator(self.text)
+        table = ("stages", stage) if sub is None else ("stages", stage, sub)
+        line, column = self._locator.find(table, key)
+        if line is None and sub is not None:
+            line, column = self._locator.find(("stages", stage), sub)
+        return {"line": line, "column": column}
+
+    def build(self) -> Pipeline:
+        stages = {sid: self._resolve(sid, s) for sid, s in self.spec.stages.items()}
+        edges = self._edges(stages)
+        graph = DependencyGraph(list(stages), edges)
+        if graph.cycle:
+            first = graph.cycle[0]
+            self.problems.add(
+                "cycle",
+                "dependency cycle: " + " -> ".join(graph.cycle),
+                stage=first,
+                cycle=graph.cycle,
+                hint="remove one of these dependencies",
+                **self.where(first),
+            )
+        return Pipeline(
+            self.spec, stages, graph, self.problems.items, [], self.path, self.text
+        )
+
+    def _resolve(self, stage_id: str, spec: StageSpec) -> PipelineStage:
+        uses = spec.uses or stage_id
+        if uses not in self.registry:
+            suggestion = did_you_mean(uses, self.registry.names())
+            self.problems.add(
+                "unknown_stage",
+                f"stage {stage_id!r} uses {uses!r}, which is not a registered stage",
+                stage=stage_id,
+                field="uses",
+                expected="a registered stage name",
+                found=uses,
+                hint=f"did you mean {suggestion!r}?" if suggestion else "see `workbench stages`",
+                **self.where(stage_id, "uses"),
+            )
+            return PipelineStage(stage_id, uses, spec, None)
+        stage_cls = self.registry.get(uses)
+        try:
+            config = stage_cls.Config.model_validate(spec.config)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                loc = ".".join(str(p) for p in error["loc"])
+                first = str(error["loc"][0]) if error["loc"] else None
+                message = (
+                    f"config '{loc}' is required but missing"
+                    if error["type"] == "missing"
+                    else f"config '{loc}': {error['msg'].rstrip('.')}, found {error.get('input')!r}"
+                )
+                if error["type"] == "extra_forbidden":
+                    known = ", ".join(stage_cls.Config.model_fields) or "no settings"
+                    message = f"config '{loc}' is not a setting of {uses} (it takes: {known})"
+                self.problems.add(
+                    "config",
+                    message,
+                    stage=stage_id,
+                    field=f"config.{loc}" if loc else "config",
+                    expected=error["type"],
+                    found=repr(error.get("input")) if error["type"] != "missing" else "nothing",
+                    **self.where(stage_id, first, sub="config"),
+                )
+            return PipelineStage(stage_id, uses, spec, None)
+        try:
+            stage = stage_cls(config, id=stage_id)
+        except Exception as exc:  # a plugin's __init__ must not break validation
+            self.problems.add(
+                "config",
+                f"{uses} could not be set up: {exc}",
+                stage=stage_id,
+                field="config",
+                **self.where(stage_id),
+            )
+            return PipelineStage(stage_id, uses, spec, None)
+        return PipelineStage(stage_id, uses, spec, stage)
+
+    def _edges(self, stages: dict[str, PipelineStage]) -> list[tuple[str, str]]:
+        edges: list[tuple[str, str]] = []
+        by_uses: dict[str, list[str]] = {}
+        providers: dict[str, list[str]] = {}
+        for sid, ps in stages.items():
+            by_uses.setdefault(ps.uses, []).append(sid)
+            if ps.stage is not None:
+                for capability in type(ps.stage).provides:
+                    providers.setdefault(capability, []).append(sid)
+        for sid, ps in stages.items():
+            for dep in ps.spec.dependencies():
+                if dep.stage in stages:
+                    edges.append((dep.stage, sid))
+                elif dep.required:
+                    self._missing(sid, dep.stage, "depends_on", stages)
+            for later in ps.spec.before:
+                if later in stages:
+                    edges.append((sid, later))
+                else:
+                    self._missing(sid, later, "before", stages)
+            if ps.stage is None:
+                continue
+            stage_cls = type(ps.stage)
+            for dep in stage_cls.dependency_list():
+                matches = by_uses.get(dep.stage, [])
+                if not matches and dep.required:
+                    self.problems.add(
+                        "missing_dependency",
+                        f"stage {sid!r} ({ps.uses}) needs a stage that uses {dep.stage!r}, "
+                        "and this pipeline has none",
+                        stage=sid,
+                        expected=f"a stage using {dep.stage}",
+                        found="none",
+                        hint=f'add [stages.{dep.stage.rsplit(".", 1)[-1]}] with uses = "{dep.stage}"',
+                        **self.where(sid),
+                    )
+                for other in matches:
+                    if other != sid:
+                        edges.append((other, sid) if dep.order == "after" else (sid, other))
+            for capability in stage_cls.requires:
+                sources = [p for p in providers.get(capability, []) if p != sid]
+                if not sources:
+                    self.problems.add(
+                        "requirement",
+                        f"stage {sid!r} ({ps.uses}) requires {capability!r}, "
+                        "which no stage of this pipeline provides",
+                        stage=sid,
+                        expected=f"a stage providing {capability!r}",
+                        found="none",
+                        hint=_provider_hint(capability, self.registry),
+                        **self.where(sid),
+                    )
+                edges.extend((source, sid) for source in sources)
+        return edges
+
+    def _missing(self, sid: str, target: str, key: str, stages: Mapping[str, Any]) -> None:
+        self.problems.add(
+            "missing_dependency",
+            f"stage {sid!r} {'depends on' if key == 'depends_on' else 'runs before'} "
+            f"{target!r}, which is not a stage of this pipeline",
+            stage=sid,
+            field=key,
+            expected="the id of a stage in this file",
+            found=target,
+            hint=_unknown_id(target, stages, optional=key == "depends_on"),
+            **self.where(sid, key),
+        )
+
+
+def _unknown_id(target: str, stages: Iterable[str], optional: bool = False) -> str:
+    suggestion = did_you_mean(target, stages)
+    if suggestion:
+        return f"did you mean {suggestion!r}?"
+    if optional:
+        return f'add the stage, or write {{ stage = "{target}", required = false }}'
+    return "add that stage or remove the reference"
+
+
+def _provider_hint(capability: str, registry: StageRegistry) -> str:
+    names = [m.name for m in registry if capability in m.provides]
+    if names:
+        return "add a stage that provides it: " + ", ".join(names[:3])
+    return "no registered stage provides it"
+
+
+def _salvage(loaded: LoadedSpec) -> PipelineSpec:
+    """The parts of an invalid file that are valid on their own, so it can still be drawn."""
+    raw = loaded.raw or {}
+    meta_raw = raw.get("pipeline") if isinstance(raw.get("pipeline"), dict) else {}
+    try:
+        meta = PipelineMeta.model_validate(meta_raw)
+    except ValidationError:
+        meta = PipelineMeta(name=str(meta_raw.get("name") or loaded.path.stem))
+    stages: dict[str, StageSpec] = {}
+    raw_stages = raw.get("stages") if isinstance(raw.get("stages"), dict) else {}
+    for sid, entry in raw_stages.items():
+        try:
+            stages[str(sid)] = StageSpec.model_validate(entry)
+        except ValidationError:
+            uses = entry.get("uses") if isinstance(entry, dict) else None
+            stages[str(sid)] = StageSpec(uses=uses if isinstance(uses, str) else None)
+    context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
+    return PipelineSpec.model_construct(pipeline=meta, context=context, stages=stages)
+
+
+def find_project_root(pipeline_path: Path) -> Path:
+    """The project folder of a pipeline file: the nearest ancestor with ``workbench.toml``
+    or a ``pipelines/`` folder holding the file, else the file's own folder."""
+    path = pipeline_path.resolve()
+    for folder in path.parents:
+        if (folder / "workbench.toml").is_file():
+            return folder
+        if folder.name == "pipelines" and folder == path.parent:
+            return folder.parent
+    return path.parent

@@ -1,0 +1,429 @@
+"""Pipeline files: the pydantic models of the TOML format, loading and atomic saving.
+
+Loading is strict and explains itself: every problem in a file is collected with
+the file name and the place (TOML's line and column, else the stage id and field
+found by scanning the text), what was expected and what was found. Saving writes
+beside the target, fsyncs and renames, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from workbench.engine.errors import Problem, ProblemList
+
+STAGE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+_STAGE_ID = re.compile(STAGE_ID_PATTERN)
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from ``30``, ``"30s"``, ``"5m"``, ``"1h30m"`` or ``"250ms"``."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like '30s', '5m', '1h30m'")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        try:
+            seconds = float(text)
+        except ValueError:
+            pos, seconds = 0, 0.0
+            for match in _DURATION.finditer(text):
+                if match.start() != pos:
+                    break
+                seconds += float(match.group(1)) * _UNITS[match.group(2)]
+                pos = match.end()
+            if pos != len(text) or not text:
+                raise ValueError(
+                    f"{value!r} is not a duration; write seconds or a string like "
+                    "'30s', '5m', '1h30m'"
+                ) from None
+    else:
+        raise ValueError(f"a duration is a number or a string, not {type(value).__name__}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"a duration must be positive, not {value!r}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str | float:
+    """The shortest readable form that parses back to the same number."""
+    if seconds != int(seconds):
+        return f"{seconds:g}s"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    out = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    out += f"{secs}s" if secs or not out else ""
+    return out
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, when_used="always"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0},
+                {"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|h|m|s))+$"},
+            ],
+            "description": "Seconds, or a string like '30s', '5m', '1h30m'.",
+        }
+    ),
+]
+
+StageId = Annotated[
+    str,
+    Field(
+        pattern=STAGE_ID_PATTERN,
+        description="A stage id: letters, digits, '_', '.', '-'; not starting with '.' or '-'.",
+    ),
+]
+
+
+class DependencySpec(BaseModel):
+    """``{ stage = "id", required = false }``: an optional dependency is ignored when absent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: StageId
+    required: bool = True
+
+
+class StageSpec(BaseModel):
+    """One entry under ``[stages.<id>]``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uses: str | None = Field(
+        default=None,
+        description="The registered stage name, e.g. 'files.load'; defaults to the id.",
+    )
+    description: str = ""
+    config: dict[str, Any] = Field(default_factory=dict, description="The stage's own settings.")
+    depends_on: list[StageId | DependencySpec] = Field(
+        default_factory=list, description="Stage ids that must finish before this one."
+    )
+    before: list[StageId] = Field(
+        default_factory=list, description="Stage ids that must wait for this one."
+    )
+    retries: int = Field(default=0, ge=0, description="Extra attempts after a failure.")
+    timeout: Duration | None = Field(default=None, description="Cancel the stage after this long.")
+    continue_on_error: bool = Field(
+        default=False, description="Let dependents run even when this stage fails."
+    )
+
+    def dependencies(self) -> list[DependencySpec]:
+        return [
+            d if isinstance(d, DependencySpec) else DependencySpec(stage=d) for d in self.depends_on
+        ]
+
+
+class PipelineMeta(BaseModel):
+    """The ``[pipeline]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    max_concurrency: int = Field(default=1, ge=1, description="Stages run at once, at most.")
+    retry_delay: Duration = Field(
+        default=1.0, description="Wait before the first retry; doubles on each further one."
+    )
+
+
+class PipelineSpec(BaseModel):
+    """A whole pipeline file. ``stages`` keeps the file's order."""
+
+    model_config = ConfigDict(extra="forbid", title="Stage Workbench pipeline")
+
+    pipeline: PipelineMeta
+    context: dict[str, Any] = Field(
+        default_factory=dict, description="Pipeline parameters; `--set key=value` overrides."
+    )
+    stages: dict[StageId, StageSpec] = Field(default_factory=dict)
+
+    def to_toml_data(self) -> dict[str, Any]:
+        """The TOML document as plain data, defaults left out so files stay short."""
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        data["pipeline"] = self.pipeline.model_dump(mode="json", exclude_defaults=True)
+        data["pipeline"]["name"] = self.pipeline.name
+        stages: dict[str, Any] = {}
+        for stage_id, stage in self.stages.items():
+            entry = stage.model_dump(mode="json", exclude_defaults=True)
+            if stage.depends_on:
+                entry["depends_on"] = [
+                    d if isinstance(d, str) else (d.stage if d.required else d.model_dump())
+                    for d in stage.depends_on
+                ]
+            stages[stage_id] = entry
+        data["stages"] = stages
+        if not data["stages"]:
+            del data["stages"]
+        return data
+
+
+def schema() -> dict[str, Any]:
+    """JSON Schema of the pipeline file format, for editors."""
+    out = PipelineSpec.model_json_schema()
+    out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return out
+
+
+# -- loading --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LoadedSpec:
+    """The outcome of reading a file: the spec when it is valid, and every problem."""
+
+    path: Path
+    spec: PipelineSpec | None
+    problems: list[Problem]
+    raw: dict[str, Any] | None = None
+    """The parsed TOML even when the models rejected it, so a broken file can still be drawn."""
+    text: str = ""
+
+    @property
+    def has_comments(self) -> bool:
+        """True when saving would lose comments (TOML writers cannot keep them)."""
+        return any(line.lstrip().startswith("#") or " #" in line for line in self.text.splitlines())
+
+
+def load_spec(path: str | os.PathLike[str]) -> LoadedSpec:
+    """Read and check one pipeline file. Never raises for bad content; I/O errors become problems."""
+    path = Path(path)
+    problems = ProblemList(str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problems.add("io", f"cannot read the file: {reason}", hint="check the path")
+        return LoadedSpec(path, None, problems.items)
+    return parse_spec(text, path)
+
+
+def parse_spec(text: str, path: str | os.PathLike[str] = "<pipeline>") -> LoadedSpec:
+    path = Path(path)
+    problems = ProblemList(str(path))
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, column = _toml_position(exc, text)
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        problems.add(
+            "toml",
+            f"not valid TOML: {message}",
+            line=line,
+            column=column,
+            hint="fix the TOML syntax at that place",
+        )
+        return LoadedSpec(path, None, problems.items, None, text)
+    try:
+        spec = PipelineSpec.model_validate(raw)
+    except ValidationError as exc:
+        locator = TomlLocator(text)
+        for error in exc.errors(include_url=False):
+            problems.items.append(_schema_problem(str(path), error, locator))
+        return LoadedSpec(path, None, problems.items, raw, text)
+    return LoadedSpec(path, spec, [], raw, text)
+
+
+def _toml_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int | None, int | None]:
+    lineno = getattr(exc, "lineno", None)
+    colno = getattr(exc, "colno", None)
+    if lineno is not None:
+        return lineno, colno
+    match = re.search(r"at line (\d+), column (\d+)", str(exc))
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    if "end of document" in str(exc):
+        lines = text.splitlines() or [""]
+        return len(lines), len(lines[-1]) + 1
+    return None, None
+
+
+def _schema_problem(path: str, error: Mapping[str, Any], locator: TomlLocator) -> Problem:
+    loc = tuple(str(part) for part in error["loc"])
+    stage: str | None = None
+    field: str | None = None
+    if len(loc) >= 2 and loc[0] == "stages":
+        stage = loc[1]
+        rest = [p for p in loc[2:] if not p.isdigit() and p not in ("str", "DependencySpec")]
+        rest = [p for p in rest if not p.startswith(("constrained-str", "function-"))]
+        field = ".".join(rest) or None
+        line, column = locator.find(("stages", stage), rest[0] if rest else None)
+    else:
+        field = ".".join(p for p in loc if not p.isdigit()) or None
+        table = (loc[0],) if loc else ()
+        line, column = locator.find(table, loc[1] if len(loc) > 1 else None)
+    found = error.get("input")
+    found_text = _short(found) if error["type"] != "missing" else "nothing"
+    message = _explain(error, loc)
+    return Problem(
+        "schema",
+        message,
+        path=path,
+        stage=stage,
+        field=field,
+        line=line,
+        column=column,
+        expected=_expected(error),
+        found=found_text,
+    )
+
+
+def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
+    kind = error["type"]
+    name = loc[-1] if loc else "file"
+    if kind == "missing":
+        return f"'{name}' is required but missing"
+    if kind == "extra_forbidden":
+        allowed = {
+            "pipeline": "name, description, max_concurrency, retry_delay",
+            "stages": "uses, description, config, depends_on, before, retries, timeout, "
+            "continue_on_error",
+        }
+        table = "stages" if loc and loc[0] == "stages" else (loc[0] if len(loc) > 1 else "")
+        known = allowed.get(table, "pipeline, context, stages")
+        return f"unknown setting '{name}' (known here: {known})"
+    if kind == "string_pattern_mismatch" and len(loc) >= 2 and loc[0] == "stages":
+        return (
+            f"'{error.get('input')}' is not a valid stage id: use letters, digits, '_', '.', '-', "
+            "not starting with '.' or '-'"
+        )
+    return f"{error['msg'].rstrip('.')}, found {_short(error.get('input'))}"
+
+
+def _expected(error: Mapping[str, Any]) -> str | None:
+    ctx = error.get("ctx") or {}
+    if "pattern" in ctx:
+        return f"text matching {ctx['pattern']}"
+    if "ge" in ctx:
+        return f"a number ≥ {ctx['ge']}"
+    kind: str = error["type"]
+    return kind.replace("_type", "").replace("_parsing", "").replace("_", " ")
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class TomlLocator:
+    """Finds the line of a table or key in TOML text, for errors TOML cannot place."""
+
+    _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+    _KEY = re.compile(r'^\s*("?)([A-Za-z0-9_.-]+)\1\s*=')
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self._tables: dict[tuple[str, ...], int] | None = None
+        self._keys: dict[tuple[tuple[str, ...], str], tuple[int, int]] | None = None
+
+    def _index(self) -> None:
+        tables: dict[tuple[str, ...], int] = {}
+        keys: dict[tuple[tuple[str, ...], str], tuple[int, int]] = {}
+        current: tuple[str, ...] = ()
+        for number, line in enumerate(self.lines, start=1):
+            header = self._HEADER.match(line)
+            if header:
+                current = tuple(p.strip().strip('"') for p in header.group(1).split("."))
+                tables.setdefault(current, number)
+                continue
+            key = self._KEY.match(line)
+            if key:
+                parts = tuple(key.group(2).split("."))
+                table = current + parts[:-1]
+                keys.setdefault((table, parts[-1]), (number, line.index(key.group(2)) + 1))
+                for i in range(1, len(parts)):
+                    tables.setdefault(current + parts[:i], number)
+        self._tables, self._keys = tables, keys
+
+    def find(self, table: tuple[str, ...], key: str | None) -> tuple[int | None, int | None]:
+        if self._tables is None:
+            self._index()
+        assert self._tables is not None and self._keys is not None
+        if key is not None:
+            if (table, key) in self._keys:
+                return self._keys[(table, key)]
+            if table + (key,) in self._tables:
+                return self._tables[table + (key,)], 1
+        if table in self._tables:
+            return self._tables[table], 1
+        if len(table) == 2 and (table[:1], table[1]) in self._keys:
+            return self._keys[(table[:1], table[1])]
+        return None, None
+
+
+# -- saving ---------------------------------------------------------------------------
+
+
+def to_toml(spec: PipelineSpec) -> str:
+    """The exact text :func:`save_spec` writes."""
+    import tomli_w
+
+    return tomli_w.dumps(spec.to_toml_data())
+
+
+def save_spec(spec: PipelineSpec, path: str | os.PathLike[str]) -> None:
+    """Write a pipeline file atomically."""
+    atomic_write_text(Path(path), to_toml(spec))
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write beside the target, fsync, rename over it: readers see the old or the new file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def stage_id_is_valid(stage_id: str) -> bool:
+    return bool(_STAGE_ID.match(stage_id))
