@@ -77,7 +77,7 @@ class ConfigLoadConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str = Field(
-        default="workbench.toml", description="TOML config file, relative to the project folder."
+        description="The application's TOML config file, relative to the project folder."
     )
     required: bool = Field(
         default=False, description="Fail when the file is missing (else start with no settings)."

@@ -95,8 +95,9 @@ class Run(Stage):
         return list(command)
 
     def display(self) -> str:
+        """The command as a person would type it."""
         command = self.config.command
-        return command if isinstance(command, str) else shlex.join(command)
+        return command if isinstance(command, str) else " ".join(map(_quote, command))
 
     def _environment(self) -> dict[str, str]:
         base = dict(os.environ) if self.config.inherit_env else {}
@@ -166,11 +167,16 @@ class Run(Stage):
         if code != 0:
             reason = f"exit code {code}" if code > 0 else f"killed by signal {-code}"
             tail = list(stderr_tail)
-            message = f"{self.display()} failed with {reason}"
+            message = f"{argv[0]} failed with {reason}"
             if tail:
                 message += f": {tail[-1]}"
             return StageResult.failure(
-                message, *(tail or [message]), exit_code=code, count=lines, unit="lines"
+                message,
+                f"$ {self.display()}",
+                *tail,
+                exit_code=code,
+                count=lines,
+                unit="lines",
             )
         if self.config.stdout_key:
             ctx.set(self.config.stdout_key, "".join(f"{line}\n" for line in stdout_lines))
@@ -240,3 +246,11 @@ async def _kill_group(proc: asyncio.subprocess.Process) -> None:
     _signal_group(proc.pid, signal.SIGKILL)
     with contextlib.suppress(TimeoutError, asyncio.CancelledError):
         await asyncio.wait_for(proc.wait(), _GRACE_SECONDS)
+
+
+def _quote(arg: str) -> str:
+    """shlex quoting, but a script with single quotes reads better in double quotes."""
+    quoted = shlex.quote(arg)
+    if quoted == arg or "'" not in arg or any(ch in arg for ch in '"$`\\!'):
+        return quoted
+    return f'"{arg}"'
