@@ -1,0 +1,1004 @@
+"""Layered layout of a stage graph on a character grid.
+
+This module is pure Python on purpose: it imports neither Textual nor Rich, so the
+layout can be tested and benchmarked on its own and the widget only has to paint
+what is computed here.
+
+The method is the classic Sugiyama pipeline, kept small:
+
+1. **Cycle breaking.** A depth-first search in file order reverses every back
+   edge. The reversed edges are reported so they can be drawn in the error colour;
+   self-loops are reported too and drawn as a mark on the box.
+2. **Layering.** Longest path from the sources, then every source with children is
+   pulled next to its first child so it does not trail a long edge across the page.
+3. **Dummy nodes.** An edge spanning several layers is cut into one segment per
+   layer gap, with a one-cell dummy in every layer it crosses.
+4. **Crossing reduction.** A few barycentre sweeps down and up; the ordering with
+   the fewest crossings wins. Ties always fall back to file order, so the same
+   graph always gives the same picture.
+5. **Coordinates.** Along the cross axis items are pulled towards the median of
+   their neighbours, subject to the order and the minimum gaps (isotonic
+   regression, so each pass is linear). Along the main axis each layer gets the
+   width of its widest box and each gap between layers gets one vertical track per
+   edge bundle.
+6. **Routing.** Every segment is an orthogonal route: out of the parent, along its
+   track, into the child with an arrowhead. Routes are drawn as direction bits per
+   cell, so where lines meet the right junction character comes out by itself.
+
+Drawing is done in abstract *(main, cross)* coordinates and transposed at the end,
+which is how one implementation serves both left-to-right and top-to-bottom.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Literal
+
+Direction = Literal["LR", "TB"]
+"""Layers as columns (left to right) or as rows (top to bottom)."""
+
+Heading = Literal["left", "right", "up", "down"]
+"""A direction to move the selection in."""
+
+Edge = tuple[str, str]
+"""An edge as (upstream id, downstream id)."""
+
+BOX_HEIGHT = 4
+"""Top border, id line, stage-type line, bottom border."""
+
+MAX_LABEL = 24
+"""Longer ids and types are cut with an ellipsis so one long name cannot widen a layer."""
+
+MIN_INNER = 6
+"""Narrowest box content, so boxes stay boxes and the ports fit inside the border."""
+
+MARGIN = 1
+"""Blank cells kept around the drawing."""
+
+DEFAULT_SWEEPS = 4
+"""Barycentre down+up sweeps; more rarely pays off on pipeline-shaped graphs."""
+
+# Abstract direction bits: towards larger main, smaller main, larger cross, smaller cross.
+_F, _B, _P, _M = 1, 2, 4, 8
+# Screen direction bits.
+_N, _E, _S, _W = 1, 2, 4, 8
+
+_LINE_CHARS: dict[int, str] = {
+    _N: "│",
+    _S: "│",
+    _N | _S: "│",
+    _E: "─",
+    _W: "─",
+    _E | _W: "─",
+    _S | _E: "┌",
+    _S | _W: "┐",
+    _N | _E: "└",
+    _N | _W: "┘",
+    _N | _S | _E: "├",
+    _N | _S | _W: "┤",
+    _E | _W | _S: "┬",
+    _E | _W | _N: "┴",
+    _N | _E | _S | _W: "┼",
+}
+
+_TO_SCREEN: dict[Direction, tuple[int, int, int, int]] = {
+    # screen bit for _F, _B, _P, _M
+    "LR": (_E, _W, _S, _N),
+    "TB": (_S, _N, _E, _W),
+}
+
+_ARROWS: dict[Direction, tuple[str, str]] = {"LR": ("▶", "◀"), "TB": ("▼", "▲")}
+"""Arrowhead into a child, and into the upstream end of a reversed (cycle) edge."""
+
+SELF_LOOP_MARK = "↺"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeBox:
+    """Where one stage's box sits on the canvas."""
+
+    id: str
+    x: int
+    y: int
+    w: int
+    h: int
+    layer: int
+
+    @property
+    def cx(self) -> float:
+        """Horizontal centre, used for directional navigation."""
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        """Vertical centre, used for directional navigation."""
+        return self.y + self.h / 2
+
+    @property
+    def mark_x(self) -> int:
+        """Column of the status mark slot on the id line (`y + 1`)."""
+        return self.x + self.w - 3
+
+    def contains(self, x: int, y: int) -> bool:
+        """True if the cell (x, y) is inside the box, border included."""
+        return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of cells on one canvas row that share an owner, for styling.
+
+    `node` is set for the cells of a box; otherwise `edges` lists the indices (into
+    `Layout.edges`) of every edge drawn through these cells.
+    """
+
+    start: int
+    end: int
+    node: str | None
+    edges: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class Layout:
+    """A laid out graph: the picture as text plus what each cell belongs to."""
+
+    direction: Direction
+    width: int
+    height: int
+    nodes: dict[str, NodeBox]
+    """Boxes in file order."""
+    labels: dict[str, str]
+    """The second line of each box (usually the stage type)."""
+    edges: list[Edge]
+    """Edges in input order, duplicates and unknown ends dropped; indices used below."""
+    reversed_edges: frozenset[Edge]
+    """Edges turned round to break cycles, one per cycle, self-loops included."""
+    cycle_edges: frozenset[Edge]
+    """Every edge that lies on some cycle (both ends in one strongly connected part)."""
+    rows: list[str]
+    """The canvas, one string of exactly `width` characters per row."""
+    cell_edges: dict[tuple[int, int], tuple[int, ...]]
+    """Edge indices drawn through each non-blank edge cell, keyed by (x, y)."""
+    row_spans: list[tuple[Span, ...]]
+    """Per row, the non-blank runs in x order: what the widget styles."""
+    edge_rows: list[tuple[int, int]]
+    """Per edge, the first and last row it touches, to refresh only those."""
+    crossings: int
+    """Edge crossings between adjacent layers after ordering (a quality figure)."""
+    _parents: dict[str, list[str]] = field(default_factory=dict)
+    _children: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def cycle_edge_indices(self) -> frozenset[int]:
+        """Indices of the edges that lie on a cycle, for colouring them as errors."""
+        return frozenset(i for i, e in enumerate(self.edges) if e in self.cycle_edges)
+
+    def parents(self, node_id: str) -> list[str]:
+        """Direct upstream stages, in screen order (top/left first), self excluded."""
+        return self._parents.get(node_id, [])
+
+    def children(self, node_id: str) -> list[str]:
+        """Direct downstream stages, in screen order (top/left first), self excluded."""
+        return self._children.get(node_id, [])
+
+    def upstream(self, node_id: str) -> frozenset[str]:
+        """Every stage the given one depends on, directly or not (itself excluded)."""
+        return _closure(node_id, self._parents)
+
+    def downstream(self, node_id: str) -> frozenset[str]:
+        """Every stage that depends on the given one, directly or not (itself excluded)."""
+        return _closure(node_id, self._children)
+
+    def node_at(self, x: int, y: int) -> str | None:
+        """The stage whose box covers the cell, for mouse clicks."""
+        if not 0 <= y < self.height:
+            return None
+        for span in self.row_spans[y]:
+            if span.start <= x < span.end:
+                return span.node
+            if span.start > x:
+                break
+        return None
+
+
+def _closure(start: str, step: Mapping[str, list[str]]) -> frozenset[str]:
+    seen: set[str] = set()
+    todo = list(step.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(step.get(node, ()))
+    seen.discard(start)
+    return frozenset(seen)
+
+
+# --------------------------------------------------------------------------- input
+
+
+@dataclass(slots=True)
+class _Graph:
+    """The input reduced to integer ids, with cycles broken."""
+
+    ids: list[str]
+    edges: list[Edge]
+    pairs: list[tuple[int, int]]
+    """Per edge, (upper, lower) node indices in layout direction (-1, -1 for self-loops)."""
+    flipped: list[bool]
+    """Per edge, whether it runs against the layout direction (a cycle's back edge)."""
+
+
+def _prepare(nodes: Sequence[str], edges: Iterable[Edge]) -> _Graph:
+    ids = list(dict.fromkeys(nodes))
+    index = {node: i for i, node in enumerate(ids)}
+    kept = [e for e in dict.fromkeys(edges) if e[0] in index and e[1] in index]
+    succ: list[list[tuple[int, int]]] = [[] for _ in ids]
+    for e_idx, (up, down) in enumerate(kept):
+        if up != down:
+            succ[index[up]].append((index[down], e_idx))
+    for row in succ:
+        row.sort()
+    back = _back_edges(succ)
+    pairs: list[tuple[int, int]] = []
+    flipped: list[bool] = []
+    for e_idx, (up, down) in enumerate(kept):
+        a, b = index[up], index[down]
+        if a == b:
+            pairs.append((-1, -1))
+            flipped.append(True)
+        elif e_idx in back:
+            pairs.append((b, a))
+            flipped.append(True)
+        else:
+            pairs.append((a, b))
+            flipped.append(False)
+    return _Graph(ids, kept, pairs, flipped)
+
+
+def _back_edges(succ: list[list[tuple[int, int]]]) -> set[int]:
+    """Edges closing a cycle, found by an iterative DFS in file order."""
+    state = [0] * len(succ)  # 0 unseen, 1 on the stack, 2 finished
+    back: set[int] = set()
+    for root in range(len(succ)):
+        if state[root]:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            node, it = stack[-1]
+            for child, e_idx in it:
+                if state[child] == 1:
+                    back.add(e_idx)
+                elif state[child] == 0:
+                    state[child] = 1
+                    stack.append((child, iter(succ[child])))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+    return back
+
+
+def _cycle_edges(g: _Graph) -> frozenset[Edge]:
+    """Edges inside a strongly connected component (Kosaraju, iterative)."""
+    index = {node: i for i, node in enumerate(g.ids)}
+    n = len(g.ids)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    pred: list[list[int]] = [[] for _ in range(n)]
+    for up, down in g.edges:
+        succ[index[up]].append(index[down])
+        pred[index[down]].append(index[up])
+    finished: list[int] = []
+    seen = [False] * n
+    for root in range(n):
+        if seen[root]:
+            continue
+        seen[root] = True
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            node, it = stack[-1]
+            for child in it:
+                if not seen[child]:
+                    seen[child] = True
+                    stack.append((child, iter(succ[child])))
+                    break
+            else:
+                finished.append(node)
+                stack.pop()
+    comp = [-1] * n
+    for root in reversed(finished):
+        if comp[root] >= 0:
+            continue
+        comp[root] = root
+        todo = [root]
+        while todo:
+            node = todo.pop()
+            for parent in pred[node]:
+                if comp[parent] < 0:
+                    comp[parent] = root
+                    todo.append(parent)
+    return frozenset(e for e in g.edges if comp[index[e[0]]] == comp[index[e[1]]])
+
+
+# ------------------------------------------------------------------------ layering
+
+
+def _layers(n: int, pairs: list[tuple[int, int]]) -> list[int]:
+    """Longest-path layers, then sources pulled up next to their earliest child."""
+    succ: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    for a, b in pairs:
+        if a >= 0:
+            succ[a].append(b)
+            indeg[b] += 1
+    has_parent = [d > 0 for d in indeg]
+    layer = [0] * n
+    ready = [i for i in range(n) if indeg[i] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        node = heapq.heappop(ready)
+        order.append(node)
+        for child in succ[node]:
+            layer[child] = max(layer[child], layer[node] + 1)
+            indeg[child] -= 1
+            if indeg[child] == 0:
+                heapq.heappush(ready, child)
+    for node in range(n):
+        if not has_parent[node] and succ[node]:
+            layer[node] = min(layer[c] for c in succ[node]) - 1
+    return layer
+
+
+# ------------------------------------------------------------------ proper graph
+
+
+@dataclass(slots=True)
+class _Proper:
+    """The layered graph with dummies: items are nodes (< n) or dummies (>= n)."""
+
+    n: int
+    item_layer: list[int]
+    item_rank: list[int]
+    """Tie-break key: file order for nodes, after all nodes by edge order for dummies."""
+    paths: list[list[int]]
+    """Per edge, the items it passes through in layout direction (empty for self-loops)."""
+    up: list[list[int]]
+    down: list[list[int]]
+
+
+def _proper(n: int, layer: list[int], g: _Graph) -> _Proper:
+    item_layer = list(layer)
+    item_rank = list(range(n))
+    paths: list[list[int]] = []
+    for e_idx, (a, b) in enumerate(g.pairs):
+        if a < 0:
+            paths.append([])
+            continue
+        path = [a]
+        for lay in range(layer[a] + 1, layer[b]):
+            path.append(len(item_layer))
+            item_layer.append(lay)
+            item_rank.append(n + e_idx)
+        path.append(b)
+        paths.append(path)
+    up: list[list[int]] = [[] for _ in item_layer]
+    down: list[list[int]] = [[] for _ in item_layer]
+    for path in paths:
+        for u, v in pairwise(path):
+            down[u].append(v)
+            up[v].append(u)
+    return _Proper(n, item_layer, item_rank, paths, up, down)
+
+
+# ------------------------------------------------------------------------ ordering
+
+
+def _order(p: _Proper, sweeps: int) -> tuple[list[list[int]], int]:
+    """Barycentre sweeps; returns the best layer orders and their crossing count."""
+    count = max(p.item_layer, default=-1) + 1
+    layers: list[list[int]] = [[] for _ in range(count)]
+    for item in sorted(range(len(p.item_layer)), key=p.item_rank.__getitem__):
+        layers[p.item_layer[item]].append(item)
+    pos = [0] * len(p.item_layer)
+    _index(layers, pos)
+    best = [list(lay) for lay in layers]
+    best_cross = _crossings(layers, p.down, pos)
+    for _ in range(sweeps):
+        for lay in range(1, count):
+            _sort_layer(layers[lay], p.up, pos, p.item_rank)
+        for lay in range(count - 2, -1, -1):
+            _sort_layer(layers[lay], p.down, pos, p.item_rank)
+        cross = _crossings(layers, p.down, pos)
+        if cross < best_cross:
+            best, best_cross = [list(lay) for lay in layers], cross
+        if best_cross == 0:
+            break
+    _index(best, pos)
+    return best, best_cross
+
+
+def _index(layers: list[list[int]], pos: list[int]) -> None:
+    for lay in layers:
+        for i, item in enumerate(lay):
+            pos[item] = i
+
+
+def _sort_layer(items: list[int], nbrs: list[list[int]], pos: list[int], rank: list[int]) -> None:
+    def key(item: int) -> tuple[float, int]:
+        near = nbrs[item]
+        if not near:
+            return (pos[item], rank[item])
+        return (sum(pos[x] for x in near) / len(near), rank[item])
+
+    items.sort(key=key)
+    for i, item in enumerate(items):
+        pos[item] = i
+
+
+def _crossings(layers: list[list[int]], down: list[list[int]], pos: list[int]) -> int:
+    total = 0
+    for lay in layers[:-1]:
+        ends = sorted((pos[u], pos[v]) for u in lay for v in down[u])
+        total += _inversions([v for _, v in ends])
+    return total
+
+
+def _inversions(seq: list[int]) -> int:
+    """Pairs out of order, with a Fenwick tree: O(k log k) per layer gap."""
+    size = max(seq, default=-1) + 2
+    tree = [0] * (size + 1)
+    inv = 0
+    for seen, value in enumerate(seq):
+        i = value + 1
+        below = 0
+        while i > 0:
+            below += tree[i]
+            i -= i & -i
+        inv += seen - below
+        i = value + 1
+        while i <= size:
+            tree[i] += 1
+            i += i & -i
+    return inv
+
+
+# --------------------------------------------------------------------- coordinates
+
+
+def _pava(values: list[float]) -> list[float]:
+    """Closest non-decreasing sequence (least squares): pool adjacent violators."""
+    sums: list[float] = []
+    counts: list[int] = []
+    for value in values:
+        sums.append(value)
+        counts.append(1)
+        while len(sums) > 1 and sums[-2] / counts[-2] > sums[-1] / counts[-1]:
+            s, c = sums.pop(), counts.pop()
+            sums[-1] += s
+            counts[-1] += c
+    out: list[float] = []
+    for s, c in zip(sums, counts, strict=True):
+        out.extend([s / c] * c)
+    return out
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+@dataclass(slots=True)
+class _Geometry:
+    """Per-item sizes along the cross axis and where their ports are."""
+
+    size: list[int]
+    port: list[int]
+    """Offset of the normal port from the item's top (cross) edge."""
+    alt: list[int]
+    """Offset of the port used by reversed edges, so they never share a cell."""
+    gap: int
+
+
+def _place(layers: list[list[int]], p: _Proper, geo: _Geometry) -> list[int]:
+    """Cross coordinate (top edge) of every item."""
+    top = [0] * len(p.item_layer)
+    for lay in layers:
+        at = 0
+        for item in lay:
+            top[item] = at
+            at += geo.size[item] + geo.gap
+    down_pass = (range(1, len(layers)), True, False)
+    up_pass = (range(len(layers) - 2, -1, -1), False, True)
+    both_pass = (range(len(layers)), True, True)
+    for span, use_up, use_down in (down_pass, up_pass, down_pass, both_pass):
+        for lay in span:
+            _align_layer(layers[lay], top, p, geo, use_up, use_down)
+    low = min(top, default=0)
+    return [t - low + MARGIN for t in top]
+
+
+def _align_layer(
+    items: list[int], top: list[int], p: _Proper, geo: _Geometry, use_up: bool, use_down: bool
+) -> None:
+    if not items:
+        return
+    offsets: list[int] = []
+    at = 0
+    for item in items:
+        offsets.append(at)
+        at += geo.size[item] + geo.gap
+    wanted: list[float] = []
+    for item, off in zip(items, offsets, strict=True):
+        near = (p.up[item] if use_up else []) + (p.down[item] if use_down else [])
+        if near:
+            centre = _median([top[x] + geo.port[x] for x in near]) - geo.port[item]
+        else:
+            centre = top[item]
+        wanted.append(centre - off)
+    for item, off, fit in zip(items, offsets, _pava(wanted), strict=True):
+        top[item] = math.floor(fit + 0.5) + off
+
+
+# ------------------------------------------------------------------------- routing
+
+
+@dataclass(slots=True)
+class _Canvas:
+    """Edge cells in abstract (main, cross) coordinates."""
+
+    bits: dict[tuple[int, int], int] = field(default_factory=dict)
+    owners: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    arrows: dict[tuple[int, int], bool] = field(default_factory=dict)
+    """Arrow cells; True for a forward arrowhead, False for a reversed edge's."""
+
+    def mark(self, cell: tuple[int, int], bit: int, edge: int) -> None:
+        self.bits[cell] = self.bits.get(cell, 0) | bit
+        owners = self.owners.get(cell)
+        if owners is None:
+            self.owners[cell] = [edge]
+        elif owners[-1] != edge and edge not in owners:
+            owners.append(edge)
+
+    def main_line(self, m0: int, m1: int, c: int, edge: int) -> None:
+        """Cells m0..m1 at cross c, joined to each other."""
+        for m in range(m0, m1):
+            self.mark((m, c), _F, edge)
+            self.mark((m + 1, c), _B, edge)
+        if m0 == m1:
+            self.mark((m0, c), 0, edge)
+
+    def cross_line(self, m: int, c0: int, c1: int, edge: int) -> None:
+        """Cells c0..c1 at main m, joined to each other."""
+        lo, hi = min(c0, c1), max(c0, c1)
+        for c in range(lo, hi):
+            self.mark((m, c), _P, edge)
+            self.mark((m, c + 1), _M, edge)
+
+
+@dataclass(slots=True)
+class _Segment:
+    upper: int
+    lower: int
+    edge: int
+    source: int
+    """Cross coordinate where the segment leaves the upper item."""
+    target: int
+    """Cross coordinate where it enters the lower item."""
+
+
+def _segments(p: _Proper, g: _Graph, top: list[int], geo: _Geometry) -> list[list[_Segment]]:
+    """Segments grouped by the layer gap they cross."""
+    gaps: list[list[_Segment]] = [[] for _ in range(max(p.item_layer, default=0) + 1)]
+    for e_idx, path in enumerate(p.paths):
+        ports = geo.alt if g.flipped[e_idx] else geo.port
+        for u, v in pairwise(path):
+            seg = _Segment(u, v, e_idx, top[u] + ports[u], top[v] + ports[v])
+            gaps[p.item_layer[u]].append(seg)
+    return gaps
+
+
+def _track_order(segs: list[_Segment]) -> dict[tuple[int, int], int]:
+    """Track index per bundle (upper item, source port) that needs a vertical run.
+
+    A bundle whose source row is the target row of another bundle must sit left of
+    it, or the two horizontal runs would overlap; otherwise bundles going down are
+    placed right to left by source, bundles going up left to right, which keeps
+    nested bundles from crossing.
+    """
+    bundles: dict[tuple[int, int], list[_Segment]] = {}
+    for seg in segs:
+        bundles.setdefault((seg.upper, seg.source), []).append(seg)
+    bent = {k: v for k, v in bundles.items() if any(s.target != s.source for s in v)}
+    if not bent:
+        return {}
+    keys: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for k, group in bent.items():
+        mean = sum(s.target for s in group) / len(group)
+        keys[k] = (0, -k[1], k[0]) if mean > k[1] else (1, k[1], k[0])
+    by_target: dict[int, list[tuple[int, int]]] = {}
+    for k, group in bent.items():
+        for s in group:
+            by_target.setdefault(s.target, []).append(k)
+    after: dict[tuple[int, int], set[tuple[int, int]]] = {k: set() for k in bent}
+    indeg = dict.fromkeys(bent, 0)
+    for k in bent:
+        for other in by_target.get(k[1], ()):
+            if other != k and other not in after[k]:
+                after[k].add(other)
+                indeg[other] += 1
+    return _constrained_sort(keys, after, indeg)
+
+
+def _constrained_sort(
+    keys: dict[tuple[int, int], tuple[int, int, int]],
+    after: dict[tuple[int, int], set[tuple[int, int]]],
+    indeg: dict[tuple[int, int], int],
+) -> dict[tuple[int, int], int]:
+    """Topological order by preference; a constraint cycle is cut at the best key."""
+    ready = [(keys[k], k) for k, d in indeg.items() if d == 0]
+    heapq.heapify(ready)
+    left = set(keys)
+    order: dict[tuple[int, int], int] = {}
+    while left:
+        if not ready:
+            k = min(left, key=keys.__getitem__)
+            indeg[k] = 0
+            ready.append((keys[k], k))
+        _, k = heapq.heappop(ready)
+        if k not in left:
+            continue
+        left.discard(k)
+        order[k] = len(order)
+        for other in after[k]:
+            if other in left:
+                indeg[other] -= 1
+                if indeg[other] == 0:
+                    heapq.heappush(ready, (keys[other], other))
+    return order
+
+
+# ------------------------------------------------------------------------ assembly
+
+
+def _box_text(node_id: str, label: str) -> tuple[str, str, int]:
+    """The id and label lines, cut to fit, and the inner width of the box."""
+    title = _cut(node_id)
+    sub = _cut(label)
+    inner = max(len(title) + 2, len(sub), MIN_INNER)
+    return title, sub, inner
+
+
+def _cut(text: str) -> str:
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def compute_layout(
+    nodes: Sequence[str],
+    labels: Mapping[str, str] | None,
+    edges: Iterable[Edge],
+    direction: Direction = "LR",
+    *,
+    sweeps: int = DEFAULT_SWEEPS,
+) -> Layout:
+    """Lay out a graph.
+
+    `nodes` is the stable (file) order used for every tie-break; `labels` gives the
+    second line of each box, usually the stage type. Edges naming an unknown stage
+    are dropped rather than raised on: validation is the engine's job, the picture
+    should still come out. Cycles are allowed and reported in `reversed_edges`.
+    """
+    labels = labels or {}
+    g = _prepare(nodes, edges)
+    n = len(g.ids)
+    texts = [_box_text(node, labels.get(node, "")) for node in g.ids]
+    box_w = [inner + 4 for _, _, inner in texts]
+    layer = _layers(n, g.pairs)
+    p = _proper(n, layer, g)
+    layers, crossings = _order(p, sweeps)
+    geo = _geometry(p, box_w, direction)
+    top = _place(layers, p, geo)
+    gaps = _segments(p, g, top, geo)
+    tracks = [_track_order(segs) for segs in gaps]
+    extent, start = _main_axis(layers, p, box_w, direction, tracks)
+    ends = [start[layer[i]] + (box_w[i] if direction == "LR" else BOX_HEIGHT) for i in range(n)]
+    canvas = _route(p, g, gaps, tracks, extent, start, ends)
+    boxes = {
+        g.ids[i]: _box(g.ids[i], i, layer[i], top[i], start, box_w, direction) for i in range(n)
+    }
+    width = (start[-1] + extent[-1] + MARGIN) if layers else 0
+    height = max((top[i] + geo.size[i] for i in range(len(top))), default=-MARGIN) + MARGIN
+    if direction == "TB":
+        width, height = height, width
+    layout = _paint(g, labels, boxes, texts, canvas, direction, width, height, crossings)
+    _link(layout, g)
+    return layout
+
+
+def _geometry(p: _Proper, box_w: list[int], direction: Direction) -> _Geometry:
+    n = p.n
+    count = len(p.item_layer)
+    if direction == "LR":
+        size = [BOX_HEIGHT] * n + [1] * (count - n)
+        port = [1] * n + [0] * (count - n)
+        alt = [2] * n + [0] * (count - n)
+        return _Geometry(size, port, alt, 1)
+    size = box_w + [1] * (count - n)
+    port = [w // 2 for w in box_w] + [0] * (count - n)
+    alt = [w // 2 + 2 for w in box_w] + [0] * (count - n)
+    return _Geometry(size, port, alt, 2)
+
+
+def _main_axis(
+    layers: list[list[int]],
+    p: _Proper,
+    box_w: list[int],
+    direction: Direction,
+    tracks: list[dict[tuple[int, int], int]],
+) -> tuple[list[int], list[int]]:
+    """Extent and start of each layer along the main axis, channels sized to fit."""
+    extent = [
+        max((box_w[i] for i in lay if i < p.n), default=1) if direction == "LR" else BOX_HEIGHT
+        for lay in layers
+    ]
+    start: list[int] = []
+    at = MARGIN
+    min_channel = 5 if direction == "LR" else 3
+    for lay in range(len(layers)):
+        start.append(at)
+        used = len(tracks[lay]) if lay < len(tracks) else 0
+        at += extent[lay] + max(min_channel, used + 3)
+    return extent, start
+
+
+def _route(
+    p: _Proper,
+    g: _Graph,
+    gaps: list[list[_Segment]],
+    tracks: list[dict[tuple[int, int], int]],
+    extent: list[int],
+    start: list[int],
+    box_end: list[int],
+) -> _Canvas:
+    """Draw every segment; `box_end` is where each node's box ends on the main axis."""
+    canvas = _Canvas()
+    for lay, segs in enumerate(gaps):
+        if not segs:
+            continue
+        order = tracks[lay]
+        lead = start[lay] + extent[lay]
+        for seg in segs:
+            track = order.get((seg.upper, seg.source))
+            _route_segment(canvas, p, g, seg, lead, track, start[lay + 1], extent[lay + 1])
+            if seg.upper < p.n:
+                head = box_end[seg.upper]
+                canvas.main_line(head, lead, seg.source, seg.edge)
+                if g.flipped[seg.edge]:
+                    canvas.arrows[(head, seg.source)] = False
+    return canvas
+
+
+def _route_segment(
+    canvas: _Canvas,
+    p: _Proper,
+    g: _Graph,
+    seg: _Segment,
+    lead: int,
+    track: int | None,
+    next_start: int,
+    next_extent: int,
+) -> None:
+    e = seg.edge
+    lower_is_node = seg.lower < p.n
+    end = next_start - 1 if lower_is_node else next_start + next_extent - 1
+    if seg.upper < p.n:
+        canvas.mark((lead, seg.source), _B, e)
+    if track is None or seg.source == seg.target:
+        canvas.main_line(lead, end, seg.source, e)
+    else:
+        m = lead + 1 + track
+        canvas.main_line(lead, m, seg.source, e)
+        canvas.cross_line(m, seg.source, seg.target, e)
+        canvas.main_line(m, end, seg.target, e)
+    if lower_is_node:
+        canvas.mark((end, seg.target), _F, e)
+        if not g.flipped[e]:
+            canvas.arrows[(end, seg.target)] = True
+
+
+def _box(
+    node_id: str,
+    i: int,
+    layer: int,
+    top: int,
+    start: list[int],
+    box_w: list[int],
+    direction: Direction,
+) -> NodeBox:
+    if direction == "LR":
+        return NodeBox(node_id, start[layer], top, box_w[i], BOX_HEIGHT, layer)
+    return NodeBox(node_id, top, start[layer], box_w[i], BOX_HEIGHT, layer)
+
+
+def _paint(
+    g: _Graph,
+    labels: Mapping[str, str],
+    boxes: dict[str, NodeBox],
+    texts: list[tuple[str, str, int]],
+    canvas: _Canvas,
+    direction: Direction,
+    width: int,
+    height: int,
+    crossings: int,
+) -> Layout:
+    """Turn boxes and edge cells into rows of text and styling spans."""
+    grid = [[" "] * width for _ in range(height)]
+    to_screen = _TO_SCREEN[direction]
+    forward, backward = _ARROWS[direction]
+    cell_edges: dict[tuple[int, int], tuple[int, ...]] = {}
+    per_row: list[list[tuple[int, tuple[int, ...]]]] = [[] for _ in range(height)]
+    for (m, c), bits in canvas.bits.items():
+        x, y = (m, c) if direction == "LR" else (c, m)
+        arrow = canvas.arrows.get((m, c))
+        if arrow is None:
+            screen = 0
+            for bit, sbit in zip((_F, _B, _P, _M), to_screen, strict=True):
+                if bits & bit:
+                    screen |= sbit
+            grid[y][x] = _LINE_CHARS[screen]
+        else:
+            grid[y][x] = forward if arrow else backward
+        owners = tuple(sorted(canvas.owners[(m, c)]))
+        cell_edges[(x, y)] = owners
+        per_row[y].append((x, owners))
+    for i, node_id in enumerate(g.ids):
+        _draw_box(grid, boxes[node_id], texts[i])
+    for e_idx, (up, down) in enumerate(g.edges):
+        if up == down:
+            box = boxes[up]
+            x, y = box.x + box.w, box.y
+            grid[y][x] = SELF_LOOP_MARK
+            cell_edges[(x, y)] = (e_idx,)
+            per_row[y].append((x, (e_idx,)))
+    row_spans = _spans(per_row, boxes, height)
+    edge_rows = _edge_rows(len(g.edges), cell_edges)
+    reversed_edges = frozenset(e for e, f in zip(g.edges, g.flipped, strict=True) if f)
+    cycle_edges = _cycle_edges(g) if reversed_edges else frozenset()
+    return Layout(
+        direction=direction,
+        width=width,
+        height=height,
+        nodes=boxes,
+        labels={node: labels.get(node, "") for node in g.ids},
+        edges=g.edges,
+        reversed_edges=reversed_edges,
+        cycle_edges=cycle_edges,
+        rows=["".join(row) for row in grid],
+        cell_edges=cell_edges,
+        row_spans=row_spans,
+        edge_rows=edge_rows,
+        crossings=crossings,
+    )
+
+
+def _draw_box(grid: list[list[str]], box: NodeBox, text: tuple[str, str, int]) -> None:
+    title, sub, inner = text
+    x, y = box.x, box.y
+    lines = (
+        "╭" + "─" * (inner + 2) + "╮",
+        "│ " + title.ljust(inner) + " │",
+        "│ " + sub.ljust(inner) + " │",
+        "╰" + "─" * (inner + 2) + "╯",
+    )
+    for dy, line in enumerate(lines):
+        grid[y + dy][x : x + len(line)] = line
+
+
+def _spans(
+    per_row: list[list[tuple[int, tuple[int, ...]]]],
+    boxes: dict[str, NodeBox],
+    height: int,
+) -> list[tuple[Span, ...]]:
+    box_rows: list[list[Span]] = [[] for _ in range(height)]
+    for box in boxes.values():
+        for y in range(box.y, box.y + box.h):
+            box_rows[y].append(Span(box.x, box.x + box.w, box.id, ()))
+    out: list[tuple[Span, ...]] = []
+    for y in range(height):
+        spans = box_rows[y]
+        cells = sorted(per_row[y])
+        run_start = -1
+        prev_x = -2
+        prev_owner: tuple[int, ...] = ()
+        for x, owner in cells:
+            if x != prev_x + 1 or owner != prev_owner:
+                if run_start >= 0:
+                    spans.append(Span(run_start, prev_x + 1, None, prev_owner))
+                run_start, prev_owner = x, owner
+            prev_x = x
+        if run_start >= 0:
+            spans.append(Span(run_start, prev_x + 1, None, prev_owner))
+        spans.sort(key=lambda s: s.start)
+        out.append(tuple(spans))
+    return out
+
+
+def _edge_rows(
+    count: int, cell_edges: dict[tuple[int, int], tuple[int, ...]]
+) -> list[tuple[int, int]]:
+    lo = [1 << 30] * count
+    hi = [-1] * count
+    for (_, y), owners in cell_edges.items():
+        for e in owners:
+            if y < lo[e]:
+                lo[e] = y
+            if y > hi[e]:
+                hi[e] = y
+    return [(a, b) if b >= 0 else (0, -1) for a, b in zip(lo, hi, strict=True)]
+
+
+def _link(layout: Layout, g: _Graph) -> None:
+    """Parent and child lists in screen order, for keyboard navigation."""
+    boxes = layout.nodes
+    index = {node: i for i, node in enumerate(g.ids)}
+
+    def screen_order(node: str) -> tuple[int, int, int]:
+        box = boxes[node]
+        if layout.direction == "LR":
+            return (box.y, box.x, index[node])
+        return (box.x, box.y, index[node])
+
+    parents: dict[str, list[str]] = {}
+    children: dict[str, list[str]] = {}
+    for up, down in g.edges:
+        if up != down:
+            children.setdefault(up, []).append(down)
+            parents.setdefault(down, []).append(up)
+    layout._parents = {k: sorted(v, key=screen_order) for k, v in parents.items()}
+    layout._children = {k: sorted(v, key=screen_order) for k, v in children.items()}
+
+
+# ---------------------------------------------------------------------- navigation
+
+
+def nearest_in_direction(layout: Layout, from_id: str, direction: Heading) -> str | None:
+    """The stage a person means by "the one to the left/right/above/below".
+
+    Candidates are boxes whose centre lies strictly that way. Distances are in
+    visual units (a cell is about twice as tall as it is wide), and the sideways
+    distance counts double, so a box straight ahead beats a closer one off to the
+    side. Ties go to file order.
+    """
+    origin = layout.nodes.get(from_id)
+    if origin is None:
+        return None
+    best: tuple[float, int] | None = None
+    best_id: str | None = None
+    for order, (node_id, box) in enumerate(layout.nodes.items()):
+        if node_id == from_id:
+            continue
+        dx = box.cx - origin.cx
+        dy = (box.cy - origin.cy) * 2
+        ahead, side = _split(dx, dy, direction)
+        if ahead <= 0:
+            continue
+        score = (ahead + 2 * abs(side), order)
+        if best is None or score < best:
+            best, best_id = score, node_id
+    return best_id
+
+
+def _split(dx: float, dy: float, direction: Heading) -> tuple[float, float]:
+    if direction == "right":
+        return dx, dy
+    if direction == "left":
+        return -dx, dy
+    if direction == "down":
+        return dy, dx
+    return -dy, dx
