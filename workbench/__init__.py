@@ -1,9 +1,28 @@
 """Stage Workbench: a terminal workbench for stage-based pipelines.
 
-A stage author needs only what is re-exported here from :mod:`workbench.engine`.
+A stage author needs only what is re-exported here from :mod:`workbench.engine`
+(``from workbench import Stage, StageResult, StageContext``). Names load lazily.
 """
 
-from workbench.engine import *  # noqa: F403
-from workbench.engine import __all__
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    from workbench import engine
+
+    try:
+        value = getattr(engine, name)
+    except AttributeError:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}") from None
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    from workbench import engine
+
+    return [*engine.__all__, "__version__"]

@@ -14,7 +14,6 @@ shows its latest state in every earlier view.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -176,7 +175,9 @@ class ContextStore:
         if self.record:
             kind: ChangeKind = "added" if old is _MISSING else "changed"
             self.changes.append(
-                ChangeRecord(len(self.changes), stage, name, kind, summarize(old), summarize(value), value)
+                ChangeRecord(
+                    len(self.changes), stage, name, kind, summarize(old), summarize(value), value
+                )
             )
 
     def remove(self, stage: str, key: str | ContextKey[Any]) -> None:
@@ -184,7 +185,9 @@ class ContextStore:
         old = self._values.pop(name, _MISSING)
         if old is not _MISSING and self.record:
             self.changes.append(
-                ChangeRecord(len(self.changes), stage, name, "removed", summarize(old), "—", _MISSING)
+                ChangeRecord(
+                    len(self.changes), stage, name, "removed", summarize(old), "—", _MISSING
+                )
             )
 
     # -- history -----------------------------------------------------------------------
@@ -232,7 +235,9 @@ class StageContext:
 
     __slots__ = ("_log", "_progress", "stage_id", "store")
 
-    def __init__(self, store: ContextStore, stage_id: str, log: LogSink, progress: ProgressSink) -> None:
+    def __init__(
+        self, store: ContextStore, stage_id: str, log: LogSink, progress: ProgressSink
+    ) -> None:
         self.store = store
         self.stage_id = stage_id
         self._log = log
@@ -292,6 +297,8 @@ class StageContext:
     def raise_if_cancelled(self) -> None:
         """For long loops in thread stages, which asyncio cannot interrupt."""
         if self.store.cancelled:
+            import asyncio
+
             raise asyncio.CancelledError()
 
 

@@ -9,8 +9,14 @@ input are equal and two different ones can be compared with :func:`diff_reports`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import difflib
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from workbench.engine.pipeline import Pipeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,4 +54,539 @@ class PlannedOperation:
         )
 
 
-_unused = field  # report models follow below
+EstimateSource = Literal["stage", "history", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class StagePlan:
+    """One stage's part of a report."""
+
+    stage_id: str
+    uses: str
+    layer: int
+    depends_on: tuple[str, ...]
+    config: dict[str, Any]
+    supported: bool
+    operations: tuple[PlannedOperation, ...]
+    estimated_seconds: float | None
+    estimate_source: EstimateSource
+    error: str | None = None
+
+    @property
+    def estimated_bytes(self) -> int:
+        return sum(op.estimated_bytes or 0 for op in self.operations)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.stage_id,
+            "uses": self.uses,
+            "layer": self.layer,
+            "depends_on": list(self.depends_on),
+            "config": self.config,
+            "supports_dry_run": self.supported,
+            "operations": [op.to_json() for op in self.operations],
+            "estimated_bytes": self.estimated_bytes,
+            "estimated_seconds": self.estimated_seconds,
+            "estimate_source": self.estimate_source,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StagePlan:
+        return cls(
+            stage_id=data["id"],
+            uses=data["uses"],
+            layer=data.get("layer", 0),
+            depends_on=tuple(data.get("depends_on", ())),
+            config=data.get("config", {}),
+            supported=data.get("supports_dry_run", True),
+            operations=tuple(PlannedOperation.from_json(o) for o in data.get("operations", ())),
+            estimated_seconds=data.get("estimated_seconds"),
+            estimate_source=data.get("estimate_source", "unknown"),
+            error=data.get("error"),
+        )
+
+
+ConflictKind = Literal["write_key", "write_path", "unread_key", "no_dry_run", "plan_error"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Conflict:
+    """Something that may go wrong when the plan runs, with the stages involved."""
+
+    kind: ConflictKind
+    subject: str
+    stages: tuple[str, ...]
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "stages": list(self.stages),
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Conflict:
+        return cls(data["kind"], data["subject"], tuple(data["stages"]), data["message"])
+
+
+@dataclass(frozen=True, slots=True)
+class DryRunReport:
+    """What a run would do. A pure function of the pipeline, parameters and estimates."""
+
+    pipeline: str
+    path: str | None
+    order: tuple[str, ...]
+    layers: tuple[tuple[str, ...], ...]
+    stages: tuple[StagePlan, ...]
+    conflicts: tuple[Conflict, ...]
+    concurrency: int
+    critical_path: tuple[str, ...]
+    critical_seconds: float
+    wall_seconds: float
+    """Estimated wall time at the concurrency, unknown estimates counted as zero."""
+
+    @property
+    def total_operations(self) -> int:
+        return sum(len(s.operations) for s in self.stages)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(s.estimated_bytes for s in self.stages)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(s.estimated_seconds or 0.0 for s in self.stages)
+
+    @property
+    def unknown_estimates(self) -> int:
+        return sum(1 for s in self.stages if s.estimated_seconds is None)
+
+    def stage(self, stage_id: str) -> StagePlan:
+        for plan in self.stages:
+            if plan.stage_id == stage_id:
+                return plan
+        raise KeyError(stage_id)
+
+    def summary(self) -> str:
+        """One line: "5 stages, 9 operations, 12.0 kB, ~3.1 s, 0 conflicts"."""
+        unsupported = sum(1 for s in self.stages if not s.supported)
+        parts = [
+            f"{len(self.stages)} stage{'s' if len(self.stages) != 1 else ''}",
+            f"{self.total_operations} operation{'s' if self.total_operations != 1 else ''}",
+            format_bytes(self.total_bytes),
+            f"~{format_seconds(self.wall_seconds)} wall",
+            f"{len(self.conflicts)} conflict{'s' if len(self.conflicts) != 1 else ''}",
+        ]
+        if unsupported:
+            parts.append(f"{unsupported} cannot dry-run")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pipeline": self.pipeline,
+            "path": self.path,
+            "summary": self.summary(),
+            "order": list(self.order),
+            "layers": [list(layer) for layer in self.layers],
+            "stages": [s.to_json() for s in self.stages],
+            "totals": {
+                "stages": len(self.stages),
+                "operations": self.total_operations,
+                "bytes": self.total_bytes,
+                "seconds": round(self.total_seconds, 6),
+                "unknown_estimates": self.unknown_estimates,
+            },
+            "concurrency": self.concurrency,
+            "critical_path": {"stages": list(self.critical_path), "seconds": self.critical_seconds},
+            "wall_seconds": self.wall_seconds,
+            "conflicts": [c.to_json() for c in self.conflicts],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DryRunReport:
+        return cls(
+            pipeline=data["pipeline"],
+            path=data.get("path"),
+            order=tuple(data["order"]),
+            layers=tuple(tuple(layer) for layer in data["layers"]),
+            stages=tuple(StagePlan.from_json(s) for s in data["stages"]),
+            conflicts=tuple(Conflict.from_json(c) for c in data["conflicts"]),
+            concurrency=data.get("concurrency", 1),
+            critical_path=tuple(data["critical_path"]["stages"]),
+            critical_seconds=data["critical_path"]["seconds"],
+            wall_seconds=data["wall_seconds"],
+        )
+
+
+def build_report(
+    pipeline: Pipeline,
+    params: Mapping[str, Any] | None = None,
+    *,
+    estimates: Mapping[str, float] | None = None,
+    concurrency: int | None = None,
+) -> DryRunReport:
+    """Ask every stage for its plan, without side effects, and gather the report.
+
+    ``estimates`` are seconds per stage id from elsewhere (the run history), used
+    where a stage gives no estimate of its own.
+    """
+    from workbench.engine.context import ContextStore, ExecutionMode
+
+    store = ContextStore(pipeline.parameters(params), ExecutionMode.DRY_RUN)
+    graph = pipeline.graph
+    estimates = estimates or {}
+    plans: list[StagePlan] = []
+    conflicts: list[Conflict] = []
+    for stage_id in graph.order:
+        ps = pipeline.stages[stage_id]
+        stage = ps.stage
+        config = stage.config.model_dump(mode="json") if stage is not None else dict(ps.spec.config)
+        operations: tuple[PlannedOperation, ...] = ()
+        error: str | None = None
+        supported = stage is not None and type(stage).supports_dry_run
+        if stage is not None and supported:
+            try:
+                operations = tuple(stage.plan(store.for_stage(stage_id)))
+            except Exception as exc:  # a plan that fails is reported, never fatal
+                error = f"{type(exc).__name__}: {exc}"
+                conflicts.append(
+                    Conflict(
+                        "plan_error", stage_id, (stage_id,), f"{stage_id}: plan failed: {error}"
+                    )
+                )
+        elif stage is not None:
+            conflicts.append(
+                Conflict(
+                    "no_dry_run",
+                    stage_id,
+                    (stage_id,),
+                    f"{stage_id} ({ps.uses}) cannot dry-run; its effects are unknown",
+                )
+            )
+        own = [op.estimated_seconds for op in operations if op.estimated_seconds is not None]
+        seconds: float | None
+        source: EstimateSource
+        if own:
+            seconds, source = float(sum(own)), "stage"
+        elif stage_id in estimates:
+            seconds, source = float(estimates[stage_id]), "history"
+        else:
+            seconds, source = None, "unknown"
+        plans.append(
+            StagePlan(
+                stage_id,
+                ps.uses,
+                graph.layer_of(stage_id) or 0,
+                tuple(graph.parents(stage_id)),
+                config,
+                supported,
+                operations,
+                seconds,
+                source,
+                error,
+            )
+        )
+    conflicts.extend(_write_conflicts(pipeline, plans))
+    conflicts.extend(_unread_keys(pipeline, store.params))
+    seconds_by_id = {p.stage_id: p.estimated_seconds for p in plans}
+    critical = graph.critical_path(seconds_by_id)
+    level = max(1, concurrency or pipeline.max_concurrency)
+    return DryRunReport(
+        pipeline=pipeline.name,
+        path=str(pipeline.path) if pipeline.path else None,
+        order=tuple(graph.order),
+        layers=tuple(tuple(layer) for layer in graph.layers),
+        stages=tuple(plans),
+        conflicts=tuple(sorted(conflicts)),
+        concurrency=level,
+        critical_path=critical.stages,
+        critical_seconds=critical.seconds,
+        wall_seconds=_simulate(pipeline, seconds_by_id, level),
+    )
+
+
+def _write_conflicts(pipeline: Pipeline, plans: list[StagePlan]) -> list[Conflict]:
+    """Two stages writing the same key or path with no order between them."""
+    graph = pipeline.graph
+    by_key: dict[str, list[str]] = {}
+    by_path: dict[str, list[str]] = {}
+    for plan in plans:
+        stage = pipeline.stages[plan.stage_id].stage
+        if stage is not None:
+            for key in stage.keys_written():
+                by_key.setdefault(key, []).append(plan.stage_id)
+        for path in sorted({p for op in plan.operations for p in op.paths_written}):
+            by_path.setdefault(path, []).append(plan.stage_id)
+    out: list[Conflict] = []
+    for kind, table, noun in (
+        ("write_key", by_key, "context key"),
+        ("write_path", by_path, "path"),
+    ):
+        for subject, writers in table.items():
+            for i, a in enumerate(writers):
+                for b in writers[i + 1 :]:
+                    if not graph.is_ordered(a, b):
+                        out.append(
+                            Conflict(
+                                kind,  # type: ignore[arg-type]
+                                subject,
+                                (a, b),
+                                f"{a} and {b} both write {noun} {subject!r} with no order "
+                                "between them; the result depends on timing",
+                            )
+                        )
+    return out
+
+
+def _unread_keys(pipeline: Pipeline, params: Mapping[str, Any]) -> list[Conflict]:
+    """A key read that no upstream stage writes and no parameter provides."""
+    graph = pipeline.graph
+    writers: dict[str, set[str]] = {}
+    for stage_id, ps in pipeline.stages.items():
+        if ps.stage is not None:
+            for key in ps.stage.keys_written():
+                writers.setdefault(key, set()).add(stage_id)
+    out: list[Conflict] = []
+    for stage_id in graph.order:
+        stage = pipeline.stages[stage_id].stage
+        reads = [k for k in (stage.keys_read() if stage else ()) if k not in params]
+        if not reads:
+            continue
+        upstream = graph.upstream(stage_id)
+        for key in reads:
+            if not writers.get(key, set()) & upstream:
+                elsewhere = sorted(writers.get(key, set()) - {stage_id})
+                hint = (
+                    f"; {', '.join(elsewhere)} writes it but is not upstream: add a dependency"
+                    if elsewhere
+                    else "; no stage writes it and it is not a [context] parameter"
+                )
+                out.append(
+                    Conflict("unread_key", key, (stage_id,), f"{stage_id} reads {key!r}{hint}")
+                )
+    return out
+
+
+def _simulate(pipeline: Pipeline, seconds: Mapping[str, float | None], concurrency: int) -> float:
+    """Wall time of a list schedule at the concurrency limit, ties by file order."""
+    graph = pipeline.graph
+    position = {sid: i for i, sid in enumerate(graph.order)}
+    waiting = {sid: len(graph.parents(sid)) for sid in graph.order}
+    ready = [position[s] for s in graph.order if not waiting[s]]
+    heapq.heapify(ready)
+    running: list[tuple[float, int]] = []
+    clock = 0.0
+    while ready or running:
+        while ready and len(running) < concurrency:
+            i = heapq.heappop(ready)
+            heapq.heappush(running, (clock + (seconds.get(graph.order[i]) or 0.0), i))
+        clock, i = heapq.heappop(running)
+        for child in graph.children(graph.order[i]):
+            waiting[child] -= 1
+            if not waiting[child]:
+                heapq.heappush(ready, position[child])
+    return clock
+
+
+# -- comparing ---------------------------------------------------------------------------
+
+ChangeKind = Literal["added", "removed", "reordered", "reconfigured", "rewired", "operations"]
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    """How one stage differs between two reports. One record per stage that differs."""
+
+    stage_id: str
+    kinds: tuple[ChangeKind, ...]
+    config_changes: tuple[tuple[str, Any, Any], ...] = ()
+    """(dotted key, before, after); a missing side is None."""
+    operations_added: tuple[str, ...] = ()
+    operations_removed: tuple[str, ...] = ()
+    seconds_before: float | None = None
+    seconds_after: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.stage_id,
+            "kinds": list(self.kinds),
+            "config_changes": [
+                {"key": k, "before": a, "after": b} for k, a, b in self.config_changes
+            ],
+            "operations_added": list(self.operations_added),
+            "operations_removed": list(self.operations_removed),
+            "seconds_before": self.seconds_before,
+            "seconds_after": self.seconds_after,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDiff:
+    """The differences between two reports, ``left`` (before) and ``right`` (after)."""
+
+    left: str
+    right: str
+    stages: tuple[StageChange, ...]
+    conflicts_new: tuple[Conflict, ...]
+    conflicts_resolved: tuple[Conflict, ...]
+    totals: dict[str, tuple[float, float]]
+    """name -> (before, after) for stages, operations, bytes, seconds, wall_seconds."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.stages or self.conflicts_new or self.conflicts_resolved) and all(
+            a == b for a, b in self.totals.values()
+        )
+
+    def of_kind(self, kind: ChangeKind) -> list[str]:
+        return [c.stage_id for c in self.stages if kind in c.kinds]
+
+    def summary(self) -> str:
+        """ "1 added, 1 removed, 2 reconfigured, +1 conflict"."""
+        counts: dict[str, int] = {}
+        for change in self.stages:
+            for kind in change.kinds:
+                counts[kind] = counts.get(kind, 0) + 1
+        parts = [f"{n} {kind}" for kind, n in counts.items()]
+        if self.conflicts_new:
+            parts.append(f"+{len(self.conflicts_new)} conflict(s)")
+        if self.conflicts_resolved:
+            parts.append(f"-{len(self.conflicts_resolved)} conflict(s)")
+        return ", ".join(parts) if parts else "no differences"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "left": self.left,
+            "right": self.right,
+            "summary": self.summary(),
+            "stages": [c.to_json() for c in self.stages],
+            "conflicts_new": [c.to_json() for c in self.conflicts_new],
+            "conflicts_resolved": [c.to_json() for c in self.conflicts_resolved],
+            "totals": {k: {"before": a, "after": b} for k, (a, b) in self.totals.items()},
+        }
+
+
+def diff_reports(left: DryRunReport, right: DryRunReport) -> ReportDiff:
+    """Compare two reports stage by stage. A report compared with itself has no differences."""
+    a = {p.stage_id: p for p in left.stages}
+    b = {p.stage_id: p for p in right.stages}
+    common_left = [s for s in left.order if s in b]
+    common_right = [s for s in right.order if s in a]
+    moved = _moved(common_left, common_right)
+    changes: dict[str, StageChange] = {}
+    for sid in left.order:
+        if sid not in b:
+            changes[sid] = StageChange(sid, ("removed",), seconds_before=a[sid].estimated_seconds)
+    for sid in right.order:
+        if sid not in a:
+            changes[sid] = StageChange(sid, ("added",), seconds_after=b[sid].estimated_seconds)
+            continue
+        before, after = a[sid], b[sid]
+        kinds: list[ChangeKind] = []
+        if sid in moved:
+            kinds.append("reordered")
+        config = _config_changes(before, after)
+        if config:
+            kinds.append("reconfigured")
+        if set(before.depends_on) != set(after.depends_on):
+            kinds.append("rewired")
+        ops_before = [op.description for op in before.operations]
+        ops_after = [op.description for op in after.operations]
+        added = tuple(d for d in ops_after if d not in ops_before)
+        removed = tuple(d for d in ops_before if d not in ops_after)
+        if added or removed:
+            kinds.append("operations")
+        if kinds or before.estimated_seconds != after.estimated_seconds:
+            changes[sid] = StageChange(
+                sid,
+                tuple(kinds),
+                tuple(config),
+                added,
+                removed,
+                before.estimated_seconds,
+                after.estimated_seconds,
+            )
+    ordered = [changes[s] for s in _union_order(left.order, right.order) if s in changes]
+    left_conflicts, right_conflicts = set(left.conflicts), set(right.conflicts)
+    return ReportDiff(
+        left=left.pipeline,
+        right=right.pipeline,
+        stages=tuple(c for c in ordered if c.kinds or c.seconds_before != c.seconds_after),
+        conflicts_new=tuple(sorted(right_conflicts - left_conflicts)),
+        conflicts_resolved=tuple(sorted(left_conflicts - right_conflicts)),
+        totals={
+            "stages": (len(left.stages), len(right.stages)),
+            "operations": (left.total_operations, right.total_operations),
+            "bytes": (left.total_bytes, right.total_bytes),
+            "seconds": (left.total_seconds, right.total_seconds),
+            "wall_seconds": (left.wall_seconds, right.wall_seconds),
+        },
+    )
+
+
+def _moved(left: list[str], right: list[str]) -> set[str]:
+    """Stages outside the longest common run of the two orders: the ones that moved."""
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    kept = {left[m.a + i] for m in matcher.get_matching_blocks() for i in range(m.size)}
+    return set(left) - kept
+
+
+def _union_order(left: tuple[str, ...], right: tuple[str, ...]) -> list[str]:
+    seen: dict[str, None] = dict.fromkeys(right)
+    out = list(right)
+    for sid in left:
+        if sid not in seen:
+            out.append(sid)
+    return out
+
+
+def _config_changes(before: StagePlan, after: StagePlan) -> list[tuple[str, Any, Any]]:
+    flat_a = _flatten(before.config)
+    flat_b = _flatten(after.config)
+    if before.uses != after.uses:
+        flat_a["(uses)"], flat_b["(uses)"] = before.uses, after.uses
+    return [
+        (key, flat_a.get(key), flat_b.get(key))
+        for key in sorted(flat_a.keys() | flat_b.keys())
+        if flat_a.get(key, _ABSENT) != flat_b.get(key, _ABSENT)
+    ]
+
+
+_ABSENT = object()
+
+
+def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, Mapping) and item:
+            out.update(_flatten(item, name + "."))
+        else:
+            out[name] = item
+    return out
+
+
+def format_bytes(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{count} B"
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 90:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 90:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"

@@ -29,7 +29,17 @@ class DependencyGraph:
     builds a graph, so unknown names never slip in silently.
     """
 
-    __slots__ = ("_children", "_index", "_layer_of", "_parents", "cycle", "edges", "layers", "nodes", "order")
+    __slots__ = (
+        "_children",
+        "_index",
+        "_layer_of",
+        "_parents",
+        "cycle",
+        "edges",
+        "layers",
+        "nodes",
+        "order",
+    )
 
     def __init__(self, nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> None:
         self.nodes: tuple[str, ...] = tuple(nodes)
@@ -107,23 +117,24 @@ class DependencyGraph:
         if not self.order:
             return CriticalPath((), 0.0)
         index = self._index
-        best: dict[int, float] = {}
+        best: dict[int, tuple[float, int]] = {}
+        """node -> (seconds, stages) of the longest chain ending there; more stages wins ties."""
         via: dict[int, int] = {}
         for node in self.order:
             i = index[node]
             own = seconds.get(node) or 0.0
-            start, came = 0.0, -1
+            start, came = (0.0, 0), -1
             for p in self._parents[i]:
                 if p in best and best[p] > start:
                     start, came = best[p], p
-            best[i] = start + own
+            best[i] = (start[0] + own, start[1] + 1)
             if came >= 0:
                 via[i] = came
         end = max(best, key=lambda i: (best[i], -i))
         path = [end]
         while path[-1] in via:
             path.append(via[path[-1]])
-        return CriticalPath(tuple(self.nodes[i] for i in reversed(path)), best[end])
+        return CriticalPath(tuple(self.nodes[i] for i in reversed(path)), best[end][0])
 
     def to_json(self) -> dict[str, object]:
         return {

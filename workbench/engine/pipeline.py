@@ -125,7 +125,7 @@ class Pipeline:
         if spec is None:
             spec = _salvage(loaded)
         built = cls.from_spec(spec, registry, path=loaded.path, text=loaded.text)
-        built.problems[:0] = problems
+        built.problems = sorted(problems + built.problems, key=_problem_order)
         return built
 
     @classmethod
@@ -190,9 +190,8 @@ class _Builder:
                 hint="remove one of these dependencies",
                 **self.where(first),
             )
-        return Pipeline(
-            self.spec, stages, graph, self.problems.items, [], self.path, self.text
-        )
+        problems = sorted(self.problems.items, key=_problem_order)
+        return Pipeline(self.spec, stages, graph, problems, [], self.path, self.text)
 
     def _resolve(self, stage_id: str, spec: StageSpec) -> PipelineStage:
         uses = spec.uses or stage_id
@@ -314,6 +313,11 @@ class _Builder:
             hint=_unknown_id(target, stages, optional=key == "depends_on"),
             **self.where(sid, key),
         )
+
+
+def _problem_order(problem: Problem) -> tuple[int, int]:
+    """File order: by line, then column; problems with no place keep their order at the end."""
+    return (problem.line or 1 << 30, problem.column or 0)
 
 
 def _unknown_id(target: str, stages: Iterable[str], optional: bool = False) -> str:

@@ -10,6 +10,7 @@ as a :class:`PluginLoadError` and every other stage still loads.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -52,7 +53,6 @@ class StageMetadata:
 
     name: str
     description: str
-    config_schema: dict[str, Any]
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     requires: tuple[str, ...]
@@ -61,6 +61,11 @@ class StageMetadata:
     supports_dry_run: bool
     source: str
     cls: type[Stage]
+
+    @property
+    def config_schema(self) -> dict[str, Any]:
+        """JSON Schema of the config, built on first use (discovery stays cheap)."""
+        return _schema_of(self.cls.Config)
 
     @property
     def namespace(self) -> str:
@@ -91,14 +96,9 @@ class StageMetadata:
             deps = stage.dependency_list()
         except TypeError as exc:
             raise InvalidStageError(f"{where}.dependencies: {exc}") from None
-        try:
-            schema = stage.Config.model_json_schema()
-        except Exception as exc:  # a broken plugin model must not break discovery
-            raise InvalidStageError(f"{where}.Config has no JSON Schema: {exc}") from None
         return cls(
             name=stage.name,
             description=(stage.description or inspect.getdoc(stage) or "").strip(),
-            config_schema=schema,
             reads=tuple(stage.reads),
             writes=tuple(stage.writes),
             requires=tuple(stage.requires),
@@ -210,7 +210,9 @@ class StageRegistry:
                 produced = [produced]
             candidates = list(produced)
         else:
-            self._fail(label, "not_a_stage", f"{obj!r} is not a module, a Stage class or a function")
+            self._fail(
+                label, "not_a_stage", f"{obj!r} is not a module, a Stage class or a function"
+            )
             return
         for candidate in candidates:
             self._add_one(candidate, label)
@@ -246,6 +248,14 @@ class StageRegistry:
 
     def _fail(self, plugin: str, kind: str, message: str) -> None:
         self.errors.append(PluginLoadError(plugin, message, kind))
+
+
+@functools.cache
+def _schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    try:
+        return model.model_json_schema()
+    except Exception as exc:  # a broken plugin model must not break a listing
+        return {"title": model.__name__, "description": f"no JSON Schema: {exc}"}
 
 
 def stages_in_module(module: ModuleType) -> list[type[Stage]]:

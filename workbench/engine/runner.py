@@ -43,8 +43,8 @@ from workbench.engine.stage import Stage, StageResult, StageStatus, now
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[RunEvent], None]
-BeforeHook = Callable[[PipelineStage, StageContext], "None | Awaitable[None]"]
-AfterHook = Callable[[PipelineStage, StageContext, StageResult], "None | Awaitable[None]"]
+BeforeHook = Callable[[PipelineStage, StageContext], "Awaitable[None] | None"]
+AfterHook = Callable[[PipelineStage, StageContext, StageResult], "Awaitable[None] | None"]
 
 
 class Executor(Protocol):
@@ -258,7 +258,9 @@ class Runner:
         selected = set(self.order)
         graph = self.pipeline.graph
         self._position = {sid: i for i, sid in enumerate(self.order)}
-        self._children = {sid: [c for c in graph.children(sid) if c in selected] for sid in self.order}
+        self._children = {
+            sid: [c for c in graph.children(sid) if c in selected] for sid in self.order
+        }
         self._waiting_on = {
             sid: sum(1 for p in graph.parents(sid) if p in selected) for sid in self.order
         }
@@ -291,9 +293,9 @@ class Runner:
         for sid, result in self.results.items():
             if result.status is StageStatus.SKIPPED:
                 return StageStatus.FAILURE
-            if result.status in (StageStatus.FAILURE, StageStatus.CANCELLED):
-                if not self.pipeline.stages[sid].continue_on_error:
-                    return StageStatus.FAILURE
+            failed = result.status in (StageStatus.FAILURE, StageStatus.CANCELLED)
+            if failed and not self.pipeline.stages[sid].continue_on_error:
+                return StageStatus.FAILURE
         return StageStatus.SUCCESS
 
     def _launch(self) -> None:

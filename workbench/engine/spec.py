@@ -367,8 +367,8 @@ class TomlLocator:
         if key is not None:
             if (table, key) in self._keys:
                 return self._keys[(table, key)]
-            if table + (key,) in self._tables:
-                return self._tables[table + (key,)], 1
+            if (*table, key) in self._tables:
+                return self._tables[(*table, key)], 1
         if table in self._tables:
             return self._tables[table], 1
         if len(table) == 2 and (table[:1], table[1]) in self._keys:

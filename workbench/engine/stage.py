@@ -119,10 +119,19 @@ class Dependency:
         return {"stage": self.stage, "required": self.required, "order": self.order}
 
 
-class EmptyConfig(BaseModel):
-    """The config of a stage that takes no settings."""
+class StageConfig(BaseModel):
+    """Base for stage configs: unknown settings are errors, and validators are built lazily.
 
-    model_config = ConfigDict(extra="forbid")
+    ``defer_build`` matters: discovery imports every installed stage module, and
+    building each model's validator up front would cost milliseconds per stage on
+    every command; it is built the first time a pipeline uses the stage instead.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class EmptyConfig(StageConfig):
+    """The config of a stage that takes no settings."""
 
 
 class Stage:
@@ -146,7 +155,9 @@ class Stage:
     dependencies: ClassVar[tuple[Dependency | str, ...]] = ()
     supports_dry_run: ClassVar[bool] = True
 
-    def __init__(self, config: BaseModel | Mapping[str, Any] | None = None, *, id: str = "") -> None:
+    def __init__(
+        self, config: BaseModel | Mapping[str, Any] | None = None, *, id: str = ""
+    ) -> None:
         if config is None:
             config = self.Config()
         elif not isinstance(config, BaseModel):

@@ -1,0 +1,206 @@
+"""The `workbench` command: the app on a project folder, or the engine headless.
+
+``workbench [DIR]`` opens the app; ``workbench COMMAND ...`` runs one headless
+command and prints with Rich, or JSON with ``--format json``. Textual is imported
+only when the app opens, so headless commands start fast. Exit codes: 0 success,
+1 an invalid pipeline or a failed stage, 2 bad usage or an unreadable file. A
+user's mistake never ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from workbench.engine.errors import Problem, WorkbenchError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema", "screenshots")
+
+log = logging.getLogger("workbench")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with code 2 and a one-line hint, never a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="workbench",
+        description="A terminal workbench for stage-based pipelines. "
+        "`workbench [DIR]` opens the app on a project folder; the commands below run headless.",
+        epilog="Exit codes: 0 success, 1 invalid pipeline or failed stage, 2 bad usage or unreadable file.",
+    )
+    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
+    )
+    common.add_argument("--log-file", type=Path, help="also write the log to this file")
+    common.add_argument(
+        "--project", type=Path, help="project folder (default: the pipeline's, or the current one)"
+    )
+    fmt = _Parser(add_help=False)
+    fmt.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.add_parser(
+        "stages", parents=[common, fmt], help="list the registered stages and plugin errors"
+    )
+    p = sub.add_parser(
+        "validate", parents=[common, fmt], help="check pipeline files; exit 1 if any is invalid"
+    )
+    p.add_argument("pipelines", nargs="+", type=Path, metavar="PIPELINE")
+    p = sub.add_parser("graph", parents=[common], help="order, layers and edges of a pipeline")
+    p.add_argument("pipeline", type=Path)
+    p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text")
+    p = sub.add_parser(
+        "dry-run", parents=[common, fmt], help="what a run would do, without doing it"
+    )
+    p.add_argument("pipeline", type=Path)
+    p.add_argument(
+        "--compare", type=Path, metavar="OTHER", help="a second pipeline to compare with"
+    )
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
+    p = sub.add_parser("run", parents=[common, fmt], help="run a pipeline with live progress")
+    p.add_argument("pipeline", type=Path)
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a [context] parameter (value read as TOML, else as text)",
+    )
+    p.add_argument(
+        "--from", dest="start", metavar="STAGE", help="run this stage and what follows it"
+    )
+    p.add_argument("--to", dest="end", metavar="STAGE", help="run this stage and what it needs")
+    p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
+    p.add_argument(
+        "--watch", action="store_true", help="re-run when the pipeline or its inputs change"
+    )
+    p.add_argument("--no-history", action="store_true", help="do not record this run")
+    p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
+    p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
+    p.add_argument("--limit", type=_positive_int, default=20)
+    sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
+    p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
+    p.add_argument("--out", type=Path, default=Path("screenshots"))
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    if first not in COMMANDS and not any(a in ("-h", "--help", "--version") for a in args_list):
+        return _open_app(args_list)
+    args = build_parser().parse_args(args_list)
+    _setup_logging(args.verbose, args.log_file)
+    from workbench import commands
+
+    handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    try:
+        return int(handler(args))
+    except WorkbenchError as exc:
+        commands.error_console().print(f"[bold red]{exc.title}:[/] {exc.message}", highlight=False)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        commands.error_console().print("[yellow]interrupted[/]")
+        return 130
+
+
+def _open_app(args_list: list[str]) -> int:
+    parser = _Parser(prog="workbench", description="Open the workbench app on a project folder.")
+    parser.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR")
+    parser.add_argument("--pipeline", type=Path, help="open this pipeline first")
+    args = parser.parse_args(args_list)
+    if not args.dir.is_dir():
+        if args.dir.suffix == ".toml" and args.dir.is_file():
+            args.pipeline, args.dir = args.dir, _project_of(args.dir)
+        else:
+            parser.error(f"{args.dir} is not a folder (or a command: {', '.join(COMMANDS)})")
+    if not sys.stdout.isatty() and not _forced_app():
+        parser.error("the app needs a terminal; use a headless command such as `workbench run`")
+    from workbench.app.app import run
+
+    return run(args.dir.resolve(), args.pipeline)
+
+
+def _forced_app() -> bool:
+    import os
+
+    return os.environ.get("WORKBENCH_FORCE_APP") == "1"
+
+
+def _project_of(pipeline: Path) -> Path:
+    from workbench.engine.pipeline import find_project_root
+
+    return find_project_root(pipeline)
+
+
+def _setup_logging(verbose: int, log_file: Path | None) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None:
+        try:
+            handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        except OSError as exc:
+            sys.stderr.write(f"workbench: cannot write the log file {log_file}: {exc.strerror}\n")
+            raise SystemExit(EXIT_USAGE) from None
+        level = min(level, logging.INFO)
+    logging.basicConfig(
+        level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``key=value`` pairs; a value is read as a TOML value when it is one, else as text."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise WorkbenchError(
+                f"--set {item!r}: write KEY=VALUE, for example --set input=data/sales.csv",
+                title="Bad usage",
+            )
+        try:
+            out[key] = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = raw
+    return out
+
+
+def problems_json(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    return [p.to_json() for p in problems]
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,356 @@
+"""Rich renderings of engine objects for the command line.
+
+Kept out of the engine (which prints nothing) and out of the app (which has its
+own widgets), so the headless commands stay fast and the output stays the same
+everywhere the CLI runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from workbench.engine.dry_run import (
+    DryRunReport,
+    ReportDiff,
+    StagePlan,
+    format_bytes,
+    format_seconds,
+)
+from workbench.engine.errors import Problem
+from workbench.engine.graph import DependencyGraph
+from workbench.engine.history import RunDetail, RunRecord
+from workbench.engine.registry import PluginLoadError, StageMetadata
+from workbench.engine.runner import RunResult
+from workbench.engine.stage import StageStatus
+
+STATUS_MARK = {
+    StageStatus.PENDING: ("○", "dim"),
+    StageStatus.WAITING: ("◌", "dim"),
+    StageStatus.PAUSED: ("⏸", "yellow"),
+    StageStatus.RUNNING: ("●", "cyan"),
+    StageStatus.SUCCESS: ("✔", "green"),
+    StageStatus.FAILURE: ("✘", "bold red"),
+    StageStatus.SKIPPED: ("⊘", "yellow"),
+    StageStatus.PARTIAL: ("◐", "yellow"),
+    StageStatus.CANCELLED: ("■", "magenta"),
+}
+
+
+def status_text(status: StageStatus) -> Text:
+    mark, style = STATUS_MARK[status]
+    return Text(f"{mark} {status.value}", style=style)
+
+
+# -- stages ---------------------------------------------------------------------------
+
+
+def stages_table(stages: Iterable[StageMetadata]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("stage", style="bold cyan", no_wrap=True)
+    table.add_column("description")
+    table.add_column("reads → writes", style="dim")
+    table.add_column("source", style="dim", overflow="fold")
+    namespace = None
+    for meta in stages:
+        if namespace is not None and meta.namespace != namespace:
+            table.add_section()
+        namespace = meta.namespace
+        flow = f"{', '.join(meta.reads) or '—'} → {', '.join(meta.writes) or '—'}"
+        table.add_row(meta.name, meta.description.split("\n")[0], flow, meta.source)
+    return table
+
+
+def plugin_errors(errors: Sequence[PluginLoadError]) -> RenderableType:
+    lines = [Text(f"{len(errors)} plugin(s) failed to load:", style="bold red")]
+    for error in errors:
+        lines.append(
+            Text.assemble(
+                ("  ✘ ", "red"), (error.plugin, "bold"), f" ({error.kind}): {error.message}"
+            )
+        )
+    return Group(*lines)
+
+
+# -- validation -----------------------------------------------------------------------
+
+
+def problems(items: Sequence[Problem], style: str = "red") -> RenderableType:
+    rows = []
+    for p in items:
+        line = Text.assemble(("  ", ""), (p.place, "bold"), ": ", (p.kind, style), " — ", p.message)
+        if p.hint:
+            line.append(f"\n      fix: {p.hint}", style="dim")
+        rows.append(line)
+    return Group(*rows)
+
+
+# -- graph ------------------------------------------------------------------------------
+
+
+def graph_text(name: str, graph: DependencyGraph) -> RenderableType:
+    lines: list[RenderableType] = [Text(f"pipeline {name}: {len(graph)} stages", style="bold")]
+    for i, layer in enumerate(graph.layers):
+        lines.append(Text.assemble((f"  layer {i}: ", "dim"), ", ".join(layer)))
+    if graph.edges:
+        lines.append(Text("edges:", style="bold"))
+        for before, after in graph.edges:
+            lines.append(Text(f"  {before} → {after}"))
+    return Group(*lines)
+
+
+def graph_dot(name: str, graph: DependencyGraph) -> str:
+    out = [f"digraph {_quote(name)} {{", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
+    out += [f"  {_quote(node)};" for node in graph.nodes]
+    out += [f"  {_quote(a)} -> {_quote(b)};" for a, b in graph.edges]
+    out.append("}")
+    return "\n".join(out)
+
+
+def graph_mermaid(graph: DependencyGraph) -> str:
+    ids = {node: f"s{i}" for i, node in enumerate(graph.nodes)}
+    out = ["flowchart LR"]
+    out += [f'  {ids[node]}["{node}"]' for node in graph.nodes]
+    out += [f"  {ids[a]} --> {ids[b]}" for a, b in graph.edges]
+    return "\n".join(out)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# -- dry run ------------------------------------------------------------------------------
+
+
+def report(rep: DryRunReport) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text.assemble(("Dry run of ", "bold"), (rep.pipeline, "bold cyan"), f": {rep.summary()}")
+    ]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("layer", justify="right", style="dim")
+    table.add_column("stage", style="bold", no_wrap=True)
+    table.add_column("uses", style="cyan", no_wrap=True)
+    table.add_column("planned operations")
+    table.add_column("bytes", justify="right")
+    table.add_column("estimate", justify="right")
+    for plan in rep.stages:
+        table.add_row(
+            str(plan.layer),
+            plan.stage_id,
+            plan.uses,
+            _operations(plan),
+            format_bytes(plan.estimated_bytes) if plan.estimated_bytes else "—",
+            _estimate(plan),
+        )
+    parts.append(table)
+    if rep.critical_path:
+        parts.append(
+            Text.assemble(
+                ("critical path: ", "bold"),
+                " → ".join(rep.critical_path),
+                f" ({format_seconds(rep.critical_seconds)}); ",
+                ("estimated wall time ", "bold"),
+                f"{format_seconds(rep.wall_seconds)} at concurrency {rep.concurrency}",
+            )
+        )
+    if rep.conflicts:
+        parts.append(Text(f"{len(rep.conflicts)} potential conflict(s):", style="bold yellow"))
+        for c in rep.conflicts:
+            parts.append(Text(f"  ! {c.kind}: {c.message}", style="yellow"))
+    else:
+        parts.append(Text("no conflicts", style="green"))
+    return Group(*parts)
+
+
+def _operations(plan: StagePlan) -> Text:
+    if plan.error:
+        return Text(f"plan failed: {plan.error}", style="red")
+    if not plan.supported:
+        return Text("cannot dry-run", style="yellow")
+    return Text("\n".join(f"• {op.description}" for op in plan.operations) or "—")
+
+
+def _estimate(plan: StagePlan) -> Text:
+    if plan.estimated_seconds is None:
+        return Text("unknown", style="dim")
+    return Text(f"{format_seconds(plan.estimated_seconds)} ({plan.estimate_source})")
+
+
+def comparison(left: DryRunReport, right: DryRunReport, diff: ReportDiff) -> RenderableType:
+    changed = {c.stage_id: c for c in diff.stages}
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
+    table.add_column(f"{left.pipeline}  ({left.path or ''})", ratio=1)
+    table.add_column("", width=14, style="bold")
+    table.add_column(f"{right.pipeline}  ({right.path or ''})", ratio=1)
+    a = {p.stage_id: p for p in left.stages}
+    b = {p.stage_id: p for p in right.stages}
+    order = list(right.order) + [s for s in left.order if s not in b]
+    for sid in order:
+        change = changed.get(sid)
+        mark = (
+            ", ".join(change.kinds) if change and change.kinds else ("estimate" if change else "")
+        )
+        style = {"added": "green", "removed": "red"}.get(
+            change.kinds[0] if change and change.kinds else "", "yellow" if change else ""
+        )
+        left_cell = _cell(a.get(sid)) if sid in a else Text("")
+        right_cell = _cell(b.get(sid)) if sid in b else Text("")
+        table.add_row(left_cell, Text(mark, style=style), right_cell)
+        if change and change.config_changes:
+            for key, before, after in change.config_changes:
+                table.add_row(
+                    Text(f"    {key} = {before!r}", style="red"),
+                    "",
+                    Text(f"    {key} = {after!r}", style="green"),
+                )
+    totals = Table(box=box.SIMPLE, show_edge=False, title="totals", title_justify="left")
+    totals.add_column("")
+    totals.add_column("before", justify="right")
+    totals.add_column("after", justify="right")
+    totals.add_column("change", justify="right")
+    for name, (before, after) in diff.totals.items():
+        totals.add_row(name, _num(name, before), _num(name, after), _delta(name, before, after))
+    parts: list[RenderableType] = [
+        Text.assemble(("Comparison: ", "bold"), diff.summary()),
+        table,
+        totals,
+    ]
+    for c in diff.conflicts_new:
+        parts.append(Text(f"  + new conflict: {c.message}", style="red"))
+    for c in diff.conflicts_resolved:
+        parts.append(Text(f"  - resolved conflict: {c.message}", style="green"))
+    return Group(*parts)
+
+
+def _cell(plan: StagePlan | None) -> Text:
+    if plan is None:
+        return Text("")
+    text = Text.assemble((plan.stage_id, "bold"), " ", (plan.uses, "cyan"), f"  {_estimate(plan)}")
+    for op in plan.operations:
+        text.append(f"\n  • {op.description}", style="dim")
+    return text
+
+
+def _num(name: str, value: float) -> str:
+    if name == "bytes":
+        return format_bytes(int(value))
+    if "seconds" in name:
+        return format_seconds(value)
+    return f"{int(value):,}"
+
+
+def _delta(name: str, before: float, after: float) -> Text:
+    if before == after:
+        return Text("=", style="dim")
+    sign = "+" if after > before else "−"
+    size = abs(after - before)
+    return Text(f"{sign}{_num(name, size)}", style="green" if after < before else "yellow")
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+
+def finished_line(
+    stage_id: str, status: StageStatus, duration: float, message: str, width: int
+) -> Text:
+    mark, style = STATUS_MARK[status]
+    return Text.assemble(
+        (f"{mark} ", style),
+        (stage_id.ljust(width), "bold"),
+        (f" {format_seconds(duration):>8}  ", "dim"),
+        (message, "red" if status is StageStatus.FAILURE else ""),
+    )
+
+
+def run_summary(result: RunResult) -> RenderableType:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("stage", style="bold", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("time", justify="right")
+    table.add_column("result")
+    for sid, r in result.results.items():
+        table.add_row(sid, status_text(r.status), format_seconds(r.duration), r.message)
+    counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
+    mark, style = STATUS_MARK[result.status]
+    verdict = Text.assemble(
+        (f"{mark} {result.pipeline} {result.status.value}", f"bold {style}"),
+        f" in {format_seconds(result.duration)} ({counts})",
+    )
+    return Group(table, verdict)
+
+
+def key_values(data: dict[str, Any]) -> Text:
+    return Text(", ".join(f"{k}={v!r}" for k, v in data.items()), style="dim")
+
+
+# -- history -----------------------------------------------------------------------------------
+
+_HISTORY_STYLE = {
+    "success": "green",
+    "failure": "bold red",
+    "cancelled": "magenta",
+    "interrupted": "magenta",
+    "running": "cyan",
+    "skipped": "yellow",
+}
+
+
+def history_table(runs: Sequence[RunRecord]) -> RenderableType:
+    if not runs:
+        return Text("no runs recorded yet; `workbench run PIPELINE` records one", style="dim")
+    import datetime as dt
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("run", justify="right", style="dim")
+    table.add_column("pipeline", style="bold")
+    table.add_column("started")
+    table.add_column("duration", justify="right")
+    table.add_column("status")
+    table.add_column("from", style="dim")
+    for run in runs:
+        started = dt.datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(
+            str(run.id),
+            run.pipeline,
+            started,
+            format_seconds(run.duration) if run.duration is not None else "—",
+            Text(run.status, style=_HISTORY_STYLE.get(run.status, "")),
+            run.source,
+        )
+    return table
+
+
+def history_run(detail: RunDetail) -> RenderableType:
+    run = detail.run
+    head = Text.assemble(
+        (f"run {run.id}: ", "bold"),
+        (run.pipeline, "bold cyan"),
+        "  ",
+        (run.status, _HISTORY_STYLE.get(run.status, "")),
+        f"  {format_seconds(run.duration) if run.duration is not None else ''}",
+    )
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("stage", style="bold")
+    table.add_column("status")
+    table.add_column("time", justify="right")
+    table.add_column("result")
+    table.add_column("log", style="dim")
+    for stage in detail.stages:
+        table.add_row(
+            stage.stage_id,
+            Text(stage.status, style=_HISTORY_STYLE.get(stage.status, "")),
+            format_seconds(stage.duration) if stage.duration is not None else "—",
+            stage.message,
+            stage.log_path or "",
+        )
+    parts: list[RenderableType] = [head, table]
+    if detail.changes:
+        parts.append(Text("context changes:", style="bold"))
+        for c in detail.changes:
+            parts.append(Text(f"  {c.stage_id}: {c.kind} {c.key}  {c.before} → {c.after}"))
+    return Group(*parts)

@@ -1,0 +1,81 @@
+"""`workbench run --watch`: re-run when the pipeline or its stages' inputs change.
+
+watchfiles debounces the changes; a change during a run cancels it (shell stages'
+process groups are killed by their stage) and a fresh run starts at once. Ctrl+C
+ends the loop with the last run's exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.engine.pipeline import Pipeline
+from workbench.engine.project import Project
+from workbench.engine.stage import StageStatus
+
+if TYPE_CHECKING:
+    from workbench.commands import RunOptions
+    from workbench.engine.runner import Runner
+
+DEBOUNCE_MS = 300
+
+
+def watched_paths(pipeline_path: Path, pipeline: Pipeline | None) -> set[Path]:
+    """The pipeline file and every input path its stages declare."""
+    paths = {pipeline_path.resolve()}
+    if pipeline is not None:
+        for ps in pipeline.stages.values():
+            if ps.stage is not None:
+                paths.update(Path(p).resolve() for p in ps.stage.input_paths())
+    return paths
+
+
+def watch_and_run(project: Project, path: Path, options: RunOptions) -> int:
+    try:
+        return asyncio.run(_loop(project, path, options))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _next_change(targets: set[Path]) -> None:
+    from watchfiles import awatch
+
+    folders = sorted({t.parent for t in targets if t.parent.is_dir()})
+    async for changes in awatch(*folders, debounce=DEBOUNCE_MS, recursive=False):
+        if any(Path(p).resolve() in targets for _, p in changes):
+            return
+
+
+async def _loop(project: Project, path: Path, options: RunOptions) -> int:
+    from workbench import render
+    from workbench.commands import RunPrinter, console, error_console, start_run
+
+    out = console()
+    code = 1
+    while True:
+        pipeline = project.load_pipeline(path)
+        targets = watched_paths(path, pipeline)
+        change = asyncio.ensure_future(_next_change(targets))
+        if pipeline.valid:
+            printer = RunPrinter(out, options.verbose)
+            runners: list[Runner] = []
+            run = asyncio.ensure_future(
+                start_run(project, pipeline, options, printer, on_runner=runners.append)
+            )
+            await asyncio.wait({run, change}, return_when=asyncio.FIRST_COMPLETED)
+            if not run.done():
+                out.print("[bold yellow]change detected: cancelling the run[/]")
+                runners[0].cancel()
+            result = await run
+            printer.summary(result)
+            code = 0 if result.status is StageStatus.SUCCESS else 1
+        else:
+            error_console().print(render.problems(pipeline.problems))
+        if not change.done():
+            out.print(f"[dim]watching {len(targets)} file(s) for changes; Ctrl+C to stop[/]")
+            await change
+        out.print("[bold]change detected: running again[/]")
+        if code == 130:  # pragma: no cover - only reached by signals
+            return code
