@@ -1,0 +1,212 @@
+"""WorkbenchApp: the frame every screen plugs into.
+
+The app holds the state (the :class:`Project`, its pipeline ``catalog`` and the
+open :class:`Pipeline`) and announces changes on two signals that screens
+subscribe to: :attr:`WorkbenchApp.project_changed` and
+:attr:`WorkbenchApp.pipeline_changed`. Screens are App modes listed once in
+:data:`workbench.app.screens.VIEWS`; bindings and palette entries are built from
+that table. The project folder is watched with watchfiles so pipelines added,
+removed or edited on disk show up at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.theme import Theme
+from watchfiles import Change, awatch
+
+from workbench.app.catalog import PipelineEntry, ProjectChanges, ProjectFilter, classify, scan
+from workbench.app.commands import WorkbenchCommands
+from workbench.app.config import load_config, save_config
+from workbench.app.screens import VIEWS
+from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.themes import (
+    DEFAULT_THEME,
+    FALLBACK_THEME,
+    load_themes,
+    theme_folders,
+    theme_label,
+)
+from workbench.app.widgets.pipeline_list import PipelineList
+from workbench.engine.pipeline import Pipeline
+from workbench.engine.project import Project
+
+
+class WorkbenchApp(App[None]):
+    """A terminal workbench on one project folder."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Stage Workbench"
+    MODES = {view.mode: view.screen for view in VIEWS}
+    DEFAULT_MODE = "pipelines"
+    COMMANDS = {WorkbenchCommands}
+    BINDINGS = [
+        *(Binding(v.key, f"switch_mode('{v.mode}')", v.title, id=f"view-{v.mode}") for v in VIEWS),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self, project_dir: Path, pipeline: Path | None = None, *, watch: bool = True
+    ) -> None:
+        if pipeline is not None:
+            self.DEFAULT_MODE = "graph"  # open straight on the graph of the given file
+        super().__init__()
+        self.project = Project.open(project_dir)
+        self.catalog: list[PipelineEntry] = scan(self.project)
+        """Every pipeline file of the project, loaded and checked, in natural order."""
+        self.pipeline: Pipeline | None = None
+        """The open pipeline; it may be invalid (it is then drawn as far as it can be)."""
+        self.pipeline_path: Path | None = None
+        self.project_changed: Signal[Project] = Signal(self, "project-changed")
+        """Published when the pipeline list, the registry or the settings change."""
+        self.pipeline_changed: Signal[Pipeline | None] = Signal(self, "pipeline-changed")
+        """Published when another pipeline is opened or the open one is reloaded."""
+        self._watching = watch
+        self._config = load_config()
+        self._theme_problems = self._register_themes()
+        wanted = self._config.theme or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else self._default_theme()
+        if pipeline is not None:
+            self._set_pipeline(Path(pipeline).resolve())
+        self._update_titles()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        for problem in (self._config.problem, *self._theme_problems):
+            if problem:
+                self.notify(problem, title="Skipped a settings file", severity="warning")
+        if self._watching:
+            self.watch_project()
+
+    @work(group="watch", exit_on_error=False, exclusive=True)
+    async def watch_project(self) -> None:
+        """Follow the project folder; each debounced batch of changes is applied at once."""
+        async for changes in awatch(
+            self.project.root, watch_filter=ProjectFilter(), debounce=200, step=50
+        ):
+            self.apply_changes(changes)
+
+    # -- state ---------------------------------------------------------------------------
+    def open_pipeline(self, path: Path, view: str | None = None) -> None:
+        """Open a pipeline file (valid or not) and tell every screen."""
+        self._set_pipeline(Path(path).resolve())
+        self._update_titles()
+        self.pipeline_changed.publish(self.pipeline)
+        if view is not None:
+            self.switch_mode(view)
+
+    def apply_changes(self, changes: Iterable[tuple[Change, str]]) -> ProjectChanges:
+        """Reload what a batch of file changes touched, and say what happened."""
+        found = classify(self.project, changes)
+        if found.settings:
+            self.project = Project.open(self.project.root)
+        elif found.stages:
+            self.project.reload_registry()
+        if found.themes:
+            for problem in self._register_themes():
+                self.notify(problem, title="Skipped a theme file", severity="warning")
+        if not (found.pipelines or found.settings or found.stages):
+            return found
+        before = {e.path for e in self.catalog}
+        self.catalog = scan(self.project)
+        after = {e.path for e in self.catalog}
+        self.project_changed.publish(self.project)
+        for path in sorted(after - before):
+            self.notify(f"{path.name} appeared in {path.parent.name}/", title="New pipeline")
+        open_path = self.pipeline_path
+        if open_path is None:
+            return found
+        if open_path in before - after:
+            self.notify(
+                f"{open_path.name} was removed from disk; it stays open until you choose another",
+                title="Pipeline removed",
+                severity="warning",
+            )
+        elif open_path in found.pipelines or found.settings or found.stages:
+            self.open_pipeline(open_path)
+            self.notify(f"{open_path.name} changed on disk and was reloaded", title="Reloaded")
+        return found
+
+    def _set_pipeline(self, path: Path) -> None:
+        entry = next((e for e in self.catalog if e.path == path), None)
+        self.pipeline = entry.pipeline if entry else self.project.load_pipeline(path)
+        self.pipeline_path = path
+
+    def _update_titles(self) -> None:
+        self.title = f"Stage Workbench · {self.project.root.name}"
+        pipeline = self.pipeline
+        if pipeline is None:
+            self.sub_title = "no pipeline open"
+        elif pipeline.valid:
+            self.sub_title = f"{pipeline.name} ✔"
+        else:
+            self.sub_title = f"{pipeline.name} ✘ {len(pipeline.problems)} problems"
+
+    @on(PipelineList.Chosen)
+    def _on_pipeline_chosen(self, event: PipelineList.Chosen) -> None:
+        self.open_pipeline(event.entry.path, view="graph")
+
+    # -- themes --------------------------------------------------------------------------
+    def _register_themes(self) -> list[str]:
+        """Register every theme file; return one line per file that was skipped."""
+        themes, failed = load_themes(theme_folders(self.project.root))
+        for theme in themes:
+            self.register_theme(theme)
+        return [problem.describe() for problem in failed]
+
+    def _default_theme(self) -> str:
+        return DEFAULT_THEME if DEFAULT_THEME in self.available_themes else FALLBACK_THEME
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if self._config.theme != theme.name:
+            self._config.theme = theme.name
+            save_config(self._config)
+
+    # -- palette -------------------------------------------------------------------------
+    def palette_commands(self, screen: Screen[object]) -> Iterable[PaletteCommand]:
+        """Everything the command palette offers while ``screen`` is active."""
+        for view in VIEWS:
+            yield PaletteCommand(
+                f"view: {view.title}",
+                lambda mode=view.mode: self.switch_mode(mode),
+                f"{view.description} ({view.key})",
+            )
+        for entry in self.catalog:
+            state = "valid" if entry.valid else f"{entry.problem_count} problems"
+            yield PaletteCommand(
+                f"pipeline: Open {entry.name}",
+                lambda path=entry.path: self.open_pipeline(path, view="graph"),
+                f"{entry.path.name} · {state}",
+            )
+        if self.pipeline_path is not None:
+            yield PaletteCommand(
+                "pipeline: Reload",
+                lambda path=self.pipeline_path: self.open_pipeline(path),
+                "Read the open pipeline file again",
+            )
+        for name in sorted(self.available_themes):
+            yield PaletteCommand(
+                f"theme: {theme_label(name)}",
+                lambda name=name: setattr(self, "theme", name),
+                "The current theme" if name == self.theme else "",
+            )
+        if isinstance(screen, WorkbenchScreen):
+            yield from screen.palette_commands()
+        for command in self.get_system_commands(screen):
+            if command.title not in ("Theme", "Quit"):
+                yield PaletteCommand(f"app: {command.title}", command.callback, command.help)
+        yield PaletteCommand("app: Quit", self.exit, "Leave the workbench")
+
+
+def run(project_dir: Path, pipeline: Path | None = None) -> int:
+    """Open the app on ``project_dir`` (and ``pipeline`` when given); the CLI's entry point."""
+    WorkbenchApp(project_dir, pipeline).run()
+    return 0

@@ -1,0 +1,47 @@
+"""The app's screens, one module each, and the table of views that wires them in.
+
+Every view is an App *mode*: a screen with its own stack, switched to by a key
+in the footer and by a ``view: <title>`` command in the palette. :data:`VIEWS`
+is the single place that lists them; the app builds ``MODES``, the global
+bindings and the palette entries from it. To add a screen:
+
+1. write ``screens/<name>.py`` with a :class:`~workbench.app.screens.base.WorkbenchScreen`
+   subclass (``compose_body``, and ``show_pipeline`` / ``show_project`` to follow
+   the app's state; ``palette_commands`` for screen-specific commands);
+2. add one :class:`View` line below, with a free key.
+
+Keys taken by the frame: p, g, s, q, ctrl+p. Inside the graph, the DagView binds
+u, d, t, [ and ] while it has focus (widget bindings win over the app's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+from workbench.app.screens.graph import GraphScreen
+from workbench.app.screens.pipelines import PipelinesScreen
+from workbench.app.screens.registry import RegistryScreen
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """One screen of the app, reachable by a key and from the palette."""
+
+    mode: str
+    """The App mode name, also used in ``switch_mode('...')`` and binding ids."""
+    title: str
+    """Shown in the footer and as ``view: <title>`` in the palette."""
+    key: str
+    screen: Callable[[], Screen[None]]
+    description: str
+
+
+VIEWS: tuple[View, ...] = (
+    View("pipelines", "Pipelines", "p", PipelinesScreen, "Every pipeline file of the project"),
+    View("graph", "Graph", "g", GraphScreen, "The open pipeline's dependency graph"),
+    View("registry", "Stages", "s", RegistryScreen, "Browse and search the stage registry"),
+)
+"""Every view, in footer order."""

@@ -1,0 +1,98 @@
+"""The list of a project's pipeline files, each with its validity mark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from workbench.app.catalog import PipelineEntry
+
+
+def entry_prompt(entry: PipelineEntry, *, is_open: bool = False) -> Content:
+    """``✔ sales-report  sales.toml`` or ``✘ broken  broken.toml · 3 problems``."""
+    mark = Content.styled("✔", "$success") if entry.valid else Content.styled("✘", "$error bold")
+    name = Content.styled(entry.name, "bold" if is_open else "")
+    detail = entry.path.name
+    if not entry.valid:
+        count = entry.problem_count
+        detail += f" · {count} problem{'s' if count != 1 else ''}"
+    parts = [mark, Content(" "), name, Content("  "), Content.styled(detail, "$foreground-muted")]
+    if is_open:
+        parts.append(Content.styled("  (open)", "$text-accent"))
+    return Content.assemble(*parts)
+
+
+class PipelineList(OptionList):
+    """Pipeline files in natural order; Enter or a click chooses one.
+
+    The list keeps the highlighted file across refreshes (a file rewritten on
+    disk must not move the cursor back to the top).
+    """
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to a pipeline file."""
+
+        pipeline_list: PipelineList
+        entry: PipelineEntry
+
+        @property
+        def control(self) -> PipelineList:
+            return self.pipeline_list
+
+    @dataclass
+    class Chosen(Message):
+        """A pipeline was chosen to be opened."""
+
+        pipeline_list: PipelineList
+        entry: PipelineEntry
+
+        @property
+        def control(self) -> PipelineList:
+            return self.pipeline_list
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._entries: dict[str, PipelineEntry] = {}
+
+    def set_entries(self, entries: list[PipelineEntry], open_path: Path | None = None) -> None:
+        """Show ``entries``; ``open_path`` is marked as the pipeline now open."""
+        keep = self.highlighted_option.id if self.highlighted_option is not None else None
+        if keep is None and open_path is not None:
+            keep = str(open_path)
+        self._entries = {str(e.path): e for e in entries}
+        self.clear_options()
+        self.add_options(
+            Option(entry_prompt(e, is_open=e.path == open_path), id=str(e.path)) for e in entries
+        )
+        if not entries:
+            return
+        index = 0
+        if keep is not None and keep in self._entries:
+            index = self.get_option_index(keep)
+        self.highlighted = index
+
+    @property
+    def highlighted_entry(self) -> PipelineEntry | None:
+        option = self.highlighted_option
+        return self._entries.get(option.id) if option is not None and option.id else None
+
+    @on(OptionList.OptionHighlighted)
+    def _announce_highlight(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        entry = self._entries.get(event.option_id or "")
+        if entry is not None:
+            self.post_message(self.Highlighted(self, entry))
+
+    @on(OptionList.OptionSelected)
+    def _announce_choice(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        entry = self._entries.get(event.option_id or "")
+        if entry is not None:
+            self.post_message(self.Chosen(self, entry))

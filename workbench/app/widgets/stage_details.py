@@ -1,0 +1,258 @@
+"""Read-only details of a stage: a registered stage class, or one stage of a pipeline.
+
+Both render to one :class:`~textual.content.Content` with theme-variable styles,
+so they wrap in narrow panels and follow every theme.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from workbench.engine.pipeline import Pipeline
+from workbench.engine.registry import StageMetadata
+from workbench.engine.spec import format_duration
+
+HEADING = "bold $text-accent"
+MUTED = "$foreground-muted"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigField:
+    """One setting of a stage's ``Config`` model, as a person reads it."""
+
+    name: str
+    type: str
+    default: str | None
+    required: bool
+    description: str
+
+
+def type_name(annotation: Any) -> str:
+    """A short readable type: ``str``, ``list[str]``, ``Literal['csv', 'json']``, ``int | None``."""
+    if annotation is None or annotation is type(None):
+        return "None"
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+    args = typing.get_args(annotation)
+    if origin is typing.Literal:
+        return "Literal[" + ", ".join(repr(a) for a in args) + "]"
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(type_name(a) for a in args)
+    if origin is typing.Annotated:
+        return type_name(args[0])
+    name = getattr(origin, "__name__", str(origin))
+    return f"{name}[{', '.join(type_name(a) for a in args)}]" if args else name
+
+
+def config_fields(model: type[BaseModel]) -> list[ConfigField]:
+    """The fields of a pydantic model in declaration order."""
+    out: list[ConfigField] = []
+    for name, info in model.model_fields.items():
+        required = info.is_required()
+        default: str | None = None
+        if not required:
+            if info.default_factory is not None:
+                try:
+                    default = repr(info.default_factory())  # type: ignore[call-arg]
+                except Exception:
+                    default = "(computed)"
+            elif info.default is not PydanticUndefined:
+                default = repr(info.default)
+        out.append(
+            ConfigField(
+                name=info.alias or name,
+                type=type_name(info.annotation),
+                default=default,
+                required=required,
+                description=info.description or "",
+            )
+        )
+    return out
+
+
+def _section(title: str) -> Content:
+    return Content.styled(f"\n{title}", HEADING)
+
+
+def _names(values: Iterable[str]) -> Content:
+    values = list(values)
+    if not values:
+        return Content.styled("  none", MUTED)
+    return Content("  " + ", ".join(values))
+
+
+def _pairs(*pairs: tuple[str, Sequence[str]]) -> list[Content]:
+    width = max(len(label) for label, _ in pairs)
+    return [
+        Content.assemble(
+            Content.styled(f"  {label.ljust(width)}  ", MUTED),
+            Content(", ".join(values)) if values else Content.styled("none", MUTED),
+        )
+        for label, values in pairs
+    ]
+
+
+def describe_stage(meta: StageMetadata) -> Content:
+    """Everything a person choosing a stage wants to know, top to bottom."""
+    lines: list[Content] = [
+        Content.styled(meta.name, "bold $text-primary"),
+        Content.styled(
+            f"namespace {meta.namespace} · "
+            + ("supports dry run" if meta.supports_dry_run else "no dry run"),
+            MUTED,
+        ),
+        Content(""),
+        Content(meta.description or "(no description)"),
+        _section("Config"),
+    ]
+    fields = config_fields(meta.cls.Config)
+    if not fields:
+        lines.append(Content.styled("  takes no settings", MUTED))
+    for f in fields:
+        need = (
+            Content.styled("required", "$text-warning")
+            if f.required
+            else Content.styled(f"default {f.default}", MUTED)
+        )
+        lines.append(
+            Content.assemble(
+                Content("  "),
+                Content.styled(f.name, "bold"),
+                Content("  "),
+                Content.styled(f.type, "$text-secondary"),
+                Content("  "),
+                need,
+            )
+        )
+        if f.description:
+            lines.append(Content.styled(f"      {f.description}", ""))
+    lines.append(_section("Context"))
+    lines.extend(_pairs(("reads", meta.reads), ("writes", meta.writes)))
+    lines.append(_section("Capabilities"))
+    lines.extend(_pairs(("requires", meta.requires), ("provides", meta.provides)))
+    lines.append(_section("Dependencies"))
+    if not meta.dependencies:
+        lines.append(Content.styled("  none", MUTED))
+    for dep in meta.dependencies:
+        when = "runs after" if dep.order == "after" else "runs before"
+        optional = "" if dep.required else " (optional)"
+        lines.append(Content(f"  {when} {dep.stage}{optional}"))
+    lines.append(_section("Module"))
+    lines.append(Content(f"  {meta.cls.__module__}.{meta.cls.__qualname__}"))
+    if meta.source != meta.cls.__module__:
+        lines.append(Content.styled(f"  from {meta.source}", MUTED))
+    return Content("\n").join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    """A config value as it would be written in the pipeline file."""
+    try:
+        return tomli_w.dumps({"v": value}).strip()[len("v = ") :]
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def describe_pipeline_stage(pipeline: Pipeline, stage_id: str) -> Content:
+    """One stage of a pipeline: what it uses, how it is set up, what it waits for."""
+    ps = pipeline.stages[stage_id]
+    spec = ps.spec
+    meta_cls = type(ps.stage) if ps.stage is not None else None
+    lines: list[Content] = [
+        Content.styled(stage_id, "bold $text-primary"),
+        Content.assemble(Content.styled("uses ", MUTED), Content(ps.uses)),
+    ]
+    if spec.description:
+        lines += [Content(""), Content(spec.description)]
+    elif meta_cls is not None and meta_cls.description:
+        lines += [Content(""), Content.styled(meta_cls.description, MUTED)]
+    problems = [p for p in pipeline.problems if p.stage == stage_id]
+    if problems:
+        lines.append(_section("Problems"))
+        lines.extend(Content.styled(f"  ✘ {p.message}", "$text-error") for p in problems)
+    lines.append(_section("Config"))
+    if not spec.config:
+        lines.append(Content.styled("  defaults", MUTED))
+    for key, value in spec.config.items():
+        lines.append(
+            Content.assemble(Content.styled(f"  {key} = ", MUTED), Content(_toml_value(value)))
+        )
+    lines.append(_section("Order"))
+    depends = [d.stage if d.required else f"{d.stage} (optional)" for d in spec.dependencies()]
+    graph = pipeline.graph
+    lines.extend(
+        _pairs(
+            ("depends_on", depends),
+            ("before", spec.before),
+            ("upstream", sorted(graph.upstream(stage_id)) if graph.cycle is None else []),
+            ("downstream", sorted(graph.downstream(stage_id)) if graph.cycle is None else []),
+        )
+    )
+    lines.append(_section("Run"))
+    timeout = "none" if ps.timeout is None else str(format_duration(ps.timeout))
+    lines.extend(
+        _pairs(
+            ("retries", [str(ps.retries)]),
+            ("timeout", [timeout]),
+            ("continue_on_error", ["yes" if ps.continue_on_error else "no"]),
+        )
+    )
+    lines.append(_section("Context"))
+    if meta_cls is None:
+        lines.append(Content.styled("  unknown until the stage resolves", MUTED))
+    else:
+        lines.extend(_pairs(("reads", meta_cls.reads), ("writes", meta_cls.writes)))
+    return Content("\n").join(lines)
+
+
+class DetailsPanel(VerticalScroll, can_focus=True):
+    """A scrolling panel that shows one piece of content, with a placeholder when empty."""
+
+    DEFAULT_CSS = """
+    DetailsPanel { height: 1fr; padding: 0 1; }
+    DetailsPanel > Static { width: 100%; }
+    """
+
+    def __init__(
+        self, placeholder: str, *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self._placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled(self._placeholder, MUTED))
+
+    def show(self, content: Content | None) -> None:
+        """Replace what the panel shows; ``None`` brings back the placeholder."""
+        body = self.query_one(Static)
+        body.update(content if content is not None else Content.styled(self._placeholder, MUTED))
+        self.scroll_home(animate=False)
+
+
+class StageDetails(DetailsPanel):
+    """Details of a registered stage class, for the registry screen."""
+
+    def show_stage(self, meta: StageMetadata | None) -> None:
+        self.show(describe_stage(meta) if meta is not None else None)
+
+
+class PipelineStageDetails(DetailsPanel):
+    """Details of one stage of the open pipeline, for the graph screen."""
+
+    def show_stage(self, pipeline: Pipeline | None, stage_id: str | None) -> None:
+        if pipeline is None or stage_id is None or stage_id not in pipeline.stages:
+            self.show(None)
+        else:
+            self.show(describe_pipeline_stage(pipeline, stage_id))
