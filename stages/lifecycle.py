@@ -77,7 +77,8 @@ class ConfigLoadConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str = Field(
-        description="The application's TOML config file, relative to the project folder."
+        default="app.toml",
+        description="The application's TOML config file, relative to the project folder.",
     )
     required: bool = Field(
         default=False, description="Fail when the file is missing (else start with no settings)."
