@@ -68,7 +68,8 @@ def parse_duration(value: Any) -> float:
 def format_duration(seconds: float) -> str | float:
     """The shortest readable form that parses back to the same number."""
     if seconds != int(seconds):
-        return f"{seconds:g}s"
+        text = repr(float(seconds))  # every digit: "{:g}" would round 1.2345678 to 1.23457
+        return seconds if "e" in text else f"{text}s"
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
