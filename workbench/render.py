@@ -8,7 +8,7 @@ everywhere the CLI runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -22,12 +22,14 @@ from workbench.engine.dry_run import (
     format_bytes,
     format_seconds,
 )
-from workbench.engine.errors import Problem
-from workbench.engine.graph import DependencyGraph
-from workbench.engine.history import RunDetail, RunRecord
-from workbench.engine.registry import PluginLoadError, StageMetadata
-from workbench.engine.runner import RunResult
 from workbench.engine.stage import StageStatus
+
+if TYPE_CHECKING:
+    from workbench.engine.errors import Problem
+    from workbench.engine.graph import DependencyGraph
+    from workbench.engine.history import RunDetail, RunRecord
+    from workbench.engine.registry import PluginLoadError, StageMetadata
+    from workbench.engine.runner import RunResult
 
 STATUS_MARK = {
     StageStatus.PENDING: ("○", "dim"),

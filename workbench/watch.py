@@ -16,8 +16,8 @@ from workbench.engine.project import Project
 from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
-    from workbench.commands import RunOptions
     from workbench.engine.runner import Runner
+    from workbench.run_output import RunOptions
 
 DEBOUNCE_MS = 300
 
@@ -50,7 +50,8 @@ async def _next_change(targets: set[Path]) -> None:
 
 async def _loop(project: Project, path: Path, options: RunOptions) -> int:
     from workbench import render
-    from workbench.commands import RunPrinter, console, error_console, start_run
+    from workbench.commands import console, error_console
+    from workbench.run_output import RunPrinter, start_run
 
     out = console()
     code = 1
