@@ -187,6 +187,9 @@ class PipelineSpec(BaseModel):
 def schema() -> dict[str, Any]:
     """JSON Schema of the pipeline file format, for editors."""
     out = PipelineSpec.model_json_schema()
+    # pydantic puts the id pattern on patternProperties only, which lets any other
+    # key through; naming it on propertyNames makes editors flag a bad stage id.
+    out["properties"]["stages"].setdefault("propertyNames", {})["pattern"] = STAGE_ID_PATTERN
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return out
 
