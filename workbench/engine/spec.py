@@ -274,7 +274,7 @@ def _schema_problem(path: str, error: Mapping[str, Any], locator: TomlLocator) -
     if len(loc) >= 2 and loc[0] == "stages":
         stage = loc[1]
         rest = [p for p in loc[2:] if not p.isdigit() and p not in ("str", "DependencySpec")]
-        rest = [p for p in rest if not p.startswith(("constrained-str", "function-"))]
+        rest = [p for p in rest if not p.startswith(("constrained-str", "function-", "["))]
         field = ".".join(rest) or None
         line, column = locator.find(("stages", stage), rest[0] if rest else None)
     else:
@@ -316,6 +316,8 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
             f"'{error.get('input')}' is not a valid stage id: use letters, digits, '_', '.', '-', "
             "not starting with '.' or '-'"
         )
+    if kind == "value_error":  # our own validators' messages already say what was found
+        return str(error["msg"]).removeprefix("Value error, ")
     return f"{error['msg'].rstrip('.')}, found {_short(error.get('input'))}"
 
 
