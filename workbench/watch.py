@@ -28,7 +28,10 @@ def watched_paths(pipeline_path: Path, pipeline: Pipeline | None) -> set[Path]:
     if pipeline is not None:
         for ps in pipeline.stages.values():
             if ps.stage is not None:
-                paths.update(Path(p).resolve() for p in ps.stage.input_paths())
+                for declared in ps.stage.input_paths():
+                    # Stage configs are relative to the project folder, not the cwd.
+                    full = declared if declared.is_absolute() else pipeline.project_dir / declared
+                    paths.add(full.resolve())
     return paths
 
 
