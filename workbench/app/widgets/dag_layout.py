@@ -35,8 +35,8 @@ import heapq
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
-from typing import Literal
+from itertools import groupby, pairwise
+from typing import Literal, NamedTuple
 
 Direction = Literal["LR", "TB"]
 """Layers as columns (left to right) or as rows (top to bottom)."""
@@ -62,8 +62,6 @@ MARGIN = 1
 DEFAULT_SWEEPS = 4
 """Barycentre down+up sweeps; more rarely pays off on pipeline-shaped graphs."""
 
-# Abstract direction bits: towards larger main, smaller main, larger cross, smaller cross.
-_F, _B, _P, _M = 1, 2, 4, 8
 # Screen direction bits.
 _N, _E, _S, _W = 1, 2, 4, 8
 
@@ -85,8 +83,11 @@ _LINE_CHARS: dict[int, str] = {
     _N | _E | _S | _W: "┼",
 }
 
+_BITS_TO_CHARS = {bits: _LINE_CHARS.get(bits, " ") for bits in range(16)}
+"""For `str.translate`: a row of direction bits (as code points 0-15) to line characters."""
+
 _TO_SCREEN: dict[Direction, tuple[int, int, int, int]] = {
-    # screen bit for _F, _B, _P, _M
+    # screen bit for: towards larger main, smaller main, larger cross, smaller cross
     "LR": (_E, _W, _S, _N),
     "TB": (_S, _N, _E, _W),
 }
@@ -128,8 +129,7 @@ class NodeBox:
         return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A run of cells on one canvas row that share an owner, for styling.
 
     `node` is set for the cells of a box; otherwise `edges` lists the indices (into
@@ -161,16 +161,27 @@ class Layout:
     """Every edge that lies on some cycle (both ends in one strongly connected part)."""
     rows: list[str]
     """The canvas, one string of exactly `width` characters per row."""
-    cell_edges: dict[tuple[int, int], tuple[int, ...]]
-    """Edge indices drawn through each non-blank edge cell, keyed by (x, y)."""
-    row_spans: list[tuple[Span, ...]]
-    """Per row, the non-blank runs in x order: what the widget styles."""
     edge_rows: list[tuple[int, int]]
     """Per edge, the first and last row it touches, to refresh only those."""
     crossings: int
     """Edge crossings between adjacent layers after ordering (a quality figure)."""
-    _parents: dict[str, list[str]] = field(default_factory=dict)
-    _children: dict[str, list[str]] = field(default_factory=dict)
+    _owner: list[int] = field(default_factory=list, repr=False)
+    """Per cell (y * width + x): edge index, -1 for none, -2 - k for `_owner_sets[k]`."""
+    _owner_sets: list[tuple[int, ...]] = field(default_factory=list, repr=False)
+    _box_spans: list[list[Span]] = field(default_factory=list, repr=False)
+    _spans: list[tuple[Span, ...] | None] = field(default_factory=list, repr=False)
+    _parents: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def row_spans(self, y: int) -> tuple[Span, ...]:
+        """The non-blank runs of row `y` in x order: what the widget styles.
+
+        Built on first use, since a viewport shows a few dozen of a graph's rows.
+        """
+        spans = self._spans[y]
+        if spans is None:
+            spans = self._spans[y] = _row_spans(self, y)
+        return spans
 
     @property
     def cycle_edge_indices(self) -> frozenset[int]:
@@ -193,11 +204,21 @@ class Layout:
         """Every stage that depends on the given one, directly or not (itself excluded)."""
         return _closure(node_id, self._children)
 
+    def cell_edges(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """Edge indices drawn through each edge cell, keyed by (x, y); built on demand."""
+        cells: dict[tuple[int, int], tuple[int, ...]] = {}
+        for y in range(self.height):
+            for span in self.row_spans(y):
+                if span.node is None:
+                    for x in range(span.start, span.end):
+                        cells[(x, y)] = span.edges
+        return cells
+
     def node_at(self, x: int, y: int) -> str | None:
         """The stage whose box covers the cell, for mouse clicks."""
         if not 0 <= y < self.height:
             return None
-        for span in self.row_spans[y]:
+        for span in self.row_spans(y):
             if span.start <= x < span.end:
                 return span.node
             if span.start > x:
@@ -549,39 +570,6 @@ def _align_layer(
 
 
 @dataclass(slots=True)
-class _Canvas:
-    """Edge cells in abstract (main, cross) coordinates."""
-
-    bits: dict[tuple[int, int], int] = field(default_factory=dict)
-    owners: dict[tuple[int, int], list[int]] = field(default_factory=dict)
-    arrows: dict[tuple[int, int], bool] = field(default_factory=dict)
-    """Arrow cells; True for a forward arrowhead, False for a reversed edge's."""
-
-    def mark(self, cell: tuple[int, int], bit: int, edge: int) -> None:
-        self.bits[cell] = self.bits.get(cell, 0) | bit
-        owners = self.owners.get(cell)
-        if owners is None:
-            self.owners[cell] = [edge]
-        elif owners[-1] != edge and edge not in owners:
-            owners.append(edge)
-
-    def main_line(self, m0: int, m1: int, c: int, edge: int) -> None:
-        """Cells m0..m1 at cross c, joined to each other."""
-        for m in range(m0, m1):
-            self.mark((m, c), _F, edge)
-            self.mark((m + 1, c), _B, edge)
-        if m0 == m1:
-            self.mark((m0, c), 0, edge)
-
-    def cross_line(self, m: int, c0: int, c1: int, edge: int) -> None:
-        """Cells c0..c1 at main m, joined to each other."""
-        lo, hi = min(c0, c1), max(c0, c1)
-        for c in range(lo, hi):
-            self.mark((m, c), _P, edge)
-            self.mark((m, c + 1), _M, edge)
-
-
-@dataclass(slots=True)
 class _Segment:
     upper: int
     lower: int
@@ -603,64 +591,251 @@ def _segments(p: _Proper, g: _Graph, top: list[int], geo: _Geometry) -> list[lis
     return gaps
 
 
-def _track_order(segs: list[_Segment]) -> dict[tuple[int, int], int]:
-    """Track index per bundle (upper item, source port) that needs a vertical run.
+Bundle = tuple[int, int]
+"""Segments leaving one item from one port share a vertical track: (item, port)."""
 
-    A bundle whose source row is the target row of another bundle must sit left of
-    it, or the two horizontal runs would overlap; otherwise bundles going down are
-    placed right to left by source, bundles going up left to right, which keeps
-    nested bundles from crossing.
+
+def _assign_tracks(segs: list[_Segment]) -> dict[Bundle, int]:
+    """Track index per bundle that needs a vertical run, tracks shared when possible.
+
+    Preferred order: bundles going down right to left by source, bundles going up
+    left to right, which keeps nested bundles from crossing. A bundle whose source
+    row is another's target row must sit left of it, or their horizontal runs would
+    overlap. Then each bundle takes the first track right of every earlier bundle
+    whose rows it overlaps: the same crossings as one track each, far narrower.
     """
-    bundles: dict[tuple[int, int], list[_Segment]] = {}
+    bundles: dict[Bundle, list[_Segment]] = {}
     for seg in segs:
         bundles.setdefault((seg.upper, seg.source), []).append(seg)
-    bent = {k: v for k, v in bundles.items() if any(s.target != s.source for s in v)}
-    if not bent:
+    spans: dict[Bundle, tuple[int, int]] = {}
+    for k, group in bundles.items():
+        lo = min(k[1], *(s.target for s in group))
+        hi = max(k[1], *(s.target for s in group))
+        if lo != hi:
+            spans[k] = (lo, hi)
+    if not spans:
         return {}
-    keys: dict[tuple[int, int], tuple[int, int, int]] = {}
-    for k, group in bent.items():
+    order = _preferred_order(bundles, spans)
+    tracks: dict[Bundle, int] = {}
+    placed: list[tuple[int, int, int]] = []
+    for k in order:
+        lo, hi = spans[k]
+        track = 0
+        for p_lo, p_hi, p_track in placed:
+            if p_track >= track and lo <= p_hi + 1 and p_lo <= hi + 1:
+                track = p_track + 1
+        tracks[k] = track
+        placed.append((lo, hi, track))
+    return tracks
+
+
+def _preferred_order(
+    bundles: dict[Bundle, list[_Segment]], spans: dict[Bundle, tuple[int, int]]
+) -> list[Bundle]:
+    """Topological order of the left-of constraints, by preference; cycles cut."""
+    keys: dict[Bundle, tuple[int, int, int]] = {}
+    by_target: dict[int, list[Bundle]] = {}
+    for k in spans:
+        group = bundles[k]
         mean = sum(s.target for s in group) / len(group)
         keys[k] = (0, -k[1], k[0]) if mean > k[1] else (1, k[1], k[0])
-    by_target: dict[int, list[tuple[int, int]]] = {}
-    for k, group in bent.items():
         for s in group:
             by_target.setdefault(s.target, []).append(k)
-    after: dict[tuple[int, int], set[tuple[int, int]]] = {k: set() for k in bent}
-    indeg = dict.fromkeys(bent, 0)
-    for k in bent:
+    after: dict[Bundle, set[Bundle]] = {k: set() for k in spans}
+    indeg = dict.fromkeys(spans, 0)
+    for k in spans:
         for other in by_target.get(k[1], ()):
             if other != k and other not in after[k]:
                 after[k].add(other)
                 indeg[other] += 1
-    return _constrained_sort(keys, after, indeg)
-
-
-def _constrained_sort(
-    keys: dict[tuple[int, int], tuple[int, int, int]],
-    after: dict[tuple[int, int], set[tuple[int, int]]],
-    indeg: dict[tuple[int, int], int],
-) -> dict[tuple[int, int], int]:
-    """Topological order by preference; a constraint cycle is cut at the best key."""
     ready = [(keys[k], k) for k, d in indeg.items() if d == 0]
     heapq.heapify(ready)
     left = set(keys)
-    order: dict[tuple[int, int], int] = {}
+    order: list[Bundle] = []
     while left:
         if not ready:
             k = min(left, key=keys.__getitem__)
-            indeg[k] = 0
             ready.append((keys[k], k))
         _, k = heapq.heappop(ready)
         if k not in left:
             continue
         left.discard(k)
-        order[k] = len(order)
+        order.append(k)
         for other in after[k]:
             if other in left:
                 indeg[other] -= 1
                 if indeg[other] == 0:
                     heapq.heappush(ready, (keys[other], other))
     return order
+
+
+class _Canvas:
+    """Edge cells as flat arrays in screen order (index = y * width + x).
+
+    Lines are drawn in abstract (main, cross) coordinates; the steps make one
+    drawing routine serve both directions. Each cell keeps direction bits, so
+    junction characters fall out of the union, and its owning edge(s): an edge
+    index, -1 for none, or `-2 - k` for the k-th distinct set of several edges.
+    """
+
+    __slots__ = (
+        "_cross_step",
+        "_hi",
+        "_lo",
+        "arrows",
+        "bits",
+        "main_step",
+        "multi",
+        "owner",
+        "step_bits",
+        "width",
+    )
+
+    def __init__(self, width: int, height: int, direction: Direction, edges: int) -> None:
+        self.width = width
+        self.main_step, cross_step = (1, width) if direction == "LR" else (width, 1)
+        self.step_bits = _TO_SCREEN[direction]
+        self.bits = [0] * (width * height)
+        self.owner = [-1] * (width * height)
+        self.multi: dict[int, list[int]] = {}
+        self.arrows: dict[int, bool] = {}
+        """Arrow cells: True for a forward arrowhead, False for a reversed edge's."""
+        self._cross_step = cross_step
+        self._lo = [1 << 30] * edges
+        self._hi = [-1] * edges
+
+    def rows_touched(self, edge: int, first: int, last: int) -> None:
+        """Note the rows between two cells (first <= last), for `edge_rows`."""
+        lo, hi = first // self.width, last // self.width
+        if lo < self._lo[edge]:
+            self._lo[edge] = lo
+        if hi > self._hi[edge]:
+            self._hi[edge] = hi
+
+    def edge_rows(self) -> list[tuple[int, int]]:
+        """Per edge, the first and last screen row it was drawn on."""
+        return [(lo, hi) if hi >= 0 else (0, -1) for lo, hi in zip(self._lo, self._hi, strict=True)]
+
+    def at(self, m: int, c: int) -> int:
+        return m * self.main_step + c * self._cross_step
+
+    def own(self, i: int, edge: int) -> None:
+        current = self.owner[i]
+        if current < 0:
+            self.owner[i] = edge
+        elif current != edge:
+            more = self.multi.get(i)
+            if more is None:
+                self.multi[i] = [current, edge]
+            elif edge not in more:
+                more.append(edge)
+
+    def run(self, m0: int, c0: int, length: int, along_main: bool, edge: int) -> None:
+        """`length + 1` cells from (m0, c0) forwards, each joined to the next."""
+        fwd, back, plus, minus = self.step_bits
+        first_bit, last_bit = (fwd, back) if along_main else (plus, minus)
+        step = self.main_step if along_main else self._cross_step
+        bits = self.bits
+        owner = self.owner
+        i = self.at(m0, c0)
+        j = i + length * step
+        self.rows_touched(edge, i, j)
+        if length == 0:
+            self.own(i, edge)
+            return
+        bits[i] |= first_bit
+        self.own(i, edge)
+        bits[j] |= last_bit
+        self.own(j, edge)
+        if length == 1:
+            return
+        # The inside of the run, a slice at a time: most runs cross empty cells.
+        inside = slice(i + step, j, step)
+        both = first_bit | last_bit
+        bits[inside] = [b | both for b in bits[inside]]
+        owners = owner[inside]
+        if owners.count(-1) == len(owners):
+            owner[inside] = [edge] * len(owners)
+            return
+        for k, current in zip(range(i + step, j, step), owners, strict=True):
+            if current != edge:
+                self.own(k, edge)
+
+    def main_line(self, m0: int, m1: int, c: int, edge: int) -> None:
+        self.run(m0, c, m1 - m0, True, edge)
+
+    def cross_line(self, m: int, c0: int, c1: int, edge: int) -> None:
+        lo, hi = min(c0, c1), max(c0, c1)
+        self.run(m, lo, hi - lo, False, edge)
+
+    def touch(self, m: int, c: int, towards_main: bool, edge: int) -> None:
+        """Join a line end to the box border next to it."""
+        fwd, back, _, _ = self.step_bits
+        i = self.at(m, c)
+        self.bits[i] |= fwd if towards_main else back
+        self.own(i, edge)
+
+    def owner_sets(self) -> list[tuple[int, ...]]:
+        """Intern the multi-owner cells so equal sets share a code (and a span)."""
+        sets: dict[tuple[int, ...], int] = {}
+        for i, more in self.multi.items():
+            key = tuple(more)
+            code = sets.setdefault(key, len(sets))
+            self.owner[i] = -2 - code
+        return list(sets)
+
+
+def _route(
+    canvas: _Canvas,
+    p: _Proper,
+    g: _Graph,
+    gaps: list[list[_Segment]],
+    tracks: list[dict[Bundle, int]],
+    extent: list[int],
+    start: list[int],
+    box_end: list[int],
+) -> None:
+    """Draw every segment; `box_end` is where each node's box ends on the main axis."""
+    for lay, segs in enumerate(gaps):
+        if not segs:
+            continue
+        order = tracks[lay]
+        lead = start[lay] + extent[lay]
+        for seg in segs:
+            track = order.get((seg.upper, seg.source))
+            _route_segment(canvas, p, g, seg, lead, track, start[lay + 1], extent[lay + 1])
+            if seg.upper < p.n:
+                head = box_end[seg.upper]
+                canvas.main_line(head, lead, seg.source, seg.edge)
+                canvas.touch(head, seg.source, False, seg.edge)
+                if g.flipped[seg.edge]:
+                    canvas.arrows[canvas.at(head, seg.source)] = False
+
+
+def _route_segment(
+    canvas: _Canvas,
+    p: _Proper,
+    g: _Graph,
+    seg: _Segment,
+    lead: int,
+    track: int | None,
+    next_start: int,
+    next_extent: int,
+) -> None:
+    e = seg.edge
+    lower_is_node = seg.lower < p.n
+    end = next_start - 1 if lower_is_node else next_start + next_extent - 1
+    if track is None or seg.source == seg.target:
+        canvas.main_line(lead, end, seg.source, e)
+    else:
+        m = lead + 1 + track
+        canvas.main_line(lead, m, seg.source, e)
+        canvas.cross_line(m, seg.source, seg.target, e)
+        canvas.main_line(m, end, seg.target, e)
+    if lower_is_node:
+        canvas.touch(end, seg.target, True, e)
+        if not g.flipped[e]:
+            canvas.arrows[canvas.at(end, seg.target)] = True
 
 
 # ------------------------------------------------------------------------ assembly
@@ -705,18 +880,18 @@ def compute_layout(
     geo = _geometry(p, box_w, direction)
     top = _place(layers, p, geo)
     gaps = _segments(p, g, top, geo)
-    tracks = [_track_order(segs) for segs in gaps]
+    tracks = [_assign_tracks(segs) for segs in gaps]
     extent, start = _main_axis(layers, p, box_w, direction, tracks)
+    main_len = (start[-1] + extent[-1] + MARGIN) if layers else 0
+    cross_len = max((top[i] + geo.size[i] for i in range(len(top))), default=-MARGIN) + MARGIN
+    width, height = (main_len, cross_len) if direction == "LR" else (cross_len, main_len)
+    canvas = _Canvas(width, height, direction, len(g.edges))
     ends = [start[layer[i]] + (box_w[i] if direction == "LR" else BOX_HEIGHT) for i in range(n)]
-    canvas = _route(p, g, gaps, tracks, extent, start, ends)
+    _route(canvas, p, g, gaps, tracks, extent, start, ends)
     boxes = {
         g.ids[i]: _box(g.ids[i], i, layer[i], top[i], start, box_w, direction) for i in range(n)
     }
-    width = (start[-1] + extent[-1] + MARGIN) if layers else 0
-    height = max((top[i] + geo.size[i] for i in range(len(top))), default=-MARGIN) + MARGIN
-    if direction == "TB":
-        width, height = height, width
-    layout = _paint(g, labels, boxes, texts, canvas, direction, width, height, crossings)
+    layout = _paint(g, labels, boxes, texts, canvas, direction, (width, height), crossings)
     _link(layout, g)
     return layout
 
@@ -740,7 +915,7 @@ def _main_axis(
     p: _Proper,
     box_w: list[int],
     direction: Direction,
-    tracks: list[dict[tuple[int, int], int]],
+    tracks: list[dict[Bundle, int]],
 ) -> tuple[list[int], list[int]]:
     """Extent and start of each layer along the main axis, channels sized to fit."""
     extent = [
@@ -752,64 +927,9 @@ def _main_axis(
     min_channel = 5 if direction == "LR" else 3
     for lay in range(len(layers)):
         start.append(at)
-        used = len(tracks[lay]) if lay < len(tracks) else 0
+        used = max(tracks[lay].values(), default=-1) + 1 if lay < len(tracks) else 0
         at += extent[lay] + max(min_channel, used + 3)
     return extent, start
-
-
-def _route(
-    p: _Proper,
-    g: _Graph,
-    gaps: list[list[_Segment]],
-    tracks: list[dict[tuple[int, int], int]],
-    extent: list[int],
-    start: list[int],
-    box_end: list[int],
-) -> _Canvas:
-    """Draw every segment; `box_end` is where each node's box ends on the main axis."""
-    canvas = _Canvas()
-    for lay, segs in enumerate(gaps):
-        if not segs:
-            continue
-        order = tracks[lay]
-        lead = start[lay] + extent[lay]
-        for seg in segs:
-            track = order.get((seg.upper, seg.source))
-            _route_segment(canvas, p, g, seg, lead, track, start[lay + 1], extent[lay + 1])
-            if seg.upper < p.n:
-                head = box_end[seg.upper]
-                canvas.main_line(head, lead, seg.source, seg.edge)
-                if g.flipped[seg.edge]:
-                    canvas.arrows[(head, seg.source)] = False
-    return canvas
-
-
-def _route_segment(
-    canvas: _Canvas,
-    p: _Proper,
-    g: _Graph,
-    seg: _Segment,
-    lead: int,
-    track: int | None,
-    next_start: int,
-    next_extent: int,
-) -> None:
-    e = seg.edge
-    lower_is_node = seg.lower < p.n
-    end = next_start - 1 if lower_is_node else next_start + next_extent - 1
-    if seg.upper < p.n:
-        canvas.mark((lead, seg.source), _B, e)
-    if track is None or seg.source == seg.target:
-        canvas.main_line(lead, end, seg.source, e)
-    else:
-        m = lead + 1 + track
-        canvas.main_line(lead, m, seg.source, e)
-        canvas.cross_line(m, seg.source, seg.target, e)
-        canvas.main_line(m, end, seg.target, e)
-    if lower_is_node:
-        canvas.mark((end, seg.target), _F, e)
-        if not g.flipped[e]:
-            canvas.arrows[(end, seg.target)] = True
 
 
 def _box(
@@ -833,41 +953,44 @@ def _paint(
     texts: list[tuple[str, str, int]],
     canvas: _Canvas,
     direction: Direction,
-    width: int,
-    height: int,
+    size: tuple[int, int],
     crossings: int,
 ) -> Layout:
     """Turn boxes and edge cells into rows of text and styling spans."""
-    grid = [[" "] * width for _ in range(height)]
-    to_screen = _TO_SCREEN[direction]
-    forward, backward = _ARROWS[direction]
-    cell_edges: dict[tuple[int, int], tuple[int, ...]] = {}
-    per_row: list[list[tuple[int, tuple[int, ...]]]] = [[] for _ in range(height)]
-    for (m, c), bits in canvas.bits.items():
-        x, y = (m, c) if direction == "LR" else (c, m)
-        arrow = canvas.arrows.get((m, c))
-        if arrow is None:
-            screen = 0
-            for bit, sbit in zip((_F, _B, _P, _M), to_screen, strict=True):
-                if bits & bit:
-                    screen |= sbit
-            grid[y][x] = _LINE_CHARS[screen]
-        else:
-            grid[y][x] = forward if arrow else backward
-        owners = tuple(sorted(canvas.owners[(m, c)]))
-        cell_edges[(x, y)] = owners
-        per_row[y].append((x, owners))
-    for i, node_id in enumerate(g.ids):
-        _draw_box(grid, boxes[node_id], texts[i])
+    width, height = size
     for e_idx, (up, down) in enumerate(g.edges):
         if up == down:
             box = boxes[up]
-            x, y = box.x + box.w, box.y
-            grid[y][x] = SELF_LOOP_MARK
-            cell_edges[(x, y)] = (e_idx,)
-            per_row[y].append((x, (e_idx,)))
-    row_spans = _spans(per_row, boxes, height)
-    edge_rows = _edge_rows(len(g.edges), cell_edges)
+            cell = box.y * width + box.x + box.w
+            canvas.own(cell, e_idx)
+            canvas.rows_touched(e_idx, cell, cell)
+    owner_sets = canvas.owner_sets()
+    bits = canvas.bits
+    rows = [
+        bytes(bits[y * width : (y + 1) * width]).decode("latin-1").translate(_BITS_TO_CHARS)
+        for y in range(height)
+    ]
+    overlays: dict[int, list[tuple[int, str]]] = {}
+    forward, backward = _ARROWS[direction]
+    for i, is_forward in canvas.arrows.items():
+        overlays.setdefault(i // width, []).append((i % width, forward if is_forward else backward))
+    for i, node_id in enumerate(g.ids):
+        box = boxes[node_id]
+        for dy, line in enumerate(_box_lines(texts[i])):
+            overlays.setdefault(box.y + dy, []).append((box.x, line))
+    for up, down in g.edges:
+        if up == down:
+            box = boxes[up]
+            overlays.setdefault(box.y, []).append((box.x + box.w, SELF_LOOP_MARK))
+    for y, edits in overlays.items():
+        cells = list(rows[y])
+        for x, text in edits:
+            cells[x : x + len(text)] = text
+        rows[y] = "".join(cells)
+    box_spans: list[list[Span]] = [[] for _ in range(height)]
+    for box in boxes.values():
+        for y in range(box.y, box.y + box.h):
+            box_spans[y].append(Span(box.x, box.x + box.w, box.id, ()))
     reversed_edges = frozenset(e for e, f in zip(g.edges, g.flipped, strict=True) if f)
     cycle_edges = _cycle_edges(g) if reversed_edges else frozenset()
     return Layout(
@@ -879,80 +1002,52 @@ def _paint(
         edges=g.edges,
         reversed_edges=reversed_edges,
         cycle_edges=cycle_edges,
-        rows=["".join(row) for row in grid],
-        cell_edges=cell_edges,
-        row_spans=row_spans,
-        edge_rows=edge_rows,
+        rows=rows,
+        edge_rows=canvas.edge_rows(),
         crossings=crossings,
+        _owner=canvas.owner,
+        _owner_sets=owner_sets,
+        _box_spans=box_spans,
+        _spans=[None] * height,
     )
 
 
-def _draw_box(grid: list[list[str]], box: NodeBox, text: tuple[str, str, int]) -> None:
+def _box_lines(text: tuple[str, str, int]) -> tuple[str, str, str, str]:
+    """A box, top to bottom; the status mark slot is the blank before the right border."""
     title, sub, inner = text
-    x, y = box.x, box.y
-    lines = (
+    return (
         "╭" + "─" * (inner + 2) + "╮",
         "│ " + title.ljust(inner) + " │",
         "│ " + sub.ljust(inner) + " │",
         "╰" + "─" * (inner + 2) + "╯",
     )
-    for dy, line in enumerate(lines):
-        grid[y + dy][x : x + len(line)] = line
 
 
-def _spans(
-    per_row: list[list[tuple[int, tuple[int, ...]]]],
-    boxes: dict[str, NodeBox],
-    height: int,
-) -> list[tuple[Span, ...]]:
-    box_rows: list[list[Span]] = [[] for _ in range(height)]
-    for box in boxes.values():
-        for y in range(box.y, box.y + box.h):
-            box_rows[y].append(Span(box.x, box.x + box.w, box.id, ()))
-    out: list[tuple[Span, ...]] = []
-    for y in range(height):
-        spans = box_rows[y]
-        cells = sorted(per_row[y])
-        run_start = -1
-        prev_x = -2
-        prev_owner: tuple[int, ...] = ()
-        for x, owner in cells:
-            if x != prev_x + 1 or owner != prev_owner:
-                if run_start >= 0:
-                    spans.append(Span(run_start, prev_x + 1, None, prev_owner))
-                run_start, prev_owner = x, owner
-            prev_x = x
-        if run_start >= 0:
-            spans.append(Span(run_start, prev_x + 1, None, prev_owner))
-        spans.sort(key=lambda s: s.start)
-        out.append(tuple(spans))
-    return out
-
-
-def _edge_rows(
-    count: int, cell_edges: dict[tuple[int, int], tuple[int, ...]]
-) -> list[tuple[int, int]]:
-    lo = [1 << 30] * count
-    hi = [-1] * count
-    for (_, y), owners in cell_edges.items():
-        for e in owners:
-            if y < lo[e]:
-                lo[e] = y
-            if y > hi[e]:
-                hi[e] = y
-    return [(a, b) if b >= 0 else (0, -1) for a, b in zip(lo, hi, strict=True)]
+def _row_spans(layout: Layout, y: int) -> tuple[Span, ...]:
+    """Runs of cells with one owner on a row: each becomes one styled segment."""
+    width = layout.width
+    owner_sets = layout._owner_sets
+    spans = list(layout._box_spans[y])
+    x = 0
+    for code, run in groupby(layout._owner[y * width : (y + 1) * width]):
+        length = len(list(run))
+        if code != -1:
+            edges = (code,) if code >= 0 else owner_sets[-2 - code]
+            spans.append(Span(x, x + length, None, edges))
+        x += length
+    spans.sort(key=lambda span: span.start)
+    return tuple(spans)
 
 
 def _link(layout: Layout, g: _Graph) -> None:
     """Parent and child lists in screen order, for keyboard navigation."""
     boxes = layout.nodes
-    index = {node: i for i, node in enumerate(g.ids)}
-
-    def screen_order(node: str) -> tuple[int, int, int]:
-        box = boxes[node]
-        if layout.direction == "LR":
-            return (box.y, box.x, index[node])
-        return (box.x, box.y, index[node])
+    across_lr = layout.direction == "LR"
+    order = {
+        node: (box.y, box.x, i) if across_lr else (box.x, box.y, i)
+        for i, (node, box) in enumerate(boxes.items())
+    }
+    screen_order = order.__getitem__
 
     parents: dict[str, list[str]] = {}
     children: dict[str, list[str]] = {}
