@@ -420,6 +420,8 @@ class Runner:
                 self._waiting_on[child] -= 1
                 if not self._waiting_on[child]:
                     heapq.heappush(self._ready, self._position[child])
+            elif self._cancelled:
+                continue  # left pending: _finish_pending marks it cancelled, not skipped
             else:
                 cause = f"upstream {sid!r} {_verb(result.status)}"
                 if result.status is StageStatus.SKIPPED:
