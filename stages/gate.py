@@ -122,8 +122,8 @@ class Check(Stage):
                     unit="conditions",
                 )
             if not self.config.wait or loop.time() >= deadline:
-                waited = f" after waiting {self.config.timeout:g}s" if self.config.wait else ""
-                raise GateConditionError("gate closed" + waited + ": " + "; ".join(failures))
+                after = f" after waiting {self.config.timeout:g}s" if self.config.wait else ""
+                raise GateConditionError("gate closed" + after + ": " + "; ".join(failures))
             ctx.log("waiting: " + "; ".join(failures))
             await asyncio.sleep(min(self.config.poll_interval, max(0.0, deadline - loop.time())))
 

@@ -18,6 +18,7 @@ import time
 import tomllib
 from datetime import UTC, datetime
 from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -237,9 +238,12 @@ class PluginInit(Stage):
 
 
 def _qualname(obj: Any) -> str:
-    module = getattr(obj, "__module__", None) or getattr(obj, "__name__", "")
-    name = getattr(obj, "__qualname__", None)
-    return f"{module}:{name}" if name and module != getattr(obj, "__name__", None) else module
+    """``package.module`` for a module, ``package.module:Name`` for a class or function."""
+    if isinstance(obj, ModuleType):
+        return obj.__name__
+    module = getattr(obj, "__module__", None) or "?"
+    name = getattr(obj, "__qualname__", None) or type(obj).__qualname__
+    return f"{module}:{name}"
 
 
 class UiInitConfig(BaseModel):
@@ -357,12 +361,13 @@ class Shutdown(Stage):
 
         started = ctx.get(STARTED, None)
         loaded = ctx.get(LOADED, None)
-        summary = {
+        keys = sorted(k for k in ctx if k != SUMMARY)
+        summary: dict[str, Any] = {
             "stopped_at": _now_iso(),
             "uptime_seconds": time.time() - started["epoch"] if isinstance(started, dict) else None,
             "plugins_loaded": len(loaded) if isinstance(loaded, list) else 0,
             "ready": bool((ctx.get(READY, None) or {}).get("ready")),
-            "context_keys": sorted(k for k in ctx if k != SUMMARY),
+            "context_keys": keys,
         }
         ctx.set(SUMMARY, summary)
         data: dict[str, Any] = {}
@@ -372,5 +377,4 @@ class Shutdown(Stage):
             _atomic.write_bytes(path, (json.dumps(summary, indent=2) + "\n").encode())
             data["path"] = str(path)
             where = f", written to {shown(ctx, path)}"
-        keys = len(summary["context_keys"])
-        return produced(keys, "context key", f"summarised{where}", **data)
+        return produced(len(keys), "context key", f"summarised{where}", **data)

@@ -121,7 +121,7 @@ def render_value(value: Any, columns: list[str] | None = None, limit: int | None
     return f"{_cell(value)}\n"
 
 
-def _table(rows: list[Mapping[str, Any]], fields: list[str], limit: int | None) -> str:
+def _table(rows: Sequence[Mapping[str, Any]], fields: list[str], limit: int | None) -> str:
     if not rows:
         return "_(no rows)_\n"
     shown_rows = rows[:limit] if limit else rows

@@ -70,7 +70,7 @@ class Stats(Stage):
         stop = {w.lower() for w in self.config.stopwords}
         ranked = Counter(w for w in found if len(w) >= self.config.min_length and w not in stop)
         top = sorted(ranked.items(), key=lambda item: (-item[1], item[0]))[: self.config.top]
-        stats = {
+        stats: dict[str, Any] = {
             "words": len(found),
             "unique_words": len(set(found)),
             "lines": len(text.splitlines()),
