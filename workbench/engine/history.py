@@ -379,7 +379,10 @@ class HistoryRecorder:
         elif self.run_id is None:
             return
         elif isinstance(event, StageLog):
-            self._log_file(event.stage_id).write(f"{event.stream}\t{event.message}\n")
+            # One record a line: a message with newlines (a traceback) becomes several.
+            handle = self._log_file(event.stage_id)
+            for line in event.message.split("\n"):
+                handle.write(f"{event.stream}\t{line}\n")
         elif isinstance(event, StageStarted):
             if event.attempt == 1:
                 self.history.stage_started(self.run_id, event.stage_id)
@@ -437,7 +440,8 @@ def read_log(root: Path, log_path: str, last: int | None = None) -> list[tuple[s
     from collections import deque
 
     lines: deque[tuple[str, str]] = deque(maxlen=last)
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    # newline="\n": a carriage return inside a line (a progress redraw) is kept, not a break.
+    with path.open(encoding="utf-8", errors="replace", newline="\n") as handle:
         for line in handle:
             stream, _, text = line.rstrip("\n").partition("\t")
             lines.append((stream, text))
