@@ -31,10 +31,11 @@ def preview(entry: PipelineEntry, root_len: int = 0) -> Content:
     ]
     stages = pipeline.graph.order if pipeline.graph.cycle is None else list(pipeline.stages)
     lines.append(Content.styled(f"{len(pipeline.stages)} stages", "bold $text-accent"))
+    width = max((len(s) for s in stages), default=0)
     for stage_id in stages:
         lines.append(
             Content.assemble(
-                Content(f"  {stage_id}  "),
+                Content(f"  {stage_id.ljust(width)}  "),
                 Content.styled(pipeline.stages[stage_id].uses, "$foreground-muted"),
             )
         )

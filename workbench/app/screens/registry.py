@@ -47,8 +47,12 @@ class StageTree(Tree[StageMetadata]):
         self.show_root = False
         self.guide_depth = 3
 
-    def set_stages(self, stages: Iterable[StageMetadata]) -> int:
-        """Show ``stages`` (already sorted by name); returns how many are shown."""
+    def set_stages(self, stages: Iterable[StageMetadata]) -> tuple[int, StageMetadata | None]:
+        """Show ``stages`` (already sorted by name).
+
+        Returns how many are shown and the stage the cursor lands on: the same one
+        as before when it is still shown, else the first.
+        """
         current = self.cursor_node.data if self.cursor_node is not None else None
         self.clear()
         groups: dict[str, list[StageMetadata]] = {}
@@ -69,7 +73,7 @@ class StageTree(Tree[StageMetadata]):
         if target is not None:
             # Node lines are only known once the tree has laid itself out again.
             self.call_after_refresh(self.move_cursor, target)
-        return sum(len(m) for m in groups.values())
+        return sum(len(m) for m in groups.values()), target.data if target else None
 
 
 class RegistryScreen(WorkbenchScreen):
@@ -106,12 +110,11 @@ class RegistryScreen(WorkbenchScreen):
         registry = self.workbench.project.registry
         words = text.lower().split()
         tree = self.query_one(StageTree)
-        shown = tree.set_stages(m for m in registry if matches(m, words))
+        shown, current = tree.set_stages(m for m in registry if matches(m, words))
         total = len(registry)
         tree.border_title = "Stages"
         tree.border_subtitle = f"{shown} of {total}" if words else f"{total}"
-        if not shown:
-            self.query_one(StageDetails).show_stage(None)
+        self.query_one(StageDetails).show_stage(current)
 
     @on(Input.Changed, "#stage-filter")
     def _on_filter(self, event: Input.Changed) -> None:

@@ -14,10 +14,10 @@ from textual.widgets.option_list import Option
 from workbench.app.catalog import PipelineEntry
 
 
-def entry_prompt(entry: PipelineEntry, *, is_open: bool = False) -> Content:
+def entry_prompt(entry: PipelineEntry, *, is_open: bool = False, width: int = 0) -> Content:
     """``✔ sales-report  sales.toml`` or ``✘ broken  broken.toml · 3 problems``."""
     mark = Content.styled("✔", "$success") if entry.valid else Content.styled("✘", "$error bold")
-    name = Content.styled(entry.name, "bold" if is_open else "")
+    name = Content.styled(entry.name.ljust(width), "bold" if is_open else "")
     detail = entry.path.name
     if not entry.valid:
         count = entry.problem_count
@@ -68,8 +68,10 @@ class PipelineList(OptionList):
             keep = str(open_path)
         self._entries = {str(e.path): e for e in entries}
         self.clear_options()
+        width = max((len(e.name) for e in entries), default=0)
         self.add_options(
-            Option(entry_prompt(e, is_open=e.path == open_path), id=str(e.path)) for e in entries
+            Option(entry_prompt(e, is_open=e.path == open_path, width=width), id=str(e.path))
+            for e in entries
         )
         if not entries:
             return

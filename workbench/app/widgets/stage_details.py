@@ -158,7 +158,12 @@ def describe_stage(meta: StageMetadata) -> Content:
 
 
 def _toml_value(value: Any) -> str:
-    """A config value as it would be written in the pipeline file."""
+    """A config value as it would be written inline in the pipeline file."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items())
+        return f"{{ {inner} }}" if inner else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     try:
         return tomli_w.dumps({"v": value}).strip()[len("v = ") :]
     except (TypeError, ValueError):
@@ -169,7 +174,8 @@ def describe_pipeline_stage(pipeline: Pipeline, stage_id: str) -> Content:
     """One stage of a pipeline: what it uses, how it is set up, what it waits for."""
     ps = pipeline.stages[stage_id]
     spec = ps.spec
-    meta_cls = type(ps.stage) if ps.stage is not None else None
+    stage = ps.stage
+    meta_cls = type(stage) if stage is not None else None
     lines: list[Content] = [
         Content.styled(stage_id, "bold $text-primary"),
         Content.assemble(Content.styled("uses ", MUTED), Content(ps.uses)),
@@ -210,10 +216,10 @@ def describe_pipeline_stage(pipeline: Pipeline, stage_id: str) -> Content:
         )
     )
     lines.append(_section("Context"))
-    if meta_cls is None:
+    if stage is None:
         lines.append(Content.styled("  unknown until the stage resolves", MUTED))
     else:
-        lines.extend(_pairs(("reads", meta_cls.reads), ("writes", meta_cls.writes)))
+        lines.extend(_pairs(("reads", stage.keys_read()), ("writes", stage.keys_written())))
     return Content("\n").join(lines)
 
 
