@@ -1,0 +1,20 @@
+"""Helpers shared by the engine tests: where the test stages and data live, and a registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stages.core import Noop
+from workbench.engine.registry import StageRegistry
+
+KIT = Path(__file__).parent / "kit"
+DATA = Path(__file__).parent.parent / "data"
+
+
+def kit_registry() -> StageRegistry:
+    """A fresh registry holding ``core.noop`` and every ``kit.*`` stage."""
+    registry = StageRegistry()
+    registry.register(Noop)
+    registry.load_path(KIT)
+    assert not registry.errors, registry.errors
+    return registry
