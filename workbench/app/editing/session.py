@@ -1,0 +1,304 @@
+"""An editing session: one pipeline spec being changed, with undo, redo and live checks.
+
+The session is the editor's model and knows nothing of Textual, so every rule
+(what an edit does, when the work counts as unsaved, what a save writes) is
+tested without an app. Each edit replaces the current spec with a new immutable
+one and pushes the old one on the undo stack; typing into one field coalesces into
+a single undo step (``coalesce``), so ctrl+z undoes a word, not a letter.
+
+Three texts are kept apart:
+
+- :attr:`text` — ``to_toml(spec)``, exactly what a save writes (the preview);
+- :attr:`baseline` — the same rendering of the spec as last loaded or saved;
+  the work is *dirty* when the two differ;
+- :attr:`disk_text` — the file's own bytes as last read or written, used to notice
+  that someone else changed the file, and whether it holds comments a save drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from workbench.app.editing import operations as ops
+from workbench.engine.pipeline import Pipeline
+from workbench.engine.registry import StageRegistry
+from workbench.engine.spec import (
+    LoadedSpec,
+    PipelineMeta,
+    PipelineSpec,
+    atomic_write_text,
+    parse_spec,
+    to_toml,
+)
+
+MAX_UNDO = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One entry of the undo or redo stack: the spec before (or after) an edit."""
+
+    spec: PipelineSpec
+    label: str
+    coalesce: Hashable | None = None
+
+
+class EditSession:
+    """A pipeline being edited: the spec, its history, its file, and its validation."""
+
+    def __init__(
+        self,
+        spec: PipelineSpec,
+        registry: StageRegistry,
+        *,
+        path: Path | None = None,
+        disk_text: str | None = None,
+        unreadable: bool = False,
+    ) -> None:
+        self.registry = registry
+        self.path = path
+        """Where a save writes; None for a new pipeline not yet given a file."""
+        self.disk_text = disk_text
+        """The file as last read or written; None when nothing has been read or written."""
+        self.unreadable = unreadable
+        """The file had errors the models rejected: only the salvaged part is shown."""
+        self._spec = spec
+        self._undo: list[Step] = []
+        self._redo: list[Step] = []
+        self.baseline: str | None = to_toml(spec) if disk_text is not None else None
+        self._pipeline: Pipeline | None = None
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def new(cls, name: str, registry: StageRegistry, description: str = "") -> EditSession:
+        """An empty pipeline that exists nowhere yet (so it is unsaved from the start)."""
+        spec = PipelineSpec(pipeline=PipelineMeta(name=name, description=description))
+        return cls(spec, registry)
+
+    @classmethod
+    def from_text(cls, text: str, path: Path, registry: StageRegistry) -> EditSession:
+        """Edit a file's text; a file the models reject is salvaged as far as it goes."""
+        loaded = parse_spec(text, path)
+        if loaded.spec is not None:
+            return cls(loaded.spec, registry, path=path, disk_text=text)
+        salvaged = Pipeline.from_loaded(loaded, registry).spec
+        spec = PipelineSpec.model_validate(salvaged.model_dump())
+        return cls(spec, registry, path=path, disk_text=text, unreadable=True)
+
+    @classmethod
+    def open(cls, path: Path, registry: StageRegistry) -> EditSession:
+        return cls.from_text(path.read_text(encoding="utf-8"), path, registry)
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def spec(self) -> PipelineSpec:
+        return self._spec
+
+    @property
+    def text(self) -> str:
+        """Exactly what :meth:`save` writes."""
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
+        return to_toml(self._spec)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The spec built against the registry: its problems and graph, always current.
+
+        It is built from :attr:`text`, so each problem's line points into the preview.
+        """
+        if self._pipeline is None:
+            self._pipeline = Pipeline.from_spec(
+                self._spec, self.registry, path=self.path, text=self.text
+            )
+        return self._pipeline
+
+    @property
+    def dirty(self) -> bool:
+        """True when the spec differs from what was last loaded or saved."""
+        return self.baseline is None or self.text != self.baseline
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._undo[-1].label if self._undo else None
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._redo[-1].label if self._redo else None
+
+    @property
+    def has_comments(self) -> bool:
+        """True when the file on disk holds comments, which a save cannot keep."""
+        if self.disk_text is None:
+            return False
+        return LoadedSpec(self.path or Path(), None, [], text=self.disk_text).has_comments
+
+    @property
+    def save_loses_text(self) -> bool:
+        """A save drops something of the file on disk: comments, or parts it could not read."""
+        return self.disk_text is not None and (self.has_comments or self.unreadable)
+
+    def refresh(self) -> None:
+        """Rebuild the pipeline, e.g. after the registry was reloaded."""
+        self._pipeline = None
+
+    # -- editing ---------------------------------------------------------------------------
+    def apply(
+        self,
+        label: str,
+        change: Callable[[PipelineSpec], PipelineSpec],
+        coalesce: Hashable | None = None,
+    ) -> bool:
+        """Run one edit; False when it changed nothing. Raises :class:`EditError` if refused.
+
+        Consecutive edits with the same ``coalesce`` key make one undo step.
+        """
+        new = change(self._spec)
+        if new == self._spec:
+            return False
+        top = self._undo[-1] if self._undo else None
+        if not (coalesce is not None and top is not None and top.coalesce == coalesce):
+            self._undo.append(Step(self._spec, label, coalesce))
+            del self._undo[:-MAX_UNDO]
+        self._redo.clear()
+        self._set(new)
+        return True
+
+    def undo(self) -> str | None:
+        """Step back one edit; returns its label, or None when there is nothing to undo."""
+        if not self._undo:
+            return None
+        step = self._undo.pop()
+        self._redo.append(Step(self._spec, step.label))
+        self._set(step.spec)
+        return step.label
+
+    def redo(self) -> str | None:
+        if not self._redo:
+            return None
+        step = self._redo.pop()
+        self._undo.append(Step(self._spec, step.label))
+        self._set(step.spec)
+        return step.label
+
+    def break_coalescing(self) -> None:
+        """End the current run of typing: the next edit starts its own undo step."""
+        if self._undo:
+            top = self._undo[-1]
+            self._undo[-1] = Step(top.spec, top.label)
+
+    def _set(self, spec: PipelineSpec) -> None:
+        self._spec = spec
+        self.__dict__.pop("_text", None)
+        self._pipeline = None
+
+    # -- the operations, named for the undo list -------------------------------------------
+    def add_stage(self, uses: str, stage_id: str | None = None) -> str:
+        added: list[str] = []
+
+        def change(spec: PipelineSpec) -> PipelineSpec:
+            new, sid = ops.add_stage(spec, uses, stage_id)
+            added.append(sid)
+            return new
+
+        self.apply(f"add {stage_id or uses}", change)
+        return added[0]
+
+    def remove_stage(self, stage_id: str) -> None:
+        self.apply(f"remove {stage_id}", lambda s: ops.remove_stage(s, stage_id))
+
+    def rename_stage(self, old: str, new: str) -> None:
+        self.apply(f"rename {old} to {new}", lambda s: ops.rename_stage(s, old, new))
+
+    def set_config(self, stage_id: str, config: Mapping[str, Any], *, typing: bool = True) -> None:
+        self.apply(
+            f"configure {stage_id}",
+            lambda s: ops.set_config(s, stage_id, config),
+            ("config", stage_id) if typing else None,
+        )
+
+    def set_stage_settings(self, stage_id: str, **values: Any) -> None:
+        self.apply(
+            f"settings of {stage_id}",
+            lambda s: ops.set_stage_settings(s, stage_id, **values),
+            ("stage", stage_id),
+        )
+
+    def set_pipeline_settings(
+        self, *, context: Mapping[str, Any] | None = None, **values: Any
+    ) -> None:
+        self.apply(
+            "pipeline settings",
+            lambda s: ops.set_pipeline_settings(s, context=context, **values),
+            ("pipeline",),
+        )
+
+    def connect(self, stage_id: str, dependency: str, *, required: bool = True) -> None:
+        edges = self.pipeline.graph.edges
+        self.apply(
+            f"connect {dependency} -> {stage_id}",
+            lambda s: ops.connect(s, stage_id, dependency, required=required, edges=edges),
+        )
+
+    def disconnect(self, stage_id: str, dependency: str) -> None:
+        self.apply(
+            f"disconnect {dependency} -> {stage_id}",
+            lambda s: ops.disconnect(s, stage_id, dependency),
+        )
+
+    # -- files -----------------------------------------------------------------------------
+    def disk_changed(self, text: str | None = None) -> bool:
+        """True when the file on disk is no longer what this session last read or wrote."""
+        if self.path is None:
+            return False
+        if text is None:
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return self.disk_text is not None
+        return text != self.disk_text
+
+    def save(self, path: Path | None = None) -> Path:
+        """Write :attr:`text` atomically; the session then counts as saved to ``path``."""
+        target = path or self.path
+        if target is None:
+            raise ops.EditError("this pipeline has no file yet: use Save As")
+        text = self.text
+        atomic_write_text(target, text)
+        self.path = target
+        self.disk_text = text
+        self.baseline = text
+        self.unreadable = False
+        self._pipeline = None
+        return target
+
+    def reload(self, text: str) -> None:
+        """Take the file's new text as the truth; unsaved edits and their history are dropped."""
+        fresh = EditSession.from_text(text, self.path or Path("<pipeline>"), self.registry)
+        self._spec = fresh._spec
+        self.__dict__.pop("_text", None)
+        self._pipeline = None
+        self.disk_text = text
+        self.baseline = fresh.baseline
+        self.unreadable = fresh.unreadable
+        self._undo.clear()
+        self._redo.clear()
+
+    def keep_mine(self, text: str) -> None:
+        """Acknowledge the file's new text without taking it; the next save replaces it."""
+        self.disk_text = text
+        self.baseline = None
