@@ -924,7 +924,7 @@ def _main_axis(
     ]
     start: list[int] = []
     at = MARGIN
-    min_channel = 5 if direction == "LR" else 3
+    min_channel = 4 if direction == "LR" else 3
     for lay in range(len(layers)):
         start.append(at)
         used = max(tracks[lay].values(), default=-1) + 1 if lay < len(tracks) else 0

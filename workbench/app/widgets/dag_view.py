@@ -247,6 +247,11 @@ class DagView(ScrollView, can_focus=True):
         self._rank_edges(range(len(self._layout.edges)))
         self._invalidate_all()
 
+    @property
+    def lit(self) -> frozenset[str]:
+        """The stages lit by the current highlight, the selection included."""
+        return self._lit_nodes
+
     def status_of(self, stage_id: str) -> str | None:
         """The status last given with `set_status`."""
         return self._statuses.get(stage_id)
