@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from workbench.engine.errors import Problem, WorkbenchError
+from workbench.engine.errors import Problem, UsageError, WorkbenchError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -73,6 +73,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare", type=Path, metavar="OTHER", help="a second pipeline to compare with"
     )
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument(
+        "--set-right",
+        dest="right_overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="compare the pipeline with itself under these [context] values",
+    )
+    p.add_argument(
+        "--against-run",
+        type=_positive_int,
+        metavar="RUN_ID",
+        help="set the plan beside what a past run really did",
+    )
+    p.add_argument(
+        "--markdown", action="store_true", help="print Markdown, for a pull request or a ticket"
+    )
     p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
     p = sub.add_parser("run", parents=[common, fmt], help="run a pipeline with live progress")
     p.add_argument("pipeline", type=Path)
@@ -126,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except WorkbenchError as exc:
         commands.error_console().print(f"[bold red]{exc.title}:[/] {exc.message}", highlight=False)
-        return EXIT_FAILED
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
     except KeyboardInterrupt:
         commands.error_console().print("[yellow]interrupted[/]")
         return 130
@@ -183,9 +200,8 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise WorkbenchError(
-                f"--set {item!r}: write KEY=VALUE, for example --set input=data/sales.csv",
-                title="Bad usage",
+            raise UsageError(
+                f"--set {item!r}: write KEY=VALUE, for example --set input=data/sales.csv"
             )
         try:
             out[key] = tomllib.loads(f"v = {raw}")["v"]
