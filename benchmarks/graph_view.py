@@ -8,6 +8,16 @@ runs and is printed beside its target:
 
 The app's first frame with the graph (``App.run_test``) is printed for reference;
 it includes starting Textual, which is not the widget's to optimise.
+
+Last measured (2-core machine, other jobs running; 500 stages, 1164 edges, canvas
+1303x224):
+
+    layout                             100-185 ms   reference
+    layout + first render              150-230 ms   target < 300 ms
+    first render alone (36 lines)          ~1 ms   reference
+    move selection + re-render           3-6 ms   target < 16 ms
+    move selection, downstream lit       3-7 ms   target < 16 ms
+    app first frame (run_test)         195-355 ms   reference
 """
 
 from __future__ import annotations

@@ -538,8 +538,8 @@ def _place(layers: list[list[int]], p: _Proper, geo: _Geometry) -> list[int]:
     up_pass = (range(len(layers) - 2, -1, -1), False, True)
     both_pass = (range(len(layers)), True, True)
     for span, use_up, use_down in (down_pass, up_pass, down_pass, both_pass):
-        for lay in span:
-            _align_layer(layers[lay], top, p, geo, use_up, use_down)
+        for index in span:
+            _align_layer(layers[index], top, p, geo, use_up, use_down)
     low = min(top, default=0)
     return [t - low + MARGIN for t in top]
 
