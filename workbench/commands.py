@@ -16,7 +16,15 @@ from rich.text import Text
 
 from workbench import render
 from workbench.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, dumps, parse_overrides, problems_json
-from workbench.engine.dry_run import build_report, diff_reports
+from workbench.engine.compare import (
+    Comparison,
+    compare_parameters,
+    compare_pipelines,
+    plan_against_run,
+    report_with_history,
+)
+from workbench.engine.dry_run import DryRunReport
+from workbench.engine.export import Exportable, to_markdown
 from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
 from workbench.engine.spec import schema
@@ -172,28 +180,70 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_dry_run(args: argparse.Namespace) -> int:
+    """The report of a pipeline, or a comparison: another file (``--compare``), other
+    parameters (``--set-right``) or a past run (``--against-run``). The app's dry-run
+    view shows the same comparisons, built by the same engine functions."""
+    options = {
+        "compare": "--compare",
+        "right_overrides": "--set-right",
+        "against_run": "--against-run",
+    }
+    chosen = [flag for name, flag in options.items() if getattr(args, name)]
+    if len(chosen) > 1:
+        flags = " and ".join(chosen)
+        error_console().print(f"[bold red]Bad usage:[/] {flags} cannot be combined; pick one")
+        return EXIT_USAGE
     overrides = parse_overrides(args.overrides)
     loaded = _load(args, args.pipeline)
     if isinstance(loaded, int):
         return loaded
-    _, pipeline = loaded
-    left = build_report(pipeline, overrides, concurrency=args.concurrency)
-    if args.compare is None:
-        if args.format == "json":
-            print(dumps(left.to_json()))
-        else:
-            console().print(render.report(left))
-        return EXIT_OK
-    other = _load(args, args.compare)
-    if isinstance(other, int):
-        return other
-    right = build_report(other[1], overrides, concurrency=args.concurrency)
-    diff = diff_reports(left, right)
-    if args.format == "json":
-        print(dumps({"left": left.to_json(), "right": right.to_json(), "diff": diff.to_json()}))
+    project, pipeline = loaded
+    root = project.root
+    item: Exportable
+    if args.compare is not None:
+        other = _load(args, args.compare)
+        if isinstance(other, int):
+            return other
+        item = compare_pipelines(
+            pipeline, other[1], overrides, root=root, concurrency=args.concurrency
+        )
+    elif args.right_overrides:
+        right = {**overrides, **parse_overrides(args.right_overrides)}
+        item = compare_parameters(
+            pipeline, overrides, right, root=root, concurrency=args.concurrency
+        )
+    elif args.against_run is not None:
+        item = plan_against_run(pipeline, args.against_run, root=root)
     else:
-        console().print(render.comparison(left, right, diff))
+        item = report_with_history(pipeline, overrides, root=root, concurrency=args.concurrency)
+    _print_dry_run(item, args)
     return EXIT_OK
+
+
+def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
+    if args.format == "json":
+        print(dumps(item.to_json()))
+    elif args.markdown:
+        print(to_markdown(item), end="")
+    elif isinstance(item, DryRunReport):
+        console().print(render.report(item))
+    elif isinstance(item, Comparison):
+        for key, before, after in item.parameter_changes:
+            console().print(
+                Text.assemble(
+                    ("parameter ", "bold"),
+                    key,
+                    ": ",
+                    (repr(before), "red"),
+                    " → ",
+                    (repr(after), "green"),
+                )
+            )
+        console().print(render.comparison(item.left, item.right, item.diff))
+    else:
+        from rich.markdown import Markdown
+
+        console().print(Markdown(to_markdown(item)))
 
 
 # -- run ------------------------------------------------------------------------------------------
