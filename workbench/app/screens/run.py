@@ -1,0 +1,654 @@
+"""The run screen: run the open pipeline and watch it, one row and one log per stage.
+
+The run is an async worker (group ``run``) driving the engine's :class:`Runner`
+on the app's loop; stages that block run in threads, so the screen never
+freezes. Runner events go to a :class:`RunController`, which only records them;
+a timer repaints what changed every :data:`REFRESH` seconds, so a thousand
+stages finishing in a second cost a few repaints, not thousands.
+
+Keys (screen-wide; free of the app's view keys p, g, s, r, q and the others):
+
+- ``R`` / ``f5`` run the whole pipeline; ``F`` re-run what failed and its
+  downstream; ``f`` run from the selected stage; ``x`` cancel the run.
+- ``t`` step mode (pause before every stage), ``space`` step one stage, ``c``
+  continue to the next breakpoint, ``G`` / ``end`` run to the end, ``b``
+  toggle a breakpoint on the selected stage (in the list or the graph).
+- ``P`` the parameters form, ``i`` the context inspector, ``/`` search the log
+  (then ``n`` / ``N``), ``y`` copy the log.
+
+Partial runs (re-run failed, run from a stage) reuse the context the last run
+in this session left: see :func:`~workbench.app.run_controller.seeded_store`.
+Every run is recorded in the project's history with source ``app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from workbench.app.run_controller import (
+    RunController,
+    failed_and_downstream,
+    from_stage,
+    missing_inputs,
+    seeded_store,
+)
+from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.widgets.context_inspector import ContextInspector
+from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
+from workbench.app.widgets.log_view import LogPane
+from workbench.app.widgets.run_params import RunParams, toml_literal
+from workbench.app.widgets.stage_pane import StageStatusList, format_elapsed
+from workbench.engine.context import ContextStore
+from workbench.engine.history import HistoryRecorder
+from workbench.engine.pipeline import Pipeline
+from workbench.engine.runner import Runner, RunResult
+from workbench.engine.stage import StageStatus
+
+REFRESH = 0.08
+"""Seconds between repaints while a run is going."""
+
+NO_PIPELINE = "No pipeline is open. Press p to choose one."
+
+COUNT_ORDER = (
+    StageStatus.SUCCESS,
+    StageStatus.PARTIAL,
+    StageStatus.FAILURE,
+    StageStatus.SKIPPED,
+    StageStatus.CANCELLED,
+    StageStatus.RUNNING,
+    StageStatus.PAUSED,
+)
+STATUS_STYLE = {
+    StageStatus.SUCCESS: "$text-success",
+    StageStatus.PARTIAL: "$text-warning",
+    StageStatus.FAILURE: "$text-error",
+    StageStatus.SKIPPED: "$foreground-muted",
+    StageStatus.CANCELLED: "$text-error",
+    StageStatus.RUNNING: "$text-primary",
+    StageStatus.PAUSED: "$text-warning",
+}
+
+
+class RunScreen(WorkbenchScreen):
+    """Run the open pipeline, step through it, and read each stage's log."""
+
+    CSS_PATH = "run.tcss"
+
+    BINDINGS = [
+        Binding("R", "run_all", "Run", id="run-all"),
+        Binding("f5", "run_all", "Run", show=False, id="run-all-f5"),
+        Binding("F", "run_failed", "Re-run failed", id="run-failed"),
+        Binding("f", "run_from", "Run from here", id="run-from"),
+        Binding("x", "cancel", "Cancel run", id="run-cancel"),
+        Binding("t", "toggle_step", "Step mode", id="run-step-mode"),
+        Binding("space", "step", "Step", id="run-step"),
+        Binding("c", "continue", "Continue", id="run-continue"),
+        Binding("G", "run_to_end", "Run to end", id="run-to-end"),
+        Binding("end", "run_to_end", "Run to end", show=False, id="run-to-end-end"),
+        Binding("b", "toggle_breakpoint", "Breakpoint", id="run-breakpoint"),
+        Binding("P", "toggle_params", "Parameters", id="run-params"),
+        Binding("i", "toggle_inspector", "Context", id="run-inspector"),
+        Binding("slash", "search_log", "Search log", key_display="/", id="run-search"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controller = RunController()
+        self.runner: Runner | None = None
+        self.last_result: RunResult | None = None
+        """The last finished run of this session, the source of partial re-runs."""
+        self.overrides: dict[str, Any] = {}
+        """Parameter values set in the form, applied to every run from this screen."""
+        self.step_mode = False
+        self.breakpoints: set[str] = set()
+        self._timer: Timer | None = None
+        self._selected: str | None = None
+        self._failure_opened = False
+        self._summary = ""
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        yield Static(NO_PIPELINE, id="run-summary")
+        yield Static("", id="run-banner")
+        with Horizontal(id="run-body"):
+            yield StageStatusList(id="run-stages")
+            with Vertical(id="run-main"):
+                yield DagView(id="run-dag")
+                yield Static("", id="run-next")
+                yield LogPane(id="run-log")
+            with Vertical(id="run-side"):
+                yield RunParams(id="run-params")
+                yield ContextInspector(id="run-context")
+
+    def on_mount(self) -> None:
+        self.query_one(StageStatusList).border_title = "Stages"
+        self.query_one(DagView).border_title = "Graph"
+        self.query_one(RunParams).border_title = "Parameters"
+        self.query_one(ContextInspector).border_title = "Context"
+        self.query_one(ContextInspector).clear_context("no run yet")
+        self.query_one(LogPane).border_title = "Log"
+        self.query_one("#run-next", Static).border_title = "Next stage"
+        self._timer = self.set_interval(REFRESH, self._flush, pause=True)
+        super().on_mount()
+        self.query_one(StageStatusList).focus()
+
+    # -- the app's news --------------------------------------------------------------------
+    def show_pipeline(self, pipeline: Pipeline | None) -> None:
+        dag = self.query_one(DagView)
+        params = self.query_one(RunParams)
+        if pipeline is None:
+            dag.set_graph([], {}, [])
+            params.set_parameters({}, {})
+            self._show_order([], NO_PIPELINE)
+            self._set_summary(Content(NO_PIPELINE))
+            return
+        labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
+        if pipeline.graph.cycle is None:
+            dag.set_graph(list(pipeline.graph.order), labels, pipeline.graph.edges)
+        else:
+            dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
+        params.set_parameters(dict(pipeline.spec.context), self.overrides)
+        self.breakpoints &= set(pipeline.stages)
+        if self.running:
+            return  # the run in progress keeps its own stages until it ends
+        order = (
+            list(pipeline.graph.order) if pipeline.graph.cycle is None else list(pipeline.stages)
+        )
+        self.controller = RunController(order)
+        empty = "" if pipeline.valid else f"{pipeline.name} has problems; fix them to run it."
+        self._show_order(order, empty)
+        dag.set_statuses({sid: None for sid in order})
+        self._refresh_summary()
+        self._show_banner()
+
+    def _show_order(self, order: list[str], empty: str = "") -> None:
+        stages = self.query_one(StageStatusList)
+        stages.set_stages(order, self.controller.states, empty or NO_PIPELINE)
+        stages.set_breakpoints(self.breakpoints)
+        self._show_log(stages.selected)
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.runner is not None
+
+    @property
+    def paused(self) -> bool:
+        return self.runner is not None and self.controller.pause is not None
+
+    # -- starting runs ----------------------------------------------------------------------
+    def action_run_all(self) -> None:
+        self.start_run(None, None, "Run")
+
+    def action_run_failed(self) -> None:
+        pipeline, last = self.workbench.pipeline, self.last_result
+        if pipeline is None or last is None:
+            self.notify("Nothing has run yet in this session.", title="Re-run failed")
+            return
+        selection = failed_and_downstream(pipeline, last)
+        if not selection:
+            self.notify("Every stage succeeded in the last run.", title="Re-run failed")
+            return
+        self._partial_run(pipeline, last, selection, "Re-run failed")
+
+    def action_run_from(self) -> None:
+        pipeline, last, stage = self.workbench.pipeline, self.last_result, self._selected
+        if pipeline is None or stage is None or stage not in pipeline.stages:
+            return
+        if last is None:
+            self.notify(
+                "Run the pipeline once first: a run from a stage reuses the context the "
+                "last run left.",
+                title="Run from here",
+                severity="warning",
+            )
+            return
+        self._partial_run(pipeline, last, from_stage(pipeline, stage), f"Run from {stage}")
+
+    def _partial_run(
+        self, pipeline: Pipeline, last: RunResult, selection: list[str], label: str
+    ) -> None:
+        missing = missing_inputs(pipeline, last, selection)
+        if missing:
+            self.notify(
+                f"{', '.join(missing)} did not succeed in the last run, so its context "
+                "cannot be reused. Run the whole pipeline (R).",
+                title=label,
+                severity="warning",
+            )
+            return
+        store = seeded_store(last.store, pipeline.parameters(self.overrides), selection)
+        self.start_run(selection, store, label)
+
+    def start_run(
+        self, only: list[str] | None, store: ContextStore | None, label: str = "Run"
+    ) -> Runner | None:
+        """Start a run of the open pipeline (or of ``only``, on ``store``)."""
+        pipeline = self.workbench.pipeline
+        if self.running:
+            self.notify("A run is in progress; cancel it first (x).", title=label)
+            return None
+        if pipeline is None:
+            self.notify(NO_PIPELINE, title=label, severity="warning")
+            return None
+        if not pipeline.valid:
+            self.notify(
+                f"{pipeline.name} has {len(pipeline.problems)} problem(s); the graph view lists them.",
+                title=label,
+                severity="error",
+            )
+            return None
+        runner = Runner(
+            pipeline,
+            params=self.overrides,
+            only=only,
+            step=self.step_mode,
+            breakpoints=self.breakpoints,
+            store=store,
+        )
+        self.runner = runner
+        self.controller = RunController(runner.order)
+        runner.subscribe(self.controller.on_event)
+        self._failure_opened = False
+        recorder: HistoryRecorder | None = None
+        try:
+            recorder = HistoryRecorder.attach(self.workbench.project.root, runner, source="app")
+        except Exception as exc:  # a locked or broken database must not stop the run
+            self.notify(f"This run is not recorded: {exc}", title="History", severity="warning")
+        self._show_order(runner.order)
+        self.query_one(DagView).set_statuses(
+            {
+                sid: (StageStatus.PENDING.value if sid in runner.status else None)
+                for sid in pipeline.stages
+            }
+        )
+        self._show_banner()
+        self.sub_title = f"{pipeline.name} · running"
+        if self._timer is not None:
+            self._timer.resume()
+        self._drive(runner, recorder)
+        self.refresh_bindings()
+        return runner
+
+    @work(group="run", exit_on_error=False)
+    async def _drive(self, runner: Runner, recorder: HistoryRecorder | None) -> RunResult:
+        """The run itself, on the app's loop; blocking stages go to threads."""
+        try:
+            return await runner.run()
+        finally:
+            if recorder is not None:
+                recorder.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "run" or not worker.is_finished:
+            return
+        if event.state is WorkerState.ERROR:
+            self.notify(f"The run stopped: {worker.error}", title="Run", severity="error")
+        self._run_ended(worker.result if event.state is WorkerState.SUCCESS else None)
+
+    def _run_ended(self, result: RunResult | None) -> None:
+        self.runner = None
+        self._flush()
+        if self._timer is not None:
+            self._timer.pause()
+        if result is not None:
+            self.last_result = result
+            self._announce(result)
+        self._refresh_summary()
+        self._show_banner()
+        self._show_context()
+        self.refresh_bindings()
+
+    def _announce(self, result: RunResult) -> None:
+        name = result.pipeline
+        took = format_elapsed(result.duration)
+        if result.status is StageStatus.SUCCESS:
+            self.sub_title = f"{name} · ✔ succeeded in {took}"
+            self.notify(f"{name} succeeded in {took}", title="Run finished")
+        elif result.status is StageStatus.CANCELLED:
+            self.sub_title = f"{name} · ■ cancelled"
+            self.notify(
+                f"{name} was cancelled after {took}", title="Run cancelled", severity="warning"
+            )
+        else:
+            failed = [s for s, r in result.results.items() if r.status is StageStatus.FAILURE]
+            self.sub_title = f"{name} · ✘ FAILED"
+            self.notify(
+                f"{name} failed: {', '.join(failed[:3]) or 'see the stages'}"
+                + (" …" if len(failed) > 3 else ""),
+                title="Run failed",
+                severity="error",
+            )
+
+    # -- controlling a run ------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel()
+
+    def action_toggle_step(self) -> None:
+        self.step_mode = not self.step_mode
+        runner = self.runner
+        if runner is not None:
+            if self.step_mode:
+                runner.step_mode = True
+            elif runner.paused_at is not None:
+                runner.resume()
+            else:
+                runner.step_mode = False
+        self.notify(
+            "Step mode on: the run pauses before every stage."
+            if self.step_mode
+            else "Step mode off.",
+            title="Step mode",
+            timeout=2,
+        )
+        self._refresh_summary()
+        self.refresh_bindings()
+
+    def action_step(self) -> None:
+        if self.runner is not None:
+            self.runner.step()
+
+    def action_continue(self) -> None:
+        if self.runner is not None:
+            self.step_mode = False
+            self.runner.resume()
+            self._refresh_summary()
+
+    def action_run_to_end(self) -> None:
+        if self.runner is not None:
+            self.step_mode = False
+            self.runner.run_to_end()
+            self._refresh_summary()
+
+    def action_toggle_breakpoint(self) -> None:
+        stage = self._selected
+        if stage is None:
+            return
+        if stage in self.breakpoints:
+            self.breakpoints.discard(stage)
+        else:
+            self.breakpoints.add(stage)
+        if self.runner is not None and (stage in self.runner.breakpoints) != (
+            stage in self.breakpoints
+        ):
+            self.runner.toggle_breakpoint(stage)
+        self.query_one(StageStatusList).set_breakpoints(self.breakpoints)
+        self._refresh_summary()
+
+    def action_toggle_params(self) -> None:
+        self._toggle_side("-params", self.query_one(RunParams))
+
+    def action_toggle_inspector(self) -> None:
+        self._toggle_side("-context", self.query_one(ContextInspector))
+        self._show_context()
+
+    def _toggle_side(self, name: str, widget: Any) -> None:
+        self.toggle_class(name)
+        if self.has_class(name):
+            widget.focus()
+        else:
+            self.query_one(StageStatusList).focus()
+
+    def action_search_log(self) -> None:
+        self.query_one(LogPane).action_open_search()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("run_all", "run_failed", "run_from"):
+            return not self.running and self.workbench.pipeline is not None
+        if action == "cancel":
+            return self.running
+        if action in ("step", "continue", "run_to_end"):
+            return self.paused
+        return True
+
+    # -- selection --------------------------------------------------------------------------
+    @on(StageStatusList.StageSelected, "#run-stages")
+    def _on_list_selected(self, event: StageStatusList.StageSelected) -> None:
+        self._select(event.stage_id)
+
+    @on(DagView.StageSelected, "#run-dag")
+    def _on_graph_selected(self, event: DagView.StageSelected) -> None:
+        self._select(event.stage_id)
+
+    def _select(self, stage_id: str | None) -> None:
+        if stage_id == self._selected:
+            return
+        self._selected = stage_id
+        self.query_one(StageStatusList).selected = stage_id
+        self.query_one(DagView).selected = stage_id
+        self._show_log(stage_id)
+        self._show_context()
+
+    def _show_log(self, stage_id: str | None) -> None:
+        pane = self.query_one(LogPane)
+        state = self.controller.states.get(stage_id or "")
+        if stage_id is None or state is None:
+            pane.border_title = "Log"
+            pane.show(None, "Select a stage to read its log.")
+            return
+        pane.border_title = f"Log · {stage_id}"
+        pane.show(state.log, _empty_log_text(state.status))
+
+    def _show_context(self) -> None:
+        if not self.has_class("-context"):
+            return
+        inspector = self.query_one(ContextInspector)
+        runner = self.runner
+        store = runner.store if runner is not None else None
+        if store is None and self.last_result is not None:
+            store = self.last_result.store
+        if store is None:
+            inspector.clear_context("no run yet")
+            return
+        stage = self._selected
+        finished = stage is not None and stage in store.finished_at
+        inspector.show_live(store, stage if finished else None)
+
+    @on(LogPane.Copied)
+    def _on_copied(self, event: LogPane.Copied) -> None:
+        self.notify(f"{event.lines:,} lines copied to the clipboard.", title="Log", timeout=2)
+
+    @on(RunParams.Changed)
+    def _on_params(self, event: RunParams.Changed) -> None:
+        self.overrides = event.overrides
+        self._refresh_summary()
+
+    # -- repainting -------------------------------------------------------------------------
+    def _flush(self) -> None:
+        """Repaint what the run changed since the last call (the timer's job)."""
+        controller = self.controller
+        dirty, news = controller.drain()
+        stages = self.query_one(StageStatusList)
+        if dirty:
+            stages.refresh_stages(dirty)
+            dag = self.query_one(DagView)
+            states = controller.states
+            for sid in dirty:
+                dag.set_status(sid, states[sid].status.value)
+        stages.tick()
+        selected = self._selected
+        if selected in dirty:
+            status = controller.states[selected].status
+            self.query_one(LogPane).sync(_empty_log_text(status))
+        if controller.first_failure is not None and not self._failure_opened:
+            self._failure_opened = True
+            self._select(controller.first_failure)
+            self._show_log(controller.first_failure)
+        elif selected in dirty and controller.states[selected].status.finished:
+            self._show_context()
+        if news:
+            self._show_banner()
+            self._show_next()
+            self._show_context()
+            self.refresh_bindings()
+        self._refresh_summary()
+
+    def _refresh_summary(self) -> None:
+        pipeline = self.workbench.pipeline
+        if pipeline is None:
+            return
+        controller = self.controller
+        counts = controller.counts()
+        total = len(controller.order)
+        done = sum(n for status, n in counts.items() if status.finished)
+        parts: list[Content] = [Content.styled(pipeline.name, "bold $text-primary")]
+        if self.paused:
+            state = Content.styled("⏸ paused", "bold $text-warning")
+        elif self.running:
+            state = Content.styled("● running", "bold $text-primary")
+        elif self.last_result is not None and controller.result is not None:
+            state = _outcome(controller.result.status)
+        else:
+            state = Content.styled("ready", "$foreground-muted")
+        parts += [
+            Content("  "),
+            state,
+            Content.styled(f"  {done}/{total} done", "$foreground-muted"),
+        ]
+        for status in COUNT_ORDER:
+            if counts.get(status):
+                mark = STATUS_MARKS[status.value]
+                parts.append(Content.styled(f"  {mark} {counts[status]}", STATUS_STYLE[status]))
+        elapsed = controller.elapsed()
+        if elapsed is not None:
+            parts.append(Content.styled(f"  ·  {format_elapsed(elapsed)}", "$foreground-muted"))
+        if self.step_mode:
+            parts.append(Content.styled("  ·  step mode", "bold $text-warning"))
+        if self.breakpoints:
+            n = len(self.breakpoints)
+            parts.append(
+                Content.styled(f"  ·  {n} breakpoint{'s' if n != 1 else ''}", "$text-error")
+            )
+        if self.overrides:
+            changed = ", ".join(f"{k}={toml_literal(v)}" for k, v in self.overrides.items())
+            parts.append(Content.styled(f"  ·  params: {changed}", "$text-accent"))
+        content = Content.assemble(*parts)
+        self._set_summary(content)
+
+    def _set_summary(self, content: Content) -> None:
+        if content.plain != self._summary:
+            self._summary = content.plain
+            self.query_one("#run-summary", Static).update(content)
+
+    def _show_banner(self) -> None:
+        banner = self.query_one("#run-banner", Static)
+        banner.remove_class("-failed", "-paused", "-ok", "-cancelled")
+        pause = self.controller.pause if self.running else None
+        result = self.controller.result
+        if pause is not None:
+            banner.add_class("-paused")
+            why = "at a breakpoint" if pause.reason == "breakpoint" else "in step mode"
+            banner.update(
+                f"⏸  Paused before {pause.stage_id} ({why}) · space step · c continue · G run to end"
+            )
+        elif self.running or result is None:
+            banner.update("")
+        elif result.status is StageStatus.SUCCESS:
+            banner.add_class("-ok")
+            banner.update(
+                f"✔  Run succeeded: {len(result.results)} stages in {format_elapsed(result.duration)}"
+            )
+        elif result.status is StageStatus.CANCELLED:
+            banner.add_class("-cancelled")
+            banner.update(f"■  Run cancelled after {format_elapsed(result.duration)} · R run again")
+        else:
+            banner.add_class("-failed")
+            counts = result.counts()
+            failed = counts.get("failure", 0)
+            skipped = counts.get("skipped", 0)
+            banner.update(
+                f"✘  RUN FAILED: {failed} failed, {skipped} skipped, "
+                f"{counts.get('success', 0)} succeeded · F re-run failed · f run from here"
+            )
+
+    def _show_next(self) -> None:
+        panel = self.query_one("#run-next", Static)
+        pause = self.controller.pause if self.running else None
+        pipeline = self.workbench.pipeline
+        if pause is None or pipeline is None or pause.stage_id not in pipeline.stages:
+            panel.remove_class("-shown")
+            return
+        ps = pipeline.stages[pause.stage_id]
+        store = self.runner.store if self.runner is not None else None
+        lines: list[Content] = [
+            Content.assemble(
+                Content.styled(pause.stage_id, "bold $text-warning"),
+                Content.styled(f"  {ps.uses}", "$foreground-muted"),
+            )
+        ]
+        if pause.reads:
+            reads: list[Content] = [Content.styled("reads  ", "bold")]
+            for key in pause.reads:
+                present = store is not None and key in store
+                mark, style = ("✔", "$text-success") if present else ("✘ missing", "$text-error")
+                reads += [Content(f"{key} "), Content.styled(mark, style), Content("  ")]
+            lines.append(Content.assemble(*reads))
+        else:
+            lines.append(Content.styled("reads  nothing declared", "$foreground-muted"))
+        config = ps.spec.config
+        if config:
+            for key, value in config.items():
+                lines.append(
+                    Content.assemble(
+                        Content.styled(f"{key} = ", "$foreground-muted"),
+                        Content(toml_literal(value)),
+                    )
+                )
+        else:
+            lines.append(Content.styled("no config", "$foreground-muted"))
+        panel.update(Content("\n").join(lines))
+        panel.add_class("-shown")
+
+    # -- palette ----------------------------------------------------------------------------
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        if not self.running:
+            yield PaletteCommand("pipeline: Run", self.action_run_all, "Run the whole pipeline (R)")
+            if self.last_result is not None:
+                yield PaletteCommand(
+                    "pipeline: Re-run failed",
+                    self.action_run_failed,
+                    "What failed and its downstream (F)",
+                )
+            if self._selected is not None:
+                yield PaletteCommand(
+                    f"pipeline: Run from {self._selected}",
+                    self.action_run_from,
+                    "This stage and its downstream, on the last run's context (f)",
+                )
+        else:
+            yield PaletteCommand("pipeline: Cancel run", self.action_cancel, "Stop the run (x)")
+        yield PaletteCommand(
+            "run: Step mode " + ("off" if self.step_mode else "on"),
+            self.action_toggle_step,
+            "Pause before every stage (t)",
+        )
+
+
+def _empty_log_text(status: StageStatus) -> str:
+    if status is StageStatus.RUNNING:
+        return "No log lines yet."
+    if status in (StageStatus.SKIPPED, StageStatus.CANCELLED):
+        return "This stage did not run to the end; it wrote no log lines."
+    if status.finished:
+        return "This stage wrote no log lines."
+    return "This stage has not started."
+
+
+def _outcome(status: StageStatus) -> Content:
+    if status is StageStatus.SUCCESS:
+        return Content.styled("✔ succeeded", "bold $text-success")
+    if status is StageStatus.CANCELLED:
+        return Content.styled("■ cancelled", "bold $text-error")
+    return Content.styled("✘ FAILED", "bold $text-error")

@@ -1,0 +1,114 @@
+"""A form over a pipeline's ``[context]`` parameters, filled in before a run.
+
+One row per parameter: its name, and an input holding its value written as a
+TOML value (``"data/sales.csv"``, ``3``, ``true``, ``[1, 2]``). A value that is
+not valid TOML is taken as plain text, the same rule as ``workbench run --set``,
+so typing ``data/other.csv`` without quotes works. Only values that differ from
+the file's are overrides; the file itself is never changed.
+
+Messages go up: :class:`RunParams.Changed` with the overrides after every edit.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import tomli_w
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+
+def toml_literal(value: Any) -> str:
+    """How a value is written after ``key =`` in a TOML file."""
+    try:
+        return tomli_w.dumps({"v": value}).partition("=")[2].strip()
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def parse_value(text: str) -> Any:
+    """A TOML value when the text is one, else the text itself."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+class RunParams(VerticalScroll):
+    """Inputs for the pipeline's parameters; announces the overrides they make."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+z", "reset", "Reset parameters", id="params-reset"),
+    ]
+
+    DEFAULT_CSS = """
+    RunParams {
+        height: auto;
+        & > .param-row { height: auto; }
+        & > .param-row > Label { width: 16; padding: 1 1 0 0; color: $foreground-muted; }
+        & > .param-row > Input { width: 1fr; }
+        & > .param-row.-changed > Label { color: $accent; text-style: bold; }
+        & > .params-empty { color: $foreground-muted; padding: 0 1; }
+    }
+    """
+
+    class Changed(Message):
+        """The overrides changed: keys whose value differs from the pipeline file's."""
+
+        def __init__(self, form: RunParams, overrides: dict[str, Any]) -> None:
+            super().__init__()
+            self.form = form
+            self.overrides = overrides
+
+        @property
+        def control(self) -> RunParams:
+            return self.form
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.defaults: dict[str, Any] = {}
+        self.overrides: dict[str, Any] = {}
+
+    # -- methods down --------------------------------------------------------------------
+    def set_parameters(self, defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
+        """Show the file's ``[context]`` values, with ``overrides`` already applied."""
+        self.defaults = dict(defaults)
+        self.overrides = {k: v for k, v in overrides.items() if k in self.defaults}
+        self.remove_children()
+        if not self.defaults:
+            self.mount(Static("This pipeline has no [context] parameters.", classes="params-empty"))
+            return
+        rows = []
+        for key, value in self.defaults.items():
+            shown = self.overrides.get(key, value)
+            field = Input(toml_literal(shown), name=key, classes="param-value")
+            label = Label(key)
+            label.tooltip = f"default: {toml_literal(value)}"
+            row = Horizontal(label, field, classes="param-row")
+            row.set_class(key in self.overrides, "-changed")
+            rows.append(row)
+        self.mount_all(rows)
+
+    def action_reset(self) -> None:
+        self.set_parameters(self.defaults, {})
+        self.post_message(self.Changed(self, {}))
+
+    @on(Input.Changed)
+    def _on_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        key = event.input.name
+        if key is None or key not in self.defaults:
+            return
+        value = parse_value(event.value)
+        if value == self.defaults[key]:
+            self.overrides.pop(key, None)
+        else:
+            self.overrides[key] = value
+        if event.input.parent is not None:
+            event.input.parent.set_class(key in self.overrides, "-changed")
+        self.post_message(self.Changed(self, dict(self.overrides)))
