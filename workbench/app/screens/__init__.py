@@ -24,6 +24,7 @@ from textual.screen import Screen
 from workbench.app.screens.graph import GraphScreen
 from workbench.app.screens.pipelines import PipelinesScreen
 from workbench.app.screens.registry import RegistryScreen
+from workbench.app.screens.run import RunScreen
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,5 +44,6 @@ VIEWS: tuple[View, ...] = (
     View("pipelines", "Pipelines", "p", PipelinesScreen, "Every pipeline file of the project"),
     View("graph", "Graph", "g", GraphScreen, "The open pipeline's dependency graph"),
     View("registry", "Stages", "s", RegistryScreen, "Browse and search the stage registry"),
+    View("run", "Run", "r", RunScreen, "Run the open pipeline, step through it, read its logs"),
 )
 """Every view, in footer order."""
