@@ -12,6 +12,7 @@ removed or edited on disk show up at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
@@ -56,7 +57,8 @@ class WorkbenchApp(App[None]):
         self, project_dir: Path, pipeline: Path | None = None, *, watch: bool = True
     ) -> None:
         if pipeline is not None:
-            self.DEFAULT_MODE = "graph"  # open straight on the graph of the given file
+            # Open straight on the graph of the given file, without building the list first.
+            self.DEFAULT_MODE = "graph"  # type: ignore[misc]
         super().__init__()
         self.project = Project.open(project_dir)
         self.catalog: list[PipelineEntry] = scan(self.project)
@@ -80,9 +82,10 @@ class WorkbenchApp(App[None]):
     # -- lifecycle -----------------------------------------------------------------------
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        for problem in (self._config.problem, *self._theme_problems):
-            if problem:
-                self.notify(problem, title="Skipped a settings file", severity="warning")
+        if self._config.problem:
+            self.notify(self._config.problem, title="Settings not read", severity="warning")
+        for problem in self._theme_problems:
+            self.notify(problem, title="Skipped a theme file", severity="warning")
         if self._watching:
             self.watch_project()
 
@@ -176,26 +179,26 @@ class WorkbenchApp(App[None]):
         for view in VIEWS:
             yield PaletteCommand(
                 f"view: {view.title}",
-                lambda mode=view.mode: self.switch_mode(mode),
+                partial(self.switch_mode, view.mode),
                 f"{view.description} ({view.key})",
             )
         for entry in self.catalog:
             state = "valid" if entry.valid else f"{entry.problem_count} problems"
             yield PaletteCommand(
                 f"pipeline: Open {entry.name}",
-                lambda path=entry.path: self.open_pipeline(path, view="graph"),
+                partial(self.open_pipeline, entry.path, view="graph"),
                 f"{entry.path.name} · {state}",
             )
         if self.pipeline_path is not None:
             yield PaletteCommand(
                 "pipeline: Reload",
-                lambda path=self.pipeline_path: self.open_pipeline(path),
+                partial(self.open_pipeline, self.pipeline_path),
                 "Read the open pipeline file again",
             )
         for name in sorted(self.available_themes):
             yield PaletteCommand(
                 f"theme: {theme_label(name)}",
-                lambda name=name: setattr(self, "theme", name),
+                partial(setattr, self, "theme", name),
                 "The current theme" if name == self.theme else "",
             )
         if isinstance(screen, WorkbenchScreen):

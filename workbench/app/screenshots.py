@@ -14,6 +14,7 @@ import tempfile
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -98,7 +99,7 @@ def write_screenshots(project: Path, out: Path) -> list[Path]:
         chosen = example if shot.pipeline else None
         jobs.append(
             (
-                lambda chosen=chosen, theme=shot.theme: _app(project, chosen, theme),
+                partial(_app, project, chosen, shot.theme),
                 shot.press,
                 out / f"{shot.name}.svg",
             )
@@ -110,7 +111,7 @@ def write_screenshots(project: Path, out: Path) -> list[Path]:
         broken_file.write_text(textwrap.dedent(BROKEN_PIPELINE).lstrip(), encoding="utf-8")
         jobs.append(
             (
-                lambda: _app(broken, broken_file, DEFAULT_THEME),
+                partial(_app, broken, broken_file, DEFAULT_THEME),
                 (),
                 out / "graph-problems.svg",
             )

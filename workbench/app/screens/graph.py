@@ -89,6 +89,7 @@ class GraphScreen(WorkbenchScreen):
         problems.border_title = f"Problems ({len(pipeline.problems)})"
         problems.set_class(not pipeline.valid, "-has-problems")
         info.show_stage(pipeline, dag.selected)
+        self.refresh_bindings()
 
     @on(DagView.StageSelected, "#dag")
     def _on_selected(self, event: DagView.StageSelected) -> None:
@@ -117,6 +118,8 @@ class GraphScreen(WorkbenchScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back_to_graph":
             return self.focused is not self.query_one(DagView)
+        if action == "flip":
+            return True if self.workbench.pipeline is not None else None
         return True
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
