@@ -7,7 +7,7 @@ subscriber never needs a lock and never polls.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class PipelineFinished(RunEvent):
 def describe(event: RunEvent) -> dict[str, Any]:
     """A JSON-friendly form of an event, for logs and tests."""
     out: dict[str, Any] = {"event": type(event).__name__}
-    for name in event.__slots__:  # type: ignore[attr-defined]
-        value = getattr(event, name)
-        out[name] = value.to_json() if hasattr(value, "to_json") else value
+    for item in fields(event):
+        value = getattr(event, item.name)
+        out[item.name] = value.to_json() if hasattr(value, "to_json") else value
     return out

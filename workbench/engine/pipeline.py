@@ -269,22 +269,22 @@ class _Builder:
             if ps.stage is None:
                 continue
             stage_cls = type(ps.stage)
-            for dep in stage_cls.dependency_list():
-                matches = by_uses.get(dep.stage, [])
-                if not matches and dep.required:
+            for own in stage_cls.dependency_list():
+                matches = by_uses.get(own.stage, [])
+                if not matches and own.required:
                     self.problems.add(
                         "missing_dependency",
-                        f"stage {sid!r} ({ps.uses}) needs a stage that uses {dep.stage!r}, "
+                        f"stage {sid!r} ({ps.uses}) needs a stage that uses {own.stage!r}, "
                         "and this pipeline has none",
                         stage=sid,
-                        expected=f"a stage using {dep.stage}",
+                        expected=f"a stage using {own.stage}",
                         found="none",
-                        hint=f'add [stages.{dep.stage.rsplit(".", 1)[-1]}] with uses = "{dep.stage}"',
+                        hint=f'add [stages.{own.stage.rsplit(".", 1)[-1]}] with uses = "{own.stage}"',
                         **self.where(sid),
                     )
                 for other in matches:
                     if other != sid:
-                        edges.append((other, sid) if dep.order == "after" else (sid, other))
+                        edges.append((other, sid) if own.order == "after" else (sid, other))
             for capability in stage_cls.requires:
                 sources = [p for p in providers.get(capability, []) if p != sid]
                 if not sources:
@@ -339,20 +339,20 @@ def _provider_hint(capability: str, registry: StageRegistry) -> str:
 def _salvage(loaded: LoadedSpec) -> PipelineSpec:
     """The parts of an invalid file that are valid on their own, so it can still be drawn."""
     raw = loaded.raw or {}
-    meta_raw = raw.get("pipeline") if isinstance(raw.get("pipeline"), dict) else {}
+    meta_raw: dict[str, Any] = raw["pipeline"] if isinstance(raw.get("pipeline"), dict) else {}
     try:
         meta = PipelineMeta.model_validate(meta_raw)
     except ValidationError:
         meta = PipelineMeta(name=str(meta_raw.get("name") or loaded.path.stem))
     stages: dict[str, StageSpec] = {}
-    raw_stages = raw.get("stages") if isinstance(raw.get("stages"), dict) else {}
+    raw_stages: dict[str, Any] = raw["stages"] if isinstance(raw.get("stages"), dict) else {}
     for sid, entry in raw_stages.items():
         try:
             stages[str(sid)] = StageSpec.model_validate(entry)
         except ValidationError:
             uses = entry.get("uses") if isinstance(entry, dict) else None
             stages[str(sid)] = StageSpec(uses=uses if isinstance(uses, str) else None)
-    context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
+    context: dict[str, Any] = raw["context"] if isinstance(raw.get("context"), dict) else {}
     return PipelineSpec.model_construct(pipeline=meta, context=context, stages=stages)
 
 
