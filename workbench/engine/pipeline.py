@@ -101,7 +101,11 @@ class Pipeline:
         keep = set(self.graph.order)
         for stage_id in (start, end):
             if stage_id is not None and stage_id not in self.stages:
-                raise KeyError(_unknown_id(stage_id, self.stages))
+                suggestion = did_you_mean(stage_id, self.stages)
+                raise KeyError(
+                    f"{stage_id!r} is not a stage of this pipeline"
+                    + (f"; did you mean {suggestion!r}?" if suggestion else "")
+                )
         if start is not None:
             keep &= self.graph.downstream(start) | {start}
         if end is not None:
