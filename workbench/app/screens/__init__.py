@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from textual.screen import Screen
 
 from workbench.app.screens.graph import GraphScreen
+from workbench.app.screens.history import HistoryScreen
 from workbench.app.screens.pipelines import PipelinesScreen
 from workbench.app.screens.registry import RegistryScreen
 from workbench.app.screens.run import RunScreen
@@ -45,5 +46,6 @@ VIEWS: tuple[View, ...] = (
     View("graph", "Graph", "g", GraphScreen, "The open pipeline's dependency graph"),
     View("registry", "Stages", "s", RegistryScreen, "Browse and search the stage registry"),
     View("run", "Run", "r", RunScreen, "Run the open pipeline, step through it, read its logs"),
+    View("history", "History", "h", HistoryScreen, "Past runs of the project, read-only"),
 )
 """Every view, in footer order."""

@@ -46,6 +46,8 @@ TEXT_CHUNK = 100
 """Characters per line when a long string or a cut preview is expanded."""
 KEY_WIDTH = 24
 """Top-level key names up to this long are padded so their values line up."""
+SUMMARY_WIDTH = 48
+"""Characters of a value's summary, so the type and the writer stay in view."""
 
 NetChange = Literal["added", "changed", "removed"]
 
@@ -106,11 +108,11 @@ def type_label(value: Any) -> str:
 
 def value_summary(value: Any) -> str:
     if isinstance(value, Preview):
-        return summarize(value.text)
+        return summarize(value.text, SUMMARY_WIDTH)
     if is_table(value):
         rows = len(value)
         return f"table {rows:,} row{'s' if rows != 1 else ''} × {len(value[0])} columns"
-    return summarize(value)
+    return summarize(value, SUMMARY_WIDTH)
 
 
 def is_table(value: Any) -> bool:
