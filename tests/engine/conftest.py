@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
 
 import pytest
-from enginekit import kit_registry
+from enginekit import PipelineFactory, kit_registry
 
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
@@ -16,9 +15,6 @@ from workbench.engine.registry import StageRegistry
 def registry() -> StageRegistry:
     """Shared by the tests that only read it; tests that register stages make their own."""
     return kit_registry()
-
-
-PipelineFactory = Callable[..., Pipeline]
 
 
 @pytest.fixture

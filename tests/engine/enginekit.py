@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from stages.core import Noop
+from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 
 KIT = Path(__file__).parent / "kit"
@@ -18,3 +20,7 @@ def kit_registry() -> StageRegistry:
     registry.load_path(KIT)
     assert not registry.errors, registry.errors
     return registry
+
+
+PipelineFactory = Callable[..., Pipeline]
+"""The type of the ``make_pipeline`` fixture."""

@@ -11,8 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import PipelineFactory
-from enginekit import KIT
+from enginekit import KIT, PipelineFactory
 
 from workbench.engine.history import History, HistoryRecorder, read_log
 from workbench.engine.runner import Runner
