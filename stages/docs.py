@@ -12,18 +12,23 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from stages._counts import counted, human_bytes, produced
 from stages._paths import project_dir, resolve, shown
-from workbench.engine import PlannedOperation, Stage, StageContext, StageError, StageResult
+from workbench.engine import (
+    PlannedOperation,
+    Stage,
+    StageConfig,
+    StageContext,
+    StageError,
+    StageResult,
+)
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
-class ParseConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParseConfig(StageConfig):
     paths: list[str] = Field(
         min_length=1,
         description="Files or glob patterns ('out/raw/*.md'), relative to the project folder.",

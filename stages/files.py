@@ -10,18 +10,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from stages import _atomic, _formats
 from stages._counts import counted, human_bytes, produced
 from stages._formats import ColumnType, Format
 from stages._paths import resolve, shown
-from workbench.engine import PlannedOperation, Stage, StageContext, StageError, StageResult
+from workbench.engine import (
+    PlannedOperation,
+    Stage,
+    StageConfig,
+    StageContext,
+    StageError,
+    StageResult,
+)
 
 
-class LoadConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LoadConfig(StageConfig):
     path: str = Field(description="File to read, relative to the project folder.")
     key: str = Field(description="Context key that receives the loaded value.")
     format: Format = Field(
@@ -98,9 +103,7 @@ class Load(Stage):
         ]
 
 
-class SaveConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SaveConfig(StageConfig):
     key: str = Field(description="Context key whose value is written.")
     path: str = Field(description="File to write, relative to the project folder.")
     format: Format = Field(

@@ -14,7 +14,7 @@ import re
 import time
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from stages._counts import counted
 from stages._lookup import MISSING, lookup, root_key
@@ -22,6 +22,7 @@ from workbench.engine import (
     GateConditionError,
     PlannedOperation,
     Stage,
+    StageConfig,
     StageContext,
     StageResult,
     summarize,
@@ -31,9 +32,7 @@ Operator = Literal["exists", "missing", "truthy", "eq", "ne", "lt", "le", "gt", 
 _SYMBOL = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
-class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Condition(StageConfig):
     key: str = Field(
         description="Context key, with dotted parts into dicts and lists: 'stats.words'."
     )
@@ -68,9 +67,7 @@ class Condition(BaseModel):
         return f"{subject} {_SYMBOL[self.op]} {self.value!r}"
 
 
-class GateConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class GateConfig(StageConfig):
     conditions: list[Condition] = Field(min_length=1, description="What must hold.")
     mode: Literal["all", "any"] = Field(
         default="all", description="Open when all conditions hold, or when any one does."

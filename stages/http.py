@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from stages import _atomic
 from stages._counts import human_bytes
 from stages._paths import resolve, shown
-from workbench.engine import PlannedOperation, Stage, StageContext, StageError, StageResult
+from workbench.engine import (
+    PlannedOperation,
+    Stage,
+    StageConfig,
+    StageContext,
+    StageError,
+    StageResult,
+)
 
 _CHUNK = 64 * 1024
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -33,9 +38,7 @@ _HEAD_TIMEOUT = 5.0
 USER_AGENT = "stage-workbench/0.1 (+http.download)"
 
 
-class DownloadConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DownloadConfig(StageConfig):
     url: str = Field(
         description="http(s):// or file: URL; 'file:relative/path' is taken from the project."
     )
@@ -124,6 +127,9 @@ class Download(Stage):
         )
 
     def _fetch(self, url: str, target: Path, ctx: StageContext) -> tuple[int, str]:
+        import urllib.error
+        import urllib.request  # imported on use: it pulls in ssl and certificates
+
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
             response = urllib.request.urlopen(request, timeout=self.config.timeout)
@@ -180,6 +186,8 @@ def _length(value: str | None) -> int | None:
 
 def _remote_size(url: str) -> int | None:
     """The size the server announces (HEAD, Content-Length), or the local file's size."""
+    import urllib.request
+
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme == "file":
         local = Path(urllib.request.url2pathname(parsed.path))

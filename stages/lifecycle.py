@@ -21,7 +21,7 @@ from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from stages import _atomic
 from stages._counts import counted, produced
@@ -30,6 +30,7 @@ from workbench.engine import (
     Dependency,
     PlannedOperation,
     Stage,
+    StageConfig,
     StageContext,
     StageError,
     StageResult,
@@ -74,9 +75,7 @@ class Bootstrap(Stage):
         return produced(len(info), "fact", f"recorded: Python {info['python']} on {info['system']}")
 
 
-class ConfigLoadConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConfigLoadConfig(StageConfig):
     path: str = Field(
         default="app.toml",
         description="The application's TOML config file, relative to the project folder.",
@@ -130,9 +129,7 @@ def _leaves(data: Any) -> int:
     return 1
 
 
-class PluginLoadConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PluginLoadConfig(StageConfig):
     group: str = Field(
         default="workbench.stages", description="Entry-point group to discover plugins in."
     )
@@ -186,9 +183,7 @@ class PluginLoad(Stage):
         )
 
 
-class PluginInitConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PluginInitConfig(StageConfig):
     fail_on_error: bool = Field(
         default=False,
         description="Fail when any plugin cannot be loaded (else finish partial and list them).",
@@ -246,9 +241,7 @@ def _qualname(obj: Any) -> str:
     return f"{module}:{name}"
 
 
-class UiInitConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UiInitConfig(StageConfig):
     columns: int | None = Field(
         default=None, ge=20, description="Terminal width to use; empty measures the terminal."
     )
@@ -324,9 +317,7 @@ class Ready(Stage):
         )
 
 
-class ShutdownConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShutdownConfig(StageConfig):
     summary_path: str | None = Field(
         default=None, description="Also write the summary as JSON here (relative to the project)."
     )

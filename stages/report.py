@@ -11,18 +11,23 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from stages import _atomic
 from stages._counts import counted, human_bytes, produced
 from stages._lookup import MISSING, lookup
 from stages._paths import resolve, shown
-from workbench.engine import PlannedOperation, Stage, StageContext, StageError, StageResult
+from workbench.engine import (
+    PlannedOperation,
+    Stage,
+    StageConfig,
+    StageContext,
+    StageError,
+    StageResult,
+)
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Section(StageConfig):
     heading: str = Field(description="The section's heading.")
     key: str | None = Field(
         default=None, description="Context key (dotted parts allowed) whose value is shown."
@@ -34,9 +39,7 @@ class Section(BaseModel):
     limit: int | None = Field(default=None, ge=1, description="For a table or list: first N rows.")
 
 
-class MarkdownConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MarkdownConfig(StageConfig):
     path: str = Field(description="Markdown file to write, relative to the project folder.")
     title: str = Field(description="The report's top heading.")
     intro: str = Field(default="", description="A paragraph under the title.")

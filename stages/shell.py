@@ -18,13 +18,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from stages._counts import counted
 from stages._paths import project_dir, resolve, shown
 from workbench.engine import (
     PlannedOperation,
     Stage,
+    StageConfig,
     StageContext,
     StageError,
     StageResult,
@@ -36,9 +37,7 @@ _POLL_SECONDS = 0.1
 _LINE_LIMIT = 1 << 20
 
 
-class RunConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RunConfig(StageConfig):
     command: list[str] | str = Field(
         description="The command as a list of arguments; a single string only with shell = true."
     )

@@ -15,18 +15,23 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from stages._counts import counted, human_bytes, produced
 from stages._paths import resolve, shown
-from workbench.engine import PlannedOperation, Stage, StageContext, StageError, StageResult
+from workbench.engine import (
+    PlannedOperation,
+    Stage,
+    StageConfig,
+    StageContext,
+    StageError,
+    StageResult,
+)
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class IndexConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IndexConfig(StageConfig):
     key: str = Field(description="Context key holding a list of records (dicts).")
     database: str = Field(description="SQLite file, relative to the project folder.")
     table: str = Field(default="documents", pattern=IDENTIFIER, description="FTS5 table name.")

@@ -10,17 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from stages._counts import counted, produced
-from workbench.engine import PlannedOperation, Stage, StageContext, StageError, StageResult
+from workbench.engine import (
+    PlannedOperation,
+    Stage,
+    StageConfig,
+    StageContext,
+    StageError,
+    StageResult,
+)
 
 Operation = Literal["count", "sum", "mean", "min", "max"]
 
 
-class Metric(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Metric(StageConfig):
     op: Operation = Field(description="count, sum, mean, min or max.")
     column: str | None = Field(
         default=None, description="The column to compute over (not needed for count)."
@@ -42,9 +47,7 @@ class Metric(BaseModel):
         return "count" if self.op == "count" else f"{self.op}_{self.column}"
 
 
-class AggregateConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AggregateConfig(StageConfig):
     key: str = Field(description="Context key holding the rows (a list of dicts).")
     output_key: str = Field(description="Context key that receives one row per group.")
     group_by: list[str] = Field(

@@ -11,10 +11,17 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from stages._counts import counted, produced
-from workbench.engine import PlannedOperation, Stage, StageContext, StageError, StageResult
+from workbench.engine import (
+    PlannedOperation,
+    Stage,
+    StageConfig,
+    StageContext,
+    StageError,
+    StageResult,
+)
 
 _CURLY_APOSTROPHE = "\u2019"
 WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
@@ -24,9 +31,7 @@ def words(text: str) -> list[str]:
     return [w.lower().replace(_CURLY_APOSTROPHE, "'") for w in WORD.findall(text)]
 
 
-class StatsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StatsConfig(StageConfig):
     key: str = Field(description="Context key holding the text.")
     output_key: str = Field(description="Context key that receives the statistics.")
     top: int = Field(default=10, ge=0, description="How many of the most frequent words to list.")
@@ -85,9 +90,7 @@ class Stats(Stage):
         )
 
 
-class ChunkConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ChunkConfig(StageConfig):
     key: str = Field(description="Context key holding documents (dicts with a text field) or text.")
     output_key: str = Field(description="Context key that receives the list of chunks.")
     text_field: str = Field(default="text", description="The field of a document holding its text.")

@@ -14,13 +14,14 @@ import inspect
 from collections.abc import Sized
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from stages._counts import counted
 from stages._imports import REFERENCE_PATTERN, resolve_reference
 from workbench.engine import (
     PlannedOperation,
     Stage,
+    StageConfig,
     StageContext,
     StageError,
     StageResult,
@@ -28,9 +29,7 @@ from workbench.engine import (
 )
 
 
-class CallConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CallConfig(StageConfig):
     function: str = Field(
         pattern=REFERENCE_PATTERN,
         description="The function as 'module:function'; project modules resolve too.",

@@ -13,19 +13,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Self
 
-import jsonschema
-from jsonschema.exceptions import best_match
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
 
 from stages._counts import counted
 from stages._imports import REFERENCE_PATTERN, resolve_reference
 from stages._paths import resolve, shown
-from workbench.engine import PlannedOperation, Stage, StageContext, StageError, StageResult
+from workbench.engine import (
+    PlannedOperation,
+    Stage,
+    StageConfig,
+    StageContext,
+    StageError,
+    StageResult,
+)
 
 
-class SchemaConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SchemaConfig(StageConfig):
     key: str = Field(description="Context key holding the value to check.")
     schema_path: str | None = Field(
         default=None, description="JSON Schema file, relative to the project folder."
@@ -129,6 +132,9 @@ class Schema(Stage):
             raise StageError(f"schema file {shown(ctx, path)} does not exist") from None
         except ValueError as exc:
             raise StageError(f"schema file {shown(ctx, path)} is not JSON: {exc}") from None
+        import jsonschema  # imported here: discovery should not pay for it on every command
+        from jsonschema.exceptions import best_match
+
         validator_cls = jsonschema.validators.validator_for(schema)
         try:
             validator_cls.check_schema(schema)

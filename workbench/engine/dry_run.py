@@ -32,6 +32,11 @@ class PlannedOperation:
     """Bytes written (or downloaded); None when the stage cannot tell."""
     estimated_seconds: float | None = None
 
+    @property
+    def writes(self) -> bool:
+        """True when the operation puts bytes on disk (its bytes count as disk usage)."""
+        return bool(self.paths_written) or self.action in ("write", "fetch", "download")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "description": self.description,
@@ -74,7 +79,11 @@ class StagePlan:
 
     @property
     def estimated_bytes(self) -> int:
-        return sum(op.estimated_bytes or 0 for op in self.operations)
+        """Bytes this stage would write or download: the disk it would use.
+
+        Bytes a stage only reads are shown on its operation but not counted here.
+        """
+        return sum(op.estimated_bytes or 0 for op in self.operations if op.writes)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -234,7 +243,9 @@ def build_report(
     where a stage gives no estimate of its own.
     """
     from workbench.engine.context import ContextStore, ExecutionMode
+    from workbench.engine.project import importable
 
+    importable(pipeline.project_dir)
     store = ContextStore(pipeline.parameters(params), ExecutionMode.DRY_RUN)
     graph = pipeline.graph
     estimates = estimates or {}

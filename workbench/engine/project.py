@@ -71,9 +71,7 @@ class Project:
     def load_registry(self) -> StageRegistry:
         registry = StageRegistry()
         registry.discover()
-        if str(self.root) not in sys.path:
-            # transform.call and local stages import the project's own modules.
-            sys.path.insert(0, str(self.root))
+        importable(self.root)
         for folder in self.settings.stage_paths:
             registry.load_path(self.root / folder)
         return registry
@@ -88,6 +86,13 @@ class Project:
 
     def load_pipeline(self, path: str | Path) -> Pipeline:
         return Pipeline.load(Path(path), self.registry)
+
+
+def importable(root: Path) -> None:
+    """Let stages import the project's own modules (``transform.call``'s ``module:function``)."""
+    folder = str(root)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
 
 
 def _read_settings(path: Path) -> tuple[ProjectSettings, list[Problem]]:

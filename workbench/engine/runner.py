@@ -38,6 +38,7 @@ from workbench.engine.events import (
     StageStarted,
 )
 from workbench.engine.pipeline import Pipeline, PipelineStage
+from workbench.engine.project import importable
 from workbench.engine.stage import Stage, StageResult, StageStatus, now
 
 log = logging.getLogger(__name__)
@@ -251,6 +252,7 @@ class Runner:
         if self._started:
             raise RunStateError("a runner runs once; create a new Runner to run again")
         self._started = True
+        importable(self.pipeline.project_dir)
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._done = self._loop.create_future()
