@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar, Literal
@@ -109,6 +110,14 @@ def type_label(value: Any) -> str:
 def value_summary(value: Any) -> str:
     if isinstance(value, Preview):
         return summarize(value.text, SUMMARY_WIDTH)
+    if isinstance(value, Salvaged):
+        total = value.total if value.total is not None else len(value)
+        kind = (
+            f"table {total:,} rows × {len(value[0])} columns"
+            if is_table(value)
+            else (f"list[{total:,}]")
+        )
+        return f"{kind}, first {len(value):,} recorded"
     if is_table(value):
         rows = len(value)
         return f"table {rows:,} row{'s' if rows != 1 else ''} × {len(value[0])} columns"
@@ -202,14 +211,50 @@ def net_changes(records: Iterable[tuple[str, str, str, str]]) -> dict[str, KeyCh
     return out
 
 
-def parse_preview(text: str | None) -> Any:
-    """The value a recorded JSON preview stands for, or a :class:`Preview` when it was cut."""
+class Salvaged(list[Any]):
+    """The complete leading items of a list whose recorded preview was cut short."""
+
+    def __init__(self, items: Iterable[Any], total: int | None) -> None:
+        super().__init__(items)
+        self.total = total
+        """The list's real length, read from the recorded summary when it says."""
+
+
+def salvage(text: str, summary: str = "") -> Salvaged | None:
+    """The whole items at the start of a cut JSON list preview (``[{...}, {...}, {..…``)."""
+    if not text.startswith("["):
+        return None
+    decoder = json.JSONDecoder()
+    items: list[Any] = []
+    at = 1
+    while True:
+        while at < len(text) and text[at] in " ,":
+            at += 1
+        try:
+            item, at = decoder.raw_decode(text, at)
+        except ValueError:
+            break
+        if not text.startswith(",", at):
+            break  # the item the cut ran through may look whole (``4`` of ``45``)
+        items.append(item)
+    if not items:
+        return None
+    match = re.fullmatch(r"(?:list|tuple)\[([\d,]+)\]", summary)
+    return Salvaged(items, int(match.group(1).replace(",", "")) if match else None)
+
+
+def parse_preview(text: str | None, summary: str = "") -> Any:
+    """The value a recorded JSON preview stands for.
+
+    A preview cut at the history's limit is a :class:`Salvaged` list of its whole
+    leading items when it was a list, else a :class:`Preview` of its text.
+    """
     if text is None:
         return MISSING
     try:
         return json.loads(text)
     except ValueError:
-        return Preview(text)
+        return salvage(text, summary) or Preview(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +288,7 @@ def replay(
             values.pop(change.key, None)
             writers.pop(change.key, None)
         else:
-            values[change.key] = parse_preview(change.preview)
+            values[change.key] = parse_preview(change.preview, change.after)
             writers[change.key] = change.stage_id
     made = (
         net_changes(
@@ -505,11 +550,10 @@ class ContextInspector(Tree[Entry]):
         else:
             text = self._entry_text(entry, muted)
         text.stylize(style)
-        prefix = (
-            (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
-            if node.allow_expand
-            else ("  " if entry.role == "key" else "")
-        )
+        if node.allow_expand:
+            prefix = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        else:
+            prefix = " " * len(self.ICON_NODE)  # leaves line up with their siblings
         return Text.assemble((prefix, base_style), text)
 
     def _entry_text(self, entry: Entry, muted: Style) -> Text:
