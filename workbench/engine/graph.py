@@ -45,29 +45,29 @@ class DependencyGraph:
         self.nodes: tuple[str, ...] = tuple(nodes)
         index = {node: i for i, node in enumerate(self.nodes)}
         if len(index) != len(self.nodes):
-            seen: set[str] = set()
-            dup = next(n for n in self.nodes if n in seen or seen.add(n))  # type: ignore[func-returns-value]
+            names: set[str] = set()
+            dup = next(n for n in self.nodes if n in names or names.add(n))  # type: ignore[func-returns-value]
             raise ValueError(f"stage id {dup!r} appears twice")
         self._index = index
         n = len(self.nodes)
         children: list[list[int]] = [[] for _ in range(n)]
         parents: list[list[int]] = [[] for _ in range(n)]
-        pairs: set[tuple[int, int]] = set()
-        ordered_pairs: list[tuple[int, int]] = []
+        seen: set[int] = set()
+        kept: list[tuple[str, str]] = []
         for before, after in edges:
-            pair = (index[before], index[after])
-            if pair in pairs:
+            a = index[before]
+            b = index[after]
+            key = a * n + b  # one int per pair: cheaper to build and hash than a tuple
+            if key in seen:
                 continue
-            pairs.add(pair)
-            ordered_pairs.append(pair)
-            children[pair[0]].append(pair[1])
-            parents[pair[1]].append(pair[0])
+            seen.add(key)
+            kept.append((before, after))
+            children[a].append(b)
+            parents[b].append(a)
         self._children = children
         self._parents = parents
+        self.edges: tuple[tuple[str, str], ...] = tuple(kept)
         nodes_t = self.nodes
-        self.edges: tuple[tuple[str, str], ...] = tuple(
-            (nodes_t[a], nodes_t[b]) for a, b in ordered_pairs
-        )
         self.order, layer_of, self.layers = _kahn(n, parents, children, nodes_t)
         self._layer_of = layer_of
         self.cycle: tuple[str, ...] | None = None
