@@ -45,8 +45,8 @@ class LogBuffer:
 
     A carriage return redraws a line the way a terminal would: within one message
     only the text after the last ``\\r`` is kept, and a message that *starts* with
-    ``\\r`` replaces the previous line when that line was drawn the same way (a
-    progress line ticking), instead of being appended.
+    ``\\r`` replaces the previous line when that line held a carriage return too
+    (a progress line ticking), instead of being appended.
     """
 
     __slots__ = ("_redraw", "dropped", "limit", "lines", "version")
@@ -65,12 +65,11 @@ class LogBuffer:
         return len(self.lines)
 
     def append(self, stream: str, message: str) -> None:
-        redraw = message.startswith("\r")
         text = message.rstrip("\r")
+        redraw = "\r" in message
         if "\r" in text:
             text = text.rsplit("\r", 1)[1]
-            redraw = True
-        if redraw and self._redraw and self.lines:
+        if message.startswith("\r") and self._redraw and self.lines:
             self.lines[-1] = (stream, text)
         else:
             self.lines.append((stream, text))

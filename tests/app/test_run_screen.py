@@ -1,0 +1,247 @@
+"""Drive the run screen like a person: run, step, break, cancel, re-run, read logs."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from run_kit import finish, make_project, open_app, screen, status, until
+from textual.widgets import Input
+
+from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.log_view import LogPane, LogView
+from workbench.app.widgets.stage_pane import StageStatusList
+from workbench.engine.history import History
+from workbench.engine.stage import StageStatus
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def run_project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "runs")
+
+
+def test_a_run_colours_list_and_graph_and_is_recorded(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R")
+            await finish(pilot)
+            run = screen(app)
+            assert run.last_result is not None and run.last_result.ok
+            dag = run.query_one(DagView)
+            for sid in ("first", "second", "third"):
+                assert status(app, sid) is StageStatus.SUCCESS
+                assert dag.status_of(sid) == "success"
+            assert "succeeded" in str(run.sub_title)
+            assert run.query_one("#run-banner").has_class("-ok")
+
+    asyncio.run(go())
+    with History.open(run_project) as history:
+        runs = history.list_runs()
+    assert [(r.pipeline, r.source, r.status) for r in runs] == [("chain", "app", "success")]
+
+
+def test_step_mode_pauses_before_each_stage_and_shows_what_it_reads(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "t", "R")
+            run = screen(app)
+            await until(pilot, lambda: run.paused)
+            assert run.controller.pause is not None
+            assert run.controller.pause.stage_id == "first"
+            assert status(app, "first") is StageStatus.PAUSED
+            panel = run.query_one("#run-next")
+            assert panel.has_class("-shown")
+            assert "greeting" in str(panel.render())
+            assert run.query_one("#run-banner").has_class("-paused")
+            await pilot.press("space")
+            await until(pilot, lambda: run.paused and run.controller.pause.stage_id == "second")
+            assert status(app, "first") is StageStatus.SUCCESS
+            assert status(app, "third") is StageStatus.PENDING
+            await pilot.press("G")  # run to the end
+            await finish(pilot)
+            assert run.last_result is not None and run.last_result.ok
+
+    asyncio.run(go())
+
+
+def test_continue_stops_at_the_next_breakpoint(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            run = screen(app)
+            stages = run.query_one(StageStatusList)
+            await pilot.press("down", "down", "b")  # a breakpoint on third, in the list
+            assert run.breakpoints == {"third"}
+            assert "third" in stages.breakpoints
+            await pilot.press("t", "R")
+            await until(pilot, lambda: run.paused)
+            await pilot.press("c")  # continue: runs first and second, stops before third
+            await until(pilot, lambda: run.paused and run.controller.pause.stage_id == "third")
+            assert status(app, "second") is StageStatus.SUCCESS
+            assert not run.step_mode
+            await pilot.press("c")
+            await finish(pilot)
+            assert status(app, "third") is StageStatus.SUCCESS
+
+    asyncio.run(go())
+
+
+def test_a_breakpoint_set_in_the_graph(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            run = screen(app)
+            run.query_one(DagView).focus()
+            await pilot.press("right", "b")
+            assert run.breakpoints == {"second"}
+            assert run.query_one(StageStatusList).selected == "second"
+            await pilot.press("R")
+            await until(pilot, lambda: run.paused)
+            assert run.controller.pause is not None
+            assert run.controller.pause.reason == "breakpoint"
+            assert run.controller.pause.stage_id == "second"
+            await pilot.press("x")
+            await finish(pilot)
+            assert run.last_result is not None
+            assert run.last_result.status is StageStatus.CANCELLED
+
+    asyncio.run(go())
+
+
+def test_cancel_stops_a_waiting_stage(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "gated")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R")
+            await until(pilot, lambda: status(app, "wait") is StageStatus.RUNNING)
+            run = screen(app)
+            assert run.running
+            await pilot.press("x")
+            await finish(pilot)
+            assert not run.running
+            assert status(app, "wait") is StageStatus.CANCELLED
+            assert status(app, "after") is StageStatus.CANCELLED
+            assert run.query_one("#run-banner").has_class("-cancelled")
+            assert "cancelled" in str(run.sub_title)
+
+    asyncio.run(go())
+
+
+def test_a_failed_stage_opens_its_log_and_re_run_failed_reuses_the_context(
+    run_project: Path,
+) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "flaky")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R")
+            await finish(pilot)
+            run = screen(app)
+            assert run.last_result is not None
+            assert run.last_result.status is StageStatus.FAILURE
+            # The failed stage is selected and its log is open, stderr included.
+            assert run.query_one(StageStatusList).selected == "check"
+            view = run.query_one(LogView)
+            assert view.buffer is not None
+            assert ("stderr", "ValueError: the input is broken") in view.buffer.lines
+            assert "check" in str(run.query_one(LogPane).border_title)
+            assert run.query_one("#run-banner").has_class("-failed")
+            assert "FAILED" in str(run.sub_title)
+            # Fix the input in the parameters form, then re-run only what failed.
+            await pilot.press("P")
+            form_input = next(i for i in run.query(Input) if i.name == "fixed")
+            form_input.value = "true"
+            await pilot.pause()
+            assert run.overrides == {"fixed": True}
+            await pilot.press("F")
+            await finish(pilot)
+            result = run.last_result
+            assert result is not None and result.ok
+            assert list(result.results) == ["check", "report"]
+            # report joined load's and side's outputs recorded by the last run.
+            seen = result.store.get("seen")
+            assert set(seen) == {"load", "side", "report"}
+            assert result.store.writers()["ran.side"] == "side"
+
+    asyncio.run(go())
+
+
+def test_run_from_a_stage_and_re_run_all(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            run = screen(app)
+            await pilot.press("down", "f")  # nothing has run yet: refused
+            await pilot.pause()
+            assert run.last_result is None
+            await pilot.press("R")
+            await finish(pilot)
+            await pilot.press("f")  # from second: second and third
+            await finish(pilot)
+            result = run.last_result
+            assert result is not None and result.ok
+            assert list(result.results) == ["second", "third"]
+            assert result.store.get("ran.first") is True  # from the last run
+            assert set(result.store.get("seen")) == {"first", "second", "third"}
+            await pilot.press("R")
+            await finish(pilot)
+            assert list(run.last_result.results) == ["first", "second", "third"]
+
+    asyncio.run(go())
+    with History.open(run_project) as history:
+        assert len(history.list_runs()) == 3
+
+
+def test_parameters_set_before_a_run_reach_the_context(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "P")
+            run = screen(app)
+            field = next(i for i in run.query(Input) if i.name == "greeting")
+            assert field.value == '"hello"'
+            field.focus()
+            await pilot.press("home", "ctrl+k", *"bonjour")  # plain text works like --set
+            await pilot.pause()
+            assert run.overrides == {"greeting": "bonjour"}
+            await pilot.press("escape")
+            run.query_one(StageStatusList).focus()
+            await pilot.press("R")
+            await finish(pilot)
+            assert run.last_result is not None
+            assert run.last_result.store.get("seen")["first"] == "bonjour"
+            assert run.last_result.store.params["greeting"] == "bonjour"
+
+    asyncio.run(go())
+
+
+def test_carriage_return_progress_is_redrawn_in_place_and_the_log_is_searchable(
+    run_project: Path,
+) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "progress")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R")
+            await finish(pilot)
+            run = screen(app)
+            view = run.query_one(LogView)
+            assert view.buffer is not None
+            assert [t for _, t in view.buffer.lines] == [
+                "starting",
+                "downloading 100%",
+                "three",
+                "done",
+            ]
+            await pilot.press("slash", *"three", "enter")
+            assert view.current == 2
+            await pilot.press("escape")
+            assert view.query == ""
+
+    asyncio.run(go())
