@@ -1,0 +1,461 @@
+"""Two dry-run reports side by side, scrolled together, with the differences marked.
+
+Each row is one stage: the left report's card, a narrow column saying how the
+stage changed (added, removed, reordered, reconfigured, rewired, operations,
+estimate), and the right report's card. Both cards of a stage live in the same
+row of one :class:`OptionList`, drawn by the :class:`Columns` visual, so the two
+sides can never scroll apart and a tall card on one side keeps the other side
+aligned. Config differences, operations that appear or disappear, totals and new
+or resolved conflicts are rows of the same list.
+
+The same widget shows a plan against a past run (:meth:`ReportCompare.show_plan_against_run`):
+the plan on the left, what the run really did on the right, the verdict between.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.message import Message
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from workbench.app.widgets.report_view import (
+    MUTED,
+    conflict_content,
+    operation_lines,
+    plan_body,
+    stage_heading,
+)
+from workbench.engine.compare import ActualRow, CompareRow, Comparison, PlanAgainstRun
+from workbench.engine.dry_run import DryRunReport, StagePlan, format_bytes, format_seconds
+
+MARK_WIDTH = 16
+GAP = 2
+
+MARK_STYLE = {
+    "added": ("+ added", "$text-success"),
+    "removed": ("− removed", "$text-error"),
+    "reordered": ("↕ reordered", "$text-warning"),
+    "reconfigured": ("~ reconfigured", "$text-warning"),
+    "rewired": ("⇄ rewired", "$text-warning"),
+    "operations": ("± operations", "$text-warning"),
+    "estimate": ("≈ estimate", "$text-warning"),
+}
+"""How each kind of change is named and coloured in the middle column."""
+
+VERDICT_STYLE = {
+    "as planned": ("✔ as planned", "$text-success"),
+    "slower": ("▲ slower", "$text-warning"),
+    "faster": ("▼ faster", "$text-primary"),
+    "failed": ("✘ failed", "$text-error"),
+    "skipped": ("⊘ skipped", MUTED),
+    "not run": ("○ not run", MUTED),
+    "not planned": ("+ not planned", "$text-warning"),
+}
+
+STATUS_STYLE = {
+    "success": ("✔", "$text-success"),
+    "failure": ("✘", "$text-error"),
+    "cancelled": ("■", "$text-error"),
+    "interrupted": ("■", "$text-error"),
+    "skipped": ("⊘", MUTED),
+    "partial": ("◐", "$text-warning"),
+}
+
+
+class Columns(Visual):
+    """Visuals laid out in columns: fixed widths, the rest shared out evenly.
+
+    Each column is rendered at its own width; shorter columns are padded, so a
+    row is as tall as its tallest cell.
+    """
+
+    def __init__(self, cells: Sequence[Content], widths: Sequence[int | None], gap: int = GAP):
+        self.cells = list(cells)
+        self.widths = list(widths)
+        self.gap = gap
+
+    def _widths(self, width: int) -> list[int]:
+        fixed = sum(w for w in self.widths if w is not None) + self.gap * (len(self.cells) - 1)
+        flexible = [i for i, w in enumerate(self.widths) if w is None]
+        spare = max(0, width - fixed)
+        out = [w or 0 for w in self.widths]
+        for n, i in enumerate(flexible):
+            out[i] = spare // len(flexible) + (1 if n < spare % len(flexible) else 0)
+        return out
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return max(
+            (
+                cell.get_height(rules, w)
+                for cell, w in zip(self.cells, self._widths(width), strict=True)
+                if w > 0
+            ),
+            default=1,
+        )
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        widths = self._widths(width)
+        columns = [
+            cell.render_strips(w, None, style, options) if w > 0 else []
+            for cell, w in zip(self.cells, widths, strict=True)
+        ]
+        rows = max((len(c) for c in columns), default=0)
+        rich_style = style.rich_style
+        gap = Strip.blank(self.gap, rich_style)
+        out: list[Strip] = []
+        for y in range(rows if height is None else min(rows, height)):
+            parts: list[Strip] = []
+            for n, (column, w) in enumerate(zip(columns, widths, strict=True)):
+                if n:
+                    parts.append(gap)
+                line = column[y] if y < len(column) else Strip.blank(w, rich_style)
+                parts.append(line.crop_extend(0, w, rich_style))
+            out.append(Strip.join(parts))
+        return out
+
+
+def row(left: Content, mark: Content, right: Content) -> Columns:
+    return Columns([left, mark, right], [None, MARK_WIDTH, None])
+
+
+def marks_content(marks: Sequence[str]) -> Content:
+    return Content("\n").join(
+        Content.styled(*MARK_STYLE.get(mark, (mark, "$text-warning"))) for mark in marks
+    )
+
+
+def _value(value: Any) -> str:
+    return "—" if value is None else json.dumps(value, default=str)
+
+
+# -- cards ------------------------------------------------------------------------------------
+
+
+def compare_card(
+    plan: StagePlan | None, changed_ops: Sequence[str], sign: str, style: str
+) -> Content:
+    """A stage's side of a comparison row; operations that differ carry ``sign`` in ``style``."""
+    if plan is None:
+        return Content("")
+    body: list[Content] = []
+    if plan.error or not plan.supported or not plan.operations:
+        body += plan_body(plan, detail=False)
+    else:
+        for op in plan.operations:
+            marked = op.description in changed_ops
+            body += operation_lines(
+                op, sign if marked else "•", style if marked else "", detail=False
+            )
+    return Content("\n").join([stage_heading(plan), *(Content("  ") + line for line in body)])
+
+
+def config_lines(row: CompareRow) -> tuple[Content, Content]:
+    """The config difference of a reconfigured stage, old values left, new right."""
+    change = row.change
+    if change is None or not change.config_changes:
+        return Content(""), Content("")
+    left = [
+        Content.styled(f"  {k} = {_value(a)}", "$text-error") for k, a, _ in change.config_changes
+    ]
+    right = [
+        Content.styled(f"  {k} = {_value(b)}", "$text-success") for k, _, b in change.config_changes
+    ]
+    return Content("\n").join(left), Content("\n").join(right)
+
+
+def stage_row(item: CompareRow) -> Columns:
+    change = item.change
+    removed = change.operations_removed if change else ()
+    added = change.operations_added if change else ()
+    left = compare_card(item.left, removed, "−", "$text-error")
+    right = compare_card(item.right, added, "+", "$text-success")
+    old, new = config_lines(item)
+    if old:
+        left = Content("\n").join([left, old]) if item.left else left
+        right = Content("\n").join([right, new]) if item.right else right
+    if item.left is None:
+        left = Content.styled("(not in this report)", MUTED)
+    if item.right is None:
+        right = Content.styled("(not in this report)", MUTED)
+    return row(left, marks_content(item.marks), right)
+
+
+def actual_card(item: ActualRow) -> Content:
+    record = item.actual
+    if record is None:
+        return Content.styled("(did not run)", MUTED)
+    mark, style = STATUS_STYLE.get(record.status, ("○", MUTED))
+    took = format_seconds(record.duration) if record.duration is not None else "—"
+    heading = Content.assemble(
+        (record.stage_id, "bold"),
+        "  ",
+        (f"{mark} {record.status}", style),
+        (" · ", MUTED),
+        f"took {took}",
+    )
+    delta = item.seconds_delta
+    if delta is not None:
+        sign = "+" if delta >= 0 else "−"
+        heading += Content.styled(f" ({sign}{format_seconds(abs(delta))})", MUTED)
+    if record.attempts > 1:
+        heading += Content.styled(f" · {record.attempts} attempts", "$text-warning")
+    lines = [heading]
+    if record.message:
+        lines.append(Content.assemble(("  ", ""), (record.message, MUTED)))
+    lines += [Content.styled(f"  {error}", "$text-error") for error in record.errors[:3]]
+    return Content("\n").join(lines)
+
+
+def plan_card(plan: StagePlan | None) -> Content:
+    if plan is None:
+        return Content.styled("(not in the plan)", MUTED)
+    body = (Content("  ") + line for line in plan_body(plan, detail=False))
+    return Content("\n").join([stage_heading(plan), *body])
+
+
+def _heading(text: str, option_id: str) -> Option:
+    return Option(Content.styled(text, "bold $text-secondary"), option_id, disabled=True)
+
+
+def _delta(name: str, before: float | None, after: float | None) -> Content:
+    if before is None or after is None:
+        return Content("")
+    if before == after:
+        return Content.styled("=", MUTED)
+    sign = "+" if after > before else "−"
+    return Content.styled(f"{sign}{_num(name, abs(after - before))}", "$text-warning")
+
+
+def _num(name: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if name == "bytes":
+        return format_bytes(int(value))
+    if "seconds" in name:
+        return format_seconds(value)
+    return f"{int(value):,}"
+
+
+def _side_title(label: str, report: DryRunReport) -> Content:
+    return Content.assemble((label, "bold $text-primary"), "\n", (report.summary(), MUTED))
+
+
+# -- the widget -------------------------------------------------------------------------------
+
+
+class ReportCompare(Vertical):
+    """Two reports (or a plan and a run) side by side; the highlighted row names a stage."""
+
+    DEFAULT_CSS = """
+    ReportCompare {
+        height: 1fr;
+        & > .compare-summary { height: auto; padding: 0 1; background: $panel; }
+        & > .compare-titles {
+            height: auto;
+            padding: 0 1;
+            background: $panel;
+            border-bottom: solid $foreground 20%;
+        }
+        & > OptionList {
+            height: 1fr;
+            border: none;
+            padding: 0;
+            background: $surface;
+            &:focus { border: none; }
+            & > .option-list--option { padding: 0 1; }
+        }
+    }
+    """
+
+    class StageSelected(Message):
+        """The highlighted row is (or stands for) this stage."""
+
+        def __init__(self, report_compare: ReportCompare, stage_id: str) -> None:
+            super().__init__()
+            self.report_compare = report_compare
+            self.stage_id = stage_id
+
+        @property
+        def control(self) -> ReportCompare:
+            return self.report_compare
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._stage_of: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="compare-summary")
+        yield Static("", classes="compare-titles")
+        yield OptionList()
+
+    # -- methods down -----------------------------------------------------------------------
+    def show_comparison(self, comparison: Comparison) -> None:
+        c = comparison
+        keep = self._reset()
+        summary = Content.assemble(
+            ("Compared: ", "bold"),
+            (c.summary(), "$text-success" if c.empty else "$text-warning bold"),
+        )
+        for key, before, after in c.parameter_changes:
+            summary += Content.assemble(
+                ("\n  parameter ", MUTED),
+                (key, "bold"),
+                ": ",
+                (_value(before), "$text-error"),
+                " → ",
+                (_value(after), "$text-success"),
+            )
+        items: list[Option] = []
+        for n, item in enumerate(c.rows):
+            items.append(self._stage_option(n, item.stage_id, stage_row(item)))
+        items.append(_heading("Totals", "totals"))
+        for name, (before, after) in c.diff.totals.items():
+            label = name.replace("_", " ")
+            items.append(
+                Option(
+                    row(
+                        Content.assemble((f"{label}  ", MUTED), _num(name, before)),
+                        _delta(name, before, after),
+                        Content.assemble((f"{label}  ", MUTED), _num(name, after)),
+                    ),
+                    f"total:{name}",
+                    disabled=True,
+                )
+            )
+        items += self._conflict_options(c)
+        self._show(keep, summary, c.left_label, c.left, c.right_label, c.right, items)
+
+    def show_plan_against_run(self, item: PlanAgainstRun) -> None:
+        run = item.run.run
+        keep = self._reset()
+        summary = Content.assemble(("Plan against what happened: ", "bold"), item.summary())
+        items: list[Option] = []
+        for n, actual in enumerate(item.rows):
+            mark = Content.styled(*VERDICT_STYLE[actual.verdict])
+            items.append(
+                self._stage_option(
+                    n, actual.stage_id, row(plan_card(actual.plan), mark, actual_card(actual))
+                )
+            )
+        items.append(_heading("Totals", "totals"))
+        for name, (planned, real) in item.totals.items():
+            label = name.replace("_", " ")
+            items.append(
+                Option(
+                    row(
+                        Content.assemble((f"{label}  ", MUTED), _num(name, planned)),
+                        _delta(name, planned, real),
+                        Content.assemble((f"{label}  ", MUTED), _num(name, real)),
+                    ),
+                    f"total:{name}",
+                    disabled=True,
+                )
+            )
+        right = Content.assemble(
+            (f"{item.label} · {run.source}", "bold $text-primary"),
+            "\n",
+            (f"{run.status}, took {format_seconds(run.duration)}", MUTED),
+        )
+        self._show(keep, summary, "plan (now)", item.report, right, None, items)
+
+    def select_stage(self, stage_id: str | None) -> None:
+        """Highlight the row of a stage chosen elsewhere (the graph)."""
+        if stage_id is None or self.selected_stage == stage_id:
+            return
+        options = self.query_one(OptionList)
+        for option_id, sid in self._stage_of.items():
+            if sid == stage_id and option_id.startswith("stage:"):
+                options.highlighted = options.get_option_index(option_id)
+                return
+
+    @property
+    def selected_stage(self) -> str | None:
+        option = self.query_one(OptionList).highlighted_option
+        return self._stage_of.get(option.id or "") if option is not None else None
+
+    # -- building ---------------------------------------------------------------------------
+    def _stage_option(self, n: int, stage_id: str, prompt: Columns) -> Option:
+        option_id = f"stage:{n}"
+        self._stage_of[option_id] = stage_id
+        return Option(prompt, option_id)
+
+    def _conflict_options(self, c: Comparison) -> list[Option]:
+        new, resolved = set(c.diff.conflicts_new), set(c.diff.conflicts_resolved)
+        every = sorted(set(c.left.conflicts) | set(c.right.conflicts))
+        if not every:
+            return [_heading("No conflicts on either side", "conflicts")]
+        out = [_heading(f"Conflicts ({len(every)})", "conflicts")]
+        for n, conflict in enumerate(every):
+            if conflict in new:
+                mark = Content.styled("+ new conflict", "$text-error")
+            elif conflict in resolved:
+                mark = Content.styled("✔ resolved", "$text-success")
+            else:
+                mark = Content.styled("unchanged", MUTED)
+            left = conflict_content(conflict) if conflict not in new else Content("")
+            right = conflict_content(conflict) if conflict not in resolved else Content("")
+            option_id = f"conflict:{n}"
+            self._stage_of[option_id] = conflict.stages[0]
+            out.append(Option(row(left, mark, right), option_id))
+        return out
+
+    def _reset(self) -> str | None:
+        """Forget the old rows; return the stage that was selected, to select it again."""
+        keep = self.selected_stage
+        self._stage_of = {}
+        return keep
+
+    def _show(
+        self,
+        keep: str | None,
+        summary: Content,
+        left_label: str,
+        left: DryRunReport,
+        right_label: str | Content,
+        right: DryRunReport | None,
+        items: list[Option],
+    ) -> None:
+        self.query_one(".compare-summary", Static).update(summary)
+        if isinstance(right_label, Content):
+            right_title = right_label
+        else:
+            assert right is not None
+            right_title = _side_title(right_label, right)
+        titles = row(_side_title(left_label, left), Content(""), right_title)
+        self.query_one(".compare-titles", Static).update(titles)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(items)
+        if keep is not None:
+            self.select_stage(keep)
+        if options.highlighted is None and items:
+            options.highlighted = 0
+
+    # -- messages up --------------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted)
+    def _on_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        stage_id = self._stage_of.get(event.option.id or "")
+        if stage_id is not None:
+            self.post_message(self.StageSelected(self, stage_id))
+
+    @on(OptionList.OptionSelected)
+    def _on_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()

@@ -1,0 +1,293 @@
+"""One dry-run report: a summary on top, then the stages layer by layer, then conflicts.
+
+Each stage is one item of an :class:`OptionList` (its planned operations, the
+paths they touch, estimated bytes and seconds, where the estimate came from), so
+the keyboard, the mouse wheel and clicks work as everywhere else. Moving onto a
+stage, or onto a conflict (which stands for its first stage), posts
+:class:`ReportView.StageSelected`; the owner calls :meth:`ReportView.select_stage`
+to follow a selection made elsewhere, such as in the graph.
+
+The ``*_content`` functions build the text (Textual :class:`Content` styled only
+with theme variables) and are shared with the side-by-side view.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from workbench.engine.dry_run import (
+    Conflict,
+    DryRunReport,
+    PlannedOperation,
+    StagePlan,
+    format_bytes,
+    format_seconds,
+)
+from workbench.engine.pipeline import find_project_root
+
+MUTED = "$text-muted"
+SOURCE_STYLE = {"stage": "$text-primary", "history": "$text-accent", "unknown": "$text-warning"}
+"""How each estimate source is coloured: the stage's own, the run history, or nothing known."""
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+def estimate_content(plan: StagePlan) -> Content:
+    """ "~1.2 s (history)", or "unknown" in the warning colour."""
+    if plan.estimated_seconds is None:
+        return Content.styled("time unknown", SOURCE_STYLE["unknown"])
+    return Content.assemble(
+        f"~{format_seconds(plan.estimated_seconds)} ",
+        (f"({plan.estimate_source})", SOURCE_STYLE[plan.estimate_source]),
+    )
+
+
+def stage_heading(plan: StagePlan, critical: bool = False) -> Content:
+    """ "load  files.load · 5.8 kB · ~3 ms (history) ◆ critical"."""
+    parts: list[Content | str | tuple[str, str]] = [
+        (plan.stage_id, "bold"),
+        "  ",
+        (plan.uses, MUTED),
+    ]
+    if plan.estimated_bytes:
+        parts += [(" · ", MUTED), format_bytes(plan.estimated_bytes)]
+    parts += [(" · ", MUTED), estimate_content(plan)]
+    if critical:
+        parts.append((" ◆ critical path", "$text-accent"))
+    return Content.assemble(*parts)
+
+
+def short_path(path: str, root: Path | None) -> str:
+    """A path relative to the project folder when it lies inside it, as people write them."""
+    if root is None:
+        return path
+    candidate = Path(path)
+    if candidate.is_absolute() and candidate.is_relative_to(root):
+        return str(candidate.relative_to(root))
+    return path
+
+
+def project_root(report: DryRunReport) -> Path | None:
+    return find_project_root(Path(report.path)) if report.path else None
+
+
+def operation_lines(
+    op: PlannedOperation,
+    sign: str = "•",
+    style: str = "",
+    root: Path | None = None,
+    detail: bool = True,
+) -> list[Content]:
+    """The operation, and under it the paths it reads and writes (relative to ``root``)."""
+    extra = []
+    if op.estimated_bytes is not None:
+        extra.append(format_bytes(op.estimated_bytes))
+    if op.estimated_seconds is not None:
+        extra.append(format_seconds(op.estimated_seconds))
+    line = Content.assemble(
+        (f"{sign} ", style or MUTED),
+        (op.description, style),
+        (f"  {' · '.join(extra)}" if extra else "", MUTED),
+    )
+    lines = [line]
+    if detail:
+        for verb, paths in (("reads", op.paths_read), ("writes", op.paths_written)):
+            if paths:
+                shown = ", ".join(short_path(p, root) for p in paths)
+                lines.append(Content.styled(f"    {verb} {shown}", MUTED))
+    return lines
+
+
+def plan_body(plan: StagePlan, root: Path | None = None, detail: bool = True) -> list[Content]:
+    """What the stage would do, or why nothing can be said."""
+    if plan.error:
+        return [Content.styled(f"✘ plan failed: {plan.error}", "$text-error")]
+    if not plan.supported:
+        return [Content.styled("⚠ cannot dry-run: its effects are unknown", "$text-warning bold")]
+    if not plan.operations:
+        return [Content.styled("nothing planned", MUTED)]
+    return [
+        line for op in plan.operations for line in operation_lines(op, root=root, detail=detail)
+    ]
+
+
+def stage_content(
+    plan: StagePlan, position: int, critical: bool = False, root: Path | None = None
+) -> Content:
+    heading = Content.assemble((f"{position:>2}  ", MUTED), stage_heading(plan, critical))
+    body = [Content("    ") + line for line in plan_body(plan, root)]
+    return Content("\n").join([heading, *body])
+
+
+def conflict_content(conflict: Conflict) -> Content:
+    return Content.assemble(
+        ("⚠ ", "$text-warning"),
+        (conflict.kind.replace("_", " "), "$text-warning bold"),
+        "  ",
+        conflict.message,
+    )
+
+
+def summary_content(report: DryRunReport) -> Content:
+    """Two lines: the counts and totals, then time: wall, critical path, estimate sources."""
+    counts = report.summary().split(", ")
+    conflicts = len(report.conflicts)
+    first = Content.assemble(
+        (report.pipeline, "bold $text-primary"),
+        "  ",
+        (" · ".join(counts[:3]), ""),
+        "  ",
+        (
+            f"⚠ {conflicts} conflict{'s' if conflicts != 1 else ''}"
+            if conflicts
+            else "✔ no conflicts",
+            "$text-warning" if conflicts else "$text-success",
+        ),
+    )
+    unsupported = sum(1 for s in report.stages if not s.supported)
+    if unsupported:
+        first += Content.styled(f"  · {unsupported} cannot dry-run", "$text-warning")
+    sources: dict[str, int] = {}
+    for plan in report.stages:
+        sources[plan.estimate_source] = sources.get(plan.estimate_source, 0) + 1
+    second = Content.assemble(
+        ("wall ", MUTED),
+        (f"~{format_seconds(report.wall_seconds)}", "bold"),
+        (f" at concurrency {report.concurrency}", MUTED),
+        ("  ·  critical path ", MUTED),
+        " → ".join(report.critical_path) or "—",
+        (f" ({format_seconds(report.critical_seconds)})", MUTED),
+        ("  ·  estimates ", MUTED),
+        Content(", ").join(
+            Content.styled(f"{n} {source}", SOURCE_STYLE[source])
+            for source, n in sorted(sources.items())
+        ),
+    )
+    return Content("\n").join([first, second])
+
+
+# -- the widget -------------------------------------------------------------------------------
+
+
+class ReportView(Vertical):
+    """A dry-run report to read and walk; the selected item names a stage."""
+
+    DEFAULT_CSS = """
+    ReportView {
+        height: 1fr;
+        & > .report-summary { height: auto; padding: 0 1; background: $panel; }
+        & > OptionList {
+            height: 1fr;
+            border: none;
+            padding: 0;
+            background: $surface;
+            &:focus { border: none; }
+            & > .option-list--option { padding: 0 1; }
+        }
+    }
+    """
+
+    class StageSelected(Message):
+        """The highlighted item of the report is (or stands for) this stage."""
+
+        def __init__(self, report_view: ReportView, stage_id: str) -> None:
+            super().__init__()
+            self.report_view = report_view
+            self.stage_id = stage_id
+
+        @property
+        def control(self) -> ReportView:
+            return self.report_view
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._stage_of: dict[str, str] = {}
+        """Option id -> the stage it stands for."""
+        self.report: DryRunReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="report-summary")
+        yield OptionList()
+
+    # -- methods down -----------------------------------------------------------------------
+    def show_report(self, report: DryRunReport) -> None:
+        """Show a report, keeping the selected stage when it is still there."""
+        keep = self.selected_stage
+        self.report = report
+        self.query_one(".report-summary", Static).update(summary_content(report))
+        options = self.query_one(OptionList)
+        options.clear_options()
+        self._stage_of = {}
+        critical = set(report.critical_path)
+        root = project_root(report)
+        plans = {p.stage_id: p for p in report.stages}
+        position = {sid: n for n, sid in enumerate(report.order, 1)}
+        items: list[Option] = []
+        for layer_no, layer in enumerate(report.layers):
+            together = f" · {len(layer)} stages can run side by side" if len(layer) > 1 else ""
+            items.append(_heading(f"Layer {layer_no}{together}", f"layer:{layer_no}"))
+            for sid in sorted(layer, key=position.__getitem__):
+                option_id = f"stage:{sid}"
+                self._stage_of[option_id] = sid
+                items.append(
+                    Option(
+                        stage_content(plans[sid], position[sid], sid in critical, root), option_id
+                    )
+                )
+        count = len(report.conflicts)
+        items.append(_heading(f"Conflicts ({count})" if count else "No conflicts", "conflicts"))
+        for n, conflict in enumerate(report.conflicts):
+            option_id = f"conflict:{n}"
+            self._stage_of[option_id] = conflict.stages[0]
+            items.append(Option(conflict_content(conflict), option_id))
+        options.add_options(items)
+        self.select_stage(keep if keep in plans else next(iter(report.order), None))
+
+    def show_message(self, text: str) -> None:
+        """No report to show: say why (no pipeline, a broken one, a plan still building)."""
+        self.report = None
+        self._stage_of = {}
+        self.query_one(".report-summary", Static).update(text)
+        self.query_one(OptionList).clear_options()
+
+    def select_stage(self, stage_id: str | None) -> None:
+        """Highlight a stage's item (selection made elsewhere, e.g. in the graph)."""
+        if stage_id is None or self.selected_stage == stage_id:
+            return
+        options = self.query_one(OptionList)
+        try:
+            index = options.get_option_index(f"stage:{stage_id}")
+        except Exception:  # OptionDoesNotExist: a stage this report does not have
+            return
+        options.highlighted = index
+
+    @property
+    def selected_stage(self) -> str | None:
+        options = self.query_one(OptionList)
+        option = options.highlighted_option
+        return self._stage_of.get(option.id or "") if option is not None else None
+
+    # -- messages up --------------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted)
+    def _on_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        stage_id = self._stage_of.get(event.option.id or "")
+        if stage_id is not None:
+            self.post_message(self.StageSelected(self, stage_id))
+
+    @on(OptionList.OptionSelected)
+    def _on_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+
+
+def _heading(text: str, option_id: str) -> Option:
+    return Option(Content.styled(text, "bold $text-secondary"), option_id, disabled=True)
