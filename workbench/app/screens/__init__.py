@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from textual.screen import Screen
 
+from workbench.app.screens.dry_run import DryRunScreen
 from workbench.app.screens.graph import GraphScreen
 from workbench.app.screens.history import HistoryScreen
 from workbench.app.screens.pipelines import PipelinesScreen
@@ -47,5 +48,6 @@ VIEWS: tuple[View, ...] = (
     View("registry", "Stages", "s", RegistryScreen, "Browse and search the stage registry"),
     View("run", "Run", "r", RunScreen, "Run the open pipeline, step through it, read its logs"),
     View("history", "History", "h", HistoryScreen, "Past runs of the project, read-only"),
+    View("dry-run", "Dry run", "y", DryRunScreen, "What a run would do; two plans side by side"),
 )
 """Every view, in footer order."""
