@@ -95,7 +95,25 @@ def header_prompt(width: int) -> Content:
     )
 
 
-def run_summary(detail: RunDetail) -> Content:
+HIDDEN_PARAMS = ("project_dir",)
+"""Parameters the engine adds to every run: the project folder is the one open, so it is noise."""
+
+
+def shown_params(params: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in params.items() if k not in HIDDEN_PARAMS}
+
+
+def shown_path(path: str | None, root: Path) -> str:
+    """A pipeline file relative to the project folder when it is inside it."""
+    if not path:
+        return ""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def run_summary(detail: RunDetail, root: Path) -> Content:
     """The highlighted run in a few lines: counts, the first failure, parameters."""
     run = detail.run
     counts: dict[str, int] = {}
@@ -108,19 +126,22 @@ def run_summary(detail: RunDetail) -> Content:
     lines = [
         Content.assemble(
             Content.styled(f"run {run.id} · {run.pipeline}", "bold $text-primary"),
-            Content.styled(f"   {run.path or ''}", "$foreground-muted"),
+            Content.styled(f"   {shown_path(run.path, root)}", "$foreground-muted"),
         ),
         Content.assemble(
             Content(f"{len(detail.stages)} stages   "),
             tally,
-            Content.styled(f"   {len(detail.changes)} context changes", "$foreground-muted"),
+            Content.styled(
+                f"   {len(detail.changes)} context change{'s' if len(detail.changes) != 1 else ''}",
+                "$foreground-muted",
+            ),
         ),
     ]
     failed = next((s for s in detail.stages if s.status == "failure"), None)
     if failed is not None:
         message = failed.message.splitlines()[0] if failed.message else ""
         lines.append(Content.styled(f"✘ {failed.stage_id}: {message}", "$text-error"))
-    params = {k: v for k, v in run.params.items() if k != "project_dir"}
+    params = shown_params(run.params)
     if params:
         shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
         lines.append(Content.styled(f"parameters: {shown}", "$foreground-muted"))
@@ -248,7 +269,9 @@ class HistoryScreen(WorkbenchScreen):
         elif event.state is WorkerState.SUCCESS and worker.group == "history-preview":
             detail = worker.result
             if detail is not None:
-                self.query_one("#history-preview", Static).update(run_summary(detail))
+                self.query_one("#history-preview", Static).update(
+                    run_summary(detail, self.workbench.project.root)
+                )
 
     def _show_runs(self, runs: list[RunRecord], pipeline: str | None) -> None:
         run_list = self.query_one(RunList)
@@ -460,7 +483,7 @@ class RecordedRunScreen(WorkbenchScreen):
             inspector.clear_context(f"{stage_id} did not finish in this run.")
             return
         changes: list[ChangeSummary] = [c for c in detail.changes if c.stage_id in done]
-        inspector.show_recorded(changes, stage_id, params=detail.run.params)
+        inspector.show_recorded(changes, stage_id, params=shown_params(detail.run.params))
 
     def action_back(self) -> None:
         self.dismiss()
