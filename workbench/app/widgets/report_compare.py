@@ -35,6 +35,7 @@ from workbench.app.widgets.report_view import (
     conflict_content,
     operation_lines,
     plan_body,
+    project_root,
     stage_heading,
 )
 from workbench.engine.compare import ActualRow, CompareRow, Comparison, PlanAgainstRun
@@ -399,6 +400,7 @@ class ReportCompare(Vertical):
     def _conflict_options(self, c: Comparison) -> list[Option]:
         new, resolved = set(c.diff.conflicts_new), set(c.diff.conflicts_resolved)
         every = sorted(set(c.left.conflicts) | set(c.right.conflicts))
+        root = project_root(c.right)
         if not every:
             return [_heading("No conflicts on either side", "conflicts")]
         out = [_heading(f"Conflicts ({len(every)})", "conflicts")]
@@ -409,8 +411,8 @@ class ReportCompare(Vertical):
                 mark = Content.styled("✔ resolved", "$text-success")
             else:
                 mark = Content.styled("unchanged", MUTED)
-            left = conflict_content(conflict) if conflict not in new else Content("")
-            right = conflict_content(conflict) if conflict not in resolved else Content("")
+            left = conflict_content(conflict, root) if conflict not in new else Content("")
+            right = conflict_content(conflict, root) if conflict not in resolved else Content("")
             option_id = f"conflict:{n}"
             self._stage_of[option_id] = conflict.stages[0]
             out.append(Option(row(left, mark, right), option_id))

@@ -13,6 +13,7 @@ with theme variables) and are shared with the side-by-side view.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual import on
@@ -128,12 +129,16 @@ def stage_content(
     return Content("\n").join([heading, *body])
 
 
-def conflict_content(conflict: Conflict) -> Content:
+def conflict_content(conflict: Conflict, root: Path | None = None) -> Content:
+    """The conflict's kind and message, with paths inside the project made relative."""
+    message = conflict.message
+    if root is not None:
+        message = message.replace(f"{root}{os.sep}", "")
     return Content.assemble(
         ("⚠ ", "$text-warning"),
         (conflict.kind.replace("_", " "), "$text-warning bold"),
         "  ",
-        conflict.message,
+        message,
     )
 
 
@@ -248,7 +253,7 @@ class ReportView(Vertical):
         for n, conflict in enumerate(report.conflicts):
             option_id = f"conflict:{n}"
             self._stage_of[option_id] = conflict.stages[0]
-            items.append(Option(conflict_content(conflict), option_id))
+            items.append(Option(conflict_content(conflict, root), option_id))
         options.add_options(items)
         self.select_stage(keep if keep in plans else next(iter(report.order), None))
 
