@@ -31,7 +31,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.reactive import reactive
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -54,7 +56,7 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus
 
-REFRESH = 0.08
+REFRESH = 0.1
 """Seconds between repaints while a run is going."""
 
 NO_PIPELINE = "No pipeline is open. Press p to choose one."
@@ -79,6 +81,20 @@ STATUS_STYLE = {
 }
 
 
+class SummaryBar(Widget):
+    """One line about the run. Repainted, never re-laid out: it changes every tick."""
+
+    DEFAULT_CSS = """
+    SummaryBar { height: 1; }
+    """
+
+    content: reactive[Content] = reactive(Content(""), layout=False)
+    """The line shown."""
+
+    def render(self) -> Content:
+        return self.content
+
+
 class RunScreen(WorkbenchScreen):
     """Run the open pipeline, step through it, and read each stage's log."""
 
@@ -88,17 +104,17 @@ class RunScreen(WorkbenchScreen):
         Binding("R", "run_all", "Run", id="run-all"),
         Binding("f5", "run_all", "Run", show=False, id="run-all-f5"),
         Binding("F", "run_failed", "Re-run failed", id="run-failed"),
-        Binding("f", "run_from", "Run from here", id="run-from"),
-        Binding("x", "cancel", "Cancel run", id="run-cancel"),
+        Binding("f", "run_from", "Run from", id="run-from"),
+        Binding("x", "cancel", "Cancel", id="run-cancel"),
         Binding("t", "toggle_step", "Step mode", id="run-step-mode"),
         Binding("space", "step", "Step", id="run-step"),
         Binding("c", "continue", "Continue", id="run-continue"),
         Binding("G", "run_to_end", "Run to end", id="run-to-end"),
         Binding("end", "run_to_end", "Run to end", show=False, id="run-to-end-end"),
-        Binding("b", "toggle_breakpoint", "Breakpoint", id="run-breakpoint"),
-        Binding("P", "toggle_params", "Parameters", id="run-params"),
+        Binding("b", "toggle_breakpoint", "Break", id="run-breakpoint"),
+        Binding("P", "toggle_params", "Params", id="run-params"),
         Binding("i", "toggle_inspector", "Context", id="run-inspector"),
-        Binding("slash", "search_log", "Search log", key_display="/", id="run-search"),
+        Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
     ]
 
     def __init__(self) -> None:
@@ -118,7 +134,7 @@ class RunScreen(WorkbenchScreen):
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        yield Static(NO_PIPELINE, id="run-summary")
+        yield SummaryBar(id="run-summary")
         yield Static("", id="run-banner")
         with Horizontal(id="run-body"):
             yield StageStatusList(id="run-stages")
@@ -266,12 +282,8 @@ class RunScreen(WorkbenchScreen):
         except Exception as exc:  # a locked or broken database must not stop the run
             self.notify(f"This run is not recorded: {exc}", title="History", severity="warning")
         self._show_order(runner.order)
-        self.query_one(DagView).set_statuses(
-            {
-                sid: (StageStatus.PENDING.value if sid in runner.status else None)
-                for sid in pipeline.stages
-            }
-        )
+        # Pending stages carry no mark: a fresh graph needs no repaint to start a run.
+        self.query_one(DagView).set_statuses(dict.fromkeys(pipeline.stages))
         self._show_banner()
         self.sub_title = f"{pipeline.name} · running"
         if self._timer is not None:
@@ -346,13 +358,6 @@ class RunScreen(WorkbenchScreen):
                 runner.resume()
             else:
                 runner.step_mode = False
-        self.notify(
-            "Step mode on: the run pauses before every stage."
-            if self.step_mode
-            else "Step mode off.",
-            title="Step mode",
-            timeout=2,
-        )
         self._refresh_summary()
         self.refresh_bindings()
 
@@ -476,7 +481,8 @@ class RunScreen(WorkbenchScreen):
             dag = self.query_one(DagView)
             states = controller.states
             for sid in dirty:
-                dag.set_status(sid, states[sid].status.value)
+                status = states[sid].status
+                dag.set_status(sid, None if status is StageStatus.PENDING else status.value)
         stages.tick()
         selected = self._selected
         if selected in dirty:
@@ -491,9 +497,15 @@ class RunScreen(WorkbenchScreen):
         if news:
             self._show_banner()
             self._show_next()
+            self._show_state_in_title()
             self._show_context()
             self.refresh_bindings()
         self._refresh_summary()
+
+    def _show_state_in_title(self) -> None:
+        pipeline = self.workbench.pipeline
+        if pipeline is not None and self.running:
+            self.sub_title = f"{pipeline.name} · " + ("⏸ paused" if self.paused else "running")
 
     def _refresh_summary(self) -> None:
         pipeline = self.workbench.pipeline
@@ -540,7 +552,7 @@ class RunScreen(WorkbenchScreen):
     def _set_summary(self, content: Content) -> None:
         if content.plain != self._summary:
             self._summary = content.plain
-            self.query_one("#run-summary", Static).update(content)
+            self.query_one(SummaryBar).content = content
 
     def _show_banner(self) -> None:
         banner = self.query_one("#run-banner", Static)

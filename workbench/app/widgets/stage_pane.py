@@ -81,7 +81,8 @@ class StageStatusList(ScrollView, can_focus=True):
     StageStatusList {
         background: $surface;
         scrollbar-size-vertical: 1;
-        & > .stage-list--cursor { background: $accent 25%; text-style: bold; }
+        & > .stage-list--cursor { background: $accent 20%; }
+        &:focus > .stage-list--cursor { background: $accent 35%; }
         & > .stage-list--id { color: $foreground; }
         & > .stage-list--muted { color: $foreground-muted; }
         & > .stage-list--breakpoint { color: $error; text-style: bold; }
@@ -215,6 +216,14 @@ class StageStatusList(ScrollView, can_focus=True):
             style = self._styles[name] = self.get_component_rich_style(name, partial=True)
         return style
 
+    def _cursor_style(self) -> Style:
+        """The cursor's background blended over the list's (a partial style would not be)."""
+        style = self._styles.get("cursor")
+        if style is None:
+            full = self.get_component_rich_style("stage-list--cursor")
+            style = self._styles["cursor"] = Style(bgcolor=full.bgcolor, bold=True)
+        return style
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
@@ -239,7 +248,7 @@ class StageStatusList(ScrollView, can_focus=True):
 
     def _build_row(self, sid: str, state: StageState | None, width: int, base: Style) -> Strip:
         if sid == self.selected:
-            base = base + self._style("stage-list--cursor")
+            base = base + self._cursor_style()
         status = state.status if state is not None else StageStatus.PENDING
         at = now()
         mark = STATUS_MARKS.get(status.value, " ")
