@@ -62,6 +62,7 @@ SHOTS = (
     Shot("registry", press=("s", "slash", *"files", "enter", "down", "down")),
     Shot("registry-light", press=("s", "down", "down"), theme="workbench-light"),
     Shot("palette", press=("ctrl+p", *"open")),
+    Shot("dry-run", press=("y", "down"), pipeline=True),
 )
 
 
