@@ -70,8 +70,8 @@ def with_graphlib(nodes: list[str], edges: Edges) -> object:
     preds: dict[str, list[str]] = {n: [] for n in nodes}
     for before, after in edges:
         preds[after].append(before)
-    for node, before in preds.items():
-        sorter.add(node, *before)
+    for node, parents in preds.items():
+        sorter.add(node, *parents)
     return list(sorter.static_order())
 
 
