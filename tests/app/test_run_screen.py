@@ -9,6 +9,7 @@ import pytest
 from run_kit import finish, make_project, open_app, screen, status, until
 from textual.widgets import Input
 
+from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.log_view import LogPane, LogView
 from workbench.app.widgets.stage_pane import StageStatusList
@@ -61,6 +62,13 @@ def test_step_mode_pauses_before_each_stage_and_shows_what_it_reads(run_project:
             await pilot.press("space")
             await until(pilot, lambda: run.paused and run.controller.pause.stage_id == "second")
             assert status(app, "first") is StageStatus.SUCCESS
+            assert run.query_one(StageStatusList).selected == "second"  # the next stage
+            # The context inspector is live while paused, and does not take the keys.
+            await pilot.press("i")
+            inspector = run.query_one(ContextInspector)
+            assert inspector.display
+            keys = {node.data.name for node in inspector.root.children if node.data}
+            assert {"greeting", "seen", "ran.first"} <= keys
             assert status(app, "third") is StageStatus.PENDING
             await pilot.press("G")  # run to the end
             await finish(pilot)

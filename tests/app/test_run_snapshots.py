@@ -47,7 +47,6 @@ def test_run_screen_paused_in_step_mode(snap_compare, run_project: Path) -> None
         await until(pilot, lambda: run.paused)
         await pilot.press("space")
         await until(pilot, lambda: run.paused and run.controller.pause.stage_id == "second")
-        await pilot.press("down")
 
     assert snap_compare(app, run_before=paused, terminal_size=SIZE)
 

@@ -38,6 +38,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from workbench.app.run_controller import (
+    Pause,
     RunController,
     failed_and_downstream,
     from_stage,
@@ -130,6 +131,7 @@ class RunScreen(WorkbenchScreen):
         self._timer: Timer | None = None
         self._selected: str | None = None
         self._failure_opened = False
+        self._last_pause: Pause | None = None
         self._summary = ""
 
     # -- layout ----------------------------------------------------------------------------
@@ -396,7 +398,9 @@ class RunScreen(WorkbenchScreen):
         self._toggle_side("-params", self.query_one(RunParams))
 
     def action_toggle_inspector(self) -> None:
-        self._toggle_side("-context", self.query_one(ContextInspector))
+        # The inspector opens beside the list without taking focus: space (step) and
+        # the cursor keys keep working on the stages.
+        self.toggle_class("-context")
         self._show_context()
 
     def _toggle_side(self, name: str, widget: Any) -> None:
@@ -495,6 +499,10 @@ class RunScreen(WorkbenchScreen):
         elif selected in dirty and controller.states[selected].status.finished:
             self._show_context()
         if news:
+            pause = controller.pause
+            if pause is not None and pause != self._last_pause:
+                self._select(pause.stage_id)  # show the next stage's log and context
+            self._last_pause = pause
             self._show_banner()
             self._show_next()
             self._show_state_in_title()
