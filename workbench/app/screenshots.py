@@ -63,6 +63,7 @@ SHOTS = (
     Shot("registry-light", press=("s", "down", "down"), theme="workbench-light"),
     Shot("palette", press=("ctrl+p", *"open")),
     Shot("dry-run", press=("y", "down"), pipeline=True),
+    Shot("run", press=("r", "R"), pipeline=True),
 )
 
 
