@@ -167,6 +167,7 @@ class _Builder:
         self.text = text
         self.problems = ProblemList(str(path) if path else None)
         self._locator: TomlLocator | None = None
+        self._defaults: dict[type[Stage], Any] = {}
 
     def where(self, stage: str, key: str | None = None, sub: str | None = None) -> dict[str, Any]:
         """Line and column of a stage's table or key, when the text is known."""
@@ -214,7 +215,7 @@ class _Builder:
             return PipelineStage(stage_id, uses, spec, None)
         stage_cls = self.registry.get(uses)
         try:
-            config = stage_cls.Config.model_validate(spec.config)
+            config = self._config(stage_cls, spec.config)
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
                 loc = ".".join(str(p) for p in error["loc"])
@@ -250,6 +251,14 @@ class _Builder:
             return PipelineStage(stage_id, uses, spec, None)
         return PipelineStage(stage_id, uses, spec, stage)
 
+    def _config(self, stage_cls: type[Stage], raw: dict[str, Any]) -> Any:
+        """Validate a stage's config; an empty one is validated once per class and shared."""
+        if raw:
+            return stage_cls.Config.model_validate(raw)
+        if stage_cls not in self._defaults:
+            self._defaults[stage_cls] = stage_cls.Config.model_validate({})
+        return self._defaults[stage_cls]
+
     def _edges(self, stages: dict[str, PipelineStage]) -> list[tuple[str, str]]:
         edges: list[tuple[str, str]] = []
         by_uses: dict[str, list[str]] = {}
@@ -260,11 +269,11 @@ class _Builder:
                 for capability in type(ps.stage).provides:
                     providers.setdefault(capability, []).append(sid)
         for sid, ps in stages.items():
-            for dep in ps.spec.dependencies():
-                if dep.stage in stages:
-                    edges.append((dep.stage, sid))
-                elif dep.required:
-                    self._missing(sid, dep.stage, "depends_on", stages)
+            for target, required in ps.spec.dependency_ids():
+                if target in stages:
+                    edges.append((target, sid))
+                elif required:
+                    self._missing(sid, target, "depends_on", stages)
             for later in ps.spec.before:
                 if later in stages:
                     edges.append((sid, later))

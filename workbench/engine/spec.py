@@ -134,6 +134,10 @@ class StageSpec(BaseModel):
         default=False, description="Let dependents run even when this stage fails."
     )
 
+    def dependency_ids(self) -> list[tuple[str, bool]]:
+        """``(stage id, required)`` pairs; cheap, for building large graphs."""
+        return [(d, True) if isinstance(d, str) else (d.stage, d.required) for d in self.depends_on]
+
     def dependencies(self) -> list[DependencySpec]:
         return [
             d if isinstance(d, DependencySpec) else DependencySpec(stage=d) for d in self.depends_on
