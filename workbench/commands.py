@@ -7,28 +7,21 @@ stdout (Rich, or JSON with ``--format json``) and problems to stderr.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
 from workbench import render
 from workbench.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, dumps, parse_overrides, problems_json
-from workbench.engine.compare import (
-    Comparison,
-    compare_parameters,
-    compare_pipelines,
-    plan_against_run,
-    report_with_history,
-)
-from workbench.engine.dry_run import DryRunReport
-from workbench.engine.export import Exportable, to_markdown
 from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
 from workbench.engine.spec import schema
 from workbench.engine.stage import StageStatus
+
+if TYPE_CHECKING:
+    from workbench.engine.export import Exportable
 
 _stdout: Console | None = None
 _stderr: Console | None = None
@@ -180,6 +173,13 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_dry_run(args: argparse.Namespace) -> int:
+    from workbench.engine.compare import (
+        compare_parameters,
+        compare_pipelines,
+        plan_against_run,
+        report_with_history,
+    )
+
     """The report of a pipeline, or a comparison: another file (``--compare``), other
     parameters (``--set-right``) or a past run (``--against-run``). The app's dry-run
     view shows the same comparisons, built by the same engine functions."""
@@ -221,6 +221,10 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
 
 
 def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
+    from workbench.engine.compare import Comparison
+    from workbench.engine.dry_run import DryRunReport
+    from workbench.engine.export import to_markdown
+
     if args.format == "json":
         print(dumps(item.to_json()))
     elif args.markdown:
@@ -268,6 +272,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         return watch_and_run(project, args.pipeline, options)
     if args.format == "json":
+        import asyncio
+
         result = asyncio.run(start_run(project, pipeline, options, printer=None))
         print(dumps(result.to_json()))
     else:
