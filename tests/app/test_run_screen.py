@@ -62,7 +62,8 @@ def test_step_mode_pauses_before_each_stage_and_shows_what_it_reads(run_project:
             await pilot.press("space")
             await until(pilot, lambda: run.paused and run.controller.pause.stage_id == "second")
             assert status(app, "first") is StageStatus.SUCCESS
-            assert run.query_one(StageStatusList).selected == "second"  # the next stage
+            stages = run.query_one(StageStatusList)
+            await until(pilot, lambda: stages.selected == "second")  # the next stage
             # The context inspector is live while paused, and does not take the keys.
             await pilot.press("i")
             inspector = run.query_one(ContextInspector)
@@ -250,6 +251,6 @@ def test_carriage_return_progress_is_redrawn_in_place_and_the_log_is_searchable(
             await pilot.press("slash", *"three", "enter")
             assert view.current == 2
             await pilot.press("escape")
-            assert view.query == ""
+            assert view.search_text == ""
 
     asyncio.run(go())

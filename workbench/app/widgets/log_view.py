@@ -27,10 +27,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
-from textual.widgets import Input, Static
+from textual.widget import Widget
+from textual.widgets import Input
 
 from workbench.app.run_controller import LogBuffer
 
@@ -64,7 +66,7 @@ class LogView(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.buffer: LogBuffer | None = None
         self.empty_text = "No log lines yet."
-        self.query = ""
+        self.search_text = ""
         self.current: int | None = None
         """Index (in the buffer) of the line the search is on."""
         self._version = -1
@@ -99,7 +101,7 @@ class LogView(ScrollView, can_focus=True):
 
     def search(self, query: str, forward: bool = True, *, step: bool = True) -> bool:
         """Go to the next (or previous) line containing ``query``; False when none does."""
-        self.query = query
+        self.search_text = query
         lines = self.buffer.lines if self.buffer is not None else []
         if not query or not lines:
             self.current = None
@@ -124,7 +126,7 @@ class LogView(ScrollView, can_focus=True):
         return False
 
     def clear_search(self) -> None:
-        self.query = ""
+        self.search_text = ""
         self.current = None
         self.refresh()
 
@@ -168,9 +170,9 @@ class LogView(ScrollView, can_focus=True):
         return strip.apply_offsets(scroll_x, row)
 
     def _highlight(self, text: str, row: int, style: Style) -> list[Segment]:
-        if not self.query:
+        if not self.search_text:
             return [Segment(text, style)]
-        folded, needle = text.casefold(), self.query.casefold()
+        folded, needle = text.casefold(), self.search_text.casefold()
         if needle not in folded or len(folded) != len(text):
             return [Segment(text, style)]
         name = "log-view--current-match" if row == self.current else "log-view--match"
@@ -202,6 +204,20 @@ class LogView(ScrollView, can_focus=True):
             if hi < len(text):
                 out.append(Segment(text[hi:], style))
         return out
+
+
+class StatusLine(Widget):
+    """The line under the log. Repainted, never re-laid out: it changes with every batch."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; }
+    """
+
+    text: reactive[str] = reactive("", layout=False)
+    """What the line says."""
+
+    def render(self) -> str:
+        return self.text
 
 
 class LogPane(Vertical):
@@ -246,7 +262,7 @@ class LogPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search the log · Enter next · Escape close", id="log-query")
         yield LogView(id="log-lines")
-        yield Static("", id="log-status")
+        yield StatusLine(id="log-status")
 
     @property
     def view(self) -> LogView:
@@ -255,8 +271,8 @@ class LogPane(Vertical):
     # -- methods down --------------------------------------------------------------------
     def show(self, buffer: LogBuffer | None, empty_text: str = "No log lines yet.") -> None:
         self.view.show(buffer, empty_text)
-        if self.view.query:
-            self.view.search(self.view.query, step=False)
+        if self.view.search_text:
+            self.view.search(self.view.search_text, step=False)
         self._status()
 
     def sync(self, empty_text: str | None = None) -> None:
@@ -294,7 +310,7 @@ class LogPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("next_match", "previous_match"):
-            return bool(self.view.query)
+            return bool(self.view.search_text)
         if action == "close_search":
             return self.has_class("-searching")
         return True
@@ -312,7 +328,7 @@ class LogPane(Vertical):
         self.refresh_bindings()
 
     def _find(self, *, forward: bool, query: str | None = None) -> None:
-        text = self.view.query if query is None else query
+        text = self.view.search_text if query is None else query
         if not text:
             self.action_open_search()
             return
@@ -322,18 +338,18 @@ class LogPane(Vertical):
     def _status(self) -> None:
         view = self.view
         buffer = view.buffer
-        status = self.query_one("#log-status", Static)
+        status = self.query_one(StatusLine)
         if buffer is None:
-            status.update("")
+            status.text = ""
             return
         total = len(buffer) + buffer.dropped
         text = f"{total:,} line{'s' if total != 1 else ''}"
         if buffer.dropped:
             text += f" · last {len(buffer):,} shown, full log in .workbench/logs/"
-        if view.query:
-            text += f" · “{view.query}”: " + (
+        if view.search_text:
+            text += f" · “{view.search_text}”: " + (
                 f"line {view.current + buffer.dropped + 1:,}"
                 if view.current is not None
                 else "no match"
             )
-        status.update(text)
+        status.text = text
