@@ -64,6 +64,7 @@ SHOTS = (
     Shot("palette", press=("ctrl+p", *"open")),
     Shot("dry-run", press=("y", "down"), pipeline=True),
     Shot("run", press=("r", "R"), pipeline=True),
+    Shot("history", press=("h", "enter"), pipeline=True),  # the run just taken, read back
 )
 
 
