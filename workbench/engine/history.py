@@ -387,9 +387,8 @@ class HistoryRecorder:
             if event.attempt == 1:
                 self.history.stage_started(self.run_id, event.stage_id)
         elif isinstance(event, StageFinished):
-            handle = self._logs.pop(event.stage_id, None)
-            if handle is not None:
-                handle.close()
+            if event.stage_id in self._logs:
+                self._logs.pop(event.stage_id).close()
             r = event.result
             self.history.stage_finished(
                 self.run_id,

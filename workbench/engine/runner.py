@@ -43,6 +43,8 @@ from workbench.engine.stage import Stage, StageResult, StageStatus, now
 
 log = logging.getLogger(__name__)
 
+_BATCH = 500
+"""Thread events emitted per loop turn at most."""
 _YIELD_EVERY = 0.005
 """Seconds a worker may run stages back to back before letting the loop run."""
 
@@ -187,6 +189,9 @@ class Runner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._done: asyncio.Future[None] | None = None
+        self._queue: list[RunEvent] = []
+        self._queue_lock = threading.Lock()
+        self._flush_scheduled = False
 
     # -- subscribing ---------------------------------------------------------------------
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
@@ -202,9 +207,40 @@ class Runner:
                 log.exception("run event subscriber %r failed on %s", subscriber, event)
 
     def _emit_threadsafe(self, event: RunEvent) -> None:
-        if self._loop is not None and threading.get_ident() != self._loop_thread:
-            self._loop.call_soon_threadsafe(self._emit, event)
-        else:
+        """Emit now on the loop's thread; from a worker thread, queue for the loop.
+
+        Lines from a thread are handed over in batches, one loop callback per batch
+        rather than per line, so a stage printing 100,000 lines cannot flood the
+        loop (and the app on it) with callbacks.
+        """
+        if self._loop is None or threading.get_ident() == self._loop_thread:
+            self._emit(event)
+            return
+        with self._queue_lock:
+            self._queue.append(event)
+            if self._flush_scheduled:
+                return
+            self._flush_scheduled = True
+        self._loop.call_soon_threadsafe(self._flush_queue)
+
+    def _flush_queue(self) -> None:
+        """Emit up to a batch of queued thread events; the rest wait for the next turn."""
+        with self._queue_lock:
+            batch = self._queue[:_BATCH]
+            del self._queue[:_BATCH]
+            more = bool(self._queue)
+            if not more:
+                self._flush_scheduled = False
+        for event in batch:
+            self._emit(event)
+        if more and self._loop is not None:
+            self._loop.call_soon(self._flush_queue)
+
+    def _drain_queue(self) -> None:
+        """Emit every queued thread event now, so a stage's lines precede its finish."""
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        for event in batch:
             self._emit(event)
 
     def _log_sink(self, stage: str, level: str, message: str, stream: str) -> None:
@@ -452,6 +488,8 @@ class Runner:
             return StageResult.failure(f"{type(exc).__name__}: {exc}", text)
 
     def _finish(self, sid: str, result: StageResult) -> None:
+        if self._queue:
+            self._drain_queue()
         self.results[sid] = result
         self.status[sid] = result.status
         self.store.mark_finished(sid)
