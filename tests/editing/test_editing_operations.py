@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from editkit import chain_spec
 
 from workbench.app.editing import operations as ops
 from workbench.engine.spec import DependencySpec, PipelineSpec, to_toml
+
+
+@pytest.fixture
+def chain() -> PipelineSpec:
+    return chain_spec()
 
 
 def test_edits_never_touch_the_spec_they_start_from(chain: PipelineSpec) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CHAIN
+from editkit import CHAIN, installed_registry
 
 from workbench.app.editing import EditError, EditSession
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import load_spec
+
+
+@pytest.fixture
+def registry() -> StageRegistry:
+    return installed_registry()
 
 
 @pytest.fixture

@@ -1,0 +1,907 @@
+"""The pipeline editor: build and change a pipeline with forms, safely.
+
+Left, the stages of the pipeline (with a validity mark each) and, first in that
+list, the pipeline's own settings. Centre, the selected item's forms: a stage's
+settings, what it depends on, and its config (a form generated from the stage's
+pydantic ``Config``); under them the graph, where an edge can be drawn with ``c``
+then Enter. Right, the TOML a save writes and the pipeline's problems.
+
+The model is :class:`~workbench.app.editing.EditSession`; this screen draws it
+and forwards edits to it. Decisions where the issue is silent:
+
+- a stage's config is applied even when invalid (the problem list and the form
+  show why); a stage's or the pipeline's own settings are applied only once they
+  are valid, since the file format itself cannot hold a bad ``retries``;
+- the editor follows the pipeline the app has open while it holds no unsaved
+  edits; with unsaved edits it keeps them, says so, and asks before switching (``o``);
+- problems name lines of the preview (which is what a save writes), not of the
+  file as it was on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalGroup, VerticalScroll
+from textual.content import Content
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from workbench.app.editing import EditError, EditSession
+from workbench.app.editing.operations import (
+    PIPELINE_SETTINGS,
+    STAGE_SETTINGS,
+    references_to,
+)
+from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.screens.editor_dialogs import (
+    AddStageDialog,
+    Choice,
+    ChoiceDialog,
+    ConflictDialog,
+    FileNameDialog,
+    NewPipelineDialog,
+    RenameDialog,
+    slug,
+)
+from workbench.app.widgets.config_form import ConfigForm
+from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
+from workbench.app.widgets.problem_list import ProblemList
+from workbench.app.widgets.toml_preview import TomlPreview
+from workbench.engine.pipeline import Pipeline
+from workbench.engine.spec import PipelineMeta, StageSpec
+
+PIPELINE_ITEM = "⚙ pipeline"
+NOTHING_OPEN = "No pipeline in the editor. Press n for a new one, or o to edit the open one."
+
+
+class ContextParameters(BaseModel):
+    """The ``[context]`` table, as one form field."""
+
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Pipeline parameters, `key = value` per line; `--set key=value` overrides.",
+    )
+
+
+STAGE_DEFAULTS: dict[str, Any] = {
+    name: StageSpec.model_fields[name].get_default(call_default_factory=True)
+    for name in STAGE_SETTINGS
+}
+PIPELINE_DEFAULTS: dict[str, Any] = {
+    name: PipelineMeta.model_fields[name].get_default(call_default_factory=True)
+    for name in PIPELINE_SETTINGS
+    if name != "name"
+}
+
+
+class EditorScreen(WorkbenchScreen):
+    """Edit one pipeline: stages, settings, config, dependencies; undo, redo, save."""
+
+    CSS_PATH = "editor.tcss"
+
+    BINDINGS = [
+        Binding("a", "add_stage", "Add", id="editor-add"),
+        Binding("delete", "remove_stage", "Remove", id="editor-remove"),
+        Binding("f2", "rename_stage", "Rename", id="editor-rename"),
+        Binding("c", "connect", "Connect", id="editor-connect"),
+        Binding("ctrl+z", "undo", "Undo", id="editor-undo"),
+        Binding("ctrl+y", "redo", "Redo", id="editor-redo"),
+        Binding("ctrl+s", "save", "Save", id="editor-save"),
+        Binding("S", "save_as", "Save as", show=False, id="editor-save-as"),
+        Binding("n", "new_pipeline", "New", show=False, id="editor-new"),
+        Binding("o", "open_current", "Open", show=False, id="editor-open"),
+        Binding("t", "toggle_preview", "TOML", show=False, id="editor-toggle-preview"),
+        Binding("v", "toggle_graph", "Graph", show=False, id="editor-toggle-graph"),
+        Binding("escape", "escape", "Back", show=False, id="editor-escape"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session: EditSession | None = None
+        """The pipeline being edited; None until one is opened or created."""
+        self.selected: str | None = None
+        """The stage whose forms are shown; None shows the pipeline's settings."""
+        self._connect_from: str | None = None
+        self._form_key: tuple[str, ...] | None = None
+        self._form_box: VerticalGroup = VerticalGroup()
+        """The forms of the current selection (replaced, never reused, on rebuild)."""
+        self._echoes: set[tuple[str, str]] = set()
+        """Selections set from code whose change messages are still on their way."""
+        self._pending: Pipeline | None = None
+        """A pipeline the app opened while this editor held unsaved edits."""
+
+    # -- building ----------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        yield Static(NOTHING_OPEN, id="editor-bar")
+        with Horizontal(id="editor-body"):
+            yield OptionList(id="editor-stages")
+            with Vertical(id="editor-centre"):
+                yield VerticalScroll(id="editor-form")
+                yield DagView(id="editor-graph")
+            with Vertical(id="editor-side"):
+                yield TomlPreview(id="editor-preview")
+                yield ProblemList(id="editor-problems")
+
+    def on_mount(self) -> None:
+        self.query_one("#editor-stages").border_title = "Stages"
+        self.query_one("#editor-form").border_title = "Pipeline"
+        self.query_one("#editor-graph").border_title = "Graph"
+        self.query_one("#editor-graph").border_subtitle = "c connect · enter to"
+        self.query_one("#editor-preview").border_title = "TOML preview"
+        self.query_one("#editor-problems").border_title = "Problems"
+        super().on_mount()
+        self.query_one("#editor-stages").focus()
+
+    # -- following the app -------------------------------------------------------------
+    def show_project(self, project: Any) -> None:
+        if self.session is not None:
+            self.session.registry = self.workbench.project.registry
+            self.session.refresh()
+            self._refresh(rebuild=True)
+
+    def show_pipeline(self, pipeline: Pipeline | None) -> None:
+        session = self.session
+        if pipeline is None or pipeline.path is None:
+            if session is None:
+                self._refresh(rebuild=True)
+            return
+        path = pipeline.path.resolve()
+        if session is None or not session.dirty:
+            if session is not None and session.path == path and session.disk_text == pipeline.text:
+                return
+            reloaded = session is not None and session.path == path
+            self._load(pipeline)
+            if reloaded:
+                self.notify(f"{path.name} changed on disk; the editor shows the new version")
+            return
+        if session.path == path:
+            if pipeline.text != session.disk_text:
+                self._resolve_conflict(pipeline.text)
+            return
+        self._pending = pipeline
+        self._refresh()
+        self.notify(
+            f"{path.name} was opened; the editor keeps your unsaved edits to "
+            f"{self._file_name()}. Press o to switch (you will be asked).",
+            title="Unsaved edits kept",
+            severity="warning",
+        )
+
+    def _load(self, pipeline: Pipeline) -> None:
+        assert pipeline.path is not None
+        self.session = EditSession.from_text(
+            pipeline.text, pipeline.path.resolve(), self.workbench.project.registry
+        )
+        self._pending = None
+        self._connect_from = None
+        if self.selected not in self.session.spec.stages:
+            self.selected = None
+        self._refresh(rebuild=True)
+        if self.session.unreadable:
+            self.notify(
+                "Parts of this file could not be read; the editor shows the rest. "
+                "Saving will ask first.",
+                title="Opened with problems",
+                severity="warning",
+            )
+
+    def has_unsaved_changes(self) -> bool:
+        """Asked by the app before it quits."""
+        return self.session is not None and self.session.dirty
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def ask_before_quit(self) -> None:
+        """The app wants to quit: save, discard, or stay."""
+        choice = await self._ask_unsaved("Quit", "quit")
+        if choice == "save":
+            path = self.session.path if self.session else None
+            if not await self._save_flow(path):
+                return
+        if choice in ("save", "discard"):
+            self.app.exit()
+
+    # -- drawing -----------------------------------------------------------------------
+    def _file_name(self) -> str:
+        if self.session is None or self.session.path is None:
+            return "a new pipeline"
+        return self.session.path.name
+
+    def _refresh(self, *, rebuild: bool = False) -> None:
+        """Redraw everything from the session; the forms are rebuilt only when asked."""
+        session = self.session
+        self._draw_bar()
+        self._draw_stage_list()
+        if session is None:
+            self.query_one(TomlPreview).show("")
+            self.query_one(ProblemList).set_problems([])
+            self.query_one(DagView).set_graph([], {}, [])
+            self._rebuild_form()
+            return
+        pipeline = session.pipeline
+        marked = {p.line for p in pipeline.problems if p.line is not None}
+        self.query_one(TomlPreview).show(session.text, marked)
+        problems = self.query_one(ProblemList)
+        problems.set_problems(pipeline.problems, self.workbench.project.root)
+        problems.border_title = f"Problems ({len(pipeline.problems)})"
+        problems.set_class(not pipeline.valid, "-has-problems")
+        dag = self.query_one(DagView)
+        labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
+        dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
+        if self.selected in pipeline.stages and dag.selected != self.selected:
+            self._echoes.add(("graph", self.selected))
+            dag.selected = self.selected
+        key = self._current_form_key()
+        if rebuild or key != self._form_key:
+            self._rebuild_form()
+        else:
+            self._update_form()
+
+    def _draw_bar(self) -> None:
+        session = self.session
+        bar = self.query_one("#editor-bar", Static)
+        if session is None:
+            bar.update(NOTHING_OPEN)
+            self.sub_title = "editor"
+            return
+        pipeline = session.pipeline
+        parts: list[Content] = []
+        if session.dirty:
+            parts.append(Content.styled("● edited  ", "$text-warning bold"))
+        else:
+            parts.append(Content.styled("✔ saved  ", "$text-success"))
+        parts.append(Content.styled(session.spec.pipeline.name, "bold $text-primary"))
+        parts.append(Content.styled(f"  ·  {self._file_name()}", "$foreground-muted"))
+        if pipeline.valid:
+            parts.append(Content.styled("  ·  ✔ valid", "$text-success"))
+        else:
+            count = len(pipeline.problems)
+            parts.append(
+                Content.styled(f"  ·  ✘ {count} problem{'s' if count != 1 else ''}", "$text-error")
+            )
+        if self._connect_from is not None:
+            parts.append(
+                Content.styled(
+                    f"  ·  connecting from {self._connect_from}: choose the stage that "
+                    "depends on it, Enter (Esc cancels)",
+                    "bold $text-accent",
+                )
+            )
+        elif self._pending is not None and self._pending.path is not None:
+            parts.append(
+                Content.styled(
+                    f"  ·  {self._pending.path.name} is open elsewhere: o to switch",
+                    "$text-warning",
+                )
+            )
+        elif session.undo_label:
+            parts.append(Content.styled(f"  ·  undo: {session.undo_label}", "$foreground-muted"))
+        bar.update(Content.assemble(*parts))
+        mark = "● edited" if session.dirty else "saved"
+        self.sub_title = f"editing {session.spec.pipeline.name} {mark}"
+
+    def _draw_stage_list(self) -> None:
+        listing = self.query_one("#editor-stages", OptionList)
+        listing.clear_options()
+        if self.session is None:
+            return
+        pipeline = self.session.pipeline
+        with_problems = {p.stage for p in pipeline.problems if p.stage}
+        general = [p for p in pipeline.problems if not p.stage]
+        mark = Content.styled("✘ ", "$text-error") if general else Content("  ")
+        listing.add_option(
+            Option(Content.assemble(mark, Content.styled(PIPELINE_ITEM, "bold")), id="\0")
+        )
+        for sid in self.session.spec.stages:
+            ps = pipeline.stages.get(sid)
+            bad = sid in with_problems
+            listing.add_option(
+                Option(
+                    Content.assemble(
+                        Content.styled(
+                            "✘ " if bad else "✔ ", "$text-error" if bad else "$text-success"
+                        ),
+                        Content.styled(sid, "bold" if not bad else "bold $text-error"),
+                        Content.styled(f"\n    {ps.uses if ps else ''}", "$foreground-muted"),
+                    ),
+                    id=sid,
+                )
+            )
+        known = self.selected is not None and self.selected in self.session.spec.stages
+        target = self.selected if known and self.selected is not None else "\0"
+        index = listing.get_option_index(target)
+        if listing.highlighted != index:
+            self._echoes.add(("list", target))
+            listing.highlighted = index
+
+    def _current_form_key(self) -> tuple[str, ...]:
+        if self.session is None:
+            return ("none",)
+        if self.selected is None:
+            return ("pipeline",)
+        stage = self.session.spec.stages.get(self.selected)
+        if stage is None:
+            return ("none",)
+        return ("stage", self.selected, stage.uses or self.selected)
+
+    def _rebuild_form(self) -> None:
+        scroll = self.query_one("#editor-form", VerticalScroll)
+        scroll.remove_children()
+        form = self._form_box = VerticalGroup(classes="editor-form-box")
+        scroll.mount(form)
+        self._form_key = key = self._current_form_key()
+        session = self.session
+        if session is None or key == ("none",):
+            scroll.border_title = "Editor"
+            form.mount(Static(NOTHING_OPEN, classes="editor-empty"))
+            return
+        if key == ("pipeline",):
+            spec = session.spec
+            scroll.border_title = "Pipeline settings"
+            form.mount_all(
+                [
+                    ConfigForm(
+                        PipelineMeta,
+                        spec.pipeline.model_dump(mode="json", exclude_defaults=True)
+                        | {"name": spec.pipeline.name},
+                        classes="pipeline-form",
+                    ),
+                    Label("Context parameters", classes="editor-section"),
+                    ConfigForm(
+                        ContextParameters,
+                        {"parameters": dict(spec.context)},
+                        classes="context-form",
+                    ),
+                ]
+            )
+            return
+        assert self.selected is not None
+        stage = session.spec.stages[self.selected]
+        uses = stage.uses or self.selected
+        registry = session.registry
+        scroll.border_title = f"Stage {self.selected}"
+        widgets: list[Any] = [
+            Static(self._stage_heading(self.selected, uses), classes="editor-heading"),
+            Label("Settings", classes="editor-section"),
+            ConfigForm(
+                StageSpec,
+                stage.model_dump(mode="json", exclude_defaults=True),
+                only=STAGE_SETTINGS,
+                classes="stage-form",
+            ),
+            Label("Depends on  (space: none → required → optional)", classes="editor-section"),
+            DependencyPicker(classes="dependency-picker"),
+            Label(f"Config of {uses}", classes="editor-section"),
+        ]
+        if uses in registry:
+            widgets.append(
+                ConfigForm(registry.get(uses).Config, stage.config, classes="config-form")
+            )
+        else:
+            widgets.append(
+                Static(
+                    Content.styled(
+                        f"{uses!r} is not a registered stage, so its config cannot be checked.",
+                        "$text-error",
+                    ),
+                    classes="editor-empty",
+                )
+            )
+        form.mount_all(widgets)
+        self._update_dependencies()
+
+    def _stage_heading(self, sid: str, uses: str) -> Content:
+        registry = self.session.registry if self.session else None
+        description = ""
+        if registry is not None and uses in registry:
+            description = (registry.metadata(uses).description.splitlines() or [""])[0]
+        return Content.assemble(
+            Content.styled(sid, "bold $text-primary"),
+            Content.styled(f"  uses {uses}", "$foreground-muted"),
+            Content.styled(f"\n{description}", "italic $foreground-muted") if description else "",
+        )
+
+    def _update_form(self) -> None:
+        """Show the session's values in the forms already built (after undo, say)."""
+        session = self.session
+        if session is None:
+            return
+        if self.selected is None:
+            for form in self._form_box.query(".pipeline-form").results(ConfigForm):
+                form.set_values(
+                    session.spec.pipeline.model_dump(mode="json", exclude_defaults=True)
+                    | {"name": session.spec.pipeline.name}
+                )
+            for form in self._form_box.query(".context-form").results(ConfigForm):
+                if form.values.get("parameters", {}) != session.spec.context:
+                    form.set_values({"parameters": dict(session.spec.context)})
+            return
+        stage = session.spec.stages.get(self.selected)
+        if stage is None:
+            return
+        for form in self._form_box.query(".stage-form").results(ConfigForm):
+            if not form.errors:
+                form.set_values(stage.model_dump(mode="json", exclude_defaults=True))
+        for form in self._form_box.query(".config-form").results(ConfigForm):
+            if form.values != stage.config:
+                form.set_values(stage.config)
+        self._update_dependencies()
+
+    def _update_dependencies(self) -> None:
+        session = self.session
+        sid = self.selected
+        if session is None or sid is None or sid not in session.spec.stages:
+            return
+        states: dict[str, DependencyState] = {
+            d.stage: "required" if d.required else "optional"
+            for d in session.spec.stages[sid].dependencies()
+        }
+        for other, other_spec in session.spec.stages.items():
+            if sid in other_spec.before:
+                states.setdefault(other, "required")
+        explicit = set(states)
+        implicit = {
+            before: "implied by the stage types"
+            for before, after in session.pipeline.graph.edges
+            if after == sid and before not in explicit
+        }
+        others = [s for s in session.spec.stages if s != sid]
+        for picker in self._form_box.query(DependencyPicker):
+            picker.set_stage(others, states, implicit)
+
+    # -- selection ---------------------------------------------------------------------
+    def _is_echo(self, source: str, stage_id: str) -> bool:
+        """True for the message a selection set here comes back as (it changes nothing).
+
+        The list and the graph follow each other; without this their late echoes
+        would pull the selection back and forth.
+        """
+        if (source, stage_id) in self._echoes:
+            self._echoes.discard((source, stage_id))
+            return True
+        return False
+
+    def _select(self, stage_id: str | None) -> None:
+        if stage_id == self.selected:
+            return
+        self.selected = stage_id
+        if self.session is not None:
+            self.session.break_coalescing()
+        self._refresh()
+
+    @on(OptionList.OptionHighlighted, "#editor-stages")
+    def _list_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        sid = event.option_id
+        if sid is None or self._is_echo("list", sid):
+            return
+        self._select(None if sid == "\0" else sid)
+
+    @on(OptionList.OptionSelected, "#editor-stages")
+    def _list_selected(self, event: OptionList.OptionSelected) -> None:
+        sid = None if event.option_id in (None, "\0") else event.option_id
+        if self._connect_from is not None and sid is not None:
+            self._finish_connect(sid)
+            return
+        self._select(sid)
+        for widget in self._form_box.query("Input, Switch, Select, OptionList"):
+            widget.focus()
+            break
+
+    @on(DagView.StageSelected, "#editor-graph")
+    def _graph_selected(self, event: DagView.StageSelected) -> None:
+        if event.stage_id is None or self._is_echo("graph", event.stage_id):
+            return
+        self._select(event.stage_id)
+
+    @on(DagView.StageActivated, "#editor-graph")
+    def _graph_activated(self, event: DagView.StageActivated) -> None:
+        if self._connect_from is not None:
+            self._finish_connect(event.stage_id)
+        else:
+            self._select(event.stage_id)
+
+    @on(ProblemList.Chosen, "#editor-problems")
+    def _problem_chosen(self, event: ProblemList.Chosen) -> None:
+        if (
+            event.problem.stage is not None
+            and self.session
+            and event.problem.stage in self.session.spec.stages
+        ):
+            self._select(event.problem.stage)
+            self.query_one("#editor-stages").focus()
+
+    # -- edits from the forms ----------------------------------------------------------
+    def _edit(self, action: Any, *, rebuild: bool = False) -> bool:
+        """Run one session edit; a refusal is shown, never raised."""
+        try:
+            action()
+        except EditError as exc:
+            self.notify(str(exc), title="Not done", severity="error")
+            return False
+        self._refresh(rebuild=rebuild)
+        return True
+
+    @on(ConfigForm.Changed, ".config-form")
+    def _config_changed(self, event: ConfigForm.Changed) -> None:
+        sid = self.selected
+        if self.session is not None and sid is not None:
+            self._edit(lambda: self.session.set_config(sid, event.values))  # type: ignore[union-attr]
+
+    @on(ConfigForm.Changed, ".stage-form")
+    def _stage_settings_changed(self, event: ConfigForm.Changed) -> None:
+        sid = self.selected
+        if self.session is None or sid is None or not event.valid:
+            self._draw_bar()
+            return
+        values = {k: event.values.get(k, STAGE_DEFAULTS[k]) for k in STAGE_SETTINGS}
+        self._edit(lambda: self.session.set_stage_settings(sid, **values))  # type: ignore[union-attr]
+
+    @on(ConfigForm.Changed, ".pipeline-form")
+    def _pipeline_settings_changed(self, event: ConfigForm.Changed) -> None:
+        if self.session is None or not event.valid:
+            return
+        values = {k: event.values.get(k, PIPELINE_DEFAULTS.get(k)) for k in PIPELINE_SETTINGS}
+        self._edit(lambda: self.session.set_pipeline_settings(**values))  # type: ignore[union-attr]
+
+    @on(ConfigForm.Changed, ".context-form")
+    def _context_changed(self, event: ConfigForm.Changed) -> None:
+        if self.session is None or not event.valid:
+            return
+        context = dict(event.values.get("parameters", {}))
+        self._edit(lambda: self.session.set_pipeline_settings(context=context))  # type: ignore[union-attr]
+
+    @on(DependencyPicker.Toggled)
+    def _dependency_toggled(self, event: DependencyPicker.Toggled) -> None:
+        session, sid = self.session, self.selected
+        if session is None or sid is None:
+            return
+        if event.state == "none":
+            self._edit(lambda: session.disconnect(sid, event.dependency))
+        else:
+            required = event.state == "required"
+            self._edit(lambda: session.connect(sid, event.dependency, required=required))
+
+    # -- actions -----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        has_session = self.session is not None
+        on_stage = has_session and self.selected is not None
+        if action in ("remove_stage", "rename_stage", "connect"):
+            return on_stage
+        if action in ("add_stage", "save", "save_as"):
+            return has_session
+        if action == "undo":
+            return bool(self.session and self.session.can_undo)
+        if action == "redo":
+            return bool(self.session and self.session.can_redo)
+        return True
+
+    def action_undo(self) -> None:
+        if self.session is not None:
+            label = self.session.undo()
+            if label:
+                self._after_history(f"Undid {label}")
+
+    def action_redo(self) -> None:
+        if self.session is not None:
+            label = self.session.redo()
+            if label:
+                self._after_history(f"Redid {label}")
+
+    def _after_history(self, message: str) -> None:
+        assert self.session is not None
+        if self.selected is not None and self.selected not in self.session.spec.stages:
+            self.selected = None
+        self._refresh()
+        self.notify(message, timeout=2)
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def action_add_stage(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        result = await self.app.push_screen_wait(AddStageDialog(session.registry, session.spec))
+        if result is None:
+            return
+        uses, stage_id = result
+        added: list[str] = []
+        if self._edit(lambda: added.append(session.add_stage(uses, stage_id))):
+            self._select(added[0])
+            self.query_one("#editor-stages", OptionList).focus()
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def action_remove_stage(self) -> None:
+        session, sid = self.session, self.selected
+        if session is None or sid is None:
+            return
+        refs = references_to(session.spec, sid)
+        if refs:
+            listing = "\n".join(f"  • {r.describe()}" for r in refs)
+            choice = await self.app.push_screen_wait(
+                ChoiceDialog(
+                    f"Remove {sid}?",
+                    f"These stages name {sid}; their entries will be removed too:\n{listing}",
+                    [
+                        Choice("Remove", "remove", "error"),
+                        Choice("Cancel", "cancel"),
+                    ],
+                    id="confirm-remove",
+                )
+            )
+            if choice != "remove":
+                return
+        order = list(session.spec.stages)
+        index = order.index(sid)
+        if self._edit(lambda: session.remove_stage(sid)):
+            rest = [s for s in order if s != sid]
+            self._select(rest[min(index, len(rest) - 1)] if rest else None)
+            self.notify(f"Removed {sid} (ctrl+z brings it back)", timeout=3)
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def action_rename_stage(self) -> None:
+        session, sid = self.session, self.selected
+        if session is None or sid is None:
+            return
+        refs = len(references_to(session.spec, sid))
+        new = await self.app.push_screen_wait(RenameDialog(session.spec, sid, refs))
+        if new is None or new == sid:
+            return
+        if self._edit(lambda: session.rename_stage(sid, new)):
+            self.selected = new
+            self._refresh(rebuild=True)
+
+    def action_connect(self) -> None:
+        if self.selected is None:
+            return
+        self._connect_from = self.selected
+        self._draw_bar()
+        graph = self.query_one(DagView)
+        graph.display = True
+        graph.focus()
+
+    def _finish_connect(self, target: str) -> None:
+        source, self._connect_from = self._connect_from, None
+        session = self.session
+        if session is None or source is None:
+            return
+        if target == source:
+            self.notify("Choose another stage: a stage cannot depend on itself", severity="warning")
+            self._connect_from = source
+            return
+        if self._edit(lambda: session.connect(target, source)):
+            self.notify(f"{target} now depends on {source}", timeout=3)
+        self._draw_bar()
+
+    def action_escape(self) -> None:
+        if self._connect_from is not None:
+            self._connect_from = None
+            self._draw_bar()
+            return
+        self.query_one("#editor-stages").focus()
+
+    def action_toggle_preview(self) -> None:
+        side = self.query_one("#editor-preview")
+        side.display = not side.display
+
+    def action_toggle_graph(self) -> None:
+        graph = self.query_one(DagView)
+        graph.display = not graph.display
+
+    # -- files -------------------------------------------------------------------------
+    async def _ask_unsaved(self, verb: str, value: str) -> str | None:
+        session = self.session
+        if session is None or not session.dirty:
+            return "discard"
+        return await self.app.push_screen_wait(
+            ChoiceDialog(
+                "Unsaved changes",
+                Content.assemble(
+                    Content.styled(self._file_name(), "bold"),
+                    f" has unsaved changes. Save them before you {verb.lower()}?",
+                ),
+                [
+                    Choice("Save", "save", "primary"),
+                    Choice(f"{verb} without saving", "discard", "error"),
+                    Choice("Cancel", "cancel"),
+                ],
+                id="confirm-unsaved",
+            )
+        )
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def action_open_current(self) -> None:
+        pipeline = self._pending or self.workbench.pipeline
+        if pipeline is None or pipeline.path is None:
+            self.notify("No pipeline is open in the app: choose one with p", severity="warning")
+            return
+        choice = await self._ask_unsaved("Open another", "open")
+        if choice == "save" and not await self._save_flow(
+            self.session.path if self.session else None
+        ):
+            return
+        if choice in ("save", "discard"):
+            fresh = self.workbench.project.load_pipeline(pipeline.path)
+            self._load(fresh)
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def action_new_pipeline(self) -> None:
+        choice = await self._ask_unsaved("Start a new one", "new")
+        if choice == "save" and not await self._save_flow(
+            self.session.path if self.session else None
+        ):
+            return
+        if choice not in ("save", "discard"):
+            return
+        result = await self.app.push_screen_wait(
+            NewPipelineDialog(self.workbench.project.pipelines_dir)
+        )
+        if result is None:
+            return
+        session = EditSession.new(result.name, self.workbench.project.registry, result.description)
+        session.path = result.path
+        self.session = session
+        self.selected = None
+        self._pending = None
+        self._refresh(rebuild=True)
+        self.notify(f"New pipeline {result.name}: press a to add a stage", timeout=4)
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def action_save(self) -> None:
+        if self.session is not None:
+            await self._save_flow(self.session.path)
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def action_save_as(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        proposed = session.path.name if session.path else f"{slug(session.spec.pipeline.name)}.toml"
+        if session.path is not None:
+            proposed = f"{session.path.stem}-copy.toml"
+        path = await self.app.push_screen_wait(
+            FileNameDialog(self.workbench.project.pipelines_dir, proposed)
+        )
+        if path is not None:
+            await self._save_flow(path, save_as=True)
+
+    async def _save_flow(self, path: Path | None, *, save_as: bool = False) -> bool:
+        """Every question a save may need, in order; True when the file was written."""
+        session = self.session
+        if session is None:
+            return False
+        if path is None:
+            path = await self.app.push_screen_wait(
+                FileNameDialog(
+                    self.workbench.project.pipelines_dir,
+                    f"{slug(session.spec.pipeline.name)}.toml",
+                )
+            )
+            if path is None:
+                return False
+            save_as = True
+        pipeline = session.pipeline
+        if not pipeline.valid:
+            count = len(pipeline.problems)
+            choice = await self.app.push_screen_wait(
+                ChoiceDialog(
+                    "Save an invalid pipeline?",
+                    f"This pipeline has {count} problem{'s' if count != 1 else ''}; it can be "
+                    "saved and fixed later, but it cannot run until then.",
+                    [Choice("Save anyway", "save", "warning"), Choice("Cancel", "cancel")],
+                    id="confirm-invalid",
+                )
+            )
+            if choice != "save":
+                return False
+        same_file = path == session.path
+        if same_file and session.disk_changed():
+            try:
+                theirs = path.read_text(encoding="utf-8")
+            except OSError:
+                theirs = ""
+            choice = await self.app.push_screen_wait(ConflictDialog(path, theirs, session.text))
+            if choice == "reload":
+                self._reload(theirs)
+                return False
+            session.keep_mine(theirs)
+        elif not same_file and path.exists() and (save_as or session.disk_text is None):
+            choice = await self.app.push_screen_wait(
+                ChoiceDialog(
+                    f"Replace {path.name}?",
+                    f"{path.name} already exists. Saving replaces it.",
+                    [Choice("Replace", "replace", "error"), Choice("Cancel", "cancel")],
+                    id="confirm-replace",
+                )
+            )
+            if choice != "replace":
+                return False
+        if same_file and session.save_loses_text and session.disk_text is not None:
+            reason = (
+                "has comments, which a TOML writer cannot keep"
+                if session.has_comments
+                else "has parts the editor could not read"
+            )
+            choice = await self.app.push_screen_wait(
+                ChoiceDialog(
+                    "Saving drops part of the file",
+                    f"{path.name} {reason}. Keep a copy of the original as "
+                    f"{path.name}.orig beside it?",
+                    [
+                        Choice("Keep a copy and save", "copy", "primary"),
+                        Choice("Save without a copy", "save", "warning"),
+                        Choice("Cancel", "cancel"),
+                    ],
+                    id="confirm-lossy",
+                )
+            )
+            if choice == "copy":
+                path.with_name(path.name + ".orig").write_text(session.disk_text, encoding="utf-8")
+            elif choice != "save":
+                return False
+        try:
+            written = session.save(path)
+        except (OSError, EditError) as exc:
+            self.notify(f"Could not save {path.name}: {exc}", title="Not saved", severity="error")
+            return False
+        self._refresh()
+        self.notify(f"Saved {written.name}", timeout=3)
+        if self.workbench.pipeline_path != written:
+            self.workbench.open_pipeline(written)
+        return True
+
+    @work(group="editor-dialog", exit_on_error=False, exclusive=True)
+    async def _resolve_conflict(self, theirs: str) -> None:
+        session = self.session
+        if session is None or session.path is None:
+            return
+        choice = await self.app.push_screen_wait(ConflictDialog(session.path, theirs, session.text))
+        if choice == "reload":
+            self._reload(theirs)
+        else:
+            session.keep_mine(theirs)
+            self._refresh()
+            self.notify("Kept your version; saving will replace the one on disk", timeout=4)
+
+    def _reload(self, text: str) -> None:
+        assert self.session is not None
+        self.session.reload(text)
+        if self.selected not in self.session.spec.stages:
+            self.selected = None
+        self._refresh(rebuild=True)
+        self.notify("Reloaded from disk", timeout=3)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "editor-dialog":
+            self.notify(str(event.worker.error), title="Editor error", severity="error")
+
+    # -- palette -----------------------------------------------------------------------
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        yield PaletteCommand("editor: New pipeline", self.action_new_pipeline, "Start from nothing")
+        if self.workbench.pipeline is not None:
+            yield PaletteCommand(
+                f"editor: Edit {self.workbench.pipeline.name}",
+                self.action_open_current,
+                "Open the app's pipeline in the editor",
+            )
+        if self.session is None:
+            return
+        yield PaletteCommand("editor: Add a stage", self.action_add_stage, "a")
+        yield PaletteCommand("editor: Save", self.action_save, "ctrl+s")
+        yield PaletteCommand("editor: Save as…", self.action_save_as, "Write a copy (S)")
+        yield PaletteCommand("editor: Toggle TOML preview", self.action_toggle_preview, "t")
+        yield PaletteCommand("editor: Toggle graph", self.action_toggle_graph, "v")
+        if self.session.can_undo:
+            yield PaletteCommand(
+                f"editor: Undo {self.session.undo_label}", self.action_undo, "ctrl+z"
+            )
+        if self.session.can_redo:
+            yield PaletteCommand(
+                f"editor: Redo {self.session.redo_label}", self.action_redo, "ctrl+y"
+            )
