@@ -157,6 +157,23 @@ class WorkbenchApp(App[None]):
     def _on_pipeline_chosen(self, event: PipelineList.Chosen) -> None:
         self.open_pipeline(event.entry.path, view="graph")
 
+    # -- quitting ------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit, unless a screen holds unsaved work: that screen is shown and asks first.
+
+        A screen takes part by defining ``has_unsaved_changes()`` and
+        ``ask_before_quit()`` (which exits the app itself when the person agrees).
+        Every mode's stack is asked, not only the current one's.
+        """
+        for mode, stack in self._screen_stacks.items():
+            for screen in stack:
+                if getattr(screen, "has_unsaved_changes", lambda: False)():
+                    if mode != self.current_mode:
+                        await self.switch_mode(mode)
+                    screen.ask_before_quit()  # type: ignore[attr-defined]
+                    return
+        self.exit()
+
     # -- themes --------------------------------------------------------------------------
     def _register_themes(self) -> list[str]:
         """Register every theme file; return one line per file that was skipped."""
@@ -206,7 +223,7 @@ class WorkbenchApp(App[None]):
         for command in self.get_system_commands(screen):
             if command.title not in ("Theme", "Quit"):
                 yield PaletteCommand(f"app: {command.title}", command.callback, command.help)
-        yield PaletteCommand("app: Quit", self.exit, "Leave the workbench")
+        yield PaletteCommand("app: Quit", self.action_quit, "Leave the workbench")
 
 
 def run(project_dir: Path, pipeline: Path | None = None) -> int:
