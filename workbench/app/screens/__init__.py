@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from textual.screen import Screen
 
 from workbench.app.screens.dry_run import DryRunScreen
+from workbench.app.screens.editor import EditorScreen
 from workbench.app.screens.graph import GraphScreen
 from workbench.app.screens.history import HistoryScreen
 from workbench.app.screens.pipelines import PipelinesScreen
@@ -46,6 +47,7 @@ VIEWS: tuple[View, ...] = (
     View("pipelines", "Pipelines", "p", PipelinesScreen, "Every pipeline file of the project"),
     View("graph", "Graph", "g", GraphScreen, "The open pipeline's dependency graph"),
     View("registry", "Stages", "s", RegistryScreen, "Browse and search the stage registry"),
+    View("editor", "Editor", "e", EditorScreen, "Build and change the pipeline with forms"),
     View("run", "Run", "r", RunScreen, "Run the open pipeline, step through it, read its logs"),
     View("history", "History", "h", HistoryScreen, "Past runs of the project, read-only"),
     View("dry-run", "Dry run", "y", DryRunScreen, "What a run would do; two plans side by side"),
