@@ -101,7 +101,11 @@ async def flood_in_app(root: Path, path: Path) -> dict[str, object]:
             stages.focus()
             rss_before = rss_mib()
             began = time.perf_counter()
-            await pilot.press("R")
+            # Post the key rather than pilot.press, which waits for the app to settle
+            # (here: for the whole flood) before it returns.
+            app.post_message(events.Key("R", "R"))
+            while not screen.running:
+                await asyncio.sleep(0.001)
             latencies: list[float] = []
             peak = rss_before
             while screen.running or screen.runner is not None:

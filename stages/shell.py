@@ -210,11 +210,23 @@ class Run(Stage):
                 waiter.cancel()
 
 
+_YIELD_LINES = 100
+
+
 async def _pump(
     stream: asyncio.StreamReader, name: str, ctx: StageContext, keep: Callable[[str], None]
 ) -> None:
-    """Forward each line of a pipe to the log as it arrives."""
+    """Forward each line of a pipe to the log as it arrives.
+
+    ``readline`` does not suspend while the pipe's buffer holds whole lines, so a
+    chatty command could keep the loop for one full buffer; yielding every
+    :data:`_YIELD_LINES` lines keeps the app responsive during a flood.
+    """
+    count = 0
     while True:
+        count += 1
+        if count % _YIELD_LINES == 0:
+            await asyncio.sleep(0)
         try:
             raw = await stream.readline()
         except ValueError:  # a line longer than the buffer: pass it on in pieces
