@@ -65,6 +65,7 @@ SHOTS = (
     Shot("dry-run", press=("y", "down"), pipeline=True),
     Shot("run", press=("r", "R"), pipeline=True),
     Shot("history", press=("h", "enter"), pipeline=True),  # the run just taken, read back
+    Shot("editor", press=("e", "down"), pipeline=True),
 )
 
 

@@ -135,7 +135,7 @@ class EditorScreen(WorkbenchScreen):
         self.query_one("#editor-stages").border_title = "Stages"
         self.query_one("#editor-form").border_title = "Pipeline"
         self.query_one("#editor-graph").border_title = "Graph"
-        self.query_one("#editor-graph").border_subtitle = "c connect · enter to"
+        self.query_one("#editor-graph").border_subtitle = "c: connect from here"
         self.query_one("#editor-preview").border_title = "TOML preview"
         self.query_one("#editor-problems").border_title = "Problems"
         super().on_mount()

@@ -396,7 +396,7 @@ class ConflictDialog(EditorDialog[str]):
         diff = self.query_one("#conflict-diff")
         diff.display = not diff.display
         self.query_one("#conflict-view", Button).label = (
-            "Hide the difference" if diff.display else "View both"
+            "Hide diff" if diff.display else "View both"
         )
 
     def action_cancel(self) -> None:

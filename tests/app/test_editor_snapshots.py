@@ -1,0 +1,63 @@
+"""Snapshots of the editor: a pipeline with a stage's form, a form with errors, the
+stage picker, and the dialog shown when the file changed on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from workbench.app.screens.editor import EditorScreen
+from workbench.app.widgets.config_form import ConfigForm
+
+SIZE = (120, 36)
+
+
+def test_editor_on_a_stage(snap_compare, make_app) -> None:
+    assert snap_compare(make_app("diamond.toml"), press=["e", "down"], terminal_size=SIZE)
+
+
+def test_editor_form_with_inline_errors(snap_compare, make_app) -> None:
+    async def break_it(pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        editor = pilot.app.screen
+        assert isinstance(editor, EditorScreen) and editor.session is not None
+        added = editor.session.add_stage("files.load", "load")
+        editor.selected = added
+        editor._refresh(rebuild=True)
+        await pilot.pause()
+        form = editor.query_one(".config-form", ConfigForm)
+        form.focus_field("path")
+        await pilot.press(*"data.csv")
+        form.focus_field("key")
+        await pilot.press("a", "backspace")
+        settings = editor.query_one(".stage-form", ConfigForm)
+        settings.focus_field("retries")
+        await pilot.press("minus", "1")
+        await pilot.pause()
+
+    assert snap_compare(make_app("alpha.toml"), run_before=break_it, terminal_size=SIZE)
+
+
+def test_editor_add_stage_picker(snap_compare, make_app) -> None:
+    assert snap_compare(make_app("alpha.toml"), press=["e", "a", *"save"], terminal_size=SIZE)
+
+
+def test_editor_conflict_dialog(snap_compare, make_app, project: Path) -> None:
+    path = project / "pipelines" / "alpha.toml"
+
+    async def conflict(pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        editor = pilot.app.screen
+        assert isinstance(editor, EditorScreen) and editor.session is not None
+        editor.session.set_stage_settings("start", retries=3)
+        path.write_text(path.read_text().replace("Three stages", "Changed"), encoding="utf-8")
+        pilot.app.catalog = []
+        pilot.app.open_pipeline(path)
+        await pilot.pause()
+        await pilot.click("#conflict-view")
+        await pilot.pause()
+
+    assert snap_compare(make_app("alpha.toml"), run_before=conflict, terminal_size=SIZE)
