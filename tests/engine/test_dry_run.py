@@ -55,6 +55,7 @@ def test_report_has_order_layers_operations_and_totals(make_pipeline: PipelineFa
         "bytes": 10,
         "seconds": 1.0,
         "unknown_estimates": 1,
+        "unknown_writes": 0,  # the one write has a size; "set" only touches the context
     }
 
 

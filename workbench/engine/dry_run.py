@@ -35,7 +35,7 @@ class PlannedOperation:
     @property
     def writes(self) -> bool:
         """True when the operation puts bytes on disk (its bytes count as disk usage)."""
-        return bool(self.paths_written) or self.action in ("write", "fetch", "download")
+        return bool(self.paths_written)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -170,6 +170,16 @@ class DryRunReport:
         return sum(s.estimated_seconds or 0.0 for s in self.stages)
 
     @property
+    def unknown_writes(self) -> int:
+        """Writes whose size the plan cannot know (their data comes from upstream)."""
+        return sum(
+            1
+            for s in self.stages
+            for op in s.operations
+            if op.writes and op.estimated_bytes is None
+        )
+
+    @property
     def unknown_estimates(self) -> int:
         return sum(1 for s in self.stages if s.estimated_seconds is None)
 
@@ -185,7 +195,8 @@ class DryRunReport:
         parts = [
             f"{len(self.stages)} stage{'s' if len(self.stages) != 1 else ''}",
             f"{self.total_operations} operation{'s' if self.total_operations != 1 else ''}",
-            format_bytes(self.total_bytes),
+            format_bytes(self.total_bytes)
+            + (f" (+{self.unknown_writes} of unknown size)" if self.unknown_writes else ""),
             f"~{format_seconds(self.wall_seconds)} wall",
             f"{len(self.conflicts)} conflict{'s' if len(self.conflicts) != 1 else ''}",
         ]
@@ -207,6 +218,7 @@ class DryRunReport:
                 "bytes": self.total_bytes,
                 "seconds": round(self.total_seconds, 6),
                 "unknown_estimates": self.unknown_estimates,
+                "unknown_writes": self.unknown_writes,
             },
             "concurrency": self.concurrency,
             "critical_path": {"stages": list(self.critical_path), "seconds": self.critical_seconds},
