@@ -49,7 +49,12 @@ class WorkbenchApp(App[None]):
     DEFAULT_MODE = "pipelines"
     COMMANDS = {WorkbenchCommands}
     BINDINGS = [
-        *(Binding(v.key, f"switch_mode('{v.mode}')", v.title, id=f"view-{v.mode}") for v in VIEWS),
+        # Shown in the view bar under the header rather than the footer, which is
+        # left to the focused screen's own actions.
+        *(
+            Binding(v.key, f"switch_mode('{v.mode}')", v.title, id=f"view-{v.mode}", show=False)
+            for v in VIEWS
+        ),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -66,6 +71,8 @@ class WorkbenchApp(App[None]):
         self.pipeline: Pipeline | None = None
         """The open pipeline; it may be invalid (it is then drawn as far as it can be)."""
         self.pipeline_path: Path | None = None
+        self.open_screens: list[WorkbenchScreen] = []
+        """Every mounted workbench screen, whatever its mode: asked before quitting."""
         self.project_changed: Signal[Project] = Signal(self, "project-changed")
         """Published when the pipeline list, the registry or the settings change."""
         self.pipeline_changed: Signal[Pipeline | None] = Signal(self, "pipeline-changed")
@@ -134,13 +141,22 @@ class WorkbenchApp(App[None]):
                 severity="warning",
             )
         elif open_path in found.pipelines or found.settings or found.stages:
+            before_text = self.pipeline.text if self.pipeline is not None else None
             self.open_pipeline(open_path)
-            self.notify(f"{open_path.name} changed on disk and was reloaded", title="Reloaded")
+            after_text = self.pipeline.text if self.pipeline is not None else None
+            if before_text != after_text or found.settings or found.stages:
+                # The workbench's own saves were already taken in: no news for those.
+                self.notify(f"{open_path.name} changed on disk and was reloaded", title="Reloaded")
         return found
 
     def _set_pipeline(self, path: Path) -> None:
-        entry = next((e for e in self.catalog if e.path == path), None)
-        self.pipeline = entry.pipeline if entry else self.project.load_pipeline(path)
+        """Read the file afresh (the catalog may predate a save) and keep the catalog in step."""
+        pipeline = self.project.load_pipeline(path)
+        for index, entry in enumerate(self.catalog):
+            if entry.path == path and entry.pipeline.text != pipeline.text:
+                self.catalog[index] = PipelineEntry(path, pipeline)
+                self.project_changed.publish(self.project)
+        self.pipeline = pipeline
         self.pipeline_path = path
 
     def _update_titles(self) -> None:
@@ -163,15 +179,14 @@ class WorkbenchApp(App[None]):
 
         A screen takes part by defining ``has_unsaved_changes()`` and
         ``ask_before_quit()`` (which exits the app itself when the person agrees).
-        Every mode's stack is asked, not only the current one's.
+        Every open screen is asked, not only the current mode's.
         """
-        for mode, stack in self._screen_stacks.items():
-            for screen in stack:
-                if getattr(screen, "has_unsaved_changes", lambda: False)():
-                    if mode != self.current_mode:
-                        await self.switch_mode(mode)
-                    screen.ask_before_quit()  # type: ignore[attr-defined]
-                    return
+        for screen in list(self.open_screens):
+            if screen.has_unsaved_changes():
+                if screen.mode_name != self.current_mode:
+                    await self.switch_mode(screen.mode_name)
+                screen.ask_before_quit()
+                return
         self.exit()
 
     # -- themes --------------------------------------------------------------------------

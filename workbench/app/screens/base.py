@@ -19,10 +19,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from workbench.app.widgets.view_bar import ViewBar
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 
@@ -48,9 +50,19 @@ class WorkbenchScreen(Screen[None]):
         return cast("WorkbenchApp", self.app)
 
     def compose(self) -> ComposeResult:
+        from workbench.app.screens import VIEWS  # the table imports every screen module
+
         yield Header()
+        yield ViewBar([(v.mode, v.key, v.title) for v in VIEWS], id="view-bar")
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)
+
+    @on(ViewBar.ViewChosen)
+    def _switch_view(self, event: ViewBar.ViewChosen) -> None:
+        self.app.switch_mode(event.mode)
+
+    def on_screen_resume(self) -> None:
+        self.query_one(ViewBar).refresh()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the header and the footer."""
@@ -58,10 +70,28 @@ class WorkbenchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         app = self.workbench
+        self.mode_name = app.current_mode
+        """The app mode this screen belongs to (screens are built on the first switch)."""
+        app.open_screens.append(self)
         app.project_changed.subscribe(self, self.show_project)
         app.pipeline_changed.subscribe(self, self.show_pipeline)
         self.show_project(app.project)
         self.show_pipeline(app.pipeline)
+
+    def on_unmount(self) -> None:
+        if self in self.workbench.open_screens:
+            self.workbench.open_screens.remove(self)
+
+    def has_unsaved_changes(self) -> bool:
+        """True while the screen holds work that quitting would lose."""
+        return False
+
+    def ask_before_quit(self) -> object:
+        """Asked instead of quitting when :meth:`has_unsaved_changes`; exits if agreed.
+
+        It may start a worker (a dialog) and return at once.
+        """
+        self.app.exit()
 
     def show_project(self, project: Project) -> None:
         """The project's pipelines or registry changed; ``workbench.catalog`` is fresh."""

@@ -288,12 +288,10 @@ class DryRunScreen(WorkbenchScreen):
 
     def _edit_session(self) -> EditSession | None:
         """The editor's session, when an editor screen holds one (screens are built lazily)."""
-        stacks = getattr(self.app, "_screen_stacks", {})
-        for stack in stacks.values():
-            for screen in stack:
-                session = getattr(screen, "session", None)
-                if isinstance(session, EditSession):
-                    return session
+        for screen in self.workbench.open_screens:
+            session = getattr(screen, "session", None)
+            if isinstance(session, EditSession):
+                return session
         return None
 
     def _runs(self) -> list[RunRecord]:

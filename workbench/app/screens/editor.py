@@ -57,7 +57,7 @@ from workbench.app.widgets.dependency_picker import DependencyPicker, Dependency
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.toml_preview import TomlPreview
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.spec import PipelineMeta, StageSpec
+from workbench.engine.spec import PipelineMeta, StageSpec, atomic_write_text
 
 PIPELINE_ITEM = "⚙ pipeline"
 NOTHING_OPEN = "No pipeline in the editor. Press n for a new one, or o to edit the open one."
@@ -828,11 +828,11 @@ class EditorScreen(WorkbenchScreen):
                 if session.has_comments
                 else "has parts the editor could not read"
             )
+            copy = _free_copy_name(path)
             choice = await self.app.push_screen_wait(
                 ChoiceDialog(
                     "Saving drops part of the file",
-                    f"{path.name} {reason}. Keep a copy of the original as "
-                    f"{path.name}.orig beside it?",
+                    f"{path.name} {reason}. Keep a copy of the original as {copy.name} beside it?",
                     [
                         Choice("Keep a copy and save", "copy", "primary"),
                         Choice("Save without a copy", "save", "warning"),
@@ -842,7 +842,7 @@ class EditorScreen(WorkbenchScreen):
                 )
             )
             if choice == "copy":
-                path.with_name(path.name + ".orig").write_text(session.disk_text, encoding="utf-8")
+                atomic_write_text(copy, session.disk_text)
             elif choice != "save":
                 return False
         try:
@@ -852,8 +852,8 @@ class EditorScreen(WorkbenchScreen):
             return False
         self._refresh()
         self.notify(f"Saved {written.name}", timeout=3)
-        if self.workbench.pipeline_path != written:
-            self.workbench.open_pipeline(written)
+        # Take the saved file in at once, so the other views and the watcher agree.
+        self.workbench.open_pipeline(written)
         return True
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
@@ -905,3 +905,13 @@ class EditorScreen(WorkbenchScreen):
             yield PaletteCommand(
                 f"editor: Redo {self.session.redo_label}", self.action_redo, "ctrl+y"
             )
+
+
+def _free_copy_name(path: Path) -> Path:
+    """``x.toml.orig``, or ``x.toml.orig.2`` and so on: never over an earlier copy."""
+    candidate = path.with_name(path.name + ".orig")
+    number = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.orig.{number}")
+        number += 1
+    return candidate
