@@ -16,7 +16,7 @@ import shlex
 import signal
 from collections import deque
 from collections.abc import Callable
-from typing import Self
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
@@ -125,8 +125,8 @@ class Run(Stage):
         argv = self.argv()
         ctx.log(f"$ {self.display()}")
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *argv,
+            proc = await _start(
+                argv,
                 cwd=cwd,
                 env=self._environment(),
                 stdin=asyncio.subprocess.DEVNULL,
@@ -211,6 +211,26 @@ class Run(Stage):
 
 
 _YIELD_LINES = 100
+
+
+async def _start(argv: list[str], **options: Any) -> asyncio.subprocess.Process:
+    """Start the command; a cancel that arrives meanwhile kills its whole group.
+
+    asyncio, cancelled while a process starts, waits for that process to close its
+    pipes, and a child the command left behind (``sh -c "...; sleep 60"``) holds
+    them open: the cancel would hang until it exits. So the start is shielded, and
+    on cancel the group is killed once the process exists.
+    """
+    starting = asyncio.ensure_future(asyncio.create_subprocess_exec(*argv, **options))
+    try:
+        return await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        while not starting.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(starting)
+        if not starting.cancelled() and starting.exception() is None:
+            await _kill_group(starting.result())
+        raise
 
 
 async def _pump(

@@ -21,6 +21,8 @@ from typing import Any, NoReturn
 from workbench.engine.errors import Problem, UsageError, WorkbenchError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""Ctrl+C, as shells report it (128 + SIGINT)."""
 
 COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema", "screenshots")
 
@@ -146,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
     except KeyboardInterrupt:
         commands.error_console().print("[yellow]interrupted[/]")
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _open_app(args_list: list[str]) -> int:

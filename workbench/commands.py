@@ -14,7 +14,15 @@ from rich.console import Console
 from rich.text import Text
 
 from workbench import render
-from workbench.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, dumps, parse_overrides, problems_json
+from workbench.cli import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    dumps,
+    parse_overrides,
+    problems_json,
+)
 from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
 from workbench.engine.spec import schema
@@ -278,6 +286,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(dumps(result.to_json()))
     else:
         result = RunPrinter.run_live(console(), project, pipeline, options)
+    if result.status is StageStatus.CANCELLED:
+        return EXIT_INTERRUPTED
     return EXIT_OK if result.status is StageStatus.SUCCESS else EXIT_FAILED
 
 

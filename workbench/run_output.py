@@ -6,6 +6,7 @@ Kept apart from the other commands so that only `run` imports the runner.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -65,6 +66,9 @@ async def start_run(
         on_runner(runner)
     try:
         return await runner.run()
+    except asyncio.CancelledError:
+        # Ctrl+C: the runner has ended every stage; report how far it got.
+        return runner.result()
     finally:
         if recorder is not None:
             recorder.close()
@@ -118,10 +122,17 @@ class RunPrinter:
 
     async def _refreshing(self, run: Awaitable[RunResult]) -> RunResult:
         task = asyncio.ensure_future(run)
-        while not task.done():
-            if self.live is not None and self.runner is not None:
-                self.live.update(self._live_view(self.runner))
-            await asyncio.wait({task}, timeout=0.1)
+        try:
+            while not task.done():
+                if self.live is not None and self.runner is not None:
+                    self.live.update(self._live_view(self.runner))
+                await asyncio.wait({task}, timeout=0.1)
+        except asyncio.CancelledError:
+            # Ctrl+C: let the run cancel its stages itself before asyncio tears down.
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            raise
         return task.result()
 
     def _live_view(self, runner: Runner) -> Table:

@@ -8,12 +8,13 @@ ends the loop with the last run's exit code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.cli import EXIT_INTERRUPTED
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
-from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
     from workbench.engine.runner import Runner
@@ -39,7 +40,7 @@ def watch_and_run(project: Project, path: Path, options: RunOptions) -> int:
     try:
         return asyncio.run(_loop(project, path, options))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 async def _next_change(targets: set[Path]) -> None:
@@ -57,7 +58,6 @@ async def _loop(project: Project, path: Path, options: RunOptions) -> int:
     from workbench.run_output import RunPrinter, start_run
 
     out = console()
-    code = 1
     while True:
         pipeline = project.load_pipeline(path)
         targets = watched_paths(path, pipeline)
@@ -68,18 +68,25 @@ async def _loop(project: Project, path: Path, options: RunOptions) -> int:
             run = asyncio.ensure_future(
                 start_run(project, pipeline, options, printer, on_runner=runners.append)
             )
-            await asyncio.wait({run, change}, return_when=asyncio.FIRST_COMPLETED)
+            try:
+                await asyncio.wait({run, change}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                # Ctrl+C: end the run here, so its stages kill their processes before
+                # asyncio cancels every remaining task at once on the way out.
+                change.cancel()
+                if runners:
+                    runners[0].cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    printer.summary(await run)
+                raise
             if not run.done():
                 out.print("[bold yellow]change detected: cancelling the run[/]")
                 runners[0].cancel()
             result = await run
             printer.summary(result)
-            code = 0 if result.status is StageStatus.SUCCESS else 1
         else:
             error_console().print(render.problems(pipeline.problems))
         if not change.done():
             out.print(f"[dim]watching {len(targets)} file(s) for changes; Ctrl+C to stop[/]")
             await change
         out.print("[bold]change detected: running again[/]")
-        if code == 130:  # pragma: no cover - only reached by signals
-            return code

@@ -39,6 +39,10 @@ config = {{ command = ["sh", "-c", "echo working; sleep {sleep}"] }}
 """
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Watcher:
     """A `workbench run --watch` process and everything it has printed so far."""
 
@@ -50,6 +54,9 @@ class Watcher:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
+            # A test runner's worker may ignore SIGINT, and an ignored signal stays
+            # ignored in children: give this one the default Ctrl+C a terminal gives.
+            preexec_fn=_default_sigint,
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str] = queue.Queue()

@@ -229,7 +229,7 @@ def test_a_diff_shows_added_removed_reconfigured_and_conflicts(
     assert side.config_changes == (("value", 1, 2),)
     assert [c.kind for c in diff.conflicts_new] == ["no_dry_run"]
     assert diff.totals["stages"] == (4, 4)
-    assert "1 added" in diff.summary() and "+1 conflict(s)" in diff.summary()
+    assert "1 added" in diff.summary() and "1 new conflict" in diff.summary()
     assert diff.to_json()["summary"] == diff.summary()
 
 

@@ -468,16 +468,17 @@ class ReportDiff:
         return [c.stage_id for c in self.stages if kind in c.kinds]
 
     def summary(self) -> str:
-        """ "1 added, 1 removed, 2 reconfigured, +1 conflict"."""
+        """ "1 added, 1 removed, 2 reconfigured, 1 new conflict"."""
         counts: dict[str, int] = {}
         for change in self.stages:
             for kind in change.kinds:
                 counts[kind] = counts.get(kind, 0) + 1
-        parts = [f"{n} {kind}" for kind, n in counts.items()]
+        label = {"operations": "with other operations"}
+        parts = [f"{n} {label.get(kind, kind)}" for kind, n in counts.items()]
         if self.conflicts_new:
-            parts.append(f"+{len(self.conflicts_new)} conflict(s)")
+            parts.append(f"{_plural(len(self.conflicts_new), 'new conflict')}")
         if self.conflicts_resolved:
-            parts.append(f"-{len(self.conflicts_resolved)} conflict(s)")
+            parts.append(f"{_plural(len(self.conflicts_resolved), 'conflict')} resolved")
         return ", ".join(parts) if parts else "no differences"
 
     def to_json(self) -> dict[str, Any]:
@@ -590,6 +591,10 @@ def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[name] = item
     return out
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def format_bytes(count: int) -> str:

@@ -189,6 +189,9 @@ class Runner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._done: asyncio.Future[None] | None = None
+        self._started_at = 0.0
+        self._began: dict[str, float] = {}
+        """When each stage started running (for the duration of a cancelled one)."""
         self._queue: list[RunEvent] = []
         self._queue_lock = threading.Lock()
         self._flush_scheduled = False
@@ -304,7 +307,7 @@ class Runner:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._done = self._loop.create_future()
-        started = now()
+        self._started_at = now()
         selected = set(self.order)
         graph = self.pipeline.graph
         self._position = {sid: i for i, sid in enumerate(self.order)}
@@ -323,19 +326,26 @@ class Runner:
             try:
                 await asyncio.shield(self._done)
             except asyncio.CancelledError:
+                # The task running us was cancelled (Ctrl+C): end every stage, tell
+                # the subscribers how the run ended, then let the cancel go on.
                 self.cancel()
                 await asyncio.gather(*self._workers, return_exceptions=True)
                 self._finish_pending()
+                self._emit(PipelineFinished(self.result()))
                 raise
-        result = RunResult(
+        result = self.result()
+        self._emit(PipelineFinished(result))
+        return result
+
+    def result(self) -> RunResult:
+        """The run as it stands: final once :meth:`run` has returned or been cancelled."""
+        return RunResult(
             self.pipeline.name,
             self._overall(),
             {sid: self.results[sid] for sid in self.order if sid in self.results},
-            now() - started,
+            now() - self._started_at,
             self.store,
         )
-        self._emit(PipelineFinished(result))
-        return result
 
     def _overall(self) -> StageStatus:
         if self._cancelled:
@@ -391,8 +401,11 @@ class Runner:
                 await self._pause(sid, ps)
             return await self._attempts(sid, ps)
         except asyncio.CancelledError:
-            running = self.status[sid] is StageStatus.RUNNING
-            return StageResult.cancelled("cancelled while running" if running else "cancelled")
+            if self.status[sid] is not StageStatus.RUNNING:
+                return StageResult.cancelled("cancelled")
+            result = StageResult.cancelled("cancelled while running")
+            result.duration = now() - self._began.get(sid, now())
+            return result
 
     def _worker_done(self, task: asyncio.Task[None]) -> None:
         """A worker ended: finish a stage it never got to (cancelled before it ran)."""
@@ -439,7 +452,7 @@ class Runner:
         ctx = self.store.for_stage(sid, self._log_sink, self._progress_sink)
         self.status[sid] = StageStatus.RUNNING
         attempts = ps.retries + 1
-        started = now()
+        started = self._began[sid] = now()
         attempt = 1
         while True:
             self._emit(StageStarted(sid, attempt))
