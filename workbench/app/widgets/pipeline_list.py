@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on
+from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
@@ -34,6 +35,8 @@ class PipelineList(OptionList):
     The list keeps the highlighted file across refreshes (a file rewritten on
     disk must not move the cursor back to the top).
     """
+
+    BINDINGS = [Binding("enter", "select", "Open", id="pipeline-open")]
 
     @dataclass
     class Highlighted(Message):
