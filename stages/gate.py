@@ -9,7 +9,6 @@ which suits values written by a concurrent branch.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from typing import Any, Literal, Self
@@ -103,6 +102,8 @@ class Check(Stage):
         ]
 
     async def run(self, ctx: StageContext) -> StageResult:
+        import asyncio  # on use: discovery (every command) should not pay for it
+
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.timeout
         started = time.monotonic()

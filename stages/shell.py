@@ -9,14 +9,13 @@ so the app's pane shows a long command as it works.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shlex
 import signal
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import Field, model_validator
 
@@ -31,6 +30,9 @@ from workbench.engine import (
     StageResult,
     StageTimeoutError,
 )
+
+if TYPE_CHECKING:
+    import asyncio  # imported in each function: discovery should not pay for it
 
 _GRACE_SECONDS = 2.0
 _POLL_SECONDS = 0.1
@@ -121,6 +123,8 @@ class Run(Stage):
         ]
 
     async def run(self, ctx: StageContext) -> StageResult:
+        import asyncio
+
         cwd = resolve(ctx, self.config.cwd) if self.config.cwd else project_dir(ctx)
         argv = self.argv()
         ctx.log(f"$ {self.display()}")
@@ -188,6 +192,8 @@ class Run(Stage):
 
     async def _wait(self, proc: asyncio.subprocess.Process, ctx: StageContext) -> None:
         """Wait for the command, watching the timeout and the run's cancel flag."""
+        import asyncio
+
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.timeout if self.config.timeout else None
         waiter = asyncio.ensure_future(proc.wait())
@@ -221,6 +227,8 @@ async def _start(argv: list[str], **options: Any) -> asyncio.subprocess.Process:
     them open: the cancel would hang until it exits. So the start is shielded, and
     on cancel the group is killed once the process exists.
     """
+    import asyncio
+
     starting = asyncio.ensure_future(asyncio.create_subprocess_exec(*argv, **options))
     try:
         return await asyncio.shield(starting)
@@ -242,6 +250,8 @@ async def _pump(
     chatty command could keep the loop for one full buffer; yielding every
     :data:`_YIELD_LINES` lines keeps the app responsive during a flood.
     """
+    import asyncio
+
     count = 0
     while True:
         count += 1
@@ -269,6 +279,8 @@ def _signal_group(pid: int, sig: int) -> bool:
 
 async def _kill_group(proc: asyncio.subprocess.Process) -> None:
     """SIGTERM the group, give it a moment, then SIGKILL whatever is left."""
+    import asyncio
+
     if not _signal_group(proc.pid, signal.SIGTERM):
         with contextlib.suppress(ProcessLookupError):
             proc.kill()

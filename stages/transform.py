@@ -9,7 +9,6 @@ functions are awaited; plain ones run in a worker thread so the app stays live.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Sized
 from typing import Any
@@ -98,6 +97,8 @@ class Call(Stage):
         if inspect.iscoroutinefunction(function):
             result = await function(**kwargs)
         else:
+            import asyncio  # on use: discovery (every command) should not pay for it
+
             result = await asyncio.to_thread(function, **kwargs)
         if self.config.output_key:
             ctx.set(self.config.output_key, result)

@@ -9,7 +9,6 @@ once.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -170,6 +169,8 @@ class RunStateError(WorkbenchError):
 
 def did_you_mean(name: str, known: Iterable[str]) -> str | None:
     """The closest known name to a misspelt one, or None when nothing is close."""
+    import difflib  # only when a name is wrong
+
     matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
