@@ -173,6 +173,11 @@ class WorkbenchApp(App[None]):
     def _on_pipeline_chosen(self, event: PipelineList.Chosen) -> None:
         self.open_pipeline(event.entry.path, view="graph")
 
+    async def run_open_pipeline(self) -> None:
+        """Show the run view and start a run of the open pipeline."""
+        await self.switch_mode("run")
+        await self.screen.run_action("run_all")
+
     # -- quitting ------------------------------------------------------------------------
     async def action_quit(self) -> None:
         """Quit, unless a screen holds unsaved work: that screen is shown and asks first.
@@ -221,6 +226,18 @@ class WorkbenchApp(App[None]):
                 partial(self.open_pipeline, entry.path, view="graph"),
                 f"{entry.path.name} · {state}",
             )
+        if self.pipeline is not None and self.pipeline.valid:
+            name = self.pipeline.name
+            if self.current_mode != "run":
+                yield PaletteCommand(
+                    f"pipeline: Run {name}", self.run_open_pipeline, "Run it on the run view (R)"
+                )
+            if self.current_mode != "dry-run":
+                yield PaletteCommand(
+                    f"pipeline: Dry run {name}",
+                    partial(self.switch_mode, "dry-run"),
+                    "What a run would do, without doing it",
+                )
         if self.pipeline_path is not None:
             yield PaletteCommand(
                 "pipeline: Reload",
