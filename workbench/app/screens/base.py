@@ -92,6 +92,7 @@ class WorkbenchScreen(Screen[None]):
         It may start a worker (a dialog) and return at once.
         """
         self.app.exit()
+        return None
 
     def show_project(self, project: Project) -> None:
         """The project's pipelines or registry changed; ``workbench.catalog`` is fresh."""

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -264,7 +265,7 @@ class HistoryScreen(WorkbenchScreen):
         if event.state is WorkerState.ERROR:
             self.notify(str(worker.error), title="Cannot read the run history", severity="error")
         elif event.state is WorkerState.SUCCESS and worker.group == "history-runs":
-            runs, pipeline = worker.result
+            runs, pipeline = cast("tuple[list[RunRecord], str | None]", worker.result)
             self._show_runs(runs, pipeline)
         elif event.state is WorkerState.SUCCESS and worker.group == "history-preview":
             detail = worker.result
@@ -322,7 +323,7 @@ class HistoryScreen(WorkbenchScreen):
         if option is not None and option.id:
             yield PaletteCommand(
                 f"history: Open run {option.id}",
-                lambda run_id=int(option.id): self.open_run(run_id),
+                partial(self.open_run, int(option.id)),
                 "Open the highlighted run read-only",
             )
 
@@ -416,7 +417,7 @@ class RecordedRunScreen(WorkbenchScreen):
         elif event.state is WorkerState.SUCCESS and worker.group == "recorded-run":
             self._show_run(worker.result)
         elif event.state is WorkerState.SUCCESS and worker.group == "recorded-log":
-            stage_id, lines = worker.result
+            stage_id, lines = cast("tuple[str, list[tuple[str, str]]]", worker.result)
             self._show_log(stage_id, lines)
 
     def _show_run(self, detail: RunDetail | None) -> None:
