@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
-from stages import _atomic, _formats
+from stages import _formats
 from stages._counts import counted, human_bytes, produced
 from stages._formats import ColumnType, Format
 from stages._paths import resolve, shown
@@ -24,6 +24,7 @@ from workbench.engine import (
     StageError,
     StageResult,
 )
+from workbench.engine.fileio import atomic_write_bytes
 
 
 class LoadConfig(StageConfig):
@@ -158,7 +159,7 @@ class Save(Stage):
         value = ctx.get(self.config.key)
         data = self._serialize(value, fmt)
         try:
-            _atomic.write_bytes(path, data)
+            atomic_write_bytes(path, data)
         except OSError as exc:
             raise StageError(f"cannot write {shown(ctx, path)}: {exc.strerror}") from None
         count, unit = _formats.measure(value, fmt)

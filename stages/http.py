@@ -20,7 +20,6 @@ from pathlib import Path
 
 from pydantic import Field
 
-from stages import _atomic
 from stages._counts import human_bytes
 from stages._paths import resolve, shown
 from workbench.engine import (
@@ -31,6 +30,7 @@ from workbench.engine import (
     StageError,
     StageResult,
 )
+from workbench.engine.fileio import atomic_writer
 
 _CHUNK = 64 * 1024
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -152,7 +152,7 @@ class Download(Stage):
         size = 0
         total = _length(response.headers.get("Content-Length"))
         try:
-            with response, _atomic.atomic_writer(target) as out:
+            with response, atomic_writer(target) as out:
                 while chunk := response.read(_CHUNK):
                     ctx.raise_if_cancelled()
                     out.write(chunk)

@@ -23,7 +23,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from stages import _atomic
 from stages._counts import counted, produced
 from stages._paths import resolve, shown
 from workbench.engine import (
@@ -35,6 +34,7 @@ from workbench.engine import (
     StageError,
     StageResult,
 )
+from workbench.engine.fileio import atomic_write_bytes
 
 STARTED = "app.started"
 PLATFORM = "app.platform"
@@ -365,7 +365,7 @@ class Shutdown(Stage):
         where = ""
         if self.config.summary_path:
             path = resolve(ctx, self.config.summary_path)
-            _atomic.write_bytes(path, (json.dumps(summary, indent=2) + "\n").encode())
+            atomic_write_bytes(path, (json.dumps(summary, indent=2) + "\n").encode())
             data["path"] = str(path)
             where = f", written to {shown(ctx, path)}"
         return produced(len(keys), "context key", f"summarised{where}", **data)

@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import Field
 
-from stages import _atomic
 from stages._counts import counted, human_bytes, produced
 from stages._lookup import MISSING, lookup
 from stages._paths import resolve, shown
@@ -25,6 +24,7 @@ from workbench.engine import (
     StageError,
     StageResult,
 )
+from workbench.engine.fileio import atomic_write_bytes
 
 
 class Section(StageConfig):
@@ -97,7 +97,7 @@ class Markdown(Stage):
         path = resolve(ctx, self.config.path)
         text = self.render(ctx)
         data = text.encode()
-        _atomic.write_bytes(path, data)
+        atomic_write_bytes(path, data)
         return produced(
             len(self.config.sections),
             "section",

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from workbench.app.screens.editor import EditorScreen
+from workbench.app.screens.editor_dialogs import ConflictDialog
 from workbench.app.widgets.config_form import ConfigForm
 
 SIZE = (120, 36)
@@ -56,8 +57,18 @@ def test_editor_conflict_dialog(snap_compare, make_app, project: Path) -> None:
         path.write_text(path.read_text().replace("Three stages", "Changed"), encoding="utf-8")
         pilot.app.catalog = []
         pilot.app.open_pipeline(path)
-        await pilot.pause()
-        await pilot.click("#conflict-view")
+        for _ in range(50):  # the dialog comes from a worker: wait for it, however busy
+            if isinstance(pilot.app.screen, ConflictDialog):
+                break
+            await pilot.pause(0.05)
+        # The key, not a click: a clicked button stays lit for a moment, and
+        # under load the snapshot could catch it either way.
+        await pilot.press("v")
+        diff = pilot.app.screen.query_one("#conflict-diff")
+        for _ in range(50):
+            if diff.display:
+                break
+            await pilot.pause(0.05)
         await pilot.pause()
 
     assert snap_compare(make_app("alpha.toml"), run_before=conflict, terminal_size=SIZE)

@@ -18,7 +18,7 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from workbench.engine.spec import atomic_write_text
+from workbench.engine.fileio import atomic_write_text
 
 APP_NAME = "stage-workbench"
 CONFIG_DIR_ENV = "WORKBENCH_CONFIG_DIR"

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from workbench.engine.compare import Comparison, PlanAgainstRun
 from workbench.engine.dry_run import DryRunReport, StagePlan, format_bytes, format_seconds
-from workbench.engine.spec import atomic_write_text
+from workbench.engine.fileio import atomic_write_text
 
 Exportable = DryRunReport | Comparison | PlanAgainstRun
 ExportFormat = Literal["json", "markdown"]

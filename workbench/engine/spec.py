@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pydantic import (
 )
 
 from workbench.engine.errors import Problem, ProblemList
+from workbench.engine.fileio import atomic_write_text
 
 STAGE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 _STAGE_ID = re.compile(STAGE_ID_PATTERN)
@@ -399,40 +399,6 @@ def to_toml(spec: PipelineSpec) -> str:
 def save_spec(spec: PipelineSpec, path: str | os.PathLike[str]) -> None:
     """Write a pipeline file atomically."""
     atomic_write_text(Path(path), to_toml(spec))
-
-
-def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
-    atomic_write_bytes(path, text.encode(encoding))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write beside the target, fsync, rename over it: readers see the old or the new file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 def stage_id_is_valid(stage_id: str) -> bool:

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from workbench.app.editing import operations as ops
+from workbench.engine.fileio import atomic_write_text
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import (
     LoadedSpec,
     PipelineMeta,
     PipelineSpec,
-    atomic_write_text,
     parse_spec,
     to_toml,
 )

@@ -56,8 +56,9 @@ from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.toml_preview import TomlPreview
+from workbench.engine.fileio import atomic_write_text
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.spec import PipelineMeta, StageSpec, atomic_write_text
+from workbench.engine.spec import PipelineMeta, StageSpec
 
 PIPELINE_ITEM = "⚙ pipeline"
 NOTHING_OPEN = "No pipeline in the editor. Press n for a new one, or o to edit the open one."

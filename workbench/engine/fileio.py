@@ -2,8 +2,9 @@
 
 The data goes to a temporary file beside the target (same filesystem, so the
 rename is atomic), is flushed and fsynced, and then ``os.replace`` moves it over
-the target. The folder is fsynced too where the platform allows it, so the rename
-itself survives a power cut.
+the target, keeping the target's permissions. The folder is fsynced too where the
+platform allows it, so the rename itself survives a power cut. Pipeline files,
+settings, exports and every stage that writes a file go through here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import IO
 @contextlib.contextmanager
 def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
     """Yield a binary file; on a clean exit it replaces ``path``, on an error it vanishes."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
@@ -27,6 +29,8 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -34,9 +38,13 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
     _fsync_dir(path.parent)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_writer(path) as handle:
         handle.write(data)
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    atomic_write_bytes(path, text.encode(encoding))
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -47,6 +55,6 @@ def _fsync_dir(folder: Path) -> None:
     try:
         os.fsync(fd)
     except OSError:
-        pass
+        pass  # some filesystems cannot fsync a folder; the rename still happened
     finally:
         os.close(fd)
