@@ -59,7 +59,9 @@ class PipelinesScreen(WorkbenchScreen):
                 yield PipelineList(id="pipeline-list")
             with Vertical(id="pipelines-main"):
                 yield DetailsPanel(
-                    "No pipeline files yet: add one under pipelines/.", id="pipeline-preview"
+                    "No pipeline files yet: add one under pipelines/, "
+                    "or press e, then n, to build one in the editor.",
+                    id="pipeline-preview",
                 )
                 yield ProblemList(id="pipeline-problems")
 
