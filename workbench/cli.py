@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -25,8 +24,6 @@ EXIT_INTERRUPTED = 130
 """Ctrl+C, as shells report it (128 + SIGINT)."""
 
 COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema", "screenshots")
-
-log = logging.getLogger("workbench")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -181,6 +178,15 @@ def _project_of(pipeline: Path) -> Path:
 
 
 def _setup_logging(verbose: int, log_file: Path | None) -> None:
+    """Configure logging only when asked (-v, --log-file).
+
+    Without either, Python's last-resort handler already shows warnings on stderr,
+    and not importing logging keeps every command's start-up shorter.
+    """
+    if not verbose and log_file is None:
+        return
+    import logging
+
     level = logging.WARNING - 10 * min(verbose, 2)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file is not None:
