@@ -37,7 +37,7 @@ from workbench.app.screens.dry_run_dialogs import (
 )
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.report_compare import ReportCompare
-from workbench.app.widgets.report_view import ReportView
+from workbench.app.widgets.report_view import ReportView, StageItems
 from workbench.engine.compare import (
     Comparison,
     compare_edited,
@@ -188,9 +188,8 @@ class DryRunScreen(WorkbenchScreen):
         return self.query_one(ContentSwitcher).current == "dry-report"
 
     # -- the graph link ---------------------------------------------------------------------
-    @on(ReportView.StageSelected)
-    @on(ReportCompare.StageSelected)
-    def _from_report(self, event: ReportView.StageSelected | ReportCompare.StageSelected) -> None:
+    @on(StageItems.StageSelected)
+    def _from_report(self, event: StageItems.StageSelected) -> None:
         self.query_one(DagView).selected = event.stage_id
 
     @on(DagView.StageSelected, "#dry-dag")

@@ -18,12 +18,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.content import Content
 from textual.css.styles import RulesMap
-from textual.message import Message
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
@@ -32,7 +29,9 @@ from textual.widgets.option_list import Option
 
 from workbench.app.widgets.report_view import (
     MUTED,
+    StageItems,
     conflict_content,
+    heading,
     operation_lines,
     plan_body,
     project_root,
@@ -231,10 +230,6 @@ def plan_card(plan: StagePlan | None) -> Content:
     return Content("\n").join([stage_heading(plan), *body])
 
 
-def _heading(text: str, option_id: str) -> Option:
-    return Option(Content.styled(text, "bold $text-secondary"), option_id, disabled=True)
-
-
 def _delta(name: str, before: float | None, after: float | None) -> Content:
     if before is None or after is None:
         return Content("")
@@ -261,12 +256,11 @@ def _side_title(label: str, report: DryRunReport) -> Content:
 # -- the widget -------------------------------------------------------------------------------
 
 
-class ReportCompare(Vertical):
+class ReportCompare(StageItems):
     """Two reports (or a plan and a run) side by side; the highlighted row names a stage."""
 
     DEFAULT_CSS = """
     ReportCompare {
-        height: 1fr;
         & > .compare-summary { height: auto; padding: 0 1; background: $panel; }
         & > .compare-titles {
             height: auto;
@@ -274,32 +268,8 @@ class ReportCompare(Vertical):
             background: $panel;
             border-bottom: solid $foreground 20%;
         }
-        & > OptionList {
-            height: 1fr;
-            border: none;
-            padding: 0;
-            background: $surface;
-            &:focus { border: none; }
-            & > .option-list--option { padding: 0 1; }
-        }
     }
     """
-
-    class StageSelected(Message):
-        """The highlighted row is (or stands for) this stage."""
-
-        def __init__(self, report_compare: ReportCompare, stage_id: str) -> None:
-            super().__init__()
-            self.report_compare = report_compare
-            self.stage_id = stage_id
-
-        @property
-        def control(self) -> ReportCompare:
-            return self.report_compare
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self._stage_of: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="compare-summary")
@@ -326,7 +296,7 @@ class ReportCompare(Vertical):
         items: list[Option] = []
         for n, item in enumerate(c.rows):
             items.append(self._stage_option(n, item.stage_id, stage_row(item)))
-        items.append(_heading("Totals", "totals"))
+        items.append(heading("Totals", "totals"))
         for name, (before, after) in c.diff.totals.items():
             label = name.replace("_", " ")
             items.append(
@@ -355,7 +325,7 @@ class ReportCompare(Vertical):
                     n, actual.stage_id, row(plan_card(actual.plan), mark, actual_card(actual))
                 )
             )
-        items.append(_heading("Totals", "totals"))
+        items.append(heading("Totals", "totals"))
         for name, (planned, real) in item.totals.items():
             label = name.replace("_", " ")
             items.append(
@@ -386,11 +356,6 @@ class ReportCompare(Vertical):
                 options.highlighted = options.get_option_index(option_id)
                 return
 
-    @property
-    def selected_stage(self) -> str | None:
-        option = self.query_one(OptionList).highlighted_option
-        return self._stage_of.get(option.id or "") if option is not None else None
-
     # -- building ---------------------------------------------------------------------------
     def _stage_option(self, n: int, stage_id: str, prompt: Columns) -> Option:
         option_id = f"stage:{n}"
@@ -402,8 +367,8 @@ class ReportCompare(Vertical):
         every = sorted(set(c.left.conflicts) | set(c.right.conflicts))
         root = project_root(c.right)
         if not every:
-            return [_heading("No conflicts on either side", "conflicts")]
-        out = [_heading(f"Conflicts ({len(every)})", "conflicts")]
+            return [heading("No conflicts on either side", "conflicts")]
+        out = [heading(f"Conflicts ({len(every)})", "conflicts")]
         for n, conflict in enumerate(every):
             if conflict in new:
                 mark = Content.styled("+ new conflict", "$text-error")
@@ -451,13 +416,3 @@ class ReportCompare(Vertical):
             options.highlighted = 0
 
     # -- messages up --------------------------------------------------------------------------
-    @on(OptionList.OptionHighlighted)
-    def _on_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        stage_id = self._stage_of.get(event.option.id or "")
-        if stage_id is not None:
-            self.post_message(self.StageSelected(self, stage_id))
-
-    @on(OptionList.OptionSelected)
-    def _on_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()

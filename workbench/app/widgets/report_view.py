@@ -183,13 +183,16 @@ def summary_content(report: DryRunReport) -> Content:
 # -- the widget -------------------------------------------------------------------------------
 
 
-class ReportView(Vertical):
-    """A dry-run report to read and walk; the selected item names a stage."""
+class StageItems(Vertical):
+    """Base of the report widgets: an option list whose items stand for stages.
+
+    It keeps which item stands for which stage and announces the highlighted one,
+    so the single report and the comparison link to the graph the same way.
+    """
 
     DEFAULT_CSS = """
-    ReportView {
+    StageItems {
         height: 1fr;
-        & > .report-summary { height: auto; padding: 0 1; background: $panel; }
         & > OptionList {
             height: 1fr;
             border: none;
@@ -202,21 +205,56 @@ class ReportView(Vertical):
     """
 
     class StageSelected(Message):
-        """The highlighted item of the report is (or stands for) this stage."""
+        """The highlighted item is (or stands for) this stage."""
 
-        def __init__(self, report_view: ReportView, stage_id: str) -> None:
+        def __init__(self, items: StageItems, stage_id: str) -> None:
             super().__init__()
-            self.report_view = report_view
+            self.items = items
             self.stage_id = stage_id
 
         @property
-        def control(self) -> ReportView:
-            return self.report_view
+        def control(self) -> StageItems:
+            return self.items
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._stage_of: dict[str, str] = {}
         """Option id -> the stage it stands for."""
+
+    @property
+    def selected_stage(self) -> str | None:
+        option = self.query_one(OptionList).highlighted_option
+        return self._stage_of.get(option.id or "") if option is not None else None
+
+    # -- messages up --------------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted)
+    def _on_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        stage_id = self._stage_of.get(event.option.id or "")
+        if stage_id is not None:
+            self.post_message(self.StageSelected(self, stage_id))
+
+    @on(OptionList.OptionSelected)
+    def _on_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+
+
+def heading(text: str, option_id: str) -> Option:
+    """A section title in a report list: shown, never selected."""
+    return Option(Content.styled(text, "bold $text-secondary"), option_id, disabled=True)
+
+
+class ReportView(StageItems):
+    """A dry-run report to read and walk; the selected item names a stage."""
+
+    DEFAULT_CSS = """
+    ReportView {
+        & > .report-summary { height: auto; padding: 0 1; background: $panel; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.report: DryRunReport | None = None
 
     def compose(self) -> ComposeResult:
@@ -239,7 +277,7 @@ class ReportView(Vertical):
         items: list[Option] = []
         for layer_no, layer in enumerate(report.layers):
             together = f" · {len(layer)} stages can run side by side" if len(layer) > 1 else ""
-            items.append(_heading(f"Layer {layer_no}{together}", f"layer:{layer_no}"))
+            items.append(heading(f"Layer {layer_no}{together}", f"layer:{layer_no}"))
             for sid in sorted(layer, key=position.__getitem__):
                 option_id = f"stage:{sid}"
                 self._stage_of[option_id] = sid
@@ -249,7 +287,7 @@ class ReportView(Vertical):
                     )
                 )
         count = len(report.conflicts)
-        items.append(_heading(f"Conflicts ({count})" if count else "No conflicts", "conflicts"))
+        items.append(heading(f"Conflicts ({count})" if count else "No conflicts", "conflicts"))
         for n, conflict in enumerate(report.conflicts):
             option_id = f"conflict:{n}"
             self._stage_of[option_id] = conflict.stages[0]
@@ -274,25 +312,3 @@ class ReportView(Vertical):
         except Exception:  # OptionDoesNotExist: a stage this report does not have
             return
         options.highlighted = index
-
-    @property
-    def selected_stage(self) -> str | None:
-        options = self.query_one(OptionList)
-        option = options.highlighted_option
-        return self._stage_of.get(option.id or "") if option is not None else None
-
-    # -- messages up --------------------------------------------------------------------------
-    @on(OptionList.OptionHighlighted)
-    def _on_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        stage_id = self._stage_of.get(event.option.id or "")
-        if stage_id is not None:
-            self.post_message(self.StageSelected(self, stage_id))
-
-    @on(OptionList.OptionSelected)
-    def _on_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-
-
-def _heading(text: str, option_id: str) -> Option:
-    return Option(Content.styled(text, "bold $text-secondary"), option_id, disabled=True)
