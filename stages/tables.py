@@ -13,9 +13,9 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from stages._counts import counted, produced
+from stages._keys import KeyToKeyStage
 from workbench.engine import (
     PlannedOperation,
-    Stage,
     StageConfig,
     StageContext,
     StageError,
@@ -64,19 +64,13 @@ class AggregateConfig(StageConfig):
     limit: int | None = Field(default=None, ge=1, description="Keep only the first N groups.")
 
 
-class Aggregate(Stage):
+class Aggregate(KeyToKeyStage):
     """Summarises tabular data the way a spreadsheet pivot does, with no extra dependency."""
 
     name = "csv.aggregate"
     description = "Group rows by columns and compute count, sum, mean, min and max."
     Config = AggregateConfig
     config: AggregateConfig
-
-    def keys_read(self) -> tuple[str, ...]:
-        return (self.config.key,)
-
-    def keys_written(self) -> tuple[str, ...]:
-        return (self.config.output_key,)
 
     def plan(self, ctx: StageContext) -> list[PlannedOperation]:
         cfg = self.config

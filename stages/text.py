@@ -14,9 +14,9 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from stages._counts import counted, produced
+from stages._keys import KeyToKeyStage
 from workbench.engine import (
     PlannedOperation,
-    Stage,
     StageConfig,
     StageContext,
     StageError,
@@ -43,19 +43,13 @@ class StatsConfig(StageConfig):
     )
 
 
-class Stats(Stage):
+class Stats(KeyToKeyStage):
     """Gives a quick measure of a text: how long it is and what it talks about most."""
 
     name = "text.stats"
     description = "Count the words, lines and characters of a text and list its top words."
     Config = StatsConfig
     config: StatsConfig
-
-    def keys_read(self) -> tuple[str, ...]:
-        return (self.config.key,)
-
-    def keys_written(self) -> tuple[str, ...]:
-        return (self.config.output_key,)
 
     def plan(self, ctx: StageContext) -> list[PlannedOperation]:
         return [
@@ -111,19 +105,13 @@ class ChunkConfig(StageConfig):
         return self
 
 
-class Chunk(Stage):
+class Chunk(KeyToKeyStage):
     """Cuts documents into overlapping word windows small enough to index and retrieve."""
 
     name = "text.chunk"
     description = "Split documents into overlapping chunks of at most N words."
     Config = ChunkConfig
     config: ChunkConfig
-
-    def keys_read(self) -> tuple[str, ...]:
-        return (self.config.key,)
-
-    def keys_written(self) -> tuple[str, ...]:
-        return (self.config.output_key,)
 
     def plan(self, ctx: StageContext) -> list[PlannedOperation]:
         cfg = self.config
