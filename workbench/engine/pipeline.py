@@ -360,13 +360,41 @@ def _salvage(loaded: LoadedSpec) -> PipelineSpec:
     stages: dict[str, StageSpec] = {}
     raw_stages: dict[str, Any] = raw["stages"] if isinstance(raw.get("stages"), dict) else {}
     for sid, entry in raw_stages.items():
-        try:
-            stages[str(sid)] = StageSpec.model_validate(entry)
-        except ValidationError:
-            uses = entry.get("uses") if isinstance(entry, dict) else None
-            stages[str(sid)] = StageSpec(uses=uses if isinstance(uses, str) else None)
+        stages[str(sid)] = _salvage_stage(entry)
     context: dict[str, Any] = raw["context"] if isinstance(raw.get("context"), dict) else {}
     return PipelineSpec.model_construct(pipeline=meta, context=context, stages=stages)
+
+
+def _salvage_stage(entry: Any) -> StageSpec:
+    """A stage entry keeping every field, and every list item, that is valid on its own.
+
+    A bad ``timeout`` must not drop the stage's ``depends_on``: the graph is built
+    from every edge that can be read, so a cycle through the stage is still found.
+    """
+    if not isinstance(entry, dict):
+        return StageSpec()
+    try:
+        return StageSpec.model_validate(entry)
+    except ValidationError:
+        pass
+    kept: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key not in StageSpec.model_fields:
+            continue
+        if key in ("depends_on", "before") and isinstance(value, list):
+            value = [item for item in value if _valid_field(key, [item])]
+            kept[key] = value
+        elif _valid_field(key, value):
+            kept[key] = value
+    return StageSpec.model_validate(kept)
+
+
+def _valid_field(key: str, value: Any) -> bool:
+    try:
+        StageSpec.model_validate({key: value})
+    except ValidationError:
+        return False
+    return True
 
 
 def find_project_root(pipeline_path: Path) -> Path:

@@ -108,7 +108,7 @@ class DependencySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     stage: StageId
-    required: bool = True
+    required: bool = Field(default=True, strict=True)
 
 
 class StageSpec(BaseModel):
@@ -128,10 +128,12 @@ class StageSpec(BaseModel):
     before: list[StageId] = Field(
         default_factory=list, description="Stage ids that must wait for this one."
     )
-    retries: int = Field(default=0, ge=0, description="Extra attempts after a failure.")
+    retries: int = Field(
+        default=0, ge=0, strict=True, description="Extra attempts after a failure."
+    )
     timeout: Duration | None = Field(default=None, description="Cancel the stage after this long.")
     continue_on_error: bool = Field(
-        default=False, description="Let dependents run even when this stage fails."
+        default=False, strict=True, description="Let dependents run even when this stage fails."
     )
 
     def dependency_ids(self) -> list[tuple[str, bool]]:
@@ -151,7 +153,9 @@ class PipelineMeta(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
-    max_concurrency: int = Field(default=1, ge=1, description="Stages run at once, at most.")
+    max_concurrency: int = Field(
+        default=1, ge=1, strict=True, description="Stages run at once, at most."
+    )
     retry_delay: Duration = Field(
         default=1.0, description="Wait before the first retry; doubles on each further one."
     )
@@ -320,9 +324,21 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
             f"'{error.get('input')}' is not a valid stage id: use letters, digits, '_', '.', '-', "
             "not starting with '.' or '-'"
         )
+    if kind in _STRICT_TYPES:
+        return (
+            f"'{name}' must be {_STRICT_TYPES[kind]}, found {_short(error.get('input'))}"
+            + (" (write it without quotes)" if isinstance(error.get("input"), str) else "")
+        )
     if kind == "value_error":  # our own validators' messages already say what was found
         return str(error["msg"]).removeprefix("Value error, ")
     return f"{error['msg'].rstrip('.')}, found {_short(error.get('input'))}"
+
+
+_STRICT_TYPES = {
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+}
+"""Types read strictly: ``"yes"`` or ``"3"`` is a mistake to report, not a value to guess."""
 
 
 def _expected(error: Mapping[str, Any]) -> str | None:
