@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
 from workbench.engine.graph import DependencyGraph
+from workbench.engine.params import PROJECT_DIR
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import (
     LoadedSpec,
@@ -91,9 +92,10 @@ class Pipeline:
 
     def parameters(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied."""
-        params: dict[str, Any] = {"project_dir": str(self.project_dir)}
-        params.update(self.spec.context)
+        params: dict[str, Any] = dict(self.spec.context)
         params.update(overrides or {})
+        # Reserved: set last, so neither [context] nor an override can move the project.
+        params[PROJECT_DIR] = str(self.project_dir)
         return params
 
     def select(self, start: str | None = None, end: str | None = None) -> list[str]:
@@ -110,7 +112,13 @@ class Pipeline:
             keep &= self.graph.downstream(start) | {start}
         if end is not None:
             keep &= self.graph.upstream(end) | {end}
-        return self.graph.subgraph_order(keep)
+        chosen = self.graph.subgraph_order(keep)
+        if not chosen:
+            raise KeyError(
+                f"--from {start} --to {end} selects no stages: {end!r} does not run after "
+                f"{start!r}; pick a --to that is downstream of --from"
+            )
+        return chosen
 
     # -- construction --------------------------------------------------------------------
     @classmethod

@@ -29,6 +29,7 @@ from pydantic import (
 
 from workbench.engine.errors import Problem, ProblemList
 from workbench.engine.fileio import atomic_write_text
+from workbench.engine.params import RESERVED_PARAMS
 
 STAGE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 _STAGE_ID = re.compile(STAGE_ID_PATTERN)
@@ -251,14 +252,36 @@ def parse_spec(text: str, path: str | os.PathLike[str] = "<pipeline>") -> Loaded
             hint="fix the TOML syntax at that place",
         )
         return LoadedSpec(path, None, problems.items, None, text)
+    locator = TomlLocator(text)
+    _reserved_parameters(raw, problems, locator)
     try:
         spec = PipelineSpec.model_validate(raw)
     except ValidationError as exc:
-        locator = TomlLocator(text)
         for error in exc.errors(include_url=False):
             problems.items.append(_schema_problem(str(path), error, locator))
         return LoadedSpec(path, None, problems.items, raw, text)
+    if problems:
+        return LoadedSpec(path, None, problems.items, raw, text)
     return LoadedSpec(path, spec, [], raw, text)
+
+
+def _reserved_parameters(raw: dict[str, Any], problems: ProblemList, locator: TomlLocator) -> None:
+    """``[context]`` may not set a parameter the workbench owns (see :mod:`params`)."""
+    context = raw.get("context")
+    if not isinstance(context, dict):
+        return
+    for name in RESERVED_PARAMS:
+        if name in context:
+            line, column = locator.find(("context",), name)
+            problems.add(
+                "schema",
+                f"'{name}' is reserved: the workbench sets it to the project folder",
+                field=f"context.{name}",
+                line=line,
+                column=column,
+                found=_short(context[name]),
+                hint=f"remove '{name}' from [context]; relative paths already start there",
+            )
 
 
 def _toml_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int | None, int | None]:
@@ -325,9 +348,8 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
             "not starting with '.' or '-'"
         )
     if kind in _STRICT_TYPES:
-        return (
-            f"'{name}' must be {_STRICT_TYPES[kind]}, found {_short(error.get('input'))}"
-            + (" (write it without quotes)" if isinstance(error.get("input"), str) else "")
+        return f"'{name}' must be {_STRICT_TYPES[kind]}, found {_short(error.get('input'))}" + (
+            " (write it without quotes)" if isinstance(error.get("input"), str) else ""
         )
     if kind == "value_error":  # our own validators' messages already say what was found
         return str(error["msg"]).removeprefix("Value error, ")
