@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.cli import EXIT_INTERRUPTED
+from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 
@@ -25,14 +26,14 @@ DEBOUNCE_MS = 300
 
 def watched_paths(pipeline_path: Path, pipeline: Pipeline | None) -> set[Path]:
     """The pipeline file and every input path its stages declare."""
-    paths = {pipeline_path.resolve()}
+    paths = {real_path(pipeline_path)}
     if pipeline is not None:
         for ps in pipeline.stages.values():
             if ps.stage is not None:
                 for declared in ps.stage.input_paths():
                     # Stage configs are relative to the project folder, not the cwd.
                     full = declared if declared.is_absolute() else pipeline.project_dir / declared
-                    paths.add(full.resolve())
+                    paths.add(real_path(full))
     return paths
 
 
@@ -48,7 +49,7 @@ async def _next_change(targets: set[Path]) -> None:
 
     folders = sorted({t.parent for t in targets if t.parent.is_dir()})
     async for changes in awatch(*folders, debounce=DEBOUNCE_MS, recursive=False):
-        if any(Path(p).resolve() in targets for _, p in changes):
+        if any(real_path(Path(p)) in targets for _, p in changes):
             return
 
 

@@ -36,6 +36,7 @@ from workbench.app.themes import (
     theme_label,
 )
 from workbench.app.widgets.pipeline_list import PipelineList
+from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 
@@ -83,7 +84,7 @@ class WorkbenchApp(App[None]):
         wanted = self._config.theme or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else self._default_theme()
         if pipeline is not None:
-            self._set_pipeline(Path(pipeline).resolve())
+            self._set_pipeline(real_path(Path(pipeline)))
         self._update_titles()
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -107,7 +108,7 @@ class WorkbenchApp(App[None]):
     # -- state ---------------------------------------------------------------------------
     def open_pipeline(self, path: Path, view: str | None = None) -> None:
         """Open a pipeline file (valid or not) and tell every screen."""
-        self._set_pipeline(Path(path).resolve())
+        self._set_pipeline(real_path(Path(path)))
         self._update_titles()
         self.pipeline_changed.publish(self.pipeline)
         if view is not None:

@@ -38,6 +38,16 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
     _fsync_dir(path.parent)
 
 
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """The absolute path with links followed; a symlink loop is left as it is, not raised.
+
+    ``Path.resolve`` raises ``RuntimeError`` on a loop (Python 3.11), which turned a
+    looping link in ``pipelines/`` into a traceback; reading the file then reports
+    the loop as a problem with its path.
+    """
+    return Path(os.path.realpath(path))
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_writer(path) as handle:
         handle.write(data)

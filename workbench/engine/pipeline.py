@@ -17,9 +17,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
+from workbench.engine.fileio import real_path
 from workbench.engine.graph import DependencyGraph
 from workbench.engine.params import PROJECT_DIR
+from workbench.engine.paths import WritePolicy, declared_paths
 from workbench.engine.registry import StageRegistry
+from workbench.engine.settings import SETTINGS_FILE, read_settings
 from workbench.engine.spec import (
     LoadedSpec,
     PipelineMeta,
@@ -191,6 +194,8 @@ class _Builder:
 
     def build(self) -> Pipeline:
         stages = {sid: self._resolve(sid, s) for sid, s in self.spec.stages.items()}
+        if self.path is not None:
+            self._check_paths(stages, find_project_root(self.path))
         edges = self._edges(stages)
         graph = DependencyGraph(list(stages), edges)
         if graph.cycle:
@@ -205,6 +210,34 @@ class _Builder:
             )
         problems = sorted(self.problems.items, key=_problem_order)
         return Pipeline(self.spec, stages, graph, problems, [], self.path, self.text)
+
+    def _check_paths(self, stages: Mapping[str, PipelineStage], root: Path) -> None:
+        """Every file a stage's config says it writes must be in the project or allowed."""
+        policy: WritePolicy | None = None
+        for sid, ps in stages.items():
+            if ps.stage is None:
+                continue
+            declared = declared_paths(ps.stage.config, root)
+            if not declared:
+                continue
+            if policy is None:
+                policy = WritePolicy.for_project(root, read_settings(root)[0].allow_write)
+            for item in policy.refused(declared):
+                verb = "writes" if item.kind == "write" else "reads the file: URL"
+                shown = repr(item.text)
+                if item.text != str(item.resolved):
+                    shown += f" ({item.resolved})"
+                self.problems.add(
+                    "path",
+                    f"stage {sid!r} {verb} {shown}, outside the project folder {policy.root}",
+                    stage=sid,
+                    field=f"config.{item.field}",
+                    expected="a path inside the project folder",
+                    found=item.text,
+                    hint=f"write inside the project, or allow the place in {SETTINGS_FILE}: "
+                    f'allow_write = ["{item.resolved.parent}"]',
+                    **self.where(sid, item.field, sub="config"),
+                )
 
     def _resolve(self, stage_id: str, spec: StageSpec) -> PipelineStage:
         uses = spec.uses or stage_id
@@ -408,7 +441,7 @@ def _valid_field(key: str, value: Any) -> bool:
 def find_project_root(pipeline_path: Path) -> Path:
     """The project folder of a pipeline file: the nearest ancestor with ``workbench.toml``
     or a ``pipelines/`` folder holding the file, else the file's own folder."""
-    path = pipeline_path.resolve()
+    path = real_path(pipeline_path)
     for folder in path.parents:
         if (folder / "workbench.toml").is_file():
             return folder

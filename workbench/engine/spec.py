@@ -241,15 +241,28 @@ def parse_spec(text: str, path: str | os.PathLike[str] = "<pipeline>") -> Loaded
     problems = ProblemList(str(path))
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, column = _toml_position(exc, text)
-        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        message, line, column = toml_error(exc, text)
         problems.add(
             "toml",
-            f"not valid TOML: {message}",
+            message,
             line=line,
             column=column,
-            hint="fix the TOML syntax at that place",
+            hint="fix the TOML syntax at that place"
+            if isinstance(exc, tomllib.TOMLDecodeError)
+            else f"nest values at most {MAX_DEPTH} deep",
+        )
+        return LoadedSpec(path, None, problems.items, None, text)
+    deep = _too_deep(raw)
+    if deep is not None:
+        line, column = _locate_nearest(TomlLocator(text), deep)
+        problems.add(
+            "toml",
+            f"values nested more than {MAX_DEPTH} deep",
+            line=line,
+            column=column,
+            field=".".join(deep) or None,
+            hint=f"nest values at most {MAX_DEPTH} deep",
         )
         return LoadedSpec(path, None, problems.items, None, text)
     locator = TomlLocator(text)
@@ -282,6 +295,63 @@ def _reserved_parameters(raw: dict[str, Any], problems: ProblemList, locator: To
                 found=_short(context[name]),
                 hint=f"remove '{name}' from [context]; relative paths already start there",
             )
+
+
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and tables a pipeline file may have.
+
+Far beyond any real config, and far below what would overflow the recursion of
+the TOML parser, pydantic or the writers (500 levels did).
+"""
+
+
+def toml_error(exc: Exception, text: str) -> tuple[str, int | None, int | None]:
+    """``(message, line, column)`` of a TOML file that cannot be parsed."""
+    if isinstance(exc, RecursionError):
+        depth = _deepest_line(text)
+        return f"not valid TOML: values nested too deep to read (over {MAX_DEPTH})", depth, None
+    assert isinstance(exc, tomllib.TOMLDecodeError)
+    line, column = _toml_position(exc, text)
+    message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+    return f"not valid TOML: {message}", line, column
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where bracket nesting first passes :data:`MAX_DEPTH` (a rough scan)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for ch in line:
+            depth += ch in "[{"
+            depth -= ch in "]}"
+            if depth > MAX_DEPTH:
+                return number
+    return None
+
+
+def _too_deep(raw: Any) -> tuple[str, ...] | None:
+    """The key path of the first value nested deeper than :data:`MAX_DEPTH`, else None.
+
+    Iterative, so the check itself cannot overflow.
+    """
+    todo: list[tuple[Any, int, tuple[str, ...]]] = [(raw, 0, ())]
+    while todo:
+        value, depth, keys = todo.pop()
+        if depth > MAX_DEPTH:
+            return keys
+        if isinstance(value, dict):
+            todo.extend((v, depth + 1, (*keys, str(k))) for k, v in value.items())
+        elif isinstance(value, list):
+            todo.extend((v, depth + 1, keys) for v in value)
+    return None
+
+
+def _locate_nearest(locator: TomlLocator, keys: tuple[str, ...]) -> tuple[int | None, int | None]:
+    """The line of ``keys``, or of the nearest enclosing key the locator knows."""
+    for end in range(len(keys), 0, -1):
+        line, column = locator.find(keys[: end - 1], keys[end - 1])
+        if line is not None:
+            return line, column
+    return None, None
 
 
 def _toml_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int | None, int | None]:
