@@ -139,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench import commands
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    commands.reported_settings.clear()
     try:
         return int(handler(args))
     except WorkbenchError as exc:

@@ -94,6 +94,7 @@ class WorkbenchApp(App[None]):
             self.notify(self._config.problem, title="Settings not read", severity="warning")
         for problem in self._theme_problems:
             self.notify(problem, title="Skipped a theme file", severity="warning")
+        self._report_settings()
         if self._watching:
             self.watch_project()
 
@@ -119,6 +120,7 @@ class WorkbenchApp(App[None]):
         found = classify(self.project, changes)
         if found.settings:
             self.project = Project.open(self.project.root)
+            self._report_settings()
         elif found.stages:
             self.project.reload_registry()
         if found.themes:
@@ -149,6 +151,13 @@ class WorkbenchApp(App[None]):
                 # The workbench's own saves were already taken in: no news for those.
                 self.notify(f"{open_path.name} changed on disk and was reloaded", title="Reloaded")
         return found
+
+    def _report_settings(self) -> None:
+        """Say what is wrong with ``workbench.toml``; a broken one is never ignored silently."""
+        for problem in self.project.problems:
+            self.notify(
+                problem.describe(), title="workbench.toml has a problem", severity="warning"
+            )
 
     def _set_pipeline(self, path: Path) -> None:
         """Read the file afresh (the catalog may predate a save) and keep the catalog in step."""

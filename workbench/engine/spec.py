@@ -231,9 +231,26 @@ def load_spec(path: str | os.PathLike[str]) -> LoadedSpec:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        problems.add("io", f"cannot read the file: {reason}", hint="check the path")
+        problems.add("io", f"cannot read the file: {reason}", hint=io_hint(exc))
         return LoadedSpec(path, None, problems.items)
     return parse_spec(text, path)
+
+
+def io_hint(exc: Exception) -> str:
+    """How to fix a file that cannot be read, by what the system said."""
+    import errno
+
+    hints = {
+        errno.ELOOP: "the file is a symbolic link that leads back to itself; fix or remove the link",
+        errno.EACCES: "make the file readable (chmod u+r)",
+        errno.EPERM: "make the file readable (chmod u+r)",
+        errno.EISDIR: "that is a folder; give a .toml file",
+        errno.ENOENT: "check the path",
+        errno.ENAMETOOLONG: "use a shorter file name",
+    }
+    if isinstance(exc, UnicodeDecodeError):
+        return "save the file as UTF-8 text"
+    return hints.get(getattr(exc, "errno", None) or 0, "check the path")
 
 
 def parse_spec(text: str, path: str | os.PathLike[str] = "<pipeline>") -> LoadedSpec:
