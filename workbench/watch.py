@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from rich.text import Text
 
 from workbench.cli import EXIT_INTERRUPTED
 from workbench.engine.fileio import real_path
@@ -44,12 +47,13 @@ def watch_and_run(project: Project, path: Path, options: RunOptions) -> int:
         return EXIT_INTERRUPTED
 
 
-async def _next_change(targets: set[Path]) -> None:
-    from watchfiles import awatch
+async def _next_change(targets: set[Path], say: Callable[[str], None]) -> None:
+    """Return at the first change to a target, or when a folder of targets comes back."""
+    from workbench.watching import follow
 
-    folders = sorted({t.parent for t in targets if t.parent.is_dir()})
-    async for changes in awatch(*folders, debounce=DEBOUNCE_MS, recursive=False):
-        if any(real_path(Path(p)) in targets for _, p in changes):
+    folders = sorted({t.parent for t in targets})
+    async for changes in follow(folders, say=say, debounce=DEBOUNCE_MS):
+        if any(real_path(Path(p)) in targets or Path(p) in folders for _, p in changes):
             return
 
 
@@ -59,10 +63,14 @@ async def _loop(project: Project, path: Path, options: RunOptions) -> int:
     from workbench.run_output import RunPrinter, start_run
 
     out = console()
+
+    def say(news: str) -> None:
+        out.print(Text(news, style="yellow"))
+
     while True:
         pipeline = project.load_pipeline(path)
         targets = watched_paths(path, pipeline)
-        change = asyncio.ensure_future(_next_change(targets))
+        change = asyncio.ensure_future(_next_change(targets, say))
         if pipeline.valid:
             printer = RunPrinter(out, options.verbose)
             runners: list[Runner] = []

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
-from watchfiles import Change, awatch
+from watchfiles import Change
 
 from workbench.app.catalog import PipelineEntry, ProjectChanges, ProjectFilter, classify, scan
 from workbench.app.commands import WorkbenchCommands
@@ -38,7 +38,8 @@ from workbench.app.themes import (
 from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.project import Project
+from workbench.engine.project import SETTINGS_FILE, Project
+from workbench.watching import follow
 
 
 class WorkbenchApp(App[None]):
@@ -100,11 +101,30 @@ class WorkbenchApp(App[None]):
 
     @work(group="watch", exit_on_error=False, exclusive=True)
     async def watch_project(self) -> None:
-        """Follow the project folder; each debounced batch of changes is applied at once."""
-        async for changes in awatch(
-            self.project.root, watch_filter=ProjectFilter(), debounce=200, step=50
+        """Follow the project folder; each debounced batch of changes is applied at once.
+
+        The folder may be deleted and recreated (a checkout, a sync tool): the
+        watcher re-arms on its parent and says so, and reloads everything when it
+        is back. A batch that cannot be applied is reported; watching goes on.
+        """
+        root = self.project.root
+        async for changes in follow(
+            [root],
+            say=self._watch_news,
+            recursive=True,
+            debounce=200,
+            step=50,
+            watch_filter=ProjectFilter(),
         ):
-            self.apply_changes(changes)
+            if any(Path(path) == root for _, path in changes):
+                changes = {(Change.modified, str(root / SETTINGS_FILE))}  # reload it all
+            try:
+                self.apply_changes(changes)
+            except Exception as exc:  # a bug here must not end watching
+                self.notify(f"{type(exc).__name__}: {exc}", title="Reload failed", severity="error")
+
+    def _watch_news(self, news: str) -> None:
+        self.notify(news, title="Watching the project", severity="warning")
 
     # -- state ---------------------------------------------------------------------------
     def open_pipeline(self, path: Path, view: str | None = None) -> None:
