@@ -19,6 +19,7 @@ CASES = [
     ("schema_wrong_type.toml", "schema", "load", 6, ["whole number", "'three'"]),
     ("strict_bool.toml", "schema", "load", 6, ["true or false", "'yes'", "without quotes"]),
     ("strict_int.toml", "schema", "load", 6, ["whole number", "'3'", "without quotes"]),
+    ("strict_config.toml", "config", "nap", 6, ["config 'seconds' must be a number", "'0.5'"]),
     ("schema_negative_retries.toml", "schema", "save", 10, ["greater than or equal to 0", "-1"]),
     ("schema_bad_stage_id.toml", "schema", "-save", 7, ["not a valid stage id"]),
     ("schema_bad_timeout.toml", "schema", "load", 6, ["'soon' is not a duration", "'30s'"]),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
 from workbench.engine.fileio import real_path
@@ -24,6 +24,7 @@ from workbench.engine.paths import WritePolicy, declared_paths
 from workbench.engine.registry import StageRegistry
 from workbench.engine.settings import SETTINGS_FILE, read_settings
 from workbench.engine.spec import (
+    STRICT_TYPES,
     LoadedSpec,
     PipelineMeta,
     PipelineSpec,
@@ -266,6 +267,11 @@ class _Builder:
                     if error["type"] == "missing"
                     else f"config '{loc}': {error['msg'].rstrip('.')}, found {error.get('input')!r}"
                 )
+                if error["type"] in STRICT_TYPES and isinstance(error.get("input"), str):
+                    message = (
+                        f"config '{loc}' must be {STRICT_TYPES[error['type']]}, "
+                        f"found {error['input']!r} (write it without quotes)"
+                    )
                 if error["type"] == "extra_forbidden":
                     known = ", ".join(stage_cls.Config.model_fields) or "no settings"
                     message = f"config '{loc}' is not a setting of {uses} (it takes: {known})"
@@ -295,7 +301,9 @@ class _Builder:
     def _config(self, stage_cls: type[Stage], raw: dict[str, Any]) -> Any:
         """Validate a stage's config; an empty one is validated once per class and shared."""
         if raw:
-            return stage_cls.Config.model_validate(raw)
+            config = stage_cls.Config.model_validate(raw)
+            _refuse_quoted_scalars(stage_cls.Config, raw)
+            return config
         if stage_cls not in self._defaults:
             self._defaults[stage_cls] = stage_cls.Config.model_validate({})
         return self._defaults[stage_cls]
@@ -367,6 +375,26 @@ class _Builder:
             hint=_unknown_id(target, stages, optional=key == "depends_on"),
             **self.where(sid, key),
         )
+
+
+def _refuse_quoted_scalars(model: type[BaseModel], raw: dict[str, Any]) -> None:
+    """Raise for strings the lax config model turned into booleans or numbers.
+
+    Pydantic reads ``"yes"`` as true and ``"3"`` as 3; in a pipeline file that is a
+    mistake to report (with the place), not a value to guess. Only those coercions
+    are refused: strict mode's other demands (tuples from lists, paths from text)
+    are how TOML spells those values, so the stage's own model still decides them.
+    """
+    try:
+        model.model_validate(raw, strict=True)
+    except ValidationError as exc:
+        quoted = [
+            e
+            for e in exc.errors(include_url=False)
+            if e["type"] in STRICT_TYPES and isinstance(e.get("input"), str)
+        ]
+        if quoted:
+            raise ValidationError.from_exception_data(model.__name__, quoted) from None  # type: ignore[arg-type]
 
 
 def _problem_order(problem: Problem) -> tuple[int, int]:

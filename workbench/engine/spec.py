@@ -434,8 +434,8 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
             f"'{error.get('input')}' is not a valid stage id: use letters, digits, '_', '.', '-', "
             "not starting with '.' or '-'"
         )
-    if kind in _STRICT_TYPES:
-        return f"'{name}' must be {_STRICT_TYPES[kind]}, found {_short(error.get('input'))}" + (
+    if kind in STRICT_TYPES:
+        return f"'{name}' must be {STRICT_TYPES[kind]}, found {_short(error.get('input'))}" + (
             " (write it without quotes)" if isinstance(error.get("input"), str) else ""
         )
     if kind == "value_error":  # our own validators' messages already say what was found
@@ -443,9 +443,10 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
     return f"{error['msg'].rstrip('.')}, found {_short(error.get('input'))}"
 
 
-_STRICT_TYPES = {
+STRICT_TYPES = {
     "bool_type": "true or false",
     "int_type": "a whole number",
+    "float_type": "a number",
 }
 """Types read strictly: ``"yes"`` or ``"3"`` is a mistake to report, not a value to guess."""
 
