@@ -24,6 +24,10 @@ def _odd_project(project: Path) -> Path:
     (folder / "deep.toml").write_text(DEEP)
     os.symlink(folder / "loop.toml", folder / "loop.toml")
     (project / "workbench.toml").write_text('stage_paths = ["mine"]\ncolour = "red"\n')
+    themes = project / "themes"
+    themes.mkdir()
+    (themes / "deep.toml").write_text("name = 'deep'\nv = " + "[" * 500 + "]" * 500 + "\n")
+    os.symlink(themes / "loop.toml", themes / "loop.toml")
     return folder
 
 
@@ -46,6 +50,8 @@ def test_the_app_starts_with_deep_nesting_a_symlink_loop_and_bad_settings(projec
         assert not names["deep.toml"].valid and not names["loop.toml"].valid
         messages = [n.message for n in app._notifications]
         assert any("workbench.toml:2" in m and "colour" in m for m in messages), messages
+        assert any("deep.toml" in m and "nested too deep" in m for m in messages), messages
+        assert any("loop.toml" in m and "symbolic links" in m for m in messages), messages
 
         app.open_pipeline(folder / "loop.toml", view="graph")
         await pilot.pause()
