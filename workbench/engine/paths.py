@@ -17,6 +17,7 @@ project needs the same allowance.
 
 from __future__ import annotations
 
+import functools
 import os
 import typing
 import urllib.parse
@@ -80,10 +81,7 @@ def url_path(root: Path, url: str) -> Path | None:
 def declared_paths(config: BaseModel, root: Path) -> list[DeclaredPath]:
     """Every path the config's :data:`WrittenPath` and :data:`LocalUrl` fields name."""
     out: list[DeclaredPath] = []
-    for name, info in type(config).model_fields.items():
-        role = _role(info.metadata, info.annotation)
-        if role is None:
-            continue
+    for name, role in _path_fields(type(config)):
         for text in _strings(getattr(config, name, None)):
             if role.kind == "write":
                 out.append(DeclaredPath(name, text, resolve_under(root, text), "write"))
@@ -116,6 +114,17 @@ class WritePolicy:
 
     def refused(self, paths: Iterable[DeclaredPath]) -> Iterator[DeclaredPath]:
         return (p for p in paths if not self.permits(p.resolved))
+
+
+@functools.cache
+def _path_fields(model: type[BaseModel]) -> tuple[tuple[str, PathRole], ...]:
+    """The fields of a config class marked as paths; read once per class, not per stage."""
+    out: list[tuple[str, PathRole]] = []
+    for name, info in model.model_fields.items():
+        role = _role(info.metadata, info.annotation)
+        if role is not None:
+            out.append((name, role))
+    return tuple(out)
 
 
 def _role(metadata: Iterable[Any], annotation: Any) -> PathRole | None:
