@@ -23,6 +23,7 @@ def _odd_project(project: Path) -> Path:
     folder = project / "pipelines"
     (folder / "deep.toml").write_text(DEEP)
     os.symlink(folder / "loop.toml", folder / "loop.toml")
+    (folder / "folder.toml").mkdir()
     (project / "workbench.toml").write_text('stage_paths = ["mine"]\ncolour = "red"\n')
     themes = project / "themes"
     themes.mkdir()
@@ -46,7 +47,8 @@ def test_the_app_starts_with_deep_nesting_a_symlink_loop_and_bad_settings(projec
 
     async def script(pilot: Pilot[None]) -> None:
         names = {entry.path.name: entry for entry in app.catalog}
-        assert {"deep.toml", "loop.toml", "alpha.toml"} <= set(names)
+        assert {"deep.toml", "loop.toml", "folder.toml", "alpha.toml"} <= set(names)
+        assert not names["folder.toml"].valid
         assert not names["deep.toml"].valid and not names["loop.toml"].valid
         messages = [n.message for n in app._notifications]
         assert any("workbench.toml:2" in m and "colour" in m for m in messages), messages

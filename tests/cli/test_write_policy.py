@@ -153,3 +153,17 @@ def test_the_dry_run_lists_a_read_outside_the_project(cli: Cli, project: Project
     assert "outside_project" in text.out
     assert f"load reads {outside}" in text.out
     assert "0 conflicts" not in text.out
+
+
+def test_a_link_inside_the_project_pointing_out_is_judged_by_its_target(
+    cli: Cli, project: Project
+) -> None:
+    elsewhere = project.root.parent / "elsewhere"
+    elsewhere.mkdir()
+    (project.root / "out").symlink_to(elsewhere)
+    path = project.write("leaks", SAVE_OUTSIDE.replace("../outside/rows.json", "out/rows.json"))
+
+    result = cli("validate", path)
+
+    assert result.code == 1
+    assert str(elsewhere / "rows.json") in result.out
