@@ -235,8 +235,8 @@ class _Builder:
                     field=f"config.{item.field}",
                     expected="a path inside the project folder",
                     found=item.text,
-                    hint=f"write inside the project, or allow the place in {SETTINGS_FILE}: "
-                    f'allow_write = ["{item.resolved.parent}"]',
+                    hint=f"{'write' if item.kind == 'write' else 'read'} inside the project, "
+                    f'or allow the place in {SETTINGS_FILE}: allow_write = ["{item.resolved.parent}"]',
                     **self.where(sid, item.field, sub="config"),
                 )
 
