@@ -58,17 +58,30 @@ def _write_target(path: Path) -> Path:
     return path
 
 
+_swept: set[Path] = set()
+"""Folders already swept by this process: listed once, not on every save."""
+
+
 def _sweep_stale(target: Path) -> None:
-    """Remove temporary files of ``target`` left by processes that no longer exist."""
+    """Remove temporary files in ``target``'s folder left by processes that no longer exist."""
+    folder = target.parent
+    if folder in _swept:
+        return
+    _swept.add(folder)
     try:
-        leftovers = list(target.parent.glob(f".{target.name}.*{_TMP_SUFFIX}"))
+        leftovers = list(folder.glob(f".*{_TMP_SUFFIX}"))
     except OSError:
         return
     for leftover in leftovers:
-        parts = leftover.name[len(target.name) + 2 :].split(".")
-        if len(parts) == 3 and parts[0].isdigit() and not _alive(int(parts[0])):
+        parts = leftover.name.split(".")  # "", name..., pid, random, "tmp"
+        ours = len(parts) >= 5 and parts[-3].isdigit() and _is_token(parts[-2])
+        if ours and not _alive(int(parts[-3])):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def _is_token(text: str) -> bool:
+    return len(text) == 8 and all(ch in "0123456789abcdef" for ch in text)
 
 
 def _alive(pid: int) -> bool:
