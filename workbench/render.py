@@ -172,7 +172,7 @@ def report(rep: DryRunReport) -> RenderableType:
     if rep.conflicts:
         parts.append(Text(f"{len(rep.conflicts)} potential conflict(s):", style="bold yellow"))
         for c in rep.conflicts:
-            parts.append(Text(f"  ! {c.kind}: {c.message}", style="yellow"))
+            parts.append(output(f"  ! {c.kind}: {c.message}", "yellow"))
     else:
         parts.append(Text("no conflicts", style="green"))
     return Group(*parts)
@@ -180,10 +180,10 @@ def report(rep: DryRunReport) -> RenderableType:
 
 def _operations(plan: StagePlan) -> Text:
     if plan.error:
-        return Text(f"plan failed: {plan.error}", style="red")
+        return output(f"plan failed: {plan.error}", "red")
     if not plan.supported:
         return Text("cannot dry-run", style="yellow")
-    return Text("\n".join(f"• {op.description}" for op in plan.operations) or "—")
+    return output("\n".join(f"• {op.description}" for op in plan.operations) or "—")
 
 
 def _estimate(plan: StagePlan) -> Text:
