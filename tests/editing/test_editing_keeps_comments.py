@@ -198,3 +198,12 @@ def test_a_second_save_edits_the_saved_file_not_the_first_one(session: EditSessi
     text = _saved(session)
     assert text.count("retries") == 1 and "retries = 4" in text
     assert "# end of file: keep this line" in text
+
+
+def test_a_dependency_added_to_a_commented_line_keeps_the_comment(session: EditSession) -> None:
+    session.add_stage("core.noop", "prepare")
+    session.connect("check", "prepare")
+    removed, added = _changes(_saved(session))
+    assert removed == ['depends_on = ["fetch"]  # needs the rows']
+    assert added[0] == 'depends_on = ["fetch", "prepare"]  # needs the rows'
+    assert added[1:] == ["", "[stages.prepare]", 'uses = "core.noop"']

@@ -25,10 +25,14 @@ from typing import Any
 import tomlkit
 from tomlkit.container import Container
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Comment, InlineTable, Item, Table, Whitespace
+from tomlkit.items import AoT, Comment, InlineTable, Item, Null, Table, Whitespace
 
 _TABLE_DEPTH = 3
 """Dicts down to ``stages.<id>.config`` are written as ``[headers]``; deeper ones inline."""
+
+
+_TRIVIA = (Whitespace, Comment, Null)
+"""Items that render as blank lines, comments or nothing at all."""
 
 
 class NotEditable(Exception):
@@ -76,10 +80,10 @@ def _sync(
     path: tuple[str, ...],
     places: tuple[Place, ...],
 ) -> None:
-    renamed = _renames(before, after)
-    for old, new in renamed.items():
-        if old in table:
-            _rename(table, old, new, path)
+    renamed = _renames(before, after) if path == ("stages",) else {}
+    for gone, new in renamed.items():
+        if gone in table:
+            _rename(table, gone, new, path)
     before = {renamed.get(k, k): v for k, v in before.items()}
     for key in [k for k in before if k not in after]:
         if key in table:
@@ -112,7 +116,7 @@ def _plain(item: Any) -> dict[str, Any]:
 
 
 def _renames(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, str]:
-    """Keys that left and came back under another name at the same place with a table value.
+    """Stages that left and came back under another id at the same place in the order.
 
     ``rename_stage`` keeps a stage's place in the order; seen from the data that is
     one key gone and one key new at the same index.
@@ -179,13 +183,21 @@ def _remove(table: Any, key: str, places: tuple[Place, ...]) -> None:
     """Delete ``key``; a table's leading comments go with it, the next table's stay."""
     item = table[key]
     container = _container(table)
-    if isinstance(item, Table) and not item.is_super_table() and container is not None:
+    if _is_super(item) and container is not None:
+        # no header of its own: each table under it goes as it would alone
+        for inner in list(item.keys()):
+            _remove(item, inner, (*places, (container, key)))
+    elif isinstance(item, (Table, AoT)) and container is not None:
         before = _leading_trivia(container, key)
-        if not before and _index(container, key) == 0 and _is_super(table):
+        if not before and _previous(container, key) is None and _is_super(table):
             # the first table under a header-less [stages]: what is above it sits above [stages]
             for outer, outer_key in reversed(places):
                 before = _leading_trivia(outer, outer_key)
-                if before or _index(outer, outer_key) != 0 or not _is_super(outer[outer_key]):
+                if (
+                    before
+                    or _previous(outer, outer_key) is not None
+                    or not _is_super(outer[outer_key])
+                ):
                     break
         tail = _trailing_trivia(item)
         tail_text = "".join(body[i][1].as_string() for body, i in tail)
@@ -214,46 +226,71 @@ def _index(container: Container, key: str) -> int:
     raise KeyError(key)
 
 
+def _previous(container: Container, key: str) -> int | None:
+    """The index of the item before ``key`` (removed keys leave a Null behind), if any."""
+    index = _index(container, key) - 1
+    while index >= 0 and isinstance(container.body[index][1], Null):
+        index -= 1
+    return index if index >= 0 else None
+
+
+def _last_item(body: list[Any]) -> Any:
+    return next((v for _, v in reversed(body) if not isinstance(v, Null)), None)
+
+
 def _leading_trivia(container: Container, key: str) -> list[tuple[list[Any], int]]:
     """The comment and blank lines right above ``key``'s header, as (body, index) places."""
     body = container.body
-    index = _index(container, key)
-    if index == 0:
+    index = _previous(container, key)
+    if index is None:
         return []
-    previous = body[index - 1][1]
+    previous = body[index][1]
     if isinstance(previous, (Whitespace, Comment)):
-        start = index - 1
-        while start > 0 and isinstance(body[start - 1][1], (Whitespace, Comment)):
+        start = index
+        while start > 0 and isinstance(body[start - 1][1], _TRIVIA):
             start -= 1
-        return [(body, i) for i in range(start, index)]
-    if isinstance(previous, Table):
+        return [(body, i) for i in range(start, index + 1)]
+    if isinstance(previous, (Table, AoT)):
         return _trailing_trivia(previous)
     return []
 
 
-def _trailing_trivia(table: Table) -> list[tuple[list[Any], int]]:
-    """The comment and blank lines at the very end of a table (and its last sub-table)."""
+def _last_body(table: Table | AoT) -> list[Any]:
+    """The body rendered last inside ``table``: its own, or its last sub-table's, deepest first."""
+    while isinstance(table, AoT):
+        if not table.body:
+            return []
+        table = table.body[-1]
     body = table.value.body
-    while body and isinstance(body[-1][1], Table):
-        body = body[-1][1].value.body
+    while (last := _last_item(body)) is not None and isinstance(last, (Table, AoT)):
+        if isinstance(last, AoT):
+            if not last.body:
+                break
+            last = last.body[-1]
+        body = last.value.body
+    return body
+
+
+def _trailing_trivia(table: Table | AoT) -> list[tuple[list[Any], int]]:
+    """The comment and blank lines at the very end of a table (and its last sub-table)."""
+    body = _last_body(table)
     start = len(body)
-    while start > 0 and isinstance(body[start - 1][1], (Whitespace, Comment)):
+    while start > 0 and isinstance(body[start - 1][1], _TRIVIA):
         start -= 1
     return [(body, i) for i in range(start, len(body))]
 
 
 def _append_to_previous(container: Container, key: str, text: str) -> None:
     """Keep ``text`` by hanging it after the line above ``key`` (a value, not a comment)."""
-    index = _index(container, key)
-    if index == 0:
+    index = _previous(container, key)
+    if index is None:
         return
-    previous = container.body[index - 1][1]
-    if isinstance(previous, Table):
-        trailing = previous.value.body
-        while trailing and isinstance(trailing[-1][1], Table):
-            trailing = trailing[-1][1].value.body
-        if trailing:
-            previous = trailing[-1][1]
+    previous = container.body[index][1]
+    if isinstance(previous, (Table, AoT)):
+        trailing = _last_body(previous)
+        last = _last_item(trailing)
+        if last is not None:
+            previous = last
     trivia = getattr(previous, "trivia", None)
     if trivia is not None:
         trivia.trail += text
