@@ -91,7 +91,7 @@ def _commented(text: str) -> str:
     return "\n".join(out) + "\n\n# the end\n"
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(pipelines())
 def test_a_commented_file_with_no_edits_comes_back_byte_for_byte(spec: PipelineSpec) -> None:
     text = _commented(to_toml(spec))
@@ -99,7 +99,7 @@ def test_a_commented_file_with_no_edits_comes_back_byte_for_byte(spec: PipelineS
     assert edit_in_place(text, data, data) == text
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(pipelines(), pipelines())
 def test_any_edit_in_place_reads_back_as_the_edited_spec(
     before: PipelineSpec, after: PipelineSpec
@@ -113,7 +113,7 @@ def test_any_edit_in_place_reads_back_as_the_edited_spec(
     assert "\n# the end\n" in edited
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(pipelines(), st.data())
 def test_changing_config_values_keeps_every_comment(
     spec: PipelineSpec, data: st.DataObject
