@@ -7,16 +7,18 @@ stdout (Rich, or JSON with ``--format json``) and problems to stderr.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
-from workbench import render
+from workbench import render, stopping
 from workbench.cli import (
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     dumps,
@@ -35,22 +37,71 @@ _stdout: Console | None = None
 _stderr: Console | None = None
 
 
+class _Console(Console):
+    """A console that goes quiet when its reader goes away, instead of ending the command.
+
+    ``workbench run X | head -1``: once ``head`` has its line, writes fail with a
+    broken pipe. Rich's own answer is to exit at once, which would abort the run
+    half-way and leave it "running" in the history. Here the console stops
+    printing, and the run finishes, is recorded, and sets the exit code as usual.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        silence(self.file)
+
+    def _check_buffer(self) -> None:
+        # A terminal that hung up (SIGHUP) fails writes with EIO, not a broken pipe:
+        # the same goodbye, handled the same way.
+        try:
+            super()._check_buffer()
+        except OSError as exc:
+            if exc.errno not in (errno.EIO, errno.EPIPE):
+                raise
+            self.on_broken_pipe()
+
+
+def silence(stream: IO[str]) -> None:
+    """Point a stream whose reader went away at /dev/null.
+
+    Whatever is still buffered, or written later, then goes nowhere quietly, and
+    Python's flush at exit has nothing to complain about ("Exception ignored ...").
+    """
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def emit(text: str, end: str = "\n") -> None:
+    """Print data to stdout; a reader that went away silences it rather than raising."""
+    try:
+        print(text, end=end, flush=True)
+    except BrokenPipeError:
+        silence(sys.stdout)
+
+
 def console() -> Console:
     global _stdout
     if _stdout is None:
-        _stdout = Console(highlight=False)
+        _stdout = _Console(highlight=False)
         if not _stdout.is_terminal:
             # CI logs and pipes: long lines stay whole instead of wrapping at 80.
-            _stdout = Console(highlight=False, width=160)
+            _stdout = _Console(highlight=False, width=160)
     return _stdout
 
 
 def error_console() -> Console:
     global _stderr
     if _stderr is None:
-        _stderr = Console(stderr=True, highlight=False)
+        _stderr = _Console(stderr=True, highlight=False)
         if not _stderr.is_terminal:
-            _stderr = Console(stderr=True, highlight=False, width=160)
+            _stderr = _Console(stderr=True, highlight=False, width=160)
     return _stderr
 
 
@@ -87,7 +138,7 @@ def cmd_stages(args: argparse.Namespace) -> int:
     project = _project(args)
     registry = project.registry
     if args.format == "json":
-        print(
+        emit(
             dumps(
                 {
                     "stages": [m.to_json() for m in registry],
@@ -144,7 +195,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 )
                 out.print(render.problems(pipeline.problems))
     if args.format == "json":
-        print(dumps(results))
+        emit(dumps(results))
     return code
 
 
@@ -158,7 +209,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     _, pipeline = loaded
     graph = pipeline.graph
     if args.format == "json":
-        print(
+        emit(
             dumps(
                 {
                     "pipeline": pipeline.name,
@@ -169,9 +220,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
             )
         )
     elif args.format == "dot":
-        print(render.graph_dot(pipeline.name, graph))
+        emit(render.graph_dot(pipeline.name, graph))
     elif args.format == "mermaid":
-        print(render.graph_mermaid(graph))
+        emit(render.graph_mermaid(graph))
     else:
         console().print(render.graph_text(pipeline.name, graph))
     return EXIT_OK
@@ -234,9 +285,9 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
     from workbench.engine.export import to_markdown
 
     if args.format == "json":
-        print(dumps(item.to_json()))
+        emit(dumps(item.to_json()))
     elif args.markdown:
-        print(to_markdown(item), end="")
+        emit(to_markdown(item), end="")
     elif isinstance(item, DryRunReport):
         console().print(render.report(item))
     elif isinstance(item, Comparison):
@@ -280,14 +331,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         return watch_and_run(project, args.pipeline, options)
     if args.format == "json":
-        import asyncio
-
-        result = asyncio.run(start_run(project, pipeline, options, printer=None))
-        print(dumps(result.to_json()))
+        result = stopping.run(start_run(project, pipeline, options, printer=None))
+        emit(dumps(result.to_json()))
     else:
         result = RunPrinter.run_live(console(), project, pipeline, options)
     if result.status is StageStatus.CANCELLED:
-        return EXIT_INTERRUPTED
+        error_console().print(
+            f"[yellow]stopped by {stopping.stopped_by()}[/]: the run was cancelled"
+        )
+        return stopping.exit_code()
     return EXIT_OK if result.status is StageStatus.SUCCESS else EXIT_FAILED
 
 
@@ -307,13 +359,13 @@ def cmd_history(args: argparse.Namespace) -> int:
                 )
                 return EXIT_USAGE
             if args.format == "json":
-                print(dumps(run.to_json()))
+                emit(dumps(run.to_json()))
             else:
                 console().print(render.history_run(run))
             return EXIT_OK
         runs = history.list_runs(limit=args.limit)
         if args.format == "json":
-            print(dumps([r.to_json() for r in runs]))
+            emit(dumps([r.to_json() for r in runs]))
         else:
             console().print(render.history_table(runs))
     return EXIT_OK
@@ -323,7 +375,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    print(dumps(schema()))
+    emit(dumps(schema()))
     return EXIT_OK
 
 
@@ -332,5 +384,5 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
     project = args.project or Path.cwd()
     for path in write_screenshots(project, args.out):
-        print(path)
+        emit(str(path))
     return EXIT_OK

@@ -1,0 +1,200 @@
+"""`workbench run` stopped from outside: SIGTERM, SIGHUP, and a reader that goes away.
+
+Each test drives a fresh `python -m workbench` process, as CI, `docker stop`, a
+closed terminal or `| head -1` would, and checks what a user sees afterwards: the
+exit code, the summary, no traceback, no process left behind, and the history.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from clikit import Project
+
+from workbench.engine.history import History
+
+SLEEPER = """
+    [pipeline]
+    name = "sleeper"
+
+    [stages.wait]
+    uses = "shell.run"
+    config = {{ command = ["sh", "-c", "echo $$ > {pidfile}; sleep 30; echo never"] }}
+
+    [stages.after]
+    uses = "core.noop"
+    depends_on = ["wait"]
+    """
+
+CHATTY = """
+    [pipeline]
+    name = "chatty"
+
+    [stages.first]
+    uses = "shell.run"
+    config = { command = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo line $i; done"] }
+
+    [stages.pause]
+    uses = "kit.sleep"
+    config = { seconds = 0.3 }
+    depends_on = ["first"]
+
+    [stages.second]
+    uses = "shell.run"
+    config = { command = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo more $i; done"] }
+    depends_on = ["pause"]
+
+    [stages.last]
+    uses = "core.noop"
+    depends_on = ["second"]
+    """
+
+
+def _default_signals() -> None:
+    # An ignored signal stays ignored in children (a test runner under nohup):
+    # give the command the default dispositions a shell gives it.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def start(project: Project, *args: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", *args],
+        cwd=project.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        preexec_fn=_default_signals,
+    )
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            members.append(int(stat.parent.name))
+    return members
+
+
+def wait_for_pid(pidfile: Path, proc: subprocess.Popen[str]) -> int:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if pidfile.exists() and pidfile.read_text().strip():
+            return int(pidfile.read_text())
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    raise AssertionError("the stage's command never started")
+
+
+def last_run_status(project: Project) -> str:
+    with History.open(project.root) as history:
+        (run,) = history.list_runs(limit=1)
+        return run.status
+
+
+@pytest.fixture
+def sleeper(project: Project, tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """The sleeping pipeline and the file its command writes its process group into."""
+    pidfile = tmp_path / "group.pid"
+    path = project.write("sleeper", SLEEPER.format(pidfile=pidfile))
+    yield path, pidfile
+    if pidfile.exists():  # never leave a sleeper behind, even when a test fails
+        for pid in group_members(int(pidfile.read_text())):
+            os.kill(pid, signal.SIGKILL)
+
+
+def stop_with(
+    sig: signal.Signals, project: Project, sleeper: tuple[Path, Path], *args: str
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    path, pidfile = sleeper
+    proc = start(project, str(path), *args)
+    try:
+        pgid = wait_for_pid(pidfile, proc)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), pgid
+
+
+def assert_group_gone(pgid: int) -> None:
+    deadline = time.monotonic() + 3
+    while group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert group_members(pgid) == [], "the stage's processes outlived the command"
+
+
+def test_sigterm_cancels_the_run_like_ctrl_c(project: Project, sleeper: tuple[Path, Path]) -> None:
+    done, pgid = stop_with(signal.SIGTERM, project, sleeper)
+
+    assert done.returncode == 143, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "stopped by SIGTERM" in done.stderr
+    assert "sleeper cancelled in" in done.stdout  # the summary
+    assert "wait" in done.stdout and "cancelled while running" in done.stdout
+    assert_group_gone(pgid)
+    assert last_run_status(project) == "cancelled"
+
+
+def test_sighup_exits_129_with_the_summary(project: Project, sleeper: tuple[Path, Path]) -> None:
+    done, pgid = stop_with(signal.SIGHUP, project, sleeper, "--format", "json")
+
+    assert done.returncode == 129, done.stderr
+    assert "Traceback" not in done.stderr
+    assert json.loads(done.stdout)["status"] == "cancelled"
+    assert_group_gone(pgid)
+    assert last_run_status(project) == "cancelled"
+
+
+def test_sigterm_ends_a_watch(project: Project, sleeper: tuple[Path, Path]) -> None:
+    done, pgid = stop_with(signal.SIGTERM, project, sleeper, "--watch")
+
+    assert done.returncode == 143, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "sleeper cancelled in" in done.stdout
+    assert_group_gone(pgid)
+    assert last_run_status(project) == "cancelled"
+
+
+@pytest.mark.parametrize(
+    "args, env",
+    [([], {}), (["-v"], {}), ([], {"TTY_COMPATIBLE": "1"})],
+    ids=["plain", "verbose", "live"],
+)
+def test_a_reader_that_goes_away_does_not_stop_the_run(
+    project: Project, args: list[str], env: dict[str, str]
+) -> None:
+    path = project.write("chatty", CHATTY)
+    proc = start(project, str(path), *args, **env)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # as `| head -1` does after its line
+        err = proc.stderr.read()
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    assert "Traceback" not in err
+    assert "Exception ignored" not in err
+    assert "Broken pipe" not in err
+    assert code == 0, err
+    assert last_run_status(project) == "success"
