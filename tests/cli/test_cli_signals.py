@@ -7,13 +7,16 @@ exit code, the summary, no traceback, no process left behind, and the history.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -59,10 +62,11 @@ CHATTY = """
 
 
 def _default_signals() -> None:
-    # An ignored signal stays ignored in children (a test runner under nohup):
-    # give the command the default dispositions a shell gives it.
+    # An ignored signal stays ignored in children (a test runner's worker, nohup):
+    # give the command the default dispositions a terminal gives it.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def start(project: Project, *args: str, **env: str) -> subprocess.Popen[str]:
@@ -198,3 +202,79 @@ def test_a_reader_that_goes_away_does_not_stop_the_run(
     assert "Broken pipe" not in err
     assert code == 0, err
     assert last_run_status(project) == "success"
+
+
+class _Stalled(BaseHTTPRequestHandler):
+    """Announces 100 bytes, then sends one every 5 s: a server that hangs mid-body."""
+
+    server: StalledServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            self.server.reading.set()
+            while not self.server.stop.wait(5):
+                self.wfile.write(b"x")
+
+
+class StalledServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Stalled)
+        self.reading = threading.Event()
+        self.stop = threading.Event()
+
+
+@pytest.fixture
+def stalled() -> Iterator[StalledServer]:
+    server = StalledServer()
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield server
+    server.stop.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_ctrl_c_ends_a_stalled_download_at_once(
+    project: Project, stalled: StalledServer, tmp_path: Path
+) -> None:
+    port = stalled.server_address[1]
+    path = project.write(
+        "fetch",
+        f"""
+        [pipeline]
+        name = "fetch"
+
+        [stages.get]
+        uses = "http.download"
+        config = {{ url = "http://127.0.0.1:{port}/big", path = "out/big.bin" }}
+        """,
+    )
+    proc = start(project, str(path))
+    try:
+        assert stalled.reading.wait(20), "the download never started"
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+    assert proc.returncode == 130, err
+    assert took < 3
+    assert "Traceback" not in err
+    assert "fetch cancelled in" in out
+    assert list((project.root / "out").iterdir()) == []  # no .tmp left behind
+    assert last_run_status(project) == "cancelled"
