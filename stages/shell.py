@@ -298,7 +298,9 @@ class _Pipe:
         import asyncio
 
         read_fd, write_fd = os.pipe()
-        reader = asyncio.StreamReader(limit=_CHUNK)
+        # Up to 2 MiB may wait in the reader before the pipe is paused: a chatty
+        # command is not held up while the loop is busy elsewhere.
+        reader = asyncio.StreamReader(limit=1 << 20)
         try:
             transport, _ = await asyncio.get_running_loop().connect_read_pipe(
                 lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
