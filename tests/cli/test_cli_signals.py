@@ -245,11 +245,11 @@ def stalled() -> Iterator[StalledServer]:
     thread.join(5)
 
 
-def test_ctrl_c_ends_a_stalled_download_at_once(
-    project: Project, stalled: StalledServer, tmp_path: Path
-) -> None:
-    port = stalled.server_address[1]
-    path = project.write(
+def fetch(project: Project, server: StalledServer, timeout: str | None = None) -> Path:
+    """A pipeline downloading from the stalled server, with the stage's timeout if given."""
+    port = server.server_address[1]
+    limit = f'timeout = "{timeout}"' if timeout else ""
+    return project.write(
         "fetch",
         f"""
         [pipeline]
@@ -258,9 +258,13 @@ def test_ctrl_c_ends_a_stalled_download_at_once(
         [stages.get]
         uses = "http.download"
         config = {{ url = "http://127.0.0.1:{port}/big", path = "out/big.bin" }}
+        {limit}
         """,
     )
-    proc = start(project, str(path))
+
+
+def test_ctrl_c_ends_a_stalled_download_at_once(project: Project, stalled: StalledServer) -> None:
+    proc = start(project, str(fetch(project, stalled)))
     try:
         assert stalled.reading.wait(20), "the download never started"
         sent = time.monotonic()
@@ -278,3 +282,24 @@ def test_ctrl_c_ends_a_stalled_download_at_once(
     assert "fetch cancelled in" in out
     assert list((project.root / "out").iterdir()) == []  # no .tmp left behind
     assert last_run_status(project) == "cancelled"
+
+
+def test_a_stage_timeout_ends_a_stalled_download_and_the_command(
+    project: Project, stalled: StalledServer
+) -> None:
+    proc = start(project, str(fetch(project, stalled, timeout="1s")))
+    try:
+        assert stalled.reading.wait(20), "the download never started"
+        began = time.monotonic()
+        out, err = proc.communicate(timeout=15)
+        took = time.monotonic() - began
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+    assert proc.returncode == 1, err
+    assert took < 3  # the 1 s timeout, then the download's thread ends at once
+    assert "timed out after 1s" in out
+    assert "Traceback" not in err
+    assert list((project.root / "out").iterdir()) == []  # no .tmp left behind
