@@ -144,9 +144,11 @@ class Run(Stage):
         stderr_tail: deque[str] = deque(maxlen=self.config.tail_lines)
         keep_stdout = stdout_lines.append if self.config.stdout_key else None
         pumps = [_Pump("stdout", ctx, keep_stdout), _Pump("stderr", ctx, stderr_tail.append)]
-        pipes = [await _Pipe.open() for _ in pumps]
+        pipes: list[_Pipe] = []
         readers: list[asyncio.Task[None]] = []
         try:
+            for _ in pumps:
+                pipes.append(await _Pipe.open())
             try:
                 proc = await _start(
                     argv,
@@ -298,14 +300,16 @@ class _Pipe:
         import asyncio
 
         read_fd, write_fd = os.pipe()
+        read_end = os.fdopen(read_fd, "rb", buffering=0)
         # Up to 2 MiB may wait in the reader before the pipe is paused: a chatty
         # command is not held up while the loop is busy elsewhere.
         reader = asyncio.StreamReader(limit=1 << 20)
         try:
             transport, _ = await asyncio.get_running_loop().connect_read_pipe(
-                lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
+                lambda: asyncio.StreamReaderProtocol(reader), read_end
             )
         except BaseException:
+            read_end.close()
             os.close(write_fd)
             raise
         return cls(write_fd, reader, transport)
