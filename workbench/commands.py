@@ -7,13 +7,9 @@ stdout (Rich, or JSON with ``--format json``) and problems to stderr.
 from __future__ import annotations
 
 import argparse
-import errno
-import os
-import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.text import Text
 
 from workbench import render, stopping
@@ -25,6 +21,7 @@ from workbench.cli import (
     parse_overrides,
     problems_json,
 )
+from workbench.consoles import console, emit, error_console
 from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
 from workbench.engine.spec import schema
@@ -32,77 +29,6 @@ from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
     from workbench.engine.export import Exportable
-
-_stdout: Console | None = None
-_stderr: Console | None = None
-
-
-class _Console(Console):
-    """A console that goes quiet when its reader goes away, instead of ending the command.
-
-    ``workbench run X | head -1``: once ``head`` has its line, writes fail with a
-    broken pipe. Rich's own answer is to exit at once, which would abort the run
-    half-way and leave it "running" in the history. Here the console stops
-    printing, and the run finishes, is recorded, and sets the exit code as usual.
-    """
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        silence(self.file)
-
-    def _check_buffer(self) -> None:
-        # A terminal that hung up (SIGHUP) fails writes with EIO, not a broken pipe:
-        # the same goodbye, handled the same way.
-        try:
-            super()._check_buffer()
-        except OSError as exc:
-            if exc.errno not in (errno.EIO, errno.EPIPE):
-                raise
-            self.on_broken_pipe()
-
-
-def silence(stream: IO[str]) -> None:
-    """Point a stream whose reader went away at /dev/null.
-
-    Whatever is still buffered, or written later, then goes nowhere quietly, and
-    Python's flush at exit has nothing to complain about ("Exception ignored ...").
-    """
-    try:
-        fd = stream.fileno()
-    except (OSError, ValueError):  # not a real file (a test's capture): nothing to redirect
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-    finally:
-        os.close(devnull)
-
-
-def emit(text: str, end: str = "\n") -> None:
-    """Print data to stdout; a reader that went away silences it rather than raising."""
-    try:
-        print(text, end=end, flush=True)
-    except BrokenPipeError:
-        silence(sys.stdout)
-
-
-def console() -> Console:
-    global _stdout
-    if _stdout is None:
-        _stdout = _Console(highlight=False)
-        if not _stdout.is_terminal:
-            # CI logs and pipes: long lines stay whole instead of wrapping at 80.
-            _stdout = _Console(highlight=False, width=160)
-    return _stdout
-
-
-def error_console() -> Console:
-    global _stderr
-    if _stderr is None:
-        _stderr = _Console(stderr=True, highlight=False)
-        if not _stderr.is_terminal:
-            _stderr = _Console(stderr=True, highlight=False, width=160)
-    return _stderr
 
 
 def _project(args: argparse.Namespace, pipeline: Path | None = None) -> Project:

@@ -63,7 +63,7 @@ async def _loop(project: Project, path: Path, options: RunOptions) -> int:
     it just ends the watch.
     """
     from workbench import render, stopping
-    from workbench.commands import console, error_console
+    from workbench.consoles import console, error_console
     from workbench.run_output import RunPrinter, start_run
 
     out = console()
