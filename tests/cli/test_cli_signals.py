@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -162,6 +163,38 @@ def test_sighup_exits_129_with_the_summary(project: Project, sleeper: tuple[Path
     assert done.returncode == 129, done.stderr
     assert "Traceback" not in done.stderr
     assert json.loads(done.stdout)["status"] == "cancelled"
+    assert_group_gone(pgid)
+    assert last_run_status(project) == "cancelled"
+
+
+def test_a_closed_terminal_stops_the_run_quietly(
+    project: Project, sleeper: tuple[Path, Path]
+) -> None:
+    """The terminal window closes: writes fail (EIO) and SIGHUP arrives."""
+    path, pidfile = sleeper
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", str(path)],
+        cwd=project.root,
+        stdin=follower,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_signals,
+    )
+    os.close(follower)
+    try:
+        pgid = wait_for_pid(pidfile, proc)
+        os.close(leader)
+        proc.send_signal(signal.SIGHUP)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+    assert proc.returncode == 129, err
+    assert "Traceback" not in err
     assert_group_gone(pgid)
     assert last_run_status(project) == "cancelled"
 
