@@ -296,18 +296,27 @@ def fetch(project: Project, server: StalledServer, timeout: str | None = None) -
     )
 
 
-def test_ctrl_c_ends_a_stalled_download_at_once(project: Project, stalled: StalledServer) -> None:
-    proc = start(project, str(fetch(project, stalled)))
+def download_ends(
+    proc: subprocess.Popen[str], server: StalledServer, sig: signal.Signals | None = None
+) -> tuple[str, str, float]:
+    """Once the download is under way, send ``sig`` if given; the output and how long the
+    command took to end from then."""
     try:
-        assert stalled.reading.wait(20), "the download never started"
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        assert server.reading.wait(20), "the download never started"
+        began = time.monotonic()
+        if sig is not None:
+            proc.send_signal(sig)
         out, err = proc.communicate(timeout=15)
-        took = time.monotonic() - sent
+        return out, err, time.monotonic() - began
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+def test_ctrl_c_ends_a_stalled_download_at_once(project: Project, stalled: StalledServer) -> None:
+    proc = start(project, str(fetch(project, stalled)))
+    out, err, took = download_ends(proc, stalled, signal.SIGINT)
 
     assert proc.returncode == 130, err
     assert took < 3
@@ -321,15 +330,7 @@ def test_a_stage_timeout_ends_a_stalled_download_and_the_command(
     project: Project, stalled: StalledServer
 ) -> None:
     proc = start(project, str(fetch(project, stalled, timeout="1s")))
-    try:
-        assert stalled.reading.wait(20), "the download never started"
-        began = time.monotonic()
-        out, err = proc.communicate(timeout=15)
-        took = time.monotonic() - began
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    out, err, took = download_ends(proc, stalled)
 
     assert proc.returncode == 1, err
     assert took < 3  # the 1 s timeout, then the download's thread ends at once
