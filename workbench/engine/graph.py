@@ -9,6 +9,7 @@ Kahn pass, when the graph is built; the graph is immutable afterwards.
 from __future__ import annotations
 
 import heapq
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ class DependencyGraph:
         "_children",
         "_index",
         "_layer_of",
+        "_order_index",
         "_parents",
         "cycle",
         "edges",
@@ -43,35 +45,60 @@ class DependencyGraph:
 
     def __init__(self, nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> None:
         self.nodes: tuple[str, ...] = tuple(nodes)
-        index = {node: i for i, node in enumerate(self.nodes)}
-        if len(index) != len(self.nodes):
+        n = len(self.nodes)
+        index = dict(zip(self.nodes, range(n), strict=True))
+        if len(index) != n:
             names: set[str] = set()
-            dup = next(n for n in self.nodes if n in names or names.add(n))  # type: ignore[func-returns-value]
+            dup = next(x for x in self.nodes if x in names or names.add(x))  # type: ignore[func-returns-value]
             raise ValueError(f"stage id {dup!r} appears twice")
         self._index = index
-        n = len(self.nodes)
+        pairs = edges if isinstance(edges, (list, tuple)) else list(edges)
+        if len(set(pairs)) != len(pairs):
+            pairs = list(dict.fromkeys(pairs))  # the first of each repeated edge, in order
+        self.edges: tuple[tuple[str, str], ...] = tuple(pairs)
+        if pairs:
+            befores, afters = zip(*pairs, strict=True)
+            # map() with a bound __getitem__ runs in C; an unknown name raises KeyError.
+            src = list(map(index.__getitem__, befores))
+            dst = list(map(index.__getitem__, afters))
+        else:
+            src, dst = [], []
         children: list[list[int]] = [[] for _ in range(n)]
         parents: list[list[int]] = [[] for _ in range(n)]
-        seen: set[int] = set()
-        kept: list[tuple[str, str]] = []
-        for before, after in edges:
-            a = index[before]
-            b = index[after]
-            key = a * n + b  # one int per pair: cheaper to build and hash than a tuple
-            if key in seen:
-                continue
-            seen.add(key)
-            kept.append((before, after))
-            children[a].append(b)
-            parents[b].append(a)
+        nodes_t = self.nodes
+        forward = all(map(operator.lt, src, dst))
+        if forward and all(map(operator.le, dst, dst[1:])):
+            # The usual file: every stage after what it depends on, edges grouped by the
+            # dependent stage. File order is then the order, and one pass over the edges
+            # gives each stage its layer (its parents' layers are final by then).
+            layer_of = [0] * n
+            for a, b in zip(src, dst, strict=True):
+                children[a].append(b)
+                parents[b].append(a)
+                if layer_of[b] <= layer_of[a]:
+                    layer_of[b] = layer_of[a] + 1
+            order_index: list[int] = list(range(n))
+        else:
+            for a, b in zip(src, dst, strict=True):
+                children[a].append(b)
+                parents[b].append(a)
+            if forward:
+                layer_of = [0] * n
+                get = layer_of.__getitem__
+                for i, ps in enumerate(parents):
+                    if ps:
+                        layer_of[i] = max(map(get, ps)) + 1
+                order_index = list(range(n))
+            else:
+                order_index, layer_of = _kahn(n, parents, children)
         self._children = children
         self._parents = parents
-        self.edges: tuple[tuple[str, str], ...] = tuple(kept)
-        nodes_t = self.nodes
-        self.order, layer_of, self.layers = _kahn(n, parents, children, nodes_t)
+        self._order_index = order_index
+        self.order: list[str] = [nodes_t[i] for i in order_index]
         self._layer_of = layer_of
+        self.layers = _layers(order_index, layer_of, nodes_t)
         self.cycle: tuple[str, ...] | None = None
-        if len(self.order) < n:
+        if len(order_index) < n:
             self.cycle = tuple(nodes_t[i] for i in _find_cycle(n, children, layer_of))
 
     # -- basic queries -------------------------------------------------------------------
@@ -111,6 +138,27 @@ class DependencyGraph:
     def subgraph_order(self, keep: set[str]) -> list[str]:
         return [node for node in self.order if node in keep]
 
+    # -- for the runner: the graph by node number (file position); do not mutate -------------
+    @property
+    def index(self) -> Mapping[str, int]:
+        """Node -> its number (its position in :attr:`nodes`)."""
+        return self._index
+
+    @property
+    def order_index(self) -> list[int]:
+        """:attr:`order` as node numbers."""
+        return self._order_index
+
+    @property
+    def child_index(self) -> list[list[int]]:
+        """Each node's children, by node number."""
+        return self._children
+
+    @property
+    def parent_index(self) -> list[list[int]]:
+        """Each node's parents, by node number."""
+        return self._parents
+
     # -- weighted --------------------------------------------------------------------------
     def critical_path(self, seconds: Mapping[str, float | None]) -> CriticalPath:
         """The longest chain through the graph by estimated seconds (unknown counts as 0)."""
@@ -146,10 +194,10 @@ class DependencyGraph:
 
 
 def _kahn(
-    n: int, parents: list[list[int]], children: list[list[int]], names: tuple[str, ...]
-) -> tuple[list[str], list[int], list[list[str]]]:
-    """Topological order (ties by file order), each node's layer, and the layers."""
-    indegree = [len(p) for p in parents]
+    n: int, parents: list[list[int]], children: list[list[int]]
+) -> tuple[list[int], list[int]]:
+    """Topological order (ties by file order) and each node's layer (-1 on or behind a cycle)."""
+    indegree = list(map(len, parents))
     ready = [i for i in range(n) if not indegree[i]]  # already a heap: ascending
     layer_of = [-1] * n
     for i in ready:
@@ -171,15 +219,15 @@ def _kahn(
         for i in range(n):
             if i not in done:
                 layer_of[i] = -1
-    layers: list[list[str]] = []
+    return order, layer_of
+
+
+def _layers(order: list[int], layer_of: list[int], names: tuple[str, ...]) -> list[list[str]]:
+    """The names of each layer, in order."""
+    layers: list[list[str]] = [[] for _ in range(max(layer_of, default=-1) + 1)]
     for i in order:
-        layer = layer_of[i]
-        if layer == len(layers):
-            layers.append([])
-        elif layer > len(layers):
-            layers.extend([] for _ in range(layer - len(layers) + 1))
-        layers[layer].append(names[i])
-    return [names[i] for i in order], layer_of, layers
+        layers[layer_of[i]].append(names[i])
+    return layers
 
 
 def _find_cycle(n: int, children: list[list[int]], layer_of: list[int]) -> list[int]:
