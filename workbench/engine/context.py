@@ -32,6 +32,7 @@ from workbench.engine.cancellation import CancelToken
 T = TypeVar("T")
 
 _MISSING: Any = object()
+_TOKEN_LOCK = threading.Lock()
 
 
 class ExecutionMode(StrEnum):
@@ -216,8 +217,9 @@ class ContextStore:
 
     # -- history -----------------------------------------------------------------------
     def mark_finished(self, stage: str) -> None:
-        with self._lock:
-            self.finished_at[stage] = len(self.changes)
+        # No lock: reading a list's length is atomic, and a write racing in from
+        # another stage's thread is either counted or not, both consistent.
+        self.finished_at[stage] = len(self.changes)
 
     def changes_by(self, stage: str) -> list[ChangeRecord]:
         return [c for c in self.changes if c.stage == stage]
@@ -261,13 +263,13 @@ class ContextStore:
         token: CancelToken | None = None,
     ) -> StageContext:
         """A handle for one attempt of ``stage``, with its own token (a child of the run's)."""
-        return StageContext(self, stage, log, progress, token or CancelToken(self.token))
+        return StageContext(self, stage, log, progress, token)
 
 
 class StageContext:
     """One attempt's handle on the shared context: typed get/set, log, progress, cancellation."""
 
-    __slots__ = ("_log", "_progress", "stage_id", "store", "token")
+    __slots__ = ("_log", "_progress", "_token", "stage_id", "store")
 
     def __init__(
         self,
@@ -281,8 +283,23 @@ class StageContext:
         self.stage_id = stage_id
         self._log = log
         self._progress = progress
-        self.token = token if token is not None else CancelToken(store.token)
-        """This attempt's cancellation; a child of the run's token."""
+        self._token = token
+
+    @property
+    def token(self) -> CancelToken:
+        """This attempt's cancellation: a child of the run's token, made on first use.
+
+        Most attempts never look at it (a no-op stage, a quick async stage), so it is
+        not built until someone does; a run-level cancel reaches them through the
+        store's token all the same.
+        """
+        token = self._token
+        if token is None:
+            with _TOKEN_LOCK:
+                token = self._token
+                if token is None:
+                    token = self._token = CancelToken(self.store.token)
+        return token
 
     @property
     def mode(self) -> ExecutionMode:
@@ -317,7 +334,7 @@ class StageContext:
 
     def set(self, key: str | ContextKey[T], value: T) -> None:
         """Write a value; refused (:class:`StageCancelled`) once this attempt is cancelled."""
-        if self.token.cancelled:
+        if self.cancelled:
             self._refuse(key)
         self.store.write(self.stage_id, key, value)
 
@@ -325,7 +342,7 @@ class StageContext:
         self.set(key, value)
 
     def delete(self, key: str | ContextKey[Any]) -> None:
-        if self.token.cancelled:
+        if self.cancelled:
             self._refuse(key)
         self.store.remove(self.stage_id, key)
 
@@ -351,11 +368,12 @@ class StageContext:
         A thread stage cannot be interrupted from outside: check this (or call
         :meth:`check_cancelled`) in loops and between chunks of I/O.
         """
-        return self.token.cancelled
+        token = self._token
+        return (token or self.store.token).cancelled
 
     def check_cancelled(self) -> None:
         """Raise :class:`StageCancelled` (a ``CancelledError``) if this attempt is cancelled."""
-        if self.token.cancelled:
+        if self.cancelled:
             from workbench.engine.stage_cancelled import StageCancelled
 
             raise StageCancelled(self.stage_id, self.token.reason or "cancelled")

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from queue import SimpleQueue
 from typing import Any, Protocol
 
@@ -31,7 +31,9 @@ class Executor(Protocol):
         awaited at once; an executor should be able to run that many without
         queueing (queueing would count as stage time and eat into timeouts).
     ``await execute(stage, ctx)``
-        for every attempt: return what ``stage.run(ctx)`` returned or raise what it
+        for every attempt (``execute`` returns an awaitable: an ``async def`` will do,
+        or, as :class:`LocalExecutor` does to save a coroutine per stage, a plain
+        method returning the stage's own coroutine or a future): return what ``stage.run(ctx)`` returned or raise what it
         raised, *any* ``BaseException`` included (``SystemExit`` from stage code is
         the runner's to turn into a failed stage; it must never reach the event
         loop). ``ctx.token`` is the attempt's own
@@ -52,7 +54,7 @@ class Executor(Protocol):
 
     def start(self, concurrency: int) -> None: ...
 
-    async def execute(self, stage: Stage, ctx: StageContext) -> Any: ...
+    def execute(self, stage: Stage, ctx: StageContext) -> Awaitable[Any]: ...
 
     async def wait_stopped(self, ctx: StageContext, timeout: float) -> bool: ...
 
@@ -72,45 +74,37 @@ class LocalExecutor:
     def __init__(self) -> None:
         self._in_thread: dict[type[Stage], bool] = {}
         self._pool: _ThreadPool | None = None
-        self._interrupted: dict[CancelToken, _Job] = {}
-        """Thread attempts whose await was cancelled, by token, until seen to stop."""
+        self._running: dict[CancelToken, _Job] = {}
+        """Thread attempts whose code has not returned yet, by their token."""
 
     def start(self, concurrency: int) -> None:
         if self._pool is not None:
             self._pool.close()
         self._pool = _ThreadPool(max(1, concurrency))
 
-    async def execute(self, stage: Stage, ctx: StageContext) -> Any:
+    def execute(self, stage: Stage, ctx: StageContext) -> Awaitable[Any]:
         kind = type(stage)
         in_thread = self._in_thread.get(kind)
         if in_thread is None:
             in_thread = self._in_thread[kind] = kind.runs_in_thread()
         if not in_thread:
-            return await stage.run(ctx)  # type: ignore[misc]
+            return stage.run(ctx)  # type: ignore[return-value]  # the coroutine itself
         pool = self._pool
         if pool is None:
             pool = self._pool = _ThreadPool(4)
-        job = _Job(stage.run, ctx, asyncio.get_running_loop())
+        job = _Job(stage.run, ctx, asyncio.get_running_loop(), self._running)
+        self._running[ctx.token] = job
         pool.submit(job)
-        try:
-            return await job.future
-        except asyncio.CancelledError:
-            if not job.finished:
-                self._interrupted[ctx.token] = job
-            raise
+        return job.future
 
     async def wait_stopped(self, ctx: StageContext, timeout: float) -> bool:
-        job = self._interrupted.get(ctx.token)
+        job = self._running.get(ctx.token)
         if job is None:
             return True
-        if not job.finished:
-            if job.stopped is None:
-                job.stopped = asyncio.get_running_loop().create_future()
-            await asyncio.wait({job.stopped}, timeout=timeout)
-            if not job.finished:
-                return False
-        del self._interrupted[ctx.token]
-        return True
+        if job.stopped is None:
+            job.stopped = asyncio.get_running_loop().create_future()
+        await asyncio.wait({job.stopped}, timeout=timeout)
+        return job.finished
 
     def close(self) -> None:
         if self._pool is not None:
@@ -121,17 +115,19 @@ class LocalExecutor:
 class _Job:
     """One attempt handed to a thread, and how its outcome gets back to the loop."""
 
-    __slots__ = ("ctx", "finished", "fn", "future", "loop", "stopped")
+    __slots__ = ("ctx", "finished", "fn", "future", "loop", "running", "stopped")
 
     def __init__(
         self,
         fn: Callable[[StageContext], Any],
         ctx: StageContext,
         loop: asyncio.AbstractEventLoop,
+        running: dict[CancelToken, _Job],
     ) -> None:
         self.fn = fn
         self.ctx = ctx
         self.loop = loop
+        self.running = running
         self.future: asyncio.Future[Any] = loop.create_future()
         self.finished = False
         self.stopped: asyncio.Future[None] | None = None
@@ -147,6 +143,7 @@ class _Job:
 
     def _deliver(self, value: Any, error: BaseException | None) -> None:
         self.finished = True
+        self.running.pop(self.ctx.token, None)
         future = self.future
         if not future.done():
             if error is None:
