@@ -2,8 +2,9 @@
 
     python benchmarks/engine_graph.py [--stages 10000] [--repeat 7]
 
-For three shapes (a random DAG with about 4 edges a stage, a chain, a fan-out with
-one root and one join), times building a DependencyGraph (every edge checked
+For four shapes (a random DAG with about 4 edges a stage, the same DAG with its
+stages shuffled in the file so the file order is not a dependency order, a chain,
+a fan-out with one root and one join), times building a DependencyGraph (every edge checked
 against the known ids, cycles detected, order and layers computed) against
 ``graphlib.TopologicalSorter`` build + ``static_order()`` on the same edges, and a
 plain Kahn's algorithm. Then times ``workbench validate`` on a generated file of
@@ -32,7 +33,7 @@ from workbench.engine.graph import DependencyGraph
 
 Edges = list[tuple[str, str]]
 
-GRAPH_RATIO_TARGET = 1.0
+GRAPH_RATIO_TARGET = 0.6
 VALIDATE_TARGET_S = 1.5
 
 
@@ -44,6 +45,14 @@ def random_dag(n: int, per_stage: int = 4, seed: int = 7) -> tuple[list[str], Ed
         for i in range(1, n)
         for j in sorted(rng.sample(range(i), min(per_stage, i)))
     ]
+    return nodes, edges
+
+
+def shuffled(n: int, seed: int = 11) -> tuple[list[str], Edges]:
+    """The random DAG with its stages in a random file order (so not ordered by dependency)."""
+    nodes, edges = random_dag(n)
+    rng = random.Random(seed)
+    rng.shuffle(nodes)
     return nodes, edges
 
 
@@ -186,11 +195,12 @@ def main() -> None:
 
     print(f"graph work, {n:,} stages, median of {repeat} runs")
     print(
-        f"{'shape':<10} {'edges':>7} {'ours':>9} {'graphlib':>9} {'kahn':>9}  ratio (target ≤ 1.0x)"
+        f"{'shape':<10} {'edges':>7} {'ours':>9} {'graphlib':>9} {'kahn':>9}  ratio (target ≤ {GRAPH_RATIO_TARGET}x)"
     )
     worst = 0.0
     for shape, (nodes, edges) in {
         "random": random_dag(n),
+        "shuffled": shuffled(n),
         "chain": chain(n),
         "fan-out": fan_out(n),
     }.items():
