@@ -6,14 +6,16 @@ A stage author needs only what is re-exported here from :mod:`workbench.engine`
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    from workbench import engine
-
+    # import_module, not ``from workbench import engine``: that form looks the
+    # submodule up as an attribute first, which lands back here and recurses.
+    engine = importlib.import_module("workbench.engine")
     try:
         value = getattr(engine, name)
     except AttributeError:
@@ -23,6 +25,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    from workbench import engine
-
+    engine = importlib.import_module("workbench.engine")
     return [*engine.__all__, "__version__"]

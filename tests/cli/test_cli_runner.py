@@ -135,3 +135,16 @@ def test_a_plugin_that_prints_keeps_stages_json_valid(cli: Cli, project: Project
     assert "loading chatty stages" in text.err
     assert "plugin output of" in text.err
     assert "loading chatty stages" not in text.out
+
+
+def test_a_stage_author_imports_from_workbench_in_a_fresh_process(project: Project) -> None:
+    code = (
+        "from workbench import Stage, StageCancelled, StageContext, StageResult\n"
+        "print(Stage.__name__, issubclass(StageCancelled, BaseException))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.split() == ["Stage", "True"]
