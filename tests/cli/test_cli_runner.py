@@ -126,6 +126,7 @@ def test_a_plugin_that_prints_keeps_stages_json_valid(cli: Cli, project: Project
 
     done = cli("stages", "--format", "json")
     text = cli("stages")
+    run = cli("run", project.pipeline("good"), "--format", "json")
 
     data = json.loads(done.out)
     assert done.code == 0
@@ -135,6 +136,7 @@ def test_a_plugin_that_prints_keeps_stages_json_valid(cli: Cli, project: Project
     assert "loading chatty stages" in text.err
     assert "plugin output of" in text.err
     assert "loading chatty stages" not in text.out
+    assert json.loads(run.out)["status"] == "success"
 
 
 def test_a_stage_author_imports_from_workbench_in_a_fresh_process(project: Project) -> None:

@@ -170,6 +170,26 @@ def test_twelve_thread_stages_run_at_once_without_queueing(make_pipeline: Pipeli
     assert time.perf_counter() - started < 1.0
 
 
+def test_a_store_carried_into_a_second_run_takes_its_writes_but_not_the_first_runs(
+    make_pipeline: PipelineFactory,
+) -> None:
+    first = Runner(make_pipeline('[stages.w]\nuses = "kit.write"\n'))
+    asyncio.run(first.run())
+    old_attempt = first.store.for_stage("w")
+    second = Runner(
+        make_pipeline('[stages.w]\nuses = "kit.write"\nconfig = { value = 2 }\n'),
+        store=first.store,
+    )
+
+    result = asyncio.run(second.run())
+
+    assert result.ok
+    assert result.store.get("value") == 2
+    assert old_attempt.cancelled
+    with pytest.raises(asyncio.CancelledError):
+        old_attempt.set("value", 3)
+
+
 # -- the context from threads --------------------------------------------------------------------
 
 

@@ -139,8 +139,10 @@ class ContextStore:
         self.finished_at: dict[str, int] = {}
         """stage id -> number of changes recorded when that stage finished."""
         self._cancelled = False
-        self.token = CancelToken()
-        """The run's token: every attempt's token is its child."""
+        self._root = CancelToken()
+        """Cancelled by :meth:`cancel` only: the store's runs are over for good."""
+        self.token = CancelToken(self._root)
+        """The current run's token: every attempt's token is its child."""
         self._lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------
@@ -249,11 +251,16 @@ class ContextStore:
     def cancel(self) -> None:
         """Cancel the run: every attempt's ``ctx.cancelled`` turns true at once."""
         self._cancelled = True
-        self.token.cancel("the run was cancelled")
+        self._root.cancel("the run was cancelled")
 
     def close(self) -> None:
         """The run ended: an attempt still running sees ``ctx.cancelled`` and can no longer write."""
         self.token.cancel("the run ended")
+
+    def begin_run(self) -> None:
+        """A new run on this store: attempts of an earlier, closed run stay shut out."""
+        if self.token.cancelled and not self._cancelled:
+            self.token = CancelToken(self._root)
 
     def for_stage(
         self,
@@ -269,7 +276,7 @@ class ContextStore:
 class StageContext:
     """One attempt's handle on the shared context: typed get/set, log, progress, cancellation."""
 
-    __slots__ = ("_log", "_progress", "_token", "stage_id", "store")
+    __slots__ = ("_log", "_progress", "_run", "_token", "stage_id", "store")
 
     def __init__(
         self,
@@ -284,6 +291,8 @@ class StageContext:
         self._log = log
         self._progress = progress
         self._token = token
+        self._run = store.token
+        """The token of the run this attempt belongs to (the parent of its own)."""
 
     @property
     def token(self) -> CancelToken:
@@ -298,7 +307,7 @@ class StageContext:
             with _TOKEN_LOCK:
                 token = self._token
                 if token is None:
-                    token = self._token = CancelToken(self.store.token)
+                    token = self._token = CancelToken(self._run)
         return token
 
     @property
@@ -369,7 +378,7 @@ class StageContext:
         :meth:`check_cancelled`) in loops and between chunks of I/O.
         """
         token = self._token
-        return (token or self.store.token).cancelled
+        return (token or self._run).cancelled
 
     def check_cancelled(self) -> None:
         """Raise :class:`StageCancelled` (a ``CancelledError``) if this attempt is cancelled."""

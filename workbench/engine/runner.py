@@ -358,6 +358,7 @@ class Runner:
         self._started_at = now()
         interrupted: asyncio.CancelledError | None = None
         try:
+            self.store.begin_run()
             self._prepare()
             self.executor.start(self.concurrency)
             self._emit(PipelineStarted(self.pipeline.name, tuple(self.order), self.concurrency))
