@@ -139,9 +139,7 @@ class ContextStore:
         self.finished_at: dict[str, int] = {}
         """stage id -> number of changes recorded when that stage finished."""
         self._cancelled = False
-        self._root = CancelToken()
-        """Cancelled by :meth:`cancel` only: the store's runs are over for good."""
-        self.token = CancelToken(self._root)
+        self.token = CancelToken()
         """The current run's token: every attempt's token is its child."""
         self._lock = threading.Lock()
 
@@ -251,16 +249,19 @@ class ContextStore:
     def cancel(self) -> None:
         """Cancel the run: every attempt's ``ctx.cancelled`` turns true at once."""
         self._cancelled = True
-        self._root.cancel("the run was cancelled")
+        self.token.cancel("the run was cancelled")
 
     def close(self) -> None:
         """The run ended: an attempt still running sees ``ctx.cancelled`` and can no longer write."""
         self.token.cancel("the run ended")
 
     def begin_run(self) -> None:
-        """A new run on this store: attempts of an earlier, closed run stay shut out."""
+        """A new run on this store: attempts of an earlier, closed run stay shut out.
+
+        A store that was cancelled stays cancelled: attempts of any run on it see so.
+        """
         if self.token.cancelled and not self._cancelled:
-            self.token = CancelToken(self._root)
+            self.token = CancelToken()
 
     def for_stage(
         self,
@@ -343,7 +344,7 @@ class StageContext:
 
     def set(self, key: str | ContextKey[T], value: T) -> None:
         """Write a value; refused (:class:`StageCancelled`) once this attempt is cancelled."""
-        if self.cancelled:
+        if (self._token or self._run).cancelled:
             self._refuse(key)
         self.store.write(self.stage_id, key, value)
 
