@@ -65,6 +65,31 @@ def test_run_exits_promptly_past_a_thread_that_ignores_cancellation(project: Pro
     assert [(r["pipeline"], r["status"]) for r in runs] == [("stuck", "failure")]
 
 
+def test_run_exits_promptly_past_a_transform_function_that_outlives_its_timeout(
+    project: Project,
+) -> None:
+    (project.root / "slow.py").write_text("import time\n\ndef nap():\n    time.sleep(30)\n")
+    project.write(
+        "slow",
+        """
+        [pipeline]
+        name = "slow"
+
+        [stages.call]
+        uses = "transform.call"
+        config = { function = "slow:nap" }
+        timeout = "200ms"
+        """,
+    )
+
+    started = time.perf_counter()
+    done = workbench("run", project.pipeline("slow"), cwd=project.root)
+
+    assert done.returncode == 1
+    assert time.perf_counter() - started < 8  # never the function's 30 s
+    assert "timed out after 0.2s" in done.stdout
+
+
 def test_a_stage_calling_sys_exit_fails_alone_and_the_summary_prints(
     cli: Cli, project: Project
 ) -> None:

@@ -14,11 +14,13 @@ import itertools
 import threading
 from collections.abc import Awaitable, Callable
 from queue import SimpleQueue
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from workbench.engine.cancellation import CancelToken
 from workbench.engine.context import StageContext
 from workbench.engine.stage import Stage
+
+T = TypeVar("T")
 
 
 class Executor(Protocol):
@@ -155,6 +157,38 @@ class _Job:
 
 
 _names = itertools.count(1)
+
+
+async def run_in_daemon_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Await ``fn(*args, **kwargs)`` run on a daemon thread of its own.
+
+    For an ``async def run`` with blocking work to hand off (``transform.call`` with
+    a plain function). Unlike :func:`asyncio.to_thread`, whose pool
+    ``asyncio.run`` waits for on the way out, a call that outlives its stage's
+    timeout or cancel never keeps the process alive. Whatever ``fn`` raises,
+    ``SystemExit`` included, is raised here, in the stage.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(value: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(value)
+        else:
+            future.set_exception(error)
+
+    def work() -> None:
+        try:
+            value, error = fn(*args, **kwargs), None
+        except BaseException as exc:
+            value, error = None, exc
+        with contextlib.suppress(RuntimeError):  # a closed loop: the run is long over
+            loop.call_soon_threadsafe(deliver, value, error)
+
+    threading.Thread(target=work, name=f"workbench-call-{next(_names)}", daemon=True).start()
+    return await future
 
 
 class _ThreadPool:
