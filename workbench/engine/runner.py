@@ -207,6 +207,7 @@ class Runner:
         self._loop_thread = 0
         self._done: asyncio.Future[None] | None = None
         self._started_at = 0.0
+        self._remaining = len(self.order)
         self._began: dict[str, float] = {}
         """When each stage started running (for the duration of a cancelled one)."""
         self._interrupted: list[tuple[str, StageContext, float]] = []
@@ -374,6 +375,10 @@ class Runner:
             self._abort(exc)
         try:
             await self._wind_down()
+        except asyncio.CancelledError as exc:  # cancelled again while ending: end now
+            interrupted = interrupted or exc
+            self.cancel()
+            self._finish_pending()
         except Exception as exc:
             self._abort(exc)
             self._finish_pending()
@@ -583,11 +588,11 @@ class Runner:
             sid = self._workers.pop(task, None)
             if sid is not None and sid not in self.results:
                 if task.cancelled():
-                    result = StageResult.cancelled("cancelled before it started")
-                else:
-                    exc = task.exception()
-                    result = StageResult.failure(f"runner error: {type(exc).__name__}: {exc}")
-                self._finish(sid, result)
+                    self._finish(sid, StageResult.cancelled("cancelled before it started"))
+                elif (exc := task.exception()) is not None:
+                    text = f"runner error: {type(exc).__name__}: {exc}"
+                    self._finish(sid, StageResult.failure(text))
+                # else the worker stopped the run itself (_abort): _finish_pending says why
             if not self._stopping:
                 self._launch()
         except Exception as exc:
