@@ -2,8 +2,10 @@
 
 Nodes are kept as integers in file order, so the topological order breaks ties by
 file order (a ready heap of indices): a file whose order already respects its
-dependencies runs in exactly that order. Everything is computed once, in one
-Kahn pass, when the graph is built; the graph is immutable afterwards.
+dependencies runs in exactly that order. Order, layers and any cycle are
+computed when the graph is built (for such a file in one pass over the edges, else
+in one Kahn pass); the lists of children and parents on first use, which plain
+validation never needs. The graph is immutable afterwards.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ class DependencyGraph:
 
     __slots__ = (
         "_children",
+        "_dst",
         "_index",
         "_layer_of",
         "_order_index",
         "_parents",
+        "_src",
         "cycle",
         "edges",
         "layers",
@@ -63,25 +67,24 @@ class DependencyGraph:
             dst = list(map(index.__getitem__, afters))
         else:
             src, dst = [], []
-        children: list[list[int]] = [[] for _ in range(n)]
-        parents: list[list[int]] = [[] for _ in range(n)]
+        self._src = src
+        self._dst = dst
+        self._children: list[list[int]] | None = None
+        self._parents: list[list[int]] | None = None
         nodes_t = self.nodes
         forward = all(map(operator.lt, src, dst))
         if forward and all(map(operator.le, dst, dst[1:])):
             # The usual file: every stage after what it depends on, edges grouped by the
             # dependent stage. File order is then the order, and one pass over the edges
-            # gives each stage its layer (its parents' layers are final by then).
+            # gives each stage its layer (its parents' layers are final by then). The
+            # lists of children and parents wait for someone to ask (validation never does).
             layer_of = [0] * n
             for a, b in zip(src, dst, strict=True):
-                children[a].append(b)
-                parents[b].append(a)
                 if layer_of[b] <= layer_of[a]:
                     layer_of[b] = layer_of[a] + 1
             order_index: list[int] = list(range(n))
         else:
-            for a, b in zip(src, dst, strict=True):
-                children[a].append(b)
-                parents[b].append(a)
+            children, parents = self._adjacency()
             if forward:
                 layer_of = [0] * n
                 get = layer_of.__getitem__
@@ -91,15 +94,26 @@ class DependencyGraph:
                 order_index = list(range(n))
             else:
                 order_index, layer_of = _kahn(n, parents, children)
-        self._children = children
-        self._parents = parents
         self._order_index = order_index
         self.order: list[str] = [nodes_t[i] for i in order_index]
         self._layer_of = layer_of
         self.layers = _layers(order_index, layer_of, nodes_t)
         self.cycle: tuple[str, ...] | None = None
         if len(order_index) < n:
-            self.cycle = tuple(nodes_t[i] for i in _find_cycle(n, children, layer_of))
+            kids = self._adjacency()[0]
+            self.cycle = tuple(nodes_t[i] for i in _find_cycle(n, kids, layer_of))
+
+    def _adjacency(self) -> tuple[list[list[int]], list[list[int]]]:
+        """Children and parents of every node, by number: built once, on first use."""
+        if self._children is None or self._parents is None:
+            n = len(self.nodes)
+            children: list[list[int]] = [[] for _ in range(n)]
+            parents: list[list[int]] = [[] for _ in range(n)]
+            for a, b in zip(self._src, self._dst, strict=True):
+                children[a].append(b)
+                parents[b].append(a)
+            self._children, self._parents = children, parents
+        return self._children, self._parents
 
     # -- basic queries -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -113,10 +127,10 @@ class DependencyGraph:
         return self.cycle is not None
 
     def parents(self, node: str) -> list[str]:
-        return [self.nodes[i] for i in self._parents[self._index[node]]]
+        return [self.nodes[i] for i in self._adjacency()[1][self._index[node]]]
 
     def children(self, node: str) -> list[str]:
-        return [self.nodes[i] for i in self._children[self._index[node]]]
+        return [self.nodes[i] for i in self._adjacency()[0][self._index[node]]]
 
     def layer_of(self, node: str) -> int | None:
         """The node's layer, or None for a node on or behind a cycle."""
@@ -125,11 +139,11 @@ class DependencyGraph:
 
     def upstream(self, node: str) -> set[str]:
         """Every stage that ``node`` depends on, directly or not."""
-        return {self.nodes[i] for i in _reach(self._index[node], self._parents)}
+        return {self.nodes[i] for i in _reach(self._index[node], self._adjacency()[1])}
 
     def downstream(self, node: str) -> set[str]:
         """Every stage that depends on ``node``, directly or not."""
-        return {self.nodes[i] for i in _reach(self._index[node], self._children)}
+        return {self.nodes[i] for i in _reach(self._index[node], self._adjacency()[0])}
 
     def is_ordered(self, a: str, b: str) -> bool:
         """True when one of the two must run before the other."""
@@ -152,12 +166,12 @@ class DependencyGraph:
     @property
     def child_index(self) -> list[list[int]]:
         """Each node's children, by node number."""
-        return self._children
+        return self._adjacency()[0]
 
     @property
     def parent_index(self) -> list[list[int]]:
         """Each node's parents, by node number."""
-        return self._parents
+        return self._adjacency()[1]
 
     # -- weighted --------------------------------------------------------------------------
     def critical_path(self, seconds: Mapping[str, float | None]) -> CriticalPath:
@@ -165,6 +179,7 @@ class DependencyGraph:
         if not self.order:
             return CriticalPath((), 0.0)
         index = self._index
+        parents = self._adjacency()[1]
         best: dict[int, tuple[float, int]] = {}
         """node -> (seconds, stages) of the longest chain ending there; more stages wins ties."""
         via: dict[int, int] = {}
@@ -172,7 +187,7 @@ class DependencyGraph:
             i = index[node]
             own = seconds.get(node) or 0.0
             start, came = (0.0, 0), -1
-            for p in self._parents[i]:
+            for p in parents[i]:
                 if p in best and best[p] > start:
                     start, came = best[p], p
             best[i] = (start[0] + own, start[1] + 1)
