@@ -84,36 +84,46 @@ class DependencyGraph:
                     layer_of[b] = layer_of[a] + 1
             order_index: list[int] = list(range(n))
         else:
-            children, parents = self._adjacency()
-            if forward:
+            children = self._child_lists()
+            if forward:  # file order is still an order: one pass, parents before children
                 layer_of = [0] * n
-                get = layer_of.__getitem__
-                for i, ps in enumerate(parents):
-                    if ps:
-                        layer_of[i] = max(map(get, ps)) + 1
+                for i, kids in enumerate(children):
+                    below = layer_of[i] + 1
+                    for c in kids:
+                        if layer_of[c] < below:
+                            layer_of[c] = below
                 order_index = list(range(n))
             else:
-                order_index, layer_of = _kahn(n, parents, children)
+                indegree = [0] * n
+                for b in dst:
+                    indegree[b] += 1
+                order_index, layer_of = _kahn(n, indegree, children)
         self._order_index = order_index
         self.order: list[str] = [nodes_t[i] for i in order_index]
         self._layer_of = layer_of
         self.layers = _layers(order_index, layer_of, nodes_t)
         self.cycle: tuple[str, ...] | None = None
         if len(order_index) < n:
-            kids = self._adjacency()[0]
-            self.cycle = tuple(nodes_t[i] for i in _find_cycle(n, kids, layer_of))
+            child_lists = self._child_lists()
+            self.cycle = tuple(nodes_t[i] for i in _find_cycle(n, child_lists, layer_of))
 
-    def _adjacency(self) -> tuple[list[list[int]], list[list[int]]]:
-        """Children and parents of every node, by number: built once, on first use."""
-        if self._children is None or self._parents is None:
-            n = len(self.nodes)
-            children: list[list[int]] = [[] for _ in range(n)]
-            parents: list[list[int]] = [[] for _ in range(n)]
+    def _child_lists(self) -> list[list[int]]:
+        """Each node's children by number: built once, on first use."""
+        if self._children is None:
+            children: list[list[int]] = [[] for _ in self.nodes]
             for a, b in zip(self._src, self._dst, strict=True):
                 children[a].append(b)
+            self._children = children
+        return self._children
+
+    def _parent_lists(self) -> list[list[int]]:
+        """Each node's parents by number: built once, on first use."""
+        if self._parents is None:
+            parents: list[list[int]] = [[] for _ in self.nodes]
+            for a, b in zip(self._src, self._dst, strict=True):
                 parents[b].append(a)
-            self._children, self._parents = children, parents
-        return self._children, self._parents
+            self._parents = parents
+        return self._parents
 
     # -- basic queries -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -127,10 +137,10 @@ class DependencyGraph:
         return self.cycle is not None
 
     def parents(self, node: str) -> list[str]:
-        return [self.nodes[i] for i in self._adjacency()[1][self._index[node]]]
+        return [self.nodes[i] for i in self._parent_lists()[self._index[node]]]
 
     def children(self, node: str) -> list[str]:
-        return [self.nodes[i] for i in self._adjacency()[0][self._index[node]]]
+        return [self.nodes[i] for i in self._child_lists()[self._index[node]]]
 
     def layer_of(self, node: str) -> int | None:
         """The node's layer, or None for a node on or behind a cycle."""
@@ -139,11 +149,11 @@ class DependencyGraph:
 
     def upstream(self, node: str) -> set[str]:
         """Every stage that ``node`` depends on, directly or not."""
-        return {self.nodes[i] for i in _reach(self._index[node], self._adjacency()[1])}
+        return {self.nodes[i] for i in _reach(self._index[node], self._parent_lists())}
 
     def downstream(self, node: str) -> set[str]:
         """Every stage that depends on ``node``, directly or not."""
-        return {self.nodes[i] for i in _reach(self._index[node], self._adjacency()[0])}
+        return {self.nodes[i] for i in _reach(self._index[node], self._child_lists())}
 
     def is_ordered(self, a: str, b: str) -> bool:
         """True when one of the two must run before the other."""
@@ -166,12 +176,12 @@ class DependencyGraph:
     @property
     def child_index(self) -> list[list[int]]:
         """Each node's children, by node number."""
-        return self._adjacency()[0]
+        return self._child_lists()
 
     @property
     def parent_index(self) -> list[list[int]]:
         """Each node's parents, by node number."""
-        return self._adjacency()[1]
+        return self._parent_lists()
 
     # -- weighted --------------------------------------------------------------------------
     def critical_path(self, seconds: Mapping[str, float | None]) -> CriticalPath:
@@ -179,7 +189,7 @@ class DependencyGraph:
         if not self.order:
             return CriticalPath((), 0.0)
         index = self._index
-        parents = self._adjacency()[1]
+        parents = self._parent_lists()
         best: dict[int, tuple[float, int]] = {}
         """node -> (seconds, stages) of the longest chain ending there; more stages wins ties."""
         via: dict[int, int] = {}
@@ -208,11 +218,11 @@ class DependencyGraph:
         }
 
 
-def _kahn(
-    n: int, parents: list[list[int]], children: list[list[int]]
-) -> tuple[list[int], list[int]]:
-    """Topological order (ties by file order) and each node's layer (-1 on or behind a cycle)."""
-    indegree = list(map(len, parents))
+def _kahn(n: int, indegree: list[int], children: list[list[int]]) -> tuple[list[int], list[int]]:
+    """Topological order (ties by file order) and each node's layer (-1 on or behind a cycle).
+
+    Consumes ``indegree``.
+    """
     ready = [i for i in range(n) if not indegree[i]]  # already a heap: ascending
     layer_of = [-1] * n
     for i in ready:
