@@ -181,10 +181,11 @@ class Runner:
         self.store = store or ContextStore(
             pipeline.parameters(params), ExecutionMode.LIVE, record=record_changes
         )
-        selected = set(only) if only is not None else None
-        self.order: list[str] = [
-            s for s in pipeline.graph.order if selected is None or s in selected
-        ]
+        if only is None:
+            self.order: list[str] = list(pipeline.graph.order)
+        else:
+            selected = set(only)
+            self.order = [s for s in pipeline.graph.order if s in selected]
         self.status: dict[str, StageStatus] = dict.fromkeys(self.order, StageStatus.PENDING)
         self.results: dict[str, StageResult] = {}
         self.step_mode = step
@@ -762,15 +763,16 @@ class Runner:
             todo.extend(reversed(skipped))
 
     def _finish_pending(self) -> None:
-        running = {sid for sid in self._workers.values() if sid not in self.results}
-        message = (
-            f"not run: the runner failed ({self._error})"
-            if self._error is not None
-            else "not started: the run was cancelled"
-        )
-        for sid in self.order:
-            if sid not in self.results and sid not in running:
-                self._record(sid, StageResult.cancelled(message))
+        if len(self.results) < len(self.order):
+            running = {sid for sid in self._workers.values() if sid not in self.results}
+            message = (
+                f"not run: the runner failed ({self._error})"
+                if self._error is not None
+                else "not started: the run was cancelled"
+            )
+            for sid in self.order:
+                if sid not in self.results and sid not in running:
+                    self._record(sid, StageResult.cancelled(message))
         self._remaining = 0
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
