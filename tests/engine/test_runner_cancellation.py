@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from enginekit import PipelineFactory
 
 from workbench.engine.events import RunEvent, StageLog
+from workbench.engine.history import History, HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus
@@ -206,6 +208,27 @@ def test_concurrent_writes_from_threads_get_unique_sequence_numbers(
     assert len(changes) == 80_000
     assert [c.seq for c in changes] == list(range(80_000))
     assert {result.store.get(f"count_w{i}") for i in range(4)} == {19_999}
+
+
+def test_history_keeps_every_write_threads_make_while_other_stages_finish(
+    make_pipeline: PipelineFactory, tmp_path: Path
+) -> None:
+    stages = "".join(
+        f'[stages.w{i}]\nuses = "kit.scribble"\nconfig = {{ writes = {5_000 * (i + 1)} }}\n'
+        for i in range(4)
+    )
+    pipeline = make_pipeline(stages, max_concurrency=4)
+    runner = Runner(pipeline)
+    recorder = HistoryRecorder.attach(tmp_path, runner, source="test")
+
+    asyncio.run(asyncio.wait_for(runner.run(), 10))
+    recorder.close()
+
+    with History.open(tmp_path) as history:
+        (run,) = history.list_runs()
+        detail = history.get_run(run.id)
+    assert detail is not None
+    assert sorted(c.seq for c in detail.changes) == list(range(50_000))
 
 
 # -- graph walks and runner errors ---------------------------------------------------------------
