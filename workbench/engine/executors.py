@@ -33,17 +33,20 @@ class Executor(Protocol):
         awaited at once; an executor should be able to run that many without
         queueing (queueing would count as stage time and eat into timeouts).
     ``await execute(stage, ctx)``
-        for every attempt (``execute`` returns an awaitable: an ``async def`` will do,
-        or, as :class:`LocalExecutor` does to save a coroutine per stage, a plain
-        method returning the stage's own coroutine or a future): return what ``stage.run(ctx)`` returned or raise what it
+        for every attempt: return what ``stage.run(ctx)`` returned or raise what it
         raised, *any* ``BaseException`` included (``SystemExit`` from stage code is
         the runner's to turn into a failed stage; it must never reach the event
-        loop). ``ctx.token`` is the attempt's own
-        :class:`~workbench.engine.cancellation.CancelToken`. To stop an attempt (its
-        timeout, a cancel, the end of the run) the runner first cancels
-        ``ctx.token``, so the stage sees ``ctx.cancelled`` at once, then cancels the
-        task awaiting ``execute``: ``execute`` must then give control back
-        promptly (re-raise ``CancelledError``) even if the stage's code goes on.
+        loop). ``execute`` returns an awaitable: an ``async def`` will do, or, as
+        :class:`LocalExecutor` does to save a coroutine a stage, a plain method
+        returning the stage's own coroutine or a future. ``ctx.token`` is the
+        attempt's own :class:`~workbench.engine.cancellation.CancelToken`, a child
+        of the run's (``ctx.store.token``). To stop an attempt the runner first
+        cancels a token (the attempt's on its timeout; the run's on a cancel, a
+        runner error or the end of the run), so the stage sees ``ctx.cancelled``
+        at once, then cancels the task awaiting ``execute``: ``execute`` must then
+        give control back promptly (re-raise ``CancelledError``) even if the
+        stage's code goes on. An executor running stages elsewhere should carry
+        ``ctx.cancelled`` to them (poll it, or wait on ``ctx.token.wait``).
     ``await wait_stopped(ctx, timeout)``
         True once the code of that attempt has really stopped, False if it is
         still running after ``timeout`` seconds. The runner calls it before a
