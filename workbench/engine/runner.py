@@ -587,13 +587,13 @@ class Runner:
         """A worker ended: finish a stage it never got to (cancelled before it ran)."""
         try:
             sid = self._workers.pop(task, None)
-            if sid is not None and sid not in self.results:
+            if sid is not None and sid not in self.results and self._error is None:
                 if task.cancelled():
                     self._finish(sid, StageResult.cancelled("cancelled before it started"))
                 elif (exc := task.exception()) is not None:
                     text = f"runner error: {type(exc).__name__}: {exc}"
                     self._finish(sid, StageResult.failure(text))
-                # else the worker stopped the run itself (_abort): _finish_pending says why
+                # else the worker stopped the run itself: _finish_pending says why
             if not self._stopping:
                 self._launch()
         except Exception as exc:
