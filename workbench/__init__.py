@@ -13,9 +13,10 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    # import_module, not ``from workbench import engine``: that form looks the
-    # submodule up as an attribute first, which lands back here and recurses.
+    # import_module, not ``from workbench import engine``: that form asks this very
+    # function for ``engine`` first and recursed until the interpreter gave up.
     engine = importlib.import_module("workbench.engine")
+
     try:
         value = getattr(engine, name)
     except AttributeError:
@@ -26,4 +27,5 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     engine = importlib.import_module("workbench.engine")
+
     return [*engine.__all__, "__version__"]
