@@ -164,7 +164,7 @@ def test_a_plugin_that_prints_keeps_stages_json_valid(cli: Cli, project: Project
     assert json.loads(run.out)["status"] == "success"
 
 
-def test_a_stage_author_imports_from_workbench_in_a_fresh_process(project: Project) -> None:
+def test_a_stage_author_imports_the_cancellation_names_from_workbench(project: Project) -> None:
     code = (
         "from workbench import Stage, StageCancelled, StageContext, StageResult\n"
         "print(Stage.__name__, issubclass(StageCancelled, BaseException))\n"
