@@ -25,7 +25,6 @@ import hashlib
 import os
 import socket
 import threading
-import time
 import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -129,7 +128,7 @@ class Download(Stage):
         attempts = self.config.retries + 1
         delay = self.config.backoff
         for attempt in range(1, attempts + 1):
-            ctx.raise_if_cancelled()
+            ctx.check_cancelled()
             try:
                 size, digest = self._fetch(url, target, ctx)
                 break
@@ -139,7 +138,8 @@ class Download(Stage):
                         f"{self.config.url}: {exc} (gave up after {attempts} attempts)"
                     ) from None
                 ctx.log(f"attempt {attempt} failed: {exc}; retrying in {delay:g}s", level="warning")
-                _sleep(delay, ctx)
+                if ctx.wait_cancelled(delay):  # wakes at once on a cancel
+                    ctx.check_cancelled()
                 delay *= 2
         if self.config.key:
             ctx.set(self.config.key, str(target))
@@ -167,7 +167,7 @@ class Download(Stage):
                     raise _Retryable(f"HTTP {exc.code} {exc.reason}") from None
                 raise StageError(f"{self.config.url}: HTTP {exc.code} {exc.reason}") from None
             except urllib.error.URLError as exc:
-                ctx.raise_if_cancelled()
+                ctx.check_cancelled()
                 reason = exc.reason
                 if isinstance(reason, FileNotFoundError) or (
                     url.startswith("file:") and isinstance(reason, OSError)
@@ -177,7 +177,7 @@ class Download(Stage):
                     ) from None
                 raise _Retryable(str(reason)) from None
             except (OSError, http.client.HTTPException) as exc:
-                ctx.raise_if_cancelled()
+                ctx.check_cancelled()
                 raise _Retryable(str(exc) or type(exc).__name__) from None
             with response:
                 return self._save(response, target, ctx)
@@ -203,9 +203,9 @@ class Download(Stage):
                     try:
                         chunk = read(_CHUNK)
                     except BaseException:
-                        ctx.raise_if_cancelled()  # the watchdog closed the socket
+                        ctx.check_cancelled()  # the watchdog closed the socket
                         raise
-                    ctx.raise_if_cancelled()
+                    ctx.check_cancelled()
                     if not chunk:
                         break
                     size += len(chunk)
@@ -336,11 +336,3 @@ def _remote_size(url: str) -> int | None:
             return _length(response.headers.get("Content-Length"))
     except (OSError, ValueError):
         return None
-
-
-def _sleep(seconds: float, ctx: StageContext) -> None:
-    """Sleep in short steps so a cancel is noticed between retries."""
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        ctx.raise_if_cancelled()
-        time.sleep(min(left, 0.1))

@@ -232,7 +232,7 @@ class Run(Stage):
             )
 
     async def _wait(self, proc: asyncio.subprocess.Process, ctx: StageContext) -> None:
-        """Wait for the command, watching the timeout and the run's cancel flag."""
+        """Wait for the command, watching its timeout and this attempt's cancellation."""
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -245,8 +245,7 @@ class Run(Stage):
                 done, _ = await asyncio.wait({waiter}, timeout=step)
                 if done:
                     return
-                if ctx.cancelled:
-                    raise asyncio.CancelledError()
+                ctx.check_cancelled()
                 if deadline is not None and loop.time() >= deadline:
                     raise StageTimeoutError(
                         f"{self.display()} did not finish within {self.config.timeout:g}s; "
