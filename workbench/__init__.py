@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "CancelToken",
     "ChangeRecord",
     "Conflict",
     "ContextKey",
@@ -24,10 +25,12 @@ __all__ = [
     "DryRunReport",
     "EmptyConfig",
     "ExecutionMode",
+    "Executor",
     "GateConditionError",
     "History",
     "HookError",
     "Hooks",
+    "LocalExecutor",
     "LocalUrl",
     "Pipeline",
     "PipelineFileError",
@@ -35,12 +38,14 @@ __all__ = [
     "PipelineStage",
     "PlannedOperation",
     "PluginLoadError",
+    "PluginOutput",
     "Problem",
     "Project",
     "ReportDiff",
     "RunResult",
     "Runner",
     "Stage",
+    "StageCancelled",
     "StageConfig",
     "StageContext",
     "StageError",
@@ -79,6 +84,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from workbench.engine.cancellation import (
+        CancelToken as CancelToken,
+    )
     from workbench.engine.context import (
         ChangeRecord as ChangeRecord,
         ContextKey as ContextKey,
@@ -105,6 +113,10 @@ if TYPE_CHECKING:
         UnknownStageError as UnknownStageError,
         WorkbenchError as WorkbenchError,
     )
+    from workbench.engine.executors import (
+        Executor as Executor,
+        LocalExecutor as LocalExecutor,
+    )
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
     )
@@ -127,6 +139,7 @@ if TYPE_CHECKING:
     )
     from workbench.engine.registry import (
         PluginLoadError as PluginLoadError,
+        PluginOutput as PluginOutput,
         StageMetadata as StageMetadata,
         StageRegistry as StageRegistry,
     )
@@ -145,4 +158,7 @@ if TYPE_CHECKING:
         StageConfig as StageConfig,
         StageResult as StageResult,
         StageStatus as StageStatus,
+    )
+    from workbench.engine.stage_cancelled import (
+        StageCancelled as StageCancelled,
     )

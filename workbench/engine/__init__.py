@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "CancelToken": "cancellation",
     "ChangeRecord": "context",
     "ContextKey": "context",
     "ContextStore": "context",
@@ -35,15 +36,18 @@ _EXPORTS = {
     "StageTimeoutError": "errors",
     "UnknownStageError": "errors",
     "WorkbenchError": "errors",
+    "Executor": "executors",
+    "LocalExecutor": "executors",
     "DependencyGraph": "graph",
     "History": "history",
+    "StageManager": "manager",
     "LocalUrl": "paths",
     "WrittenPath": "paths",
-    "StageManager": "manager",
     "Pipeline": "pipeline",
     "PipelineStage": "pipeline",
     "Project": "project",
     "PluginLoadError": "registry",
+    "PluginOutput": "registry",
     "StageMetadata": "registry",
     "StageRegistry": "registry",
     "Hooks": "runner",
@@ -56,9 +60,11 @@ _EXPORTS = {
     "StageConfig": "stage",
     "StageResult": "stage",
     "StageStatus": "stage",
+    "StageCancelled": "stage_cancelled",
 }
 
 __all__ = [
+    "CancelToken",
     "ChangeRecord",
     "Conflict",
     "ContextKey",
@@ -68,10 +74,12 @@ __all__ = [
     "DryRunReport",
     "EmptyConfig",
     "ExecutionMode",
+    "Executor",
     "GateConditionError",
     "History",
     "HookError",
     "Hooks",
+    "LocalExecutor",
     "LocalUrl",
     "Pipeline",
     "PipelineFileError",
@@ -79,12 +87,14 @@ __all__ = [
     "PipelineStage",
     "PlannedOperation",
     "PluginLoadError",
+    "PluginOutput",
     "Problem",
     "Project",
     "ReportDiff",
     "RunResult",
     "Runner",
     "Stage",
+    "StageCancelled",
     "StageConfig",
     "StageContext",
     "StageError",
@@ -118,6 +128,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from workbench.engine.cancellation import (
+        CancelToken as CancelToken,
+    )
     from workbench.engine.context import (
         ChangeRecord as ChangeRecord,
         ContextKey as ContextKey,
@@ -144,6 +157,10 @@ if TYPE_CHECKING:
         UnknownStageError as UnknownStageError,
         WorkbenchError as WorkbenchError,
     )
+    from workbench.engine.executors import (
+        Executor as Executor,
+        LocalExecutor as LocalExecutor,
+    )
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
     )
@@ -166,6 +183,7 @@ if TYPE_CHECKING:
     )
     from workbench.engine.registry import (
         PluginLoadError as PluginLoadError,
+        PluginOutput as PluginOutput,
         StageMetadata as StageMetadata,
         StageRegistry as StageRegistry,
     )
@@ -184,4 +202,7 @@ if TYPE_CHECKING:
         StageConfig as StageConfig,
         StageResult as StageResult,
         StageStatus as StageStatus,
+    )
+    from workbench.engine.stage_cancelled import (
+        StageCancelled as StageCancelled,
     )
