@@ -22,8 +22,10 @@ ENGINE = ROOT / "workbench" / "engine"
 CLI_MODULES = (
     "workbench.cli",
     "workbench.commands",
+    "workbench.consoles",
     "workbench.render",
     "workbench.run_output",
+    "workbench.stopping",
     "workbench.watch",
     "workbench.watching",
 )
