@@ -114,10 +114,17 @@ class EditSession:
     def _text(self) -> str:
         if self._base_text is None:
             return to_toml(self._spec)
+        wanted = self._spec.to_toml_data()
         try:
-            return edit_in_place(self._base_text, self._base_data, self._spec.to_toml_data())
+            text = edit_in_place(self._base_text, self._base_data, wanted)
         except NotEditable:
             return to_toml(self._spec)
+        # A file that reads back as a valid pipeline must read back as exactly this one;
+        # should an in-place edit ever miss, the model's own rendering is the safe answer.
+        loaded = parse_spec(text)
+        if loaded.spec is not None and loaded.spec.to_toml_data() != wanted:
+            return to_toml(self._spec)
+        return text
 
     @property
     def save_replaces_file(self) -> bool:
