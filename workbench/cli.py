@@ -110,8 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-history", action="store_true", help="do not record this run")
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
-    p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
+    p.add_argument(
+        "target",
+        nargs="?",
+        metavar="RUN|prune",
+        help="a run id to show in detail, or `prune` to apply the retention limits now",
+    )
     p.add_argument("--limit", type=_positive_int, default=20)
+    p.add_argument(
+        "--keep", type=_positive_int, help="with prune: runs to keep (default: workbench.toml's)"
+    )
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
     p.add_argument("--out", type=Path, default=Path("screenshots"))

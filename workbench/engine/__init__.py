@@ -43,6 +43,8 @@ _EXPORTS = {
     "Hooks": "runner",
     "RunResult": "runner",
     "Runner": "runner",
+    "MASK": "secrets",
+    "Secrets": "secrets",
     "PipelineSpec": "spec",
     "Dependency": "stage",
     "EmptyConfig": "stage",
@@ -102,6 +104,7 @@ if TYPE_CHECKING:
     from workbench.engine.project import Project
     from workbench.engine.registry import PluginLoadError, StageMetadata, StageRegistry
     from workbench.engine.runner import Hooks, Runner, RunResult
+    from workbench.engine.secrets import MASK, Secrets
     from workbench.engine.spec import PipelineSpec
     from workbench.engine.stage import (
         Dependency,

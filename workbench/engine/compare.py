@@ -36,7 +36,14 @@ from workbench.engine.dry_run import (
     diff_reports,
 )
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunDetail, StageRecord
+from workbench.engine.history import (
+    DB_NAME,
+    STATE_DIR,
+    History,
+    HistoryUnavailable,
+    RunDetail,
+    StageRecord,
+)
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import PipelineSpec
@@ -62,9 +69,9 @@ def history_estimates(pipeline: Pipeline, root: Path | None) -> dict[str, float]
     if root is None or not (root / STATE_DIR / DB_NAME).is_file():
         return {}
     try:
-        with History.open(root) as history:
+        with History.open(root, create=False) as history:
             return history.estimates(pipeline)
-    except (sqlite3.Error, OSError):
+    except (HistoryUnavailable, sqlite3.Error, OSError):
         return {}
 
 
@@ -431,8 +438,11 @@ def plan_against_run(
     root = root if root is not None else _root_of(pipeline)
     if root is None or not (root / STATE_DIR / DB_NAME).is_file():
         raise CompareError("this project has no run history yet; run the pipeline first")
-    with History.open(root) as history:
-        detail = history.get_run(run_id)
+    try:
+        with History.open(root, create=False) as history:
+            detail = history.get_run(run_id)
+    except HistoryUnavailable as exc:
+        raise CompareError(exc.message) from None
     if detail is None:
         raise CompareError(f"there is no run #{run_id} in the history")
     if detail.run.pipeline != pipeline.name:

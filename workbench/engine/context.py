@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar, overload
 
+from workbench.engine.secrets import MASK, Secrets
+
 T = TypeVar("T")
 
 _MISSING: Any = object()
@@ -119,10 +121,13 @@ class ContextStore:
         mode: ExecutionMode = ExecutionMode.LIVE,
         *,
         record: bool = True,
+        secrets: Secrets | None = None,
     ) -> None:
         self.params: dict[str, Any] = dict(params or {})
         self.mode = mode
         self.record = record
+        self.secrets = secrets or Secrets()
+        """The run's secret keys and values: summaries of their writes are masked."""
         self._values: dict[str, Any] = dict(self.params)
         self.changes: list[ChangeRecord] = []
         self.finished_at: dict[str, int] = {}
@@ -172,22 +177,27 @@ class ContextStore:
             )
         old = self._values.get(name, _MISSING)
         self._values[name] = value
+        secret = self.secrets.note_write(name, value)
         if self.record:
             kind: ChangeKind = "added" if old is _MISSING else "changed"
+            before, after = self._summary(old, secret), self._summary(value, secret)
             self.changes.append(
-                ChangeRecord(
-                    len(self.changes), stage, name, kind, summarize(old), summarize(value), value
-                )
+                ChangeRecord(len(self.changes), stage, name, kind, before, after, value)
             )
+
+    def _summary(self, value: Any, secret: bool) -> str:
+        """A change's before/after text, masked for a secret key (a missing value shows)."""
+        if secret and value is not _MISSING:
+            return MASK
+        return self.secrets.mask_text(summarize(value))
 
     def remove(self, stage: str, key: str | ContextKey[Any]) -> None:
         name = _key_name(key)
         old = self._values.pop(name, _MISSING)
         if old is not _MISSING and self.record:
+            before = self._summary(old, self.secrets.is_secret(name))
             self.changes.append(
-                ChangeRecord(
-                    len(self.changes), stage, name, "removed", summarize(old), "—", _MISSING
-                )
+                ChangeRecord(len(self.changes), stage, name, "removed", before, "—", _MISSING)
             )
 
     # -- history -----------------------------------------------------------------------

@@ -90,9 +90,14 @@ class Pipeline:
         return find_project_root(self.path)
 
     def parameters(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied."""
+        """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied.
+
+        Secrecy declarations (``{ secret = true, value = ... }``) give their value.
+        """
+        from workbench.engine.secrets import split_context
+
         params: dict[str, Any] = {"project_dir": str(self.project_dir)}
-        params.update(self.spec.context)
+        params.update(split_context(self.spec.context)[0])
         params.update(overrides or {})
         return params
 

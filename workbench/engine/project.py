@@ -20,7 +20,24 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import PluginLoadError, StageRegistry
 
 SETTINGS_FILE = "workbench.toml"
+DEFAULT_KEEP_RUNS = 200
+DEFAULT_MAX_MB = 100.0
 PIPELINES_DIR = "pipelines"
+
+
+class HistorySettings(BaseModel):
+    """The ``[history]`` table of ``workbench.toml``: retention of the run history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keep_runs: int = Field(
+        default=DEFAULT_KEEP_RUNS, ge=1, description="Runs kept; older ones are pruned."
+    )
+    max_mb: float = Field(
+        default=DEFAULT_MAX_MB,
+        gt=0,
+        description="Megabytes the history (database and logs) may take; oldest runs go first.",
+    )
 
 
 class ProjectSettings(BaseModel):
@@ -32,6 +49,13 @@ class ProjectSettings(BaseModel):
         default_factory=list, description="Folders of stage modules, relative to the project."
     )
     pipelines: str = Field(default=PIPELINES_DIR, description="The folder of pipeline files.")
+    secret_keys: list[str] = Field(
+        default_factory=list,
+        description="Context keys whose values are masked everywhere, beside the name patterns.",
+    )
+    history: HistorySettings = Field(
+        default_factory=lambda: HistorySettings(), description="How much run history is kept."
+    )
 
 
 @dataclass(slots=True)
@@ -86,6 +110,11 @@ class Project:
 
     def load_pipeline(self, path: str | Path) -> Pipeline:
         return Pipeline.load(Path(path), self.registry)
+
+
+def settings_of(root: Path) -> ProjectSettings:
+    """The settings of the project at ``root`` (the defaults when its file is broken)."""
+    return _read_settings(root / SETTINGS_FILE)[0]
 
 
 def importable(root: Path) -> None:

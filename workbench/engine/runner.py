@@ -39,6 +39,7 @@ from workbench.engine.events import (
 )
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
+from workbench.engine.secrets import Secrets
 from workbench.engine.stage import Stage, StageResult, StageStatus, now
 
 log = logging.getLogger(__name__)
@@ -166,9 +167,17 @@ class Runner:
         self.concurrency = max(1, concurrency or pipeline.max_concurrency)
         self.hooks = hooks or Hooks()
         self.executor: Executor = executor or LocalExecutor()
-        self.store = store or ContextStore(
-            pipeline.parameters(params), ExecutionMode.LIVE, record=record_changes
-        )
+        if store is None:
+            values = pipeline.parameters(params)
+            store = ContextStore(
+                values,
+                ExecutionMode.LIVE,
+                record=record_changes,
+                secrets=Secrets.for_pipeline(pipeline, values),
+            )
+        self.store = store
+        self.secrets = store.secrets
+        """Masks secret values in every log line, message and error the run emits."""
         selected = set(only) if only is not None else None
         self.order: list[str] = [
             s for s in pipeline.graph.order if selected is None or s in selected
@@ -247,7 +256,7 @@ class Runner:
             self._emit(event)
 
     def _log_sink(self, stage: str, level: str, message: str, stream: str) -> None:
-        self._emit_threadsafe(StageLog(stage, level, message, stream))
+        self._emit_threadsafe(StageLog(stage, level, self.secrets.mask_text(message), stream))
 
     def _progress_sink(self, stage: str, done: float, total: float | None, message: str) -> None:
         self._emit_threadsafe(StageProgress(stage, done, total, message))
@@ -461,7 +470,8 @@ class Runner:
             if result.status is not StageStatus.FAILURE or attempt == attempts:
                 break
             delay = self.pipeline.spec.pipeline.retry_delay * 2 ** (attempt - 1)
-            self._emit(StageRetrying(sid, attempt + 1, delay, result.message))
+            error = self.secrets.mask_text(result.message)
+            self._emit(StageRetrying(sid, attempt + 1, delay, error))
             await asyncio.sleep(delay)
             attempt += 1
         result.duration = now() - started
@@ -503,6 +513,9 @@ class Runner:
     def _finish(self, sid: str, result: StageResult) -> None:
         if self._queue:
             self._drain_queue()
+        if self.secrets.active:
+            result.message = self.secrets.mask_text(result.message)
+            result.errors = [self.secrets.mask_text(e) for e in result.errors]
         self.results[sid] = result
         self.status[sid] = result.status
         self.store.mark_finished(sid)

@@ -164,7 +164,28 @@ class PipelineSpec(BaseModel):
 
     pipeline: PipelineMeta
     context: dict[str, Any] = Field(
-        default_factory=dict, description="Pipeline parameters; `--set key=value` overrides."
+        default_factory=dict,
+        description="Pipeline parameters; `--set key=value` overrides. "
+        "`key = { secret = true, value = ... }` declares a secret (masked everywhere; "
+        "`value` may be left out and given with --set); `secret = false` un-masks a key "
+        "whose name only looks secret.",
+        json_schema_extra={
+            "additionalProperties": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "title": "Secrecy declaration",
+                        "properties": {
+                            "secret": {"type": "boolean"},
+                            "value": {},
+                        },
+                        "required": ["secret"],
+                        "additionalProperties": False,
+                    },
+                    {},
+                ]
+            }
+        },
     )
     stages: dict[StageId, StageSpec] = Field(default_factory=dict)
 

@@ -299,7 +299,7 @@ class DryRunScreen(WorkbenchScreen):
         if pipeline is None or not (root / STATE_DIR / DB_NAME).is_file():
             return []
         try:
-            with History.open(root) as history:
+            with History.open(root, create=False) as history:
                 return history.list_runs(limit=30, pipeline=pipeline.name)
         except Exception:  # an unreadable history is the same as none here
             return []

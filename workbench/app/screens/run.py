@@ -278,11 +278,15 @@ class RunScreen(WorkbenchScreen):
         self.controller = RunController(runner.order)
         runner.subscribe(self.controller.on_event)
         self._failure_opened = False
-        recorder: HistoryRecorder | None = None
-        try:
-            recorder = HistoryRecorder.attach(self.workbench.project.root, runner, source="app")
-        except Exception as exc:  # a locked or broken database must not stop the run
-            self.notify(f"This run is not recorded: {exc}", title="History", severity="warning")
+        project = self.workbench.project
+        # A broken, locked or unwritable history is said once and never stops the run.
+        recorder = HistoryRecorder.attach(
+            project.root,
+            runner,
+            source="app",
+            warn=self._warn_history,
+            settings=project.settings.history,
+        )
         self._show_order(runner.order)
         # Pending stages carry no mark: a fresh graph needs no repaint to start a run.
         self.query_one(DagView).set_statuses(dict.fromkeys(pipeline.stages))
@@ -293,6 +297,9 @@ class RunScreen(WorkbenchScreen):
         self._drive(runner, recorder)
         self.refresh_bindings()
         return runner
+
+    def _warn_history(self, message: str) -> None:
+        self.notify(message, title="History", severity="warning", timeout=10)
 
     @work(group="run", exit_on_error=False)
     async def _drive(self, runner: Runner, recorder: HistoryRecorder | None) -> RunResult:
