@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -174,7 +175,6 @@ def _open_app(args_list: list[str]) -> int:
 
 
 def _forced_app() -> bool:
-    import os
 
     return os.environ.get("WORKBENCH_FORCE_APP") == "1"
 
@@ -196,9 +196,14 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
     import logging
 
     level = logging.WARNING - 10 * min(verbose, 2)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    stream = logging.StreamHandler(sys.stderr)
+    # A run's own lines reach the terminal through its printer; only the file takes them.
+    stream.addFilter(lambda record: not record.name.startswith("workbench.run"))
+    handlers: list[logging.Handler] = [stream]
     if log_file is not None:
         try:
+            if not log_file.exists():  # a new log file is private: it holds stage output
+                os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT, 0o600))
             handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
         except OSError as exc:
             sys.stderr.write(f"workbench: cannot write the log file {log_file}: {exc.strerror}\n")

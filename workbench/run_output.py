@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus, now
+
+
+RUN_LOG = logging.getLogger("workbench.run")
+"""A run's stage log lines and outcomes, for ``--log-file`` (already masked by the runner)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +178,7 @@ class RunPrinter:
         elif isinstance(event, StageStarted):
             self.running.setdefault(event.stage_id, now())
         elif isinstance(event, StageLog):
+            RUN_LOG.info("%s | %s: %s", event.stage_id, event.stream, event.message)
             tail = self.tails.setdefault(event.stage_id, deque(maxlen=self.TAIL))
             tail.append(event.message)
             if self.verbose:
@@ -192,6 +198,7 @@ class RunPrinter:
         elif isinstance(event, StageFinished):
             self.running.pop(event.stage_id, None)
             r = event.result
+            RUN_LOG.info("%s finished: %s %s", event.stage_id, r.status.value, r.message)
             self._print(
                 render.finished_line(event.stage_id, r.status, r.duration, r.message, self.width)
             )

@@ -723,6 +723,7 @@ class HistoryRecorder:
         handle = self._logs.get(stage_id)
         if handle is None:
             assert self.history is not None
+            _make_private_dir(self.history.logs_dir)
             folder = self.history.logs_dir / str(self.run_id)
             _make_private_dir(folder)
             path = folder / f"{_safe_name(stage_id)}.log"
