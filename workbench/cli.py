@@ -210,7 +210,10 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
             raise SystemExit(EXIT_USAGE) from None
         level = min(level, logging.INFO)
     logging.basicConfig(
-        level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level,
+        handlers=handlers,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
     )
 
 
