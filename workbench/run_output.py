@@ -33,7 +33,6 @@ from workbench.engine.project import Project
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus, now
 
-
 RUN_LOG = logging.getLogger("workbench.run")
 """A run's stage log lines and outcomes, for ``--log-file`` (already masked by the runner)."""
 

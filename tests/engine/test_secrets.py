@@ -100,7 +100,7 @@ def test_a_secret_parameter_is_masked_in_logs_messages_and_the_copy_it_lands_in(
     lines = [e.message for e in events if isinstance(e, StageLog)]
     assert f"connecting with {MASK}" in lines
     assert SECRET not in result.results["copy"].message
-    copy = [c for c in runner.store.changes if c.key == "pw_copy"][0]
+    copy = next(c for c in runner.store.changes if c.key == "pw_copy")
     assert copy.after == MASK
     assert runner.secrets.is_secret("pw_copy")
 

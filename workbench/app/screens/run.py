@@ -55,6 +55,7 @@ from workbench.engine.context import ContextStore
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
+from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
 
 REFRESH = 0.1
@@ -175,7 +176,10 @@ class RunScreen(WorkbenchScreen):
             dag.set_graph(list(pipeline.graph.order), labels, pipeline.graph.edges)
         else:
             dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
-        params.set_parameters(dict(pipeline.spec.context), self.overrides)
+        values = split_context(pipeline.spec.context)[0]
+        policy = SecretPolicy.for_pipeline(pipeline)
+        secret = [key for key in values if policy.is_secret(key)]
+        params.set_parameters(values, self.overrides, secret)
         self.breakpoints &= set(pipeline.stages)
         if self.running:
             return  # the run in progress keeps its own stages until it ends
