@@ -30,6 +30,7 @@ from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
     from workbench.engine.export import Exportable
+    from workbench.engine.history import History
 
 _stdout: Console | None = None
 _stderr: Console | None = None
@@ -296,6 +297,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Past runs, one run, or ``prune``. Reading never creates a folder or a file."""
+    import sqlite3
+
     from workbench.engine.history import History, HistoryUnavailable, db_path
 
     root = (args.project or Path.cwd()).resolve()
@@ -316,30 +319,38 @@ def cmd_history(args: argparse.Namespace) -> int:
         history = History.open(root, create=target == "prune")
     except HistoryUnavailable as exc:
         return _no_history(args, exc.message, EXIT_USAGE)
-    with history:
-        if target == "prune":
-            return _prune(history, args)
-        if target is not None:
-            run_id = _run_id(target)
-            run = history.get_run(run_id) if run_id is not None else None
-            if run is None:
-                return _no_history(
-                    args, f"{target} (see `workbench history`)", EXIT_USAGE, "No such run"
-                )
-            if args.format == "json":
-                print(dumps(run.to_json()))
-            else:
-                console().print(render.history_run(run))
-            return EXIT_OK
-        runs = history.list_runs(limit=args.limit)
+    try:
+        with history:
+            return _show_history(history, args, target)
+    except sqlite3.Error as exc:
+        return _no_history(args, f"{history.path} cannot be read ({exc})", EXIT_USAGE)
+
+
+def _show_history(history: History, args: argparse.Namespace, target: str | None) -> int:
+    """Prune, one run in detail, or the list of runs."""
+    if target == "prune":
+        return _prune(history, args)
+    if target is not None:
+        run_id = _run_id(target)
+        run = history.get_run(run_id) if run_id is not None else None
+        if run is None:
+            return _no_history(
+                args, f"{target} (see `workbench history`)", EXIT_USAGE, "No such run"
+            )
         if args.format == "json":
-            print(dumps([r.to_json() for r in runs]))
+            print(dumps(run.to_json()))
         else:
-            console().print(render.history_table(runs))
+            console().print(render.history_run(run))
+        return EXIT_OK
+    runs = history.list_runs(limit=args.limit)
+    if args.format == "json":
+        print(dumps([r.to_json() for r in runs]))
+    else:
+        console().print(render.history_table(runs))
     return EXIT_OK
 
 
-def _prune(history: Any, args: argparse.Namespace) -> int:
+def _prune(history: History, args: argparse.Namespace) -> int:
     settings = Project.open(history.root).settings.history
     keep = args.keep if args.keep is not None else settings.keep_runs
     before = history.size_bytes()
