@@ -215,3 +215,16 @@ def test_a_dry_run_masks_secret_parameters_in_config_and_operations(
 
     assert SECRET not in json.dumps(report.to_json())
     assert report.stages[0].config["value"] == MASK
+
+
+def test_a_declaration_with_a_secret_that_is_not_a_boolean_is_an_error(
+    make_pipeline: PipelineFactory,
+) -> None:
+    pipeline = make_pipeline(
+        '[context]\ntoken = { secret = "yes", value = "abc" }\n[stages.n]\nuses = "core.noop"\n'
+    )
+
+    assert not pipeline.valid
+    (problem,) = pipeline.problems
+    assert "token: secret must be true or false" in problem.message
+    assert problem.line == 4
