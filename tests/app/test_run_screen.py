@@ -300,3 +300,24 @@ def test_a_secret_parameter_is_hidden_in_the_form_the_log_the_results_and_the_in
     with History.open(run_project) as history:
         (run,) = history.list_runs()
     assert run.params["greeting"] == "••••"
+
+
+def test_a_garbage_history_file_warns_once_and_the_run_goes_on(run_project: Path) -> None:
+    state = run_project / ".workbench"
+    state.mkdir()
+    (state / "history.sqlite3").write_bytes(b"\x00garbage" * 500)
+
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R")
+            await finish(pilot)
+            run = screen(app)
+            assert run.last_result is not None and run.last_result.ok
+            warnings = [n for n in app._notifications if n.title == "History"]
+            assert len(warnings) == 1 and "moved it to" in warnings[0].message
+
+    asyncio.run(go())
+    assert len(list(state.glob("history.sqlite3.damaged-*"))) == 1
+    with History.open(run_project) as history:
+        assert len(history.list_runs()) == 1
