@@ -262,7 +262,9 @@ class Secrets:
 
 
 def _leaves(value: Any, limit: int = 1000) -> list[str]:
-    """The strings (and numbers as text) inside a value, at most ``limit`` of them."""
+    """The strings (and numbers as text) inside a value, at most ``limit`` of them; only
+    the first ``limit`` items of each container are looked at (a 100,000-row table
+    written to the context must not be walked whole on every write)."""
     out: list[str] = []
     stack = [value]
     while stack and len(out) < limit:
@@ -270,9 +272,9 @@ def _leaves(value: Any, limit: int = 1000) -> list[str]:
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, Mapping):
-            stack.extend(item.values())
+            stack.extend(itertools.islice(item.values(), limit))
         elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
+            stack.extend(itertools.islice(item, limit))
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
             out.append(str(item))
         elif isinstance(item, bytes):
