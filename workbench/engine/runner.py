@@ -259,7 +259,7 @@ class Runner:
         self._emit_threadsafe(StageLog(stage, level, self.secrets.mask_text(message), stream))
 
     def _progress_sink(self, stage: str, done: float, total: float | None, message: str) -> None:
-        self._emit_threadsafe(StageProgress(stage, done, total, message))
+        self._emit_threadsafe(StageProgress(stage, done, total, self.secrets.mask_text(message)))
 
     # -- control -------------------------------------------------------------------------
     @property
@@ -516,6 +516,7 @@ class Runner:
         if self.secrets.active:
             result.message = self.secrets.mask_text(result.message)
             result.errors = [self.secrets.mask_text(e) for e in result.errors]
+            result.data = self.secrets.mask_data(result.data)
         self.results[sid] = result
         self.status[sid] = result.status
         self.store.mark_finished(sid)
