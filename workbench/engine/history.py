@@ -843,10 +843,12 @@ def _run(row: tuple[Any, ...]) -> RunRecord:
 
 
 def _make_private_dir(folder: Path) -> None:
-    """Make ``folder`` (and missing parents) 0700; tighten it if this made it."""
-    if folder.is_dir():
+    """Make the history's own ``folder`` 0700 (a folder left open by an older version is
+    tightened). Only the history's folders are passed here, never the project's."""
+    if not folder.is_dir():
+        folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    elif not folder.stat().st_mode & 0o077:
         return
-    folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     with contextlib.suppress(OSError):
         os.chmod(folder, DIR_MODE)
 
