@@ -22,8 +22,8 @@ from workbench.engine.history import (
     HistoryUnavailable,
     db_path,
 )
-from workbench.engine.project import HistorySettings
 from workbench.engine.runner import Runner, RunResult
+from workbench.engine.settings import HistorySettings
 from workbench.engine.stage import StageStatus
 
 TWO = """

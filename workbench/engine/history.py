@@ -51,8 +51,8 @@ from workbench.engine.secrets import MASK, Secrets
 
 if TYPE_CHECKING:
     from workbench.engine.pipeline import Pipeline
-    from workbench.engine.project import HistorySettings
     from workbench.engine.runner import Runner
+    from workbench.engine.settings import HistorySettings
 
 log = logging.getLogger(__name__)
 
@@ -623,7 +623,7 @@ class HistoryRecorder:
         """A recorder on the history under ``root``; one that records nothing (after a
         warning) when there can be no history there."""
         if settings is None:
-            from workbench.engine.project import settings_of
+            from workbench.engine.settings import settings_of
 
             settings = settings_of(root).history
         warnings: list[str] = []
@@ -885,5 +885,14 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+_NAME_LIMIT = 100
+"""Longest log file name kept readable; file systems stop at 255 bytes."""
+
+
 def _safe_name(stage_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in stage_id)
+    """A file name for a stage's log: the id itself, or a prefix and a hash when too long."""
+    name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in stage_id)
+    if len(name.encode()) <= _NAME_LIMIT:
+        return name
+    digest = hashlib.sha1(stage_id.encode()).hexdigest()[:16]
+    return f"{name[:48]}-{digest}"

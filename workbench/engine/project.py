@@ -1,61 +1,40 @@
 """A project folder: its pipelines, its own stage modules, its settings.
 
 A project holds ``pipelines/*.toml`` and optionally a ``workbench.toml`` with
-``stage_paths = ["my_stages"]`` (folders of unpackaged stage modules) and a
-``themes/`` folder. The registry of a project is the installed stages (the
+``stage_paths = ["my_stages"]`` (folders of unpackaged stage modules) and
+``allow_write`` (see :mod:`workbench.engine.settings`), and a ``themes/``
+folder. The registry of a project is the installed stages (the
 ``workbench.stages`` entry points) plus the project's own.
 """
 
 from __future__ import annotations
 
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from workbench.engine.errors import Problem
+from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import PluginLoadError, StageRegistry
+from workbench.engine.settings import (
+    PIPELINES_DIR,
+    SETTINGS_FILE,
+    HistorySettings,
+    ProjectSettings,
+    read_settings,
+    settings_of,
+)
 
-SETTINGS_FILE = "workbench.toml"
-DEFAULT_KEEP_RUNS = 200
-DEFAULT_MAX_MB = 100.0
-PIPELINES_DIR = "pipelines"
-
-
-class HistorySettings(BaseModel):
-    """The ``[history]`` table of ``workbench.toml``: retention of the run history."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    keep_runs: int = Field(
-        default=DEFAULT_KEEP_RUNS, ge=1, description="Runs kept; older ones are pruned."
-    )
-    max_mb: float = Field(
-        default=DEFAULT_MAX_MB,
-        gt=0,
-        description="Megabytes the history (database and logs) may take; oldest runs go first.",
-    )
-
-
-class ProjectSettings(BaseModel):
-    """The ``workbench.toml`` file of a project."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    stage_paths: list[str] = Field(
-        default_factory=list, description="Folders of stage modules, relative to the project."
-    )
-    pipelines: str = Field(default=PIPELINES_DIR, description="The folder of pipeline files.")
-    secret_keys: list[str] = Field(
-        default_factory=list,
-        description="Context keys whose values are masked everywhere, beside the name patterns.",
-    )
-    history: HistorySettings = Field(
-        default_factory=lambda: HistorySettings(), description="How much run history is kept."
-    )
+__all__ = [
+    "PIPELINES_DIR",
+    "SETTINGS_FILE",
+    "HistorySettings",
+    "Project",
+    "ProjectSettings",
+    "natural_key",
+    "settings_of",
+]
 
 
 @dataclass(slots=True)
@@ -70,8 +49,8 @@ class Project:
 
     @classmethod
     def open(cls, root: str | Path = ".") -> Project:
-        root = Path(root).resolve()
-        settings, problems = _read_settings(root / SETTINGS_FILE)
+        root = real_path(Path(root))
+        settings, problems = read_settings(root)
         return cls(root, settings, problems)
 
     @property
@@ -112,39 +91,11 @@ class Project:
         return Pipeline.load(Path(path), self.registry)
 
 
-def settings_of(root: Path) -> ProjectSettings:
-    """The settings of the project at ``root`` (the defaults when its file is broken)."""
-    return _read_settings(root / SETTINGS_FILE)[0]
-
-
 def importable(root: Path) -> None:
     """Let stages import the project's own modules (``transform.call``'s ``module:function``)."""
     folder = str(root)
     if folder not in sys.path:
         sys.path.insert(0, folder)
-
-
-def _read_settings(path: Path) -> tuple[ProjectSettings, list[Problem]]:
-    if not path.is_file():
-        return ProjectSettings(), []
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return ProjectSettings.model_validate(raw), []
-    except tomllib.TOMLDecodeError as exc:
-        return ProjectSettings(), [Problem("toml", f"not valid TOML: {exc}", path=str(path))]
-    except ValidationError as exc:
-        problems = [
-            Problem(
-                "schema",
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}",
-                path=str(path),
-                field=".".join(map(str, e["loc"])),
-            )
-            for e in exc.errors(include_url=False)
-        ]
-        return ProjectSettings(), problems
-    except OSError as exc:
-        return ProjectSettings(), [Problem("io", f"cannot read: {exc.strerror}", path=str(path))]
 
 
 def natural_key(text: str) -> tuple[object, ...]:

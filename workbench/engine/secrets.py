@@ -152,7 +152,7 @@ class SecretPolicy:
     @classmethod
     def for_pipeline(cls, pipeline: Pipeline) -> SecretPolicy:
         """The pipeline's ``[context]`` declarations plus its project's ``secret_keys``."""
-        from workbench.engine.project import settings_of
+        from workbench.engine.settings import settings_of
 
         _, secret, public = split_context(pipeline.spec.context)
         declared = secret | set(settings_of(pipeline.project_dir).secret_keys)
