@@ -32,9 +32,11 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus, now
+from workbench.engine.terminal_text import clean_output
 
 RUN_LOG = logging.getLogger("workbench.run")
-"""A run's stage log lines and outcomes, for ``--log-file`` (already masked by the runner)."""
+"""A run's stage log lines and outcomes, for ``--log-file``: masked by the runner, and
+cleaned of control sequences here (someone will ``cat`` that file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +179,9 @@ class RunPrinter:
         elif isinstance(event, StageStarted):
             self.running.setdefault(event.stage_id, now())
         elif isinstance(event, StageLog):
-            RUN_LOG.info("%s | %s: %s", event.stage_id, event.stream, event.message)
+            if RUN_LOG.isEnabledFor(logging.INFO):
+                line = clean_output(event.message, keep_colour=False)
+                RUN_LOG.info("%s | %s: %s", event.stage_id, event.stream, line)
             tail = self.tails.setdefault(event.stage_id, deque(maxlen=self.TAIL))
             tail.append(event.message)
             if self.verbose:
@@ -197,7 +201,9 @@ class RunPrinter:
         elif isinstance(event, StageFinished):
             self.running.pop(event.stage_id, None)
             r = event.result
-            RUN_LOG.info("%s finished: %s %s", event.stage_id, r.status.value, r.message)
+            if RUN_LOG.isEnabledFor(logging.INFO):
+                message = clean_output(r.message, keep_colour=False)
+                RUN_LOG.info("%s finished: %s %s", event.stage_id, r.status.value, message)
             self._print(
                 render.finished_line(event.stage_id, r.status, r.duration, r.message, self.width)
             )
