@@ -31,7 +31,7 @@ import shutil
 import sqlite3
 import statistics
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -330,11 +330,12 @@ class History:
                 ),
             )
             run_id = int(cursor.lastrowid or 0)
+            hashes = config_hashes(pipeline, order)
             self.db.executemany(
                 "INSERT INTO stages (run_id, stage_id, position, uses, config_hash, status) "
                 "VALUES (?, ?, ?, ?, ?, 'pending')",
                 [
-                    (run_id, sid, i, pipeline.stages[sid].uses, config_hash(pipeline, sid))
+                    (run_id, sid, i, pipeline.stages[sid].uses, hashes[sid])
                     for i, sid in enumerate(order)
                 ],
             )
@@ -507,8 +508,9 @@ class History:
         10,000 round trips): the wanted (type, config) pairs travel as one JSON array.
         """
         wanted: dict[tuple[str, str], list[str]] = {}
+        hashes = config_hashes(pipeline, pipeline.stages)
         for sid, ps in pipeline.stages.items():
-            wanted.setdefault((ps.uses, config_hash(pipeline, sid)), []).append(sid)
+            wanted.setdefault((ps.uses, hashes[sid]), []).append(sid)
         if not wanted:
             return {}
         rows = self.db.execute(
@@ -775,6 +777,21 @@ def config_hash(pipeline: Pipeline, stage_id: str) -> str:
     config = ps.stage.config.model_dump(mode="json") if ps.stage is not None else ps.spec.config
     text = json.dumps(config, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def config_hashes(pipeline: Pipeline, ids: Iterable[str]) -> dict[str, str]:
+    """:func:`config_hash` of many stages; stages written alike (same type, same config
+    in the file) are hashed once, which is most of a generated 10,000-stage file."""
+    memo: dict[tuple[str, str], str] = {}
+    out: dict[str, str] = {}
+    for sid in ids:
+        ps = pipeline.stages[sid]
+        key = (ps.uses, repr(ps.spec.config))
+        hashed = memo.get(key)
+        if hashed is None:
+            hashed = memo[key] = config_hash(pipeline, sid)
+        out[sid] = hashed
+    return out
 
 
 def preview(value: Any) -> str | None:
