@@ -6,7 +6,6 @@ Kept apart from the other commands so that only `run` imports the runner.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -88,7 +87,7 @@ async def start_run(
 
 def warn_history(message: str) -> None:
     """A history problem, on stderr: the run goes on and its exit status is the stages'."""
-    from workbench.commands import error_console
+    from workbench.consoles import error_console
 
     error_console().print(Text.assemble(("warning: ", "bold yellow"), "history: ", message))
 
@@ -123,15 +122,17 @@ class RunPrinter:
         cls, out: Console, project: Project, pipeline: Pipeline, options: RunOptions
     ) -> RunResult:
         """Run with a spinner per running stage on a terminal, plain lines elsewhere."""
+        from workbench import stopping
+
         printer = cls(out, options.verbose)
         run = start_run(project, pipeline, options, printer)
         if out.is_terminal:
             with Live(console=out, refresh_per_second=10, transient=True) as live:
                 printer.live = live
-                result = asyncio.run(printer._refreshing(run))
+                result = stopping.run(printer._refreshing(run))
             printer.live = None
         else:
-            result = asyncio.run(run)
+            result = stopping.run(run)
         printer.summary(result)
         return result
 
@@ -147,11 +148,10 @@ class RunPrinter:
                     self.live.update(self._live_view(self.runner))
                 await asyncio.wait({task}, timeout=0.1)
         except asyncio.CancelledError:
-            # Ctrl+C: let the run cancel its stages itself before asyncio tears down.
+            # Ctrl+C, SIGTERM, SIGHUP: the run cancels its stages and returns how far
+            # it got, so the summary is shown as after any other run.
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            raise
+            return await task
         return task.result()
 
     def _live_view(self, runner: Runner) -> Table:
