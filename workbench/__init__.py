@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "MASK",
     "CancelToken",
     "ChangeRecord",
     "Conflict",
@@ -44,6 +45,7 @@ __all__ = [
     "ReportDiff",
     "RunResult",
     "Runner",
+    "Secrets",
     "Stage",
     "StageCancelled",
     "StageConfig",
@@ -147,6 +149,10 @@ if TYPE_CHECKING:
         Hooks as Hooks,
         Runner as Runner,
         RunResult as RunResult,
+    )
+    from workbench.engine.secrets import (
+        MASK as MASK,
+        Secrets as Secrets,
     )
     from workbench.engine.spec import (
         PipelineSpec as PipelineSpec,

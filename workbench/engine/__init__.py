@@ -53,6 +53,8 @@ _EXPORTS = {
     "Hooks": "runner",
     "RunResult": "runner",
     "Runner": "runner",
+    "MASK": "secrets",
+    "Secrets": "secrets",
     "PipelineSpec": "spec",
     "Dependency": "stage",
     "EmptyConfig": "stage",
@@ -64,6 +66,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "MASK",
     "CancelToken",
     "ChangeRecord",
     "Conflict",
@@ -93,6 +96,7 @@ __all__ = [
     "ReportDiff",
     "RunResult",
     "Runner",
+    "Secrets",
     "Stage",
     "StageCancelled",
     "StageConfig",
@@ -191,6 +195,10 @@ if TYPE_CHECKING:
         Hooks as Hooks,
         Runner as Runner,
         RunResult as RunResult,
+    )
+    from workbench.engine.secrets import (
+        MASK as MASK,
+        Secrets as Secrets,
     )
     from workbench.engine.spec import (
         PipelineSpec as PipelineSpec,
