@@ -190,7 +190,7 @@ class DryRunScreen(WorkbenchScreen):
     # -- the graph link ---------------------------------------------------------------------
     @on(StageItems.StageSelected)
     def _from_report(self, event: StageItems.StageSelected) -> None:
-        self.query_one(DagView).selected = event.stage_id
+        self.query_one(DagView).select(event.stage_id)
 
     @on(DagView.StageSelected, "#dry-dag")
     def _from_graph(self, event: DagView.StageSelected) -> None:

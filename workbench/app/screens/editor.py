@@ -115,8 +115,6 @@ class EditorScreen(WorkbenchScreen):
         self._form_key: tuple[str, ...] | None = None
         self._form_box: VerticalGroup = VerticalGroup()
         """The forms of the current selection (replaced, never reused, on rebuild)."""
-        self._echoes: set[tuple[str, str]] = set()
-        """Selections set from code whose change messages are still on their way."""
         self._pending: Pipeline | None = None
         """A pipeline the app opened while this editor held unsaved edits."""
 
@@ -238,8 +236,7 @@ class EditorScreen(WorkbenchScreen):
         labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
         dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
         if self.selected in pipeline.stages and dag.selected != self.selected:
-            self._echoes.add(("graph", self.selected))
-            dag.selected = self.selected
+            dag.select(self.selected)
         key = self._current_form_key()
         if rebuild or key != self._form_key:
             self._rebuild_form()
@@ -291,6 +288,11 @@ class EditorScreen(WorkbenchScreen):
 
     def _draw_stage_list(self) -> None:
         listing = self.query_one("#editor-stages", OptionList)
+        # Rebuilt and highlighted in code: nothing of it may come back as a selection.
+        with listing.prevent(OptionList.OptionHighlighted):
+            self._fill_stage_list(listing)
+
+    def _fill_stage_list(self, listing: OptionList) -> None:
         listing.clear_options()
         if self.session is None:
             return
@@ -320,7 +322,6 @@ class EditorScreen(WorkbenchScreen):
         target = self.selected if known and self.selected is not None else "\0"
         index = listing.get_option_index(target)
         if listing.highlighted != index:
-            self._echoes.add(("list", target))
             listing.highlighted = index
 
     def _current_form_key(self) -> tuple[str, ...]:
@@ -459,17 +460,6 @@ class EditorScreen(WorkbenchScreen):
             picker.set_stage(others, states, implicit)
 
     # -- selection ---------------------------------------------------------------------
-    def _is_echo(self, source: str, stage_id: str) -> bool:
-        """True for the message a selection set here comes back as (it changes nothing).
-
-        The list and the graph follow each other; without this their late echoes
-        would pull the selection back and forth.
-        """
-        if (source, stage_id) in self._echoes:
-            self._echoes.discard((source, stage_id))
-            return True
-        return False
-
     def _select(self, stage_id: str | None) -> None:
         if stage_id == self.selected:
             return
@@ -481,7 +471,7 @@ class EditorScreen(WorkbenchScreen):
     @on(OptionList.OptionHighlighted, "#editor-stages")
     def _list_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         sid = event.option_id
-        if sid is None or self._is_echo("list", sid):
+        if sid is None:
             return
         self._select(None if sid == "\0" else sid)
 
@@ -498,7 +488,7 @@ class EditorScreen(WorkbenchScreen):
 
     @on(DagView.StageSelected, "#editor-graph")
     def _graph_selected(self, event: DagView.StageSelected) -> None:
-        if event.stage_id is None or self._is_echo("graph", event.stage_id):
+        if event.stage_id is None:
             return
         self._select(event.stage_id)
 

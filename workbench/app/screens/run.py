@@ -435,8 +435,9 @@ class RunScreen(WorkbenchScreen):
         if stage_id == self._selected:
             return
         self._selected = stage_id
-        self.query_one(StageStatusList).selected = stage_id
-        self.query_one(DagView).selected = stage_id
+        # Set in code, so neither pane posts it back (that echo froze the app).
+        self.query_one(StageStatusList).select(stage_id)
+        self.query_one(DagView).select(stage_id)
         self._show_log(stage_id)
         self._show_context()
 

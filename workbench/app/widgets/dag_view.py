@@ -224,6 +224,15 @@ class DagView(ScrollView, can_focus=True):
         layout = self._layout
         self.set_graph(list(layout.nodes), layout.labels, layout.edges, direction=direction)
 
+    def select(self, stage_id: str | None) -> None:
+        """Move the selection from code, without posting `StageSelected`.
+
+        Panes that mirror each other's selection call this: a selection set in
+        code that came back as a message would bounce between them forever.
+        """
+        with self.prevent(self.StageSelected):
+            self.selected = stage_id
+
     def set_status(self, stage_id: str, status: str | None) -> None:
         """Show a stage's run status (a `StageStatus` value, or None to clear it)."""
         status = str(status) if status is not None else None

@@ -311,4 +311,5 @@ class ReportView(StageItems):
             index = options.get_option_index(f"stage:{stage_id}")
         except Exception:  # OptionDoesNotExist: a stage this report does not have
             return
-        options.highlighted = index
+        with options.prevent(OptionList.OptionHighlighted):  # set in code: no echo
+            options.highlighted = index

@@ -146,6 +146,11 @@ class StageStatusList(ScrollView, can_focus=True):
             self.selected = self.order[0] if self.order else None
         self.refresh()
 
+    def select(self, stage_id: str | None) -> None:
+        """Move the cursor from code, without posting `StageSelected` (no echo)."""
+        with self.prevent(self.StageSelected):
+            self.selected = stage_id
+
     def set_breakpoints(self, breakpoints: Iterable[str]) -> None:
         new = frozenset(breakpoints)
         changed = new ^ self.breakpoints
