@@ -52,6 +52,7 @@ from workbench.app.screens.editor_dialogs import (
     slug,
 )
 from workbench.app.widgets.config_form import ConfigForm
+from workbench.app.widgets.dag_layout import Direction, Edge, Layout, compute_layout
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
 from workbench.app.widgets.problem_list import ProblemList
@@ -61,6 +62,14 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.spec import PipelineMeta, StageSpec
 
 PIPELINE_ITEM = "⚙ pipeline"
+FORM_CLASSES = {
+    "config": ".config-form",
+    "settings": ".stage-form",
+    "pipeline": ".pipeline-form, .context-form",
+}
+"""The form a :class:`~workbench.app.editing.session.Place` names, by its class."""
+LAYOUT_IN_THREAD = 150
+"""Graphs with this many stages or more are laid out off the UI loop."""
 NOTHING_OPEN = "No pipeline in the editor. Press n for a new one, or o to edit the open one."
 
 
@@ -117,6 +126,8 @@ class EditorScreen(WorkbenchScreen):
         """The forms of the current selection (replaced, never reused, on rebuild)."""
         self._pending: Pipeline | None = None
         """A pipeline the app opened while this editor held unsaved edits."""
+        self._graph_shape: tuple[tuple[Any, ...], ...] = ((), (), ())
+        """Nodes, labels and edges the graph was last laid out for."""
 
     # -- building ----------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -214,8 +225,13 @@ class EditorScreen(WorkbenchScreen):
             return "a new pipeline"
         return self.session.path.name
 
-    def _refresh(self, *, rebuild: bool = False) -> None:
-        """Redraw everything from the session; the forms are rebuilt only when asked."""
+    def _refresh(self, *, rebuild: bool = False, typed: bool = False) -> None:
+        """Redraw everything from the session; the forms are rebuilt only when asked.
+
+        ``typed``: the change came from a form, which already shows it. Its fields
+        are then left alone: writing the session's value back into a field the
+        person is typing in would drop the keys queued since (the field is ahead).
+        """
         session = self.session
         self._draw_bar()
         self._draw_stage_list()
@@ -232,16 +248,49 @@ class EditorScreen(WorkbenchScreen):
         problems.set_problems(pipeline.problems, self.workbench.project.root)
         problems.border_title = f"Problems ({len(pipeline.problems)})"
         problems.set_class(not pipeline.valid, "-has-problems")
-        dag = self.query_one(DagView)
-        labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
-        dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
-        if self.selected in pipeline.stages and dag.selected != self.selected:
-            dag.select(self.selected)
+        self._draw_graph(pipeline)
         key = self._current_form_key()
         if rebuild or key != self._form_key:
             self._rebuild_form()
+        elif typed:
+            self._update_dependencies()
         else:
             self._update_form()
+
+    def _draw_graph(self, pipeline: Pipeline) -> None:
+        """Lay the graph out again only when its stages, types or edges changed.
+
+        A keystroke in a config field changes none of them. A large graph is laid
+        out in a thread (see :meth:`_lay_out`) so typing never waits for it.
+        """
+        labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
+        nodes = list(pipeline.graph.nodes)
+        edges = list(pipeline.graph.edges)
+        shape = (tuple(nodes), tuple(labels.items()), tuple(edges))
+        dag = self.query_one(DagView)
+        if shape != self._graph_shape:
+            self._graph_shape = shape
+            if len(nodes) >= LAYOUT_IN_THREAD:
+                self._lay_out(nodes, labels, edges, dag.direction)
+                return
+            dag.set_graph(nodes, labels, edges)
+        if self.selected in pipeline.stages and dag.selected != self.selected:
+            dag.select(self.selected)
+
+    @work(group="editor-layout", exclusive=True, thread=True, exit_on_error=False)
+    def _lay_out(
+        self, nodes: list[str], labels: dict[str, str], edges: list[Edge], direction: Direction
+    ) -> None:
+        layout = compute_layout(nodes, labels, edges, direction)
+        self.app.call_from_thread(self._show_layout, layout)
+
+    def _show_layout(self, layout: Layout) -> None:
+        if (tuple(layout.nodes), tuple(layout.edges)) != self._graph_shape[::2]:
+            return  # a newer edit changed the graph while this one was laid out
+        dag = self.query_one(DagView)
+        dag.set_layout(layout)
+        if self.selected in layout.nodes and dag.selected != self.selected:
+            dag.select(self.selected)
 
     def _draw_bar(self) -> None:
         session = self.session
@@ -510,21 +559,22 @@ class EditorScreen(WorkbenchScreen):
             self.query_one("#editor-stages").focus()
 
     # -- edits from the forms ----------------------------------------------------------
-    def _edit(self, action: Any, *, rebuild: bool = False) -> bool:
+    def _edit(self, action: Any, *, rebuild: bool = False, typed: bool = False) -> bool:
         """Run one session edit; a refusal is shown, never raised."""
         try:
             action()
         except EditError as exc:
             self.notify(str(exc), title="Not done", severity="error")
             return False
-        self._refresh(rebuild=rebuild)
+        self._refresh(rebuild=rebuild, typed=typed)
         return True
 
     @on(ConfigForm.Changed, ".config-form")
     def _config_changed(self, event: ConfigForm.Changed) -> None:
         sid = self.selected
         if self.session is not None and sid is not None:
-            self._edit(lambda: self.session.set_config(sid, event.values))  # type: ignore[union-attr]
+            session = self.session
+            self._edit(lambda: session.set_config(sid, event.values, field=event.field), typed=True)
 
     @on(ConfigForm.Changed, ".stage-form")
     def _stage_settings_changed(self, event: ConfigForm.Changed) -> None:
@@ -533,21 +583,26 @@ class EditorScreen(WorkbenchScreen):
             self._draw_bar()
             return
         values = {k: event.values.get(k, STAGE_DEFAULTS[k]) for k in STAGE_SETTINGS}
-        self._edit(lambda: self.session.set_stage_settings(sid, **values))  # type: ignore[union-attr]
+        session = self.session
+        self._edit(lambda: session.set_stage_settings(sid, field=event.field, **values), typed=True)
 
     @on(ConfigForm.Changed, ".pipeline-form")
     def _pipeline_settings_changed(self, event: ConfigForm.Changed) -> None:
         if self.session is None or not event.valid:
             return
         values = {k: event.values.get(k, PIPELINE_DEFAULTS.get(k)) for k in PIPELINE_SETTINGS}
-        self._edit(lambda: self.session.set_pipeline_settings(**values))  # type: ignore[union-attr]
+        session = self.session
+        self._edit(lambda: session.set_pipeline_settings(field=event.field, **values), typed=True)
 
     @on(ConfigForm.Changed, ".context-form")
     def _context_changed(self, event: ConfigForm.Changed) -> None:
         if self.session is None or not event.valid:
             return
         context = dict(event.values.get("parameters", {}))
-        self._edit(lambda: self.session.set_pipeline_settings(context=context))  # type: ignore[union-attr]
+        session = self.session
+        self._edit(
+            lambda: session.set_pipeline_settings(context=context, field="parameters"), typed=True
+        )
 
     @on(DependencyPicker.Toggled)
     def _dependency_toggled(self, event: DependencyPicker.Toggled) -> None:
@@ -587,11 +642,27 @@ class EditorScreen(WorkbenchScreen):
                 self._after_history(f"Redid {label}")
 
     def _after_history(self, message: str) -> None:
-        assert self.session is not None
-        if self.selected is not None and self.selected not in self.session.spec.stages:
+        """Show the undone (or redone) edit where it was made, the cursor in its field."""
+        session = self.session
+        assert session is not None
+        place = session.last_place
+        if place is not None and (place.stage is None or place.stage in session.spec.stages):
+            self.selected = place.stage
+        if self.selected is not None and self.selected not in session.spec.stages:
             self.selected = None
         self._refresh()
+        if place is not None and place.field is not None:
+            # After the refresh: a rebuilt form mounts its fields on the next frame.
+            self.call_after_refresh(self._focus_field, place.field, place.form)
         self.notify(message, timeout=2)
+
+    def _focus_field(self, name: str, form_name: str) -> None:
+        """Put the cursor at the end of a field of the forms shown."""
+        selector = FORM_CLASSES.get(form_name)
+        first = list(self._form_box.query(selector).results(ConfigForm)) if selector else []
+        for form in first + list(self._form_box.query(ConfigForm)):
+            if form.focus_field(name, at_end=True):
+                return
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_add_stage(self) -> None:

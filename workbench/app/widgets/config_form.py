@@ -85,12 +85,18 @@ class ConfigForm(VerticalGroup):
         """The person changed a value; ``values`` is the whole new dict."""
 
         def __init__(
-            self, form: ConfigForm, values: dict[str, Any], errors: dict[str, str]
+            self,
+            form: ConfigForm,
+            values: dict[str, Any],
+            errors: dict[str, str],
+            field: str | None = None,
         ) -> None:
             super().__init__()
             self.form = form
             self.values = values
             self.errors = errors
+            self.field = field
+            """The field the person edited (each field's edits are their own undo step)."""
 
         @property
         def control(self) -> ConfigForm:
@@ -201,9 +207,21 @@ class ConfigForm(VerticalGroup):
                         widget.value = text
         self._check(announce=False)
 
-    def focus_field(self, name: str) -> None:
-        if name in self._inputs:
-            self._inputs[name].focus()
+    def input_of(self, name: str) -> FieldWidget | None:
+        """The widget a field is typed or chosen in."""
+        return self._inputs.get(name)
+
+    def focus_field(self, name: str, *, at_end: bool = False) -> bool:
+        """Focus a field (with the cursor after its text when ``at_end``); False if absent."""
+        widget = self._inputs.get(name)
+        if widget is None:
+            return False
+        widget.focus()
+        if at_end and isinstance(widget, Input):
+            widget.cursor_position = len(widget.value)
+        elif at_end and isinstance(widget, TextArea):
+            widget.move_cursor(widget.document.end)
+        return True
 
     def _read(self, field: FormField, text: str) -> Any:
         try:
@@ -247,9 +265,13 @@ class ConfigForm(VerticalGroup):
             self._values.pop(field.name, None)
         else:
             self._values[field.name] = value
-        self._check(announce=True, extra={field.name: toml_error} if toml_error else None)
+        self._check(
+            announce=True, extra={field.name: toml_error} if toml_error else None, field=field.name
+        )
 
-    def _check(self, *, announce: bool, extra: dict[str, str] | None = None) -> None:
+    def _check(
+        self, *, announce: bool, extra: dict[str, str] | None = None, field: str | None = None
+    ) -> None:
         """Validate the whole dict, show each field's error, and (maybe) announce."""
         errors = field_errors(self.model, self._values)
         if self._only is not None:
@@ -269,4 +291,4 @@ class ConfigForm(VerticalGroup):
                 Content(f"✘ not settings of this stage (kept as written): {', '.join(unknown)}")
             )
         if announce:
-            self.post_message(self.Changed(self, dict(self._values), dict(errors)))
+            self.post_message(self.Changed(self, dict(self._values), dict(errors), field))

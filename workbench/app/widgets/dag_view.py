@@ -200,8 +200,17 @@ class DagView(ScrollView, can_focus=True):
         """Show a new graph. Statuses and the selection survive for stages that remain."""
         if direction is not None:
             self._direction = direction
-        self._layout = compute_layout(nodes, labels, edges, self._direction)
-        layout = self._layout
+        self.set_layout(compute_layout(nodes, labels, edges, self._direction))
+
+    @property
+    def direction(self) -> Direction:
+        """Left-to-right or top-to-bottom: what the next layout is made with."""
+        return self._direction
+
+    def set_layout(self, layout: Layout) -> None:
+        """Show a layout computed elsewhere (a large one is computed in a thread)."""
+        self._direction = layout.direction
+        self._layout = layout
         self._statuses = {k: v for k, v in self._statuses.items() if k in layout.nodes}
         self._cycle_edges = layout.cycle_edge_indices
         incident: dict[str, list[int]] = {}
