@@ -55,6 +55,7 @@ class WorkbenchApp(App[None]):
             Binding(v.key, f"switch_mode('{v.mode}')", v.title, id=f"view-{v.mode}", show=False)
             for v in VIEWS
         ),
+        Binding("question_mark", "show_keys", "Keys", key_display="?", id="keys-help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -177,6 +178,16 @@ class WorkbenchApp(App[None]):
         """Show the run view and start a run of the open pipeline."""
         await self.switch_mode("run")
         await self.screen.run_action("run_all")
+
+    def action_show_keys(self) -> None:
+        """The ``?`` overlay: every key of the current view, hidden ones included."""
+        from workbench.app.screens.keys_help import KeysHelp, collect_sections
+
+        screen = self.screen
+        if not isinstance(screen, WorkbenchScreen):
+            return  # a dialog is open: its buttons say what it does
+        title = next((v.title for v in VIEWS if v.mode == self.current_mode), "")
+        self.push_screen(KeysHelp(title, collect_sections(screen)))
 
     # -- quitting ------------------------------------------------------------------------
     async def action_quit(self) -> None:

@@ -106,12 +106,12 @@ class EditorScreen(WorkbenchScreen):
         Binding("ctrl+z", "undo", "Undo", id="editor-undo"),
         Binding("ctrl+y", "redo", "Redo", id="editor-redo"),
         Binding("ctrl+s", "save", "Save", id="editor-save"),
-        Binding("S", "save_as", "Save as", show=False, id="editor-save-as"),
-        Binding("n", "new_pipeline", "New", show=False, id="editor-new"),
-        Binding("o", "open_current", "Open", show=False, id="editor-open"),
-        Binding("t", "toggle_preview", "TOML", show=False, id="editor-toggle-preview"),
-        Binding("v", "toggle_graph", "Graph", show=False, id="editor-toggle-graph"),
-        Binding("escape", "escape", "Back", show=False, id="editor-escape"),
+        Binding("S", "save_as", "Save as… (a copy)", show=False, id="editor-save-as"),
+        Binding("n", "new_pipeline", "New pipeline", show=False, id="editor-new"),
+        Binding("o", "open_current", "Open the app's pipeline here", show=False, id="editor-open"),
+        Binding("t", "toggle_preview", "Show/hide the TOML preview", show=False, id="editor-toggle-preview"),
+        Binding("v", "toggle_graph", "Show/hide the graph", show=False, id="editor-toggle-graph"),
+        Binding("escape", "escape", "Back to the stage list", show=False, id="editor-escape"),
     ]
 
     def __init__(self) -> None:
@@ -676,7 +676,21 @@ class EditorScreen(WorkbenchScreen):
         added: list[str] = []
         if self._edit(lambda: added.append(session.add_stage(uses, stage_id))):
             self._select(added[0])
-            self.query_one("#editor-stages", OptionList).focus()
+            # Straight into the form: what is typed next is the stage's first value,
+            # not a key of the list (where `a` would open this dialog again).
+            self.call_after_refresh(self._focus_first_field)
+
+    def _focus_first_field(self) -> None:
+        """The first required config field, else the first config field, else the settings."""
+        forms = list(self._form_box.query(".config-form").results(ConfigForm))
+        forms += list(self._form_box.query(".stage-form").results(ConfigForm))
+        for form in forms:
+            wanted = next((f for f in form.fields if f.required), None) or next(
+                iter(form.fields), None
+            )
+            if wanted is not None and form.focus_field(wanted.name, at_end=True):
+                return
+        self.query_one("#editor-stages", OptionList).focus()
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_remove_stage(self) -> None:

@@ -378,6 +378,7 @@ class RecordedRunScreen(WorkbenchScreen):
     CSS_PATH = "history.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to runs", id="history-back"),
+        Binding("ctrl+c", "copy_text", "Copy log", id="history-copy"),
     ]
 
     def __init__(self, root: Path, run_id: int) -> None:
@@ -395,6 +396,13 @@ class RecordedRunScreen(WorkbenchScreen):
                 yield Static(id="recorded-result")
                 yield LogPane(id="recorded-log")
                 yield ContextInspector(id="recorded-context")
+
+    def action_copy_text(self) -> None:
+        """ctrl+c: the text selected with the mouse, else the selected stage's whole log."""
+        if self.get_selected_text():
+            super().action_copy_text()
+        else:
+            self.query_one(LogPane).action_copy_log()
 
     def on_mount(self) -> None:
         self.query_one(StageStatusList).border_title = "Stages"

@@ -24,6 +24,7 @@ Every run is recorded in the project's history with source ``app``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
 from textual import on, work
@@ -46,6 +47,7 @@ from workbench.app.run_controller import (
     seeded_store,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
@@ -116,6 +118,7 @@ class RunScreen(WorkbenchScreen):
         Binding("P", "toggle_params", "Params", id="run-params"),
         Binding("i", "toggle_inspector", "Context", id="run-inspector"),
         Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
+        Binding("ctrl+c", "copy_text", "Copy log", id="run-copy"),
     ]
 
     def __init__(self) -> None:
@@ -344,6 +347,48 @@ class RunScreen(WorkbenchScreen):
                 title="Run failed",
                 severity="error",
             )
+
+    # -- quitting -------------------------------------------------------------------------
+    def has_unsaved_changes(self) -> bool:
+        """A run in progress counts: quitting would cancel it, so the app asks first."""
+        return self.running
+
+    @work(group="run-dialog", exit_on_error=False, exclusive=True)
+    async def ask_before_quit(self) -> None:
+        """``q`` during a run: cancel it and quit, or keep it running."""
+        name = self.workbench.pipeline.name if self.workbench.pipeline else "The pipeline"
+        choice = await self.app.push_screen_wait(
+            ChoiceDialog(
+                "A run is in progress",
+                f"{name} is still running. Quitting cancels the run (it is recorded as cancelled).",
+                [
+                    Choice("Keep running", "stay", "primary"),
+                    Choice("Cancel it and quit", "quit", "error"),
+                ],
+                id="confirm-quit-run",
+            )
+        )
+        if choice != "quit":
+            return
+        if self.runner is not None:
+            self.runner.cancel()
+            for worker in list(self.workers):
+                if worker.group == "run":
+                    # The run records itself as cancelled first; a failure is reported already.
+                    with suppress(Exception):
+                        await worker.wait()
+        self.app.exit()
+
+    # -- copying -----------------------------------------------------------------------------
+    def action_copy_text(self) -> None:
+        """ctrl+c: the text selected with the mouse, else the selected stage's whole log.
+
+        It works whichever pane has focus: the log shown is the one being looked at.
+        """
+        if self.get_selected_text():
+            super().action_copy_text()
+        else:
+            self.query_one(LogPane).action_copy_log()
 
     # -- controlling a run ------------------------------------------------------------------
     def action_cancel(self) -> None:

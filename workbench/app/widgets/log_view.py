@@ -304,6 +304,7 @@ class LogPane(Vertical):
     def action_copy_log(self) -> None:
         buffer = self.view.buffer
         if buffer is None or not len(buffer):
+            self.notify("This log is empty: nothing to copy.", title="Copy", timeout=2)
             return
         self.app.copy_to_clipboard(buffer.text())
         self.post_message(self.Copied(self, len(buffer)))
