@@ -109,7 +109,13 @@ class EditorScreen(WorkbenchScreen):
         Binding("S", "save_as", "Save as… (a copy)", show=False, id="editor-save-as"),
         Binding("n", "new_pipeline", "New pipeline", show=False, id="editor-new"),
         Binding("o", "open_current", "Open the app's pipeline here", show=False, id="editor-open"),
-        Binding("t", "toggle_preview", "Show/hide the TOML preview", show=False, id="editor-toggle-preview"),
+        Binding(
+            "t",
+            "toggle_preview",
+            "Show/hide the TOML preview",
+            show=False,
+            id="editor-toggle-preview",
+        ),
         Binding("v", "toggle_graph", "Show/hide the graph", show=False, id="editor-toggle-graph"),
         Binding("escape", "escape", "Back to the stage list", show=False, id="editor-escape"),
     ]

@@ -28,10 +28,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from workbench.app.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.run_controller import LogBuffer, StageState
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.widgets.context_inspector import ContextInspector
-from workbench.app.widgets.dag_view import STATUS_MARKS
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.engine.dry_run import format_seconds
@@ -50,17 +50,6 @@ RUNS_SHOWN = 200
 """Runs listed, newest first; older ones stay in the database (`workbench history --limit`)."""
 LOG_TAIL = 2_000
 """Lines of a recorded stage log read back; the full log stays on disk."""
-
-STATUS_STYLES: dict[str, str] = {
-    "success": "$text-success",
-    "failure": "$text-error bold",
-    "partial": "$text-warning",
-    "cancelled": "$text-warning",
-    "interrupted": "$text-error",
-    "running": "$text-primary",
-    "skipped": "$foreground-muted",
-}
-RUN_MARKS = {**STATUS_MARKS, "interrupted": "⚡"}
 
 
 def started_text(timestamp: float) -> str:
