@@ -223,6 +223,9 @@ class StatusLine(Widget):
 class LogPane(Vertical):
     """A log view with its search box and a one-line status under it."""
 
+    ALLOW_MAXIMIZE = True
+    """The Run view's ``z`` lets the log fill the view."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "open_search", "Search", key_display="/", id="log-search"),
         Binding("n", "next_match", "Next match", id="log-next"),

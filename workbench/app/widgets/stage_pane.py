@@ -55,6 +55,15 @@ def progress_bar(done: float, total: float | None, width: int = BAR_WIDTH) -> tu
     return "━" * filled, "━" * (width - filled), f"{fraction:4.0%}"
 
 
+def fit_row(strip: Strip, width: int, base: Style) -> Strip:
+    """The row cut to ``width`` cells, ending with ``…`` when something was cut off."""
+    if strip.cell_length <= width or width < 2:
+        return strip.crop_extend(0, width, base)
+    cut = strip.crop(0, width - 1)
+    last_style = next((s.style for s in reversed(list(cut)) if s.text), base)
+    return Strip([*cut, Segment("…", last_style)]).crop_extend(0, width, base)
+
+
 class StageStatusList(ScrollView, can_focus=True):
     """A live, selectable list of a run's stages."""
 
@@ -287,4 +296,4 @@ class StageStatusList(ScrollView, can_focus=True):
             style = status_style if status is StageStatus.FAILURE else muted
             segments.append(Segment(state.message.splitlines()[0] if state.message else "", style))
         segments = [Segment(s.text, s.style or base) for s in segments]
-        return Strip(segments).crop_extend(0, width, base)
+        return fit_row(Strip(segments), width, base)
