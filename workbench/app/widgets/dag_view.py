@@ -227,6 +227,10 @@ class DagView(ScrollView, can_focus=True):
         self._selected_edges = frozenset(self._incident.get(self.selected or "", ()))
         self._relight()
         self._invalidate_all()
+        if keep is not None:
+            # The same stage sits elsewhere in the new layout (after `t`, say): keep
+            # it in view once the new size is known.
+            self.call_after_refresh(self.scroll_to_stage, keep)
 
     def set_direction(self, direction: Direction) -> None:
         """Lay the same graph out left-to-right or top-to-bottom."""

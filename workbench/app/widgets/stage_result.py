@@ -31,7 +31,7 @@ STATUS_WORDS = {
     StageStatus.PARTIAL: ("◐ partly done", "$text-warning"),
     StageStatus.CANCELLED: ("■ cancelled", "$text-error"),
 }
-LABEL_WIDTH = 9
+LABEL_WIDTH = 10
 """Labels are padded to this width; wrapped values stay indented under their label."""
 
 
