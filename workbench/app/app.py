@@ -48,6 +48,8 @@ class WorkbenchApp(App[None]):
     MODES = {view.mode: view.screen for view in VIEWS}
     DEFAULT_MODE = "pipelines"
     COMMANDS = {WorkbenchCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    """Screens narrower than 100 columns fold their side panes (see each view's .tcss)."""
     BINDINGS = [
         # Shown in the view bar under the header rather than the footer, which is
         # left to the focused screen's own actions.

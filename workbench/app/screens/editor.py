@@ -141,7 +141,7 @@ class EditorScreen(WorkbenchScreen):
         with Horizontal(id="editor-body"):
             yield OptionList(id="editor-stages")
             with Vertical(id="editor-centre"):
-                yield VerticalScroll(id="editor-form")
+                yield VerticalScroll(id="editor-form", can_focus=False)
                 yield DagView(id="editor-graph")
             with Vertical(id="editor-side"):
                 yield TomlPreview(id="editor-preview")
@@ -769,6 +769,11 @@ class EditorScreen(WorkbenchScreen):
         self.query_one("#editor-stages").focus()
 
     def action_toggle_preview(self) -> None:
+        """``t``: the TOML preview on or off (on a narrow terminal it folds away by default)."""
+        if self.has_class("-narrow"):
+            self.toggle_class("-side-shown")
+            self.query_one("#editor-preview").display = True
+            return
         side = self.query_one("#editor-preview")
         side.display = not side.display
 
