@@ -147,8 +147,12 @@ class WorkbenchApp(App[None]):
             before_text = self.pipeline.text if self.pipeline is not None else None
             self.open_pipeline(open_path)
             after_text = self.pipeline.text if self.pipeline is not None else None
-            if before_text != after_text or found.settings or found.stages:
-                # The workbench's own saves were already taken in: no news for those.
+            changed = before_text != after_text or found.settings or found.stages
+            # The workbench's own saves were already taken in: no news for those. A
+            # screen holding unsaved edits of the file asks about it itself (the
+            # conflict dialog): one message per event, never a toast beside it.
+            asking = any(s.answers_reload_of(open_path) for s in self.open_screens)
+            if changed and not asking:
                 self.notify(f"{open_path.name} changed on disk and was reloaded", title="Reloaded")
         return found
 

@@ -174,10 +174,8 @@ class EditorScreen(WorkbenchScreen):
         if session is None or not session.dirty:
             if session is not None and session.path == path and session.disk_text == pipeline.text:
                 return
-            reloaded = session is not None and session.path == path
+            # (A reload from disk is announced once, by the app.)
             self._load(pipeline)
-            if reloaded:
-                self.notify(f"{path.name} changed on disk; the editor shows the new version")
             return
         if session.path == path:
             if pipeline.text != session.disk_text:
@@ -209,6 +207,11 @@ class EditorScreen(WorkbenchScreen):
                 title="Opened with problems",
                 severity="warning",
             )
+
+    def answers_reload_of(self, path: Path) -> bool:
+        """Unsaved edits of that file: the conflict dialog is the one message about it."""
+        session = self.session
+        return session is not None and session.dirty and session.path == path.resolve()
 
     def has_unsaved_changes(self) -> bool:
         """Asked by the app before it quits."""
