@@ -40,9 +40,7 @@ def test_unsaved_edits_and_a_change_on_disk_show_the_conflict_dialog_alone(
     asyncio.run(go())
 
 
-def test_a_change_on_disk_without_edits_is_announced_once(
-    make_app: MakeApp, project: Path
-) -> None:
+def test_a_change_on_disk_without_edits_is_announced_once(make_app: MakeApp, project: Path) -> None:
     path = project / "pipelines" / "alpha.toml"
 
     async def go() -> None:

@@ -428,17 +428,10 @@ class EditorScreen(WorkbenchScreen):
         uses = stage.uses or self.selected
         registry = session.registry
         scroll.border_title = f"Stage {self.selected}"
+        # The stage's own config first (its required fields lead), then the settings
+        # every stage has, then what it depends on.
         widgets: list[Any] = [
             Static(self._stage_heading(self.selected, uses), classes="editor-heading"),
-            Label("Settings", classes="editor-section"),
-            ConfigForm(
-                StageSpec,
-                stage.model_dump(mode="json", exclude_defaults=True),
-                only=STAGE_SETTINGS,
-                classes="stage-form",
-            ),
-            Label("Depends on  (space: none → required → optional)", classes="editor-section"),
-            DependencyPicker(classes="dependency-picker"),
             Label(f"Config of {uses}", classes="editor-section"),
         ]
         if uses in registry:
@@ -455,6 +448,20 @@ class EditorScreen(WorkbenchScreen):
                     classes="editor-empty",
                 )
             )
+        widgets += [
+            Label("Settings", classes="editor-section"),
+            ConfigForm(
+                StageSpec,
+                stage.model_dump(mode="json", exclude_defaults=True),
+                only=STAGE_SETTINGS,
+                classes="stage-form",
+            ),
+            Label(
+                "Depends on  (↑↓ choose, space: none → required → optional)",
+                classes="editor-section",
+            ),
+            DependencyPicker(classes="dependency-picker"),
+        ]
         form.mount_all(widgets)
         self._update_dependencies()
 

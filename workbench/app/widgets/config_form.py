@@ -36,6 +36,7 @@ from workbench.app.editing.fields import (
     format_value,
     parse_text,
 )
+from workbench.app.widgets.stage_details import type_name
 
 FieldWidget = Input | Switch | Select[Any] | TextArea
 
@@ -119,7 +120,8 @@ class ConfigForm(VerticalGroup):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.model = model
-        self.fields = form_fields(model, only)
+        # Required fields first: they are what a new stage needs before it can run.
+        self.fields = sorted(form_fields(model, only), key=lambda f: not f.required)
         self._only = set(only) if only is not None else None
         self._values: dict[str, Any] = dict(values or {})
         self._explicit: set[str] = set(self._values)
@@ -149,9 +151,17 @@ class ConfigForm(VerticalGroup):
                 with Vertical(classes="form-cell"):
                     yield widget
                     yield error
-                    if field.description:
-                        yield Static(Content(field.description), classes="form-help")
+                    yield Static(self._help(field), classes="form-help")
         yield self._extra
+
+    def _help(self, field: FormField) -> Content:
+        """``text · what it is for``: the type as people write it, then the description."""
+        info = self.model.model_fields.get(field.name)
+        kind = type_name(info.annotation) if info is not None else ""
+        parts = [Content.styled(kind, "italic")] if kind else []
+        if field.description:
+            parts.append(Content(("  ·  " if parts else "") + field.description))
+        return Content.assemble(*parts)
 
     def _make_input(self, field: FormField) -> FieldWidget:
         value = self._values.get(field.name, UNSET)

@@ -90,11 +90,13 @@ class DependencyPicker(OptionList):
             if sid in self._implicit:
                 parts.append(Content.styled(f"  ({self._implicit[sid]})", "$foreground-muted"))
             self.add_option(Option(Content.assemble(*parts), id=sid))
-        if keep is not None:
-            self.highlighted = min(keep, len(others) - 1)
+        # Always a highlighted row, so space works at once (not only after ↓).
+        self.highlighted = min(keep, len(others) - 1) if keep is not None else 0
 
     def action_cycle(self) -> None:
         index = self.highlighted
+        if index is None and self.option_count:
+            index = self.highlighted = 0
         if index is None:
             return
         option = self.get_option_at_index(index)
