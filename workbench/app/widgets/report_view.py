@@ -166,11 +166,11 @@ def summary_content(report: DryRunReport) -> Content:
         sources[plan.estimate_source] = sources.get(plan.estimate_source, 0) + 1
     second = Content.assemble(
         ("wall ", MUTED),
-        (f"~{format_seconds(report.wall_seconds)}", "bold"),
+        (report.wall_text(), "bold" if not report.unknown_estimates else "bold $text-warning"),
         (f" at concurrency {report.concurrency}", MUTED),
         ("  ·  critical path ", MUTED),
         " → ".join(report.critical_path) or "—",
-        (f" ({format_seconds(report.critical_seconds)})", MUTED),
+        (f" ({report.critical_text()})", MUTED),
         ("  ·  estimates ", MUTED),
         Content(", ").join(
             Content.styled(f"{n} {source}", SOURCE_STYLE[source])
