@@ -195,6 +195,14 @@ class WorkbenchApp(App[None]):
         title = next((v.title for v in VIEWS if v.mode == self.current_mode), "")
         self.push_screen(KeysHelp(title, collect_sections(screen)))
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """``app: Screenshot``: an SVG into ~/Downloads, or the project's ``screenshots/``
+        folder when there is no Downloads folder (a server, a container)."""
+        folder = Path(path) if path is not None else screenshot_folder(self.project.root)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.deliver_screenshot(filename, str(folder))
+        self.notify(f"Saved as an SVG in {folder}", title="Screenshot", timeout=4)
+
     # -- quitting ------------------------------------------------------------------------
     async def action_quit(self) -> None:
         """Quit, unless a screen holds unsaved work: that screen is shown and asks first.
@@ -273,6 +281,12 @@ class WorkbenchApp(App[None]):
             if command.title not in ("Theme", "Quit"):
                 yield PaletteCommand(f"app: {command.title}", command.callback, command.help)
         yield PaletteCommand("app: Quit", self.action_quit, "Leave the workbench")
+
+
+def screenshot_folder(project_root: Path) -> Path:
+    """Where a screenshot goes: ~/Downloads when it exists, else ``<project>/screenshots``."""
+    downloads = Path.home() / "Downloads"
+    return downloads if downloads.is_dir() else project_root / "screenshots"
 
 
 def run(project_dir: Path, pipeline: Path | None = None) -> int:
