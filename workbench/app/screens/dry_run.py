@@ -323,7 +323,9 @@ class DryRunScreen(WorkbenchScreen):
             self.notify(str(exc), title="Export failed", severity="error")
             return
         shown = written.relative_to(root) if written.is_relative_to(root) else written
-        self.notify(f"Wrote {shown}", title=f"Exported as {fmt.title()}")
+        self.notify(
+            f"Wrote {shown}", title=f"Exported as {'JSON' if fmt == 'json' else 'Markdown'}"
+        )
 
     def action_export_to(self) -> None:
         if self.shown is None:

@@ -342,7 +342,7 @@ class EditorScreen(WorkbenchScreen):
             parts.append(Content.styled(f"  ·  undo: {session.undo_label}", "$foreground-muted"))
         bar.update(Content.assemble(*parts))
         mark = "● edited" if session.dirty else "saved"
-        self.sub_title = f"editing {session.spec.pipeline.name} {mark}"
+        self.sub_title = f"editing {session.spec.pipeline.name} · {mark}"
 
     def _draw_stage_list(self) -> None:
         listing = self.query_one("#editor-stages", OptionList)

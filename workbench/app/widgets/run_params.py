@@ -18,6 +18,7 @@ import tomli_w
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
@@ -74,7 +75,12 @@ class RunParams(VerticalScroll):
         self.overrides = {k: v for k, v in overrides.items() if k in self.defaults}
         self.remove_children()
         if not self.defaults:
-            self.mount(Static("This pipeline has no [context] parameters.", classes="params-empty"))
+            # Content, not markup: "[context]" is text here, not a style tag.
+            self.mount(
+                Static(
+                    Content("This pipeline has no [context] parameters."), classes="params-empty"
+                )
+            )
             return
         rows = []
         for key, value in self.defaults.items():
