@@ -30,6 +30,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalGroup, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -68,6 +69,8 @@ FORM_CLASSES = {
     "pipeline": ".pipeline-form, .context-form",
 }
 """The form a :class:`~workbench.app.editing.session.Place` names, by its class."""
+TYPING_PAUSE = 0.12
+"""Seconds without a keystroke before the rest of the editor catches up with a field."""
 LAYOUT_IN_THREAD = 150
 """Graphs with this many stages or more are laid out off the UI loop."""
 NOTHING_OPEN = "No pipeline in the editor. Press n for a new one, or o to edit the open one."
@@ -132,6 +135,10 @@ class EditorScreen(WorkbenchScreen):
         """The forms of the current selection (replaced, never reused, on rebuild)."""
         self._pending: Pipeline | None = None
         """A pipeline the app opened while this editor held unsaved edits."""
+        self._typing_timer: Timer | None = None
+        """Pending redraw after a keystroke (see :meth:`_typed_refresh`)."""
+        self._list_key: tuple[Any, ...] | None = None
+        """What the stage list was last drawn from: redrawn only when it changes."""
         self._graph_shape: tuple[tuple[Any, ...], ...] = ((), (), ())
         """Nodes, labels and edges the graph was last laid out for."""
 
@@ -351,12 +358,23 @@ class EditorScreen(WorkbenchScreen):
             self._fill_stage_list(listing)
 
     def _fill_stage_list(self, listing: OptionList) -> None:
-        listing.clear_options()
         if self.session is None:
+            self._list_key = None
+            listing.clear_options()
             return
         pipeline = self.session.pipeline
         with_problems = {p.stage for p in pipeline.problems if p.stage}
         general = [p for p in pipeline.problems if not p.stage]
+        key = (
+            tuple((sid, s.uses) for sid, s in self.session.spec.stages.items()),
+            tuple(sorted(with_problems)),
+            bool(general),
+            self.selected,
+        )
+        if key == self._list_key:
+            return  # a keystroke changed nothing the list shows
+        self._list_key = key
+        listing.clear_options()
         mark = Content.styled("✘ ", "$text-error") if general else Content("  ")
         listing.add_option(
             Option(Content.assemble(mark, Content.styled(PIPELINE_ITEM, "bold")), id="\0")
@@ -582,8 +600,23 @@ class EditorScreen(WorkbenchScreen):
         except EditError as exc:
             self.notify(str(exc), title="Not done", severity="error")
             return False
-        self._refresh(rebuild=rebuild, typed=typed)
+        if typed:
+            # The field shows the value already; the rest (validation of the whole
+            # pipeline, the preview, the list's marks, the graph) follows once the
+            # typing pauses, so a key never waits for work proportional to the pipeline.
+            self._typed_refresh()
+        else:
+            self._refresh(rebuild=rebuild)
         return True
+
+    def _typed_refresh(self) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+        self._typing_timer = self.set_timer(TYPING_PAUSE, self._after_typing)
+
+    def _after_typing(self) -> None:
+        self._typing_timer = None
+        self._refresh(typed=True)
 
     @on(ConfigForm.Changed, ".config-form")
     def _config_changed(self, event: ConfigForm.Changed) -> None:
