@@ -3,8 +3,9 @@
 ``workbench [DIR]`` opens the app; ``workbench COMMAND ...`` runs one headless
 command and prints with Rich, or JSON with ``--format json``. Textual is imported
 only when the app opens, so headless commands start fast. Exit codes: 0 success,
-1 an invalid pipeline or a failed stage, 2 bad usage or an unreadable file. A
-user's mistake never ends in a traceback.
+1 an invalid pipeline or a failed stage, 2 bad usage or an unreadable file, and
+for a run stopped from outside 128 + the signal: 130 Ctrl+C, 143 SIGTERM, 129
+SIGHUP (see :mod:`workbench.stopping`). A user's mistake never ends in a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from workbench.engine.errors import Problem, UsageError, WorkbenchError
+from workbench.engine.params import RESERVED_PARAMS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -39,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="workbench",
         description="A terminal workbench for stage-based pipelines. "
         "`workbench [DIR]` opens the app on a project folder; the commands below run headless.",
-        epilog="Exit codes: 0 success, 1 invalid pipeline or failed stage, 2 bad usage or unreadable file.",
+        epilog="Exit codes: 0 success, 1 invalid pipeline or failed stage, 2 bad usage or "
+        "unreadable file, 130/143/129 run stopped by Ctrl+C/SIGTERM/SIGHUP.",
     )
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
     common = _Parser(add_help=False)
@@ -138,10 +141,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench import commands
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    commands.reported_settings.clear()
     try:
         return int(handler(args))
     except WorkbenchError as exc:
-        commands.error_console().print(f"[bold red]{exc.title}:[/] {exc.message}", highlight=False)
+        from rich.markup import escape
+
+        commands.error_console().print(
+            f"[bold red]{exc.title}:[/] {escape(exc.message)}", highlight=False
+        )
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
     except KeyboardInterrupt:
         commands.error_console().print("[yellow]interrupted[/]")
@@ -211,11 +219,28 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
             raise UsageError(
                 f"--set {item!r}: write KEY=VALUE, for example --set input=data/sales.csv"
             )
+        control = next((ch for ch in item if _is_control(ch)), None)
+        if control is not None:
+            raise UsageError(
+                f"--set {key}: the value holds a control character ({control!r}); "
+                "pass one line of plain text, or put longer values in the pipeline's [context]"
+            )
+        if key in RESERVED_PARAMS:
+            raise UsageError(
+                f"--set {key}: {key!r} is reserved (the workbench sets it to the project folder); "
+                "use another name"
+            )
         try:
             out[key] = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             out[key] = raw
     return out
+
+
+def _is_control(ch: str) -> bool:
+    """C0 and C1 control characters and DEL: a newline would cut a value short silently."""
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code < 0xA0
 
 
 def problems_json(problems: Sequence[Problem]) -> list[dict[str, Any]]:

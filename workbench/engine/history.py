@@ -406,9 +406,10 @@ class HistoryRecorder:
 
     def _new_changes(self) -> list[tuple[int, str, str, str, str, str, str | None]]:
         """Changes recorded since the last stage finished (concurrent stages' included)."""
-        changes = self.runner.store.changes
-        fresh = changes[self._seen_changes :]
-        self._seen_changes = len(changes)
+        # Count what was taken, not len(changes) afterwards: a thread stage may append
+        # between the two, and that record would never be stored.
+        fresh = self.runner.store.changes[self._seen_changes :]
+        self._seen_changes += len(fresh)
         return [(c.seq, c.stage, c.key, c.kind, c.before, c.after, preview(c.value)) for c in fresh]
 
     def _log_file(self, stage_id: str) -> IO[str]:
@@ -487,5 +488,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_NAME_LIMIT = 100
+"""Longest log file name kept readable; file systems stop at 255 bytes."""
+
+
 def _safe_name(stage_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in stage_id)
+    """A file name for a stage's log: the id itself, or a prefix and a hash when too long."""
+    name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in stage_id)
+    if len(name.encode()) <= _NAME_LIMIT:
+        return name
+    digest = hashlib.sha1(stage_id.encode()).hexdigest()[:16]
+    return f"{name[:48]}-{digest}"

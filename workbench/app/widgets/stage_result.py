@@ -19,6 +19,7 @@ from textual.widgets import Static
 from workbench.app.run_controller import StageState
 from workbench.app.widgets.stage_pane import format_elapsed
 from workbench.engine.stage import StageStatus
+from workbench.engine.terminal_text import clean_output
 
 STATUS_WORDS = {
     StageStatus.PENDING: ("○ not started", "$foreground-muted"),
@@ -97,12 +98,13 @@ def result_lines(
             Content.styled(" ".join(facts), style),
         )
     ]
-    message = result.message if result is not None else state.message
+    message = state.message  # cleaned of control sequences when it was recorded
     if message:
         lines.append(labelled("message", message, style if state.status.finished else "", width))
     if result is not None:
-        for error in result.errors:
-            if error != result.message:
+        for raw in result.errors:
+            error = clean_output(raw, keep_colour=False)
+            if raw != result.message:
                 lines.append(labelled("error", error, "$text-error", width))
         code = result.data.get("exit_code")
         if code is not None:
