@@ -269,7 +269,7 @@ class EditorScreen(WorkbenchScreen):
         if rebuild or key != self._form_key:
             self._rebuild_form()
         elif typed:
-            self._update_dependencies()
+            pass  # the forms show what was typed; dependencies are not typed in
         else:
             self._update_form()
 

@@ -63,13 +63,28 @@ class DependencyPicker(OptionList):
         self._states: dict[str, DependencyState] = {}
         self._implicit: dict[str, str] = {}
 
+    _shown: tuple[object, ...] | None = None
+    """What the rows were last drawn from."""
+
     def set_stage(
         self,
         others: Sequence[str],
         states: Mapping[str, DependencyState],
         implicit: Mapping[str, str] | None = None,
     ) -> None:
-        """Show ``others`` with their states; ``implicit`` notes edges the file does not write."""
+        """Show ``others`` with their states; ``implicit`` notes edges the file does not write.
+
+        Nothing is redrawn when nothing changed: hundreds of rows re-laid out on every
+        refresh of the editor would cost more than the edit.
+        """
+        shown = (
+            tuple(others),
+            tuple(sorted(states.items())),
+            tuple(sorted((implicit or {}).items())),
+        )
+        if shown == self._shown:
+            return
+        self._shown = shown
         keep = self.highlighted
         self._states = {sid: states.get(sid, "none") for sid in others}
         self._implicit = dict(implicit or {})
