@@ -41,10 +41,18 @@ class LastRuns:
     recent: list[RunRecord]
 
     def of(self, path: Path, name: str) -> RunRecord | None:
-        return self.by_path.get(str(path.resolve())) or self.by_name.get(name)
+        return self.by_path.get(path_key(path)) or self.by_name.get(name)
 
 
 NO_RUNS = LastRuns({}, {}, [])
+
+
+def path_key(path: Path) -> str:
+    """The file's resolved path; a symlink loop or an unreadable folder keeps it as given."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return str(path.absolute())
 
 
 def read_last_runs(root: Path) -> LastRuns:
@@ -60,7 +68,7 @@ def read_last_runs(root: Path) -> LastRuns:
     by_name: dict[str, RunRecord] = {}
     for run in runs:  # newest first: keep the first seen
         if run.path:
-            by_path.setdefault(str(Path(run.path).resolve()), run)
+            by_path.setdefault(path_key(Path(run.path)), run)
         by_name.setdefault(run.pipeline, run)
     return LastRuns(by_path, by_name, runs[:5])
 

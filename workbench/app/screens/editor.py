@@ -41,6 +41,7 @@ from workbench.app.editing.operations import (
     STAGE_SETTINGS,
     references_to,
 )
+from workbench.app.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import (
     AddStageDialog,
@@ -218,7 +219,9 @@ class EditorScreen(WorkbenchScreen):
     def answers_reload_of(self, path: Path) -> bool:
         """Unsaved edits of that file: the conflict dialog is the one message about it."""
         session = self.session
-        return session is not None and session.dirty and session.path == path.resolve()
+        if session is None or not session.dirty or session.path is None:
+            return False
+        return str(session.path) in (str(path), path_key(path))
 
     def has_unsaved_changes(self) -> bool:
         """Asked by the app before it quits."""

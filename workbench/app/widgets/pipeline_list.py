@@ -13,7 +13,14 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from workbench.app.catalog import PipelineEntry
-from workbench.app.last_runs import NO_RUNS, RUN_MARKS, STATUS_STYLES, LastRuns, run_summary
+from workbench.app.last_runs import (
+    NO_RUNS,
+    RUN_MARKS,
+    STATUS_STYLES,
+    LastRuns,
+    path_key,
+    run_summary,
+)
 from workbench.engine.history import RunRecord
 
 
@@ -111,8 +118,7 @@ class PipelineList(OptionList):
 
     def highlight_path(self, path: Path) -> None:
         """Move the cursor to a file's row (a file just written, say)."""
-        key = str(path.resolve())
-        for candidate in (key, str(path)):
+        for candidate in (path_key(path), str(path)):
             if candidate in self._entries:
                 self.highlighted = self.get_option_index(candidate)
                 return
