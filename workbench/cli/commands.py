@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from workbench import render
-from workbench.cli import (
+from workbench.cli import render
+from workbench.cli.entry import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -292,11 +292,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         error_console().print(f"[bold red]Bad usage:[/] {exc.args[0]}")
         return EXIT_USAGE
-    from workbench.run_output import RunOptions, RunPrinter, start_run
+    from workbench.cli.run_output import RunOptions, RunPrinter, start_run
 
     options = RunOptions(overrides, args.concurrency, only, not args.no_history, args.verbose)
     if args.watch:
-        from workbench.watch import watch_and_run
+        from workbench.cli.watch import watch_and_run
 
         return watch_and_run(project, args.pipeline, options)
     if args.format == "json":

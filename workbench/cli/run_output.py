@@ -18,7 +18,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from workbench import render
+from workbench.cli import render
 from workbench.engine.events import (
     PipelineStarted,
     RunEvent,

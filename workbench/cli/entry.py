@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_app(args_list)
     args = build_parser().parse_args(args_list)
     _setup_logging(args.verbose, args.log_file)
-    from workbench import commands
+    from workbench.cli import commands
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
     commands.reported_settings.clear()
