@@ -10,19 +10,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.text import Text
 
 from workbench.cli import render
-from workbench.cli.entry import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    dumps,
-    parse_overrides,
-    problems_json,
-)
+from workbench.cli.consoles import console, dumps, error_console, problems_json
+from workbench.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from workbench.engine.assignments import parse_assignments
 from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
 from workbench.engine.spec import schema
@@ -30,29 +23,6 @@ from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
     from workbench.engine.export import Exportable
-
-_stdout: Console | None = None
-_stderr: Console | None = None
-
-
-def console() -> Console:
-    global _stdout
-    if _stdout is None:
-        _stdout = Console(highlight=False)
-        if not _stdout.is_terminal:
-            # CI logs and pipes: long lines stay whole instead of wrapping at 80.
-            _stdout = Console(highlight=False, width=160)
-    return _stdout
-
-
-def error_console() -> Console:
-    global _stderr
-    if _stderr is None:
-        _stderr = Console(stderr=True, highlight=False)
-        if not _stderr.is_terminal:
-            _stderr = Console(stderr=True, highlight=False, width=160)
-    return _stderr
-
 
 reported_settings: set[Path] = set()
 """Projects whose workbench.toml problems were printed already (validate opens one per file)."""
@@ -221,7 +191,7 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
         flags = " and ".join(chosen)
         error_console().print(f"[bold red]Bad usage:[/] {flags} cannot be combined; pick one")
         return EXIT_USAGE
-    overrides = parse_overrides(args.overrides)
+    overrides = parse_assignments(args.overrides)
     loaded = _load(args, args.pipeline)
     if isinstance(loaded, int):
         return loaded
@@ -236,7 +206,7 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
             pipeline, other[1], overrides, root=root, concurrency=args.concurrency
         )
     elif args.right_overrides:
-        right = {**overrides, **parse_overrides(args.right_overrides)}
+        right = {**overrides, **parse_assignments(args.right_overrides, option="--set-right")}
         item = compare_parameters(
             pipeline, overrides, right, root=root, concurrency=args.concurrency
         )
@@ -282,7 +252,7 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    overrides = parse_overrides(args.overrides)
+    overrides = parse_assignments(args.overrides)
     loaded = _load(args, args.pipeline)
     if isinstance(loaded, int):
         return loaded

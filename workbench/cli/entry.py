@@ -10,19 +10,13 @@ user's mistake never ends in a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from workbench.engine.errors import Problem, UsageError, WorkbenchError
-from workbench.engine.params import RESERVED_PARAMS
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 130
-"""Ctrl+C, as shells report it (128 + SIGINT)."""
+from workbench.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from workbench.engine.errors import UsageError, WorkbenchError
 
 COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema", "screenshots")
 
@@ -137,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(args_list)
     _setup_logging(args.verbose, args.log_file)
     from workbench.cli import commands
+    from workbench.cli.consoles import error_console
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
     commands.reported_settings.clear()
@@ -145,12 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkbenchError as exc:
         from rich.markup import escape
 
-        commands.error_console().print(
-            f"[bold red]{exc.title}:[/] {escape(exc.message)}", highlight=False
-        )
+        error_console().print(f"[bold red]{exc.title}:[/] {escape(exc.message)}", highlight=False)
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
     except KeyboardInterrupt:
-        commands.error_console().print("[yellow]interrupted[/]")
+        error_console().print("[yellow]interrupted[/]")
         return EXIT_INTERRUPTED
 
 
@@ -205,48 +198,6 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
     logging.basicConfig(
         level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-
-
-def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
-    """``key=value`` pairs; a value is read as a TOML value when it is one, else as text."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UsageError(
-                f"--set {item!r}: write KEY=VALUE, for example --set input=data/sales.csv"
-            )
-        control = next((ch for ch in item if _is_control(ch)), None)
-        if control is not None:
-            raise UsageError(
-                f"--set {key}: the value holds a control character ({control!r}); "
-                "pass one line of plain text, or put longer values in the pipeline's [context]"
-            )
-        if key in RESERVED_PARAMS:
-            raise UsageError(
-                f"--set {key}: {key!r} is reserved (the workbench sets it to the project folder); "
-                "use another name"
-            )
-        try:
-            out[key] = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            out[key] = raw
-    return out
-
-
-def _is_control(ch: str) -> bool:
-    """C0 and C1 control characters and DEL: a newline would cut a value short silently."""
-    code = ord(ch)
-    return code < 0x20 or 0x7F <= code < 0xA0
-
-
-def problems_json(problems: Sequence[Problem]) -> list[dict[str, Any]]:
-    return [p.to_json() for p in problems]
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
 if __name__ == "__main__":  # pragma: no cover

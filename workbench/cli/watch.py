@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from workbench.cli.entry import EXIT_INTERRUPTED
+from workbench.cli.exits import EXIT_INTERRUPTED
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
@@ -59,7 +59,7 @@ async def _next_change(targets: set[Path], say: Callable[[str], None]) -> None:
 
 async def _loop(project: Project, path: Path, options: RunOptions) -> int:
     from workbench.cli import render
-    from workbench.cli.commands import console, error_console
+    from workbench.cli.consoles import console, error_console
     from workbench.cli.run_output import RunPrinter, start_run
 
     out = console()

@@ -21,12 +21,12 @@ the command line and the Markdown export show the same comparison.
 from __future__ import annotations
 
 import sqlite3
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from workbench.engine.assignments import AssignmentError, parse_assignments
 from workbench.engine.dry_run import (
     DryRunReport,
     ReportDiff,
@@ -276,26 +276,11 @@ def parameter_changes(
 
 
 def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
-    """``key=value`` texts; a value is read as TOML when it is one (``3``, ``true``), else as text."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise CompareError(
-                f"{item!r}: write KEY=VALUE, for example input=data/sales.csv",
-                title="Bad parameter",
-            )
-        out[key] = parse_value(raw)
-    return out
-
-
-def parse_value(raw: str) -> Any:
-    """A TOML value when the text is one (``3``, ``true``, ``["a"]``), else the text itself."""
+    """``key=value`` texts, read by :mod:`workbench.engine.assignments` as ``--set`` is."""
     try:
-        return tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw.strip()
+        return parse_assignments(items, option="")
+    except AssignmentError as exc:
+        raise CompareError(exc.message, title="Bad parameter") from None
 
 
 def _label(report: DryRunReport) -> str:

@@ -32,6 +32,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
+from workbench.engine.assignments import NotTomlValue, read_toml_value
+
 FieldKind = Literal["text", "int", "float", "bool", "choice", "lines", "table", "toml"]
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -227,11 +229,11 @@ def parse_table(text: str) -> dict[str, Any]:
 
 
 def parse_inline_toml(text: str) -> Any:
+    """One TOML value, strictly (a field of kind ``toml`` has no text fallback)."""
     try:
-        return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError as exc:
-        message = re.sub(r"\s*\(at line \d+, column (\d+)\)", "", str(exc))
-        raise TomlTextError(f"not a TOML value: {message}") from None
+        return read_toml_value(text)
+    except NotTomlValue as exc:
+        raise TomlTextError(f"not a TOML value: {exc}") from None
 
 
 def toml_key(key: str) -> str:

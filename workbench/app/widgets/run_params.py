@@ -11,7 +11,6 @@ Messages go up: :class:`RunParams.Changed` with the overrides after every edit.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -22,6 +21,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from workbench.engine.assignments import parse_value
+
 
 def toml_literal(value: Any) -> str:
     """How a value is written after ``key =`` in a TOML file."""
@@ -29,14 +30,6 @@ def toml_literal(value: Any) -> str:
         return tomli_w.dumps({"v": value}).partition("=")[2].strip()
     except (TypeError, ValueError):
         return str(value)
-
-
-def parse_value(text: str) -> Any:
-    """A TOML value when the text is one, else the text itself."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
 
 
 class RunParams(VerticalScroll):
