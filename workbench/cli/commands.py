@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from workbench.cli import render
-from workbench.cli.consoles import console, dumps, error_console, problems_json
+from workbench.cli.consoles import (
+    console,
+    dumps,
+    error_console,
+    error_json,
+    fail,
+    problems_json,
+)
 from workbench.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from workbench.engine.assignments import parse_assignments
 from workbench.engine.pipeline import Pipeline, find_project_root
@@ -49,22 +56,51 @@ def _project(args: argparse.Namespace, pipeline: Path | None = None) -> Project:
     return project
 
 
+def wants_json(args: argparse.Namespace) -> bool:
+    """``--format json`` was asked for: every exit path then prints JSON on stdout."""
+    return getattr(args, "format", "text") == "json"
+
+
 def _load(args: argparse.Namespace, path: Path) -> tuple[Project, Pipeline] | int:
-    """The project and a valid pipeline, or an exit code after printing why not."""
+    """The project and a valid pipeline, or an exit code after printing why not.
+
+    A file that is not there is "no such file" and bad usage (exit 2), like any
+    unreadable file; a file that reads but is wrong is an invalid pipeline (exit 1).
+    """
+    if _absent(path):
+        return _missing(args, path)
     project = _project(args, path)
     pipeline = project.load_pipeline(path)
     if pipeline.valid:
         return project, pipeline
+    unreadable = any(p.kind == "io" for p in pipeline.problems)
+    if unreadable:
+        what = "cannot be read"
+    else:
+        what = f"is not a valid pipeline ({len(pipeline.problems)} problem(s))"
     err = error_console()
-    err.print(
-        Text.assemble(
-            ("✘ ", "red"),
-            (str(path), "bold"),
-            f" is not a valid pipeline ({len(pipeline.problems)} problem(s)):",
-        )
-    )
+    err.print(Text.assemble(("✘ ", "red"), (str(path), "bold"), f" {what}:"))
     err.print(render.problems(pipeline.problems))
-    return EXIT_USAGE if any(p.kind == "io" for p in pipeline.problems) else EXIT_FAILED
+    code = EXIT_USAGE if unreadable else EXIT_FAILED
+    if wants_json(args):
+        title = "Unreadable file" if unreadable else "Invalid pipeline"
+        print(error_json(title, f"{path} {what}", code, path=str(path), problems=pipeline.problems))
+    return code
+
+
+def _absent(path: Path) -> bool:
+    """Nothing at all at ``path`` (a dangling link is there, and says why it cannot be read)."""
+    return not path.exists() and not path.is_symlink()
+
+
+def _missing(args: argparse.Namespace, path: Path) -> int:
+    return fail(
+        "No such file",
+        f"{path} (cannot read the file; check the path)",
+        EXIT_USAGE,
+        as_json=wants_json(args),
+        path=str(path),
+    )
 
 
 # -- stages -------------------------------------------------------------------------------
@@ -127,11 +163,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     )
                 )
             else:
-                out.print(
-                    Text.assemble(
-                        ("✘ ", "red"), (str(path), "bold"), f"  {len(pipeline.problems)} problem(s)"
-                    )
-                )
+                count = f"{len(pipeline.problems)} problem(s)"
+                what = "no such file" if _absent(path) else count
+                out.print(Text.assemble(("✘ ", "red"), (str(path), "bold"), f"  {what}"))
                 out.print(render.problems(pipeline.problems))
     if args.format == "json":
         print(dumps(results))
@@ -189,8 +223,12 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
     chosen = [flag for name, flag in options.items() if getattr(args, name)]
     if len(chosen) > 1:
         flags = " and ".join(chosen)
-        error_console().print(f"[bold red]Bad usage:[/] {flags} cannot be combined; pick one")
-        return EXIT_USAGE
+        return fail(
+            "Bad usage",
+            f"{flags} cannot be combined; pick one",
+            EXIT_USAGE,
+            as_json=wants_json(args),
+        )
     overrides = parse_assignments(args.overrides)
     loaded = _load(args, args.pipeline)
     if isinstance(loaded, int):
@@ -260,12 +298,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         only = pipeline.select(args.start, args.end) if (args.start or args.end) else None
     except KeyError as exc:
-        error_console().print(f"[bold red]Bad usage:[/] {exc.args[0]}")
-        return EXIT_USAGE
+        return fail("Bad usage", str(exc.args[0]), EXIT_USAGE, as_json=wants_json(args))
     from workbench.cli.run_output import RunOptions, RunPrinter, start_run
 
     options = RunOptions(overrides, args.concurrency, only, not args.no_history, args.verbose)
     if args.watch:
+        if wants_json(args):
+            message = "--watch shows live progress and cannot be combined with --format json"
+            return fail("Bad usage", message, EXIT_USAGE, as_json=True)
         from workbench.cli.watch import watch_and_run
 
         return watch_and_run(project, args.pipeline, options)
@@ -292,10 +332,12 @@ def cmd_history(args: argparse.Namespace) -> int:
         if args.run_id is not None:
             run = history.get_run(args.run_id)
             if run is None:
-                error_console().print(
-                    f"[bold red]No such run:[/] {args.run_id} (see `workbench history`)"
+                return fail(
+                    "No such run",
+                    f"{args.run_id} (see `workbench history`)",
+                    EXIT_USAGE,
+                    as_json=wants_json(args),
                 )
-                return EXIT_USAGE
             if args.format == "json":
                 print(dumps(run.to_json()))
             else:

@@ -53,3 +53,48 @@ def problems_json(problems: Sequence[Problem]) -> list[dict[str, Any]]:
 def dumps(data: Any) -> str:
     """The JSON every command prints: indented, UTF-8 as is, anything else as text."""
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def error_json(
+    title: str,
+    message: str,
+    exit_code: int,
+    *,
+    path: str | None = None,
+    problems: Sequence[Problem] = (),
+) -> str:
+    """The one shape of a failed command under ``--format json``.
+
+    ``{"error": {"title", "message", "exit_code"[, "path"]}[, "problems": [...]]}``:
+    a script tells success from failure by the ``error`` key (and the exit code),
+    and an invalid pipeline's problems come with kind, path, line, column and stage.
+    """
+    error: dict[str, Any] = {"title": title, "message": message, "exit_code": exit_code}
+    if path is not None:
+        error["path"] = path
+    data: dict[str, Any] = {"error": error}
+    if problems:
+        data["problems"] = problems_json(problems)
+    return dumps(data)
+
+
+def fail(
+    title: str,
+    message: str,
+    exit_code: int,
+    *,
+    as_json: bool,
+    path: str | None = None,
+    problems: Sequence[Problem] = (),
+) -> int:
+    """Say why a command stops and return its exit code.
+
+    The person reads it on stderr; under ``--format json`` stdout also gets the
+    error object, so a script parsing stdout gets JSON exactly when it needs the reason.
+    """
+    from rich.markup import escape
+
+    error_console().print(f"[bold red]{escape(title)}:[/] {escape(message)}", highlight=False)
+    if as_json:
+        print(error_json(title, message, exit_code, path=path, problems=problems))
+    return exit_code

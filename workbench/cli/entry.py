@@ -22,11 +22,33 @@ COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema"
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with code 2 and a one-line hint, never a traceback."""
+    """argparse that exits with code 2 and a one-line hint, never a traceback.
+
+    Under ``--format json`` the hint is also printed on stdout as the error object
+    every command prints when it fails, so a script never meets plain text there.
+    """
+
+    json_errors = False
+    """Set by :func:`main` when the command line asks for ``--format json``."""
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
+        if _Parser.json_errors:
+            _print_json_error("Bad usage", message, EXIT_USAGE)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _asks_for_json(args_list: Sequence[str]) -> bool:
+    """``--format json`` or ``--format=json`` anywhere, before argparse has read it."""
+    pairs = zip(args_list, [*args_list[1:], ""], strict=True)
+    return "--format=json" in args_list or any(a == "--format" and b == "json" for a, b in pairs)
+
+
+def _print_json_error(title: str, message: str, code: int) -> None:
+    from workbench.cli.consoles import error_json
+
+    sys.stdout.write(error_json(title, message, code) + "\n")
+    sys.stdout.flush()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,22 +150,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = next((a for a in args_list if not a.startswith("-")), None)
     if first not in COMMANDS and not any(a in ("-h", "--help", "--version") for a in args_list):
         return _open_app(args_list)
+    _Parser.json_errors = _asks_for_json(args_list)
     args = build_parser().parse_args(args_list)
     _setup_logging(args.verbose, args.log_file)
     from workbench.cli import commands
-    from workbench.cli.consoles import error_console
+    from workbench.cli.consoles import error_console, fail
 
+    as_json = commands.wants_json(args)
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
     commands.reported_settings.clear()
     try:
         return int(handler(args))
     except WorkbenchError as exc:
-        from rich.markup import escape
-
-        error_console().print(f"[bold red]{exc.title}:[/] {escape(exc.message)}", highlight=False)
-        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+        code = EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+        return fail(exc.title, exc.message, code, as_json=as_json)
     except KeyboardInterrupt:
         error_console().print("[yellow]interrupted[/]")
+        if as_json:
+            _print_json_error("Interrupted", "stopped with Ctrl+C", EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
 
 
@@ -192,7 +216,10 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
         try:
             handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
         except OSError as exc:
-            sys.stderr.write(f"workbench: cannot write the log file {log_file}: {exc.strerror}\n")
+            message = f"cannot write the log file {log_file}: {exc.strerror}"
+            sys.stderr.write(f"workbench: {message}\n")
+            if _Parser.json_errors:
+                _print_json_error("Bad usage", message, EXIT_USAGE)
             raise SystemExit(EXIT_USAGE) from None
         level = min(level, logging.INFO)
     logging.basicConfig(
