@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -54,9 +54,11 @@ def _print_json_error(title: str, message: str, code: int) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="workbench",
-        description="A terminal workbench for stage-based pipelines. "
-        "`workbench [DIR]` opens the app on a project folder; the commands below run headless.",
-        epilog="Exit codes: 0 success, 1 invalid pipeline or failed stage, 2 bad usage or unreadable file.",
+        usage=USAGE,
+        description="A terminal workbench for stage-based pipelines.\n\n"
+        "`workbench [DIR]` opens the app on a project folder (default: the current one);\n"
+        "--pipeline FILE opens that pipeline first. The commands below run headless.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
     common = _Parser(add_help=False)
@@ -106,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--markdown", action="store_true", help="print Markdown, for a pull request or a ticket"
     )
-    p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
+    p.add_argument(
+        "--concurrency", type=_positive_int, metavar="N", help="override max_concurrency"
+    )
     p = sub.add_parser("run", parents=[common, fmt], help="run a pipeline with live progress")
     p.add_argument("pipeline", type=Path)
     p.add_argument(
@@ -121,18 +125,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="start", metavar="STAGE", help="run this stage and what follows it"
     )
     p.add_argument("--to", dest="end", metavar="STAGE", help="run this stage and what it needs")
-    p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
+    p.add_argument(
+        "--concurrency", type=_positive_int, metavar="N", help="override max_concurrency"
+    )
     p.add_argument(
         "--watch", action="store_true", help="re-run when the pipeline or its inputs change"
     )
     p.add_argument("--no-history", action="store_true", help="do not record this run")
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
     p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
-    p.add_argument("--limit", type=_positive_int, default=20)
+    p.add_argument("--limit", type=_positive_int, default=20, metavar="N")
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
-    p.add_argument("--out", type=Path, default=Path("screenshots"))
+    p.add_argument("--out", type=Path, default=Path("screenshots"), metavar="DIR")
+    parser.epilog = _options_epilog(sub.choices)
     return parser
+
+
+USAGE = """workbench [-h] [--version] [DIR] [--pipeline FILE]
+       workbench COMMAND [options]   (workbench COMMAND --help for one command)"""
+
+_SHARED_OPTIONS = {"-h", "--help", "-v", "--verbose", "--log-file", "--project"}
+
+
+def _options_epilog(commands: Mapping[str, argparse.ArgumentParser]) -> str:
+    """Each command's own options, read from its parser so the overview never drifts."""
+    lines = ["options of the commands:"]
+    for name, command in commands.items():
+        options: list[str] = []
+        for action in command._actions:
+            if not action.option_strings or action.option_strings[0] in _SHARED_OPTIONS:
+                continue
+            flag = action.option_strings[-1]
+            if action.choices is not None:
+                flag += " " + "|".join(str(c) for c in action.choices)
+            elif action.nargs != 0:
+                flag += f" {action.metavar or action.dest.upper()}"
+            options.append(flag)
+        if options:
+            lines.append(f"  {name:<12} {', '.join(options)}")
+    lines.append("  every command: -v/--verbose, --log-file FILE, --project DIR")
+    lines.append("")
+    lines.append(
+        "Exit codes: 0 success, 1 invalid pipeline or failed stage, "
+        "2 bad usage or unreadable file, 130 interrupted."
+    )
+    return "\n".join(lines)
 
 
 def _positive_int(text: str) -> int:
