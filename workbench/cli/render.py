@@ -288,6 +288,14 @@ def finished_line(
     )
 
 
+def finished_mark(stage_id: str, status: StageStatus, duration: float) -> Text:
+    """A finished stage in the live view: its mark, name and time, no message."""
+    mark, style = STATUS_MARK[status]
+    return Text.assemble(
+        (f"{mark} ", style), (stage_id, "bold"), (f"  {format_seconds(duration)}", "dim")
+    )
+
+
 def run_summary(result: RunResult) -> RenderableType:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("stage", style="bold", no_wrap=True)

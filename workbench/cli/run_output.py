@@ -77,11 +77,16 @@ async def start_run(
 class RunPrinter:
     """Prints a run: animated on a terminal, plain lines in CI or a pipe.
 
-    One line per stage as it finishes, the log tail of a failed stage under it,
-    and a summary table that stays on screen after the command ends.
+    On a terminal the live view shows the stages running and the last ones to
+    finish, and disappears when the run ends: the summary table that replaces it
+    is where each stage is printed, once, with the log tail of a failed stage
+    under it. In CI or a pipe (and under ``--watch``) each stage gets one plain
+    line as it finishes, the log tail of a failed one under it, then the summary.
     """
 
     TAIL = 15
+    RECENT = 8
+    """Finished stages the live view keeps in sight."""
 
     def __init__(self, out: Console, verbose: int = 0) -> None:
         self.out = out
@@ -90,6 +95,8 @@ class RunPrinter:
         self.width = 8
         self.running: dict[str, float] = {}
         self.tails: dict[str, deque[str]] = {}
+        self.recent: deque[Text] = deque(maxlen=self.RECENT)
+        self.finished = 0
         self.live: Live | None = None
 
     def attach(self, runner: Runner) -> None:
@@ -97,6 +104,8 @@ class RunPrinter:
         self.width = max((len(s) for s in runner.order), default=8)
         self.running.clear()
         self.tails.clear()
+        self.recent.clear()
+        self.finished = 0
         runner.subscribe(self.on_event)
 
     @classmethod
@@ -111,14 +120,24 @@ class RunPrinter:
                 printer.live = live
                 result = asyncio.run(printer._refreshing(run))
             printer.live = None
+            printer.summary(result, tails=not options.verbose)
         else:
             result = asyncio.run(run)
-        printer.summary(result)
+            printer.summary(result)
         return result
 
-    def summary(self, result: RunResult) -> None:
+    def summary(self, result: RunResult, *, tails: bool = False) -> None:
+        """The table of every stage; with ``tails``, failed stages' last log lines after it."""
         self.out.print()
         self.out.print(render.run_summary(result))
+        if not tails:
+            return
+        for sid, r in result.results.items():
+            lines = self.tails.get(sid, ())
+            if r.status is StageStatus.FAILURE and lines:
+                self.out.print(Text.assemble(("✘ ", "red"), (sid, "bold"), " last log lines:"))
+                for line in lines:
+                    self.out.print(render.output(f"    │ {line}", "dim red"))
 
     async def _refreshing(self, run: Awaitable[RunResult]) -> RunResult:
         task = asyncio.ensure_future(run)
@@ -137,8 +156,9 @@ class RunPrinter:
 
     def _live_view(self, runner: Runner) -> Table:
         table = Table.grid(padding=(0, 1))
-        done = sum(1 for s in runner.status.values() if s.finished)
-        table.add_row(Text(f"{done}/{len(runner.order)} stages", style="dim"))
+        table.add_row(Text(f"{self.finished}/{len(runner.order)} stages", style="dim"))
+        for line in self.recent:
+            table.add_row(line)
         t = now()
         for sid, started in list(self.running.items())[:20]:
             table.add_row(
@@ -178,7 +198,12 @@ class RunPrinter:
             )
         elif isinstance(event, StageFinished):
             self.running.pop(event.stage_id, None)
+            self.finished += 1
             r = event.result
+            if self.live is not None:
+                # Shown live only: the summary prints each stage once, after the run.
+                self.recent.append(render.finished_mark(event.stage_id, r.status, r.duration))
+                return
             self._print(
                 render.finished_line(event.stage_id, r.status, r.duration, r.message, self.width)
             )
