@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from workbench.cli import render
+from workbench.cli import render, stopping
 from workbench.cli.consoles import (
     console,
     dumps,
+    emit,
     error_console,
     error_json,
     fail,
     problems_json,
 )
-from workbench.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from workbench.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from workbench.engine.assignments import parse_assignments
 from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
@@ -84,7 +85,7 @@ def _load(args: argparse.Namespace, path: Path) -> tuple[Project, Pipeline] | in
     code = EXIT_USAGE if unreadable else EXIT_FAILED
     if wants_json(args):
         title = "Unreadable file" if unreadable else "Invalid pipeline"
-        print(error_json(title, f"{path} {what}", code, path=str(path), problems=pipeline.problems))
+        emit(error_json(title, f"{path} {what}", code, path=str(path), problems=pipeline.problems))
     return code
 
 
@@ -110,7 +111,7 @@ def cmd_stages(args: argparse.Namespace) -> int:
     project = _project(args)
     registry = project.registry
     if args.format == "json":
-        print(
+        emit(
             dumps(
                 {
                     "stages": [m.to_json() for m in registry],
@@ -168,7 +169,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 out.print(Text.assemble(("✘ ", "red"), (str(path), "bold"), f"  {what}"))
                 out.print(render.problems(pipeline.problems))
     if args.format == "json":
-        print(dumps(results))
+        emit(dumps(results))
     return code
 
 
@@ -182,7 +183,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     _, pipeline = loaded
     graph = pipeline.graph
     if args.format == "json":
-        print(
+        emit(
             dumps(
                 {
                     "pipeline": pipeline.name,
@@ -193,9 +194,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
             )
         )
     elif args.format == "dot":
-        print(render.graph_dot(pipeline.name, graph))
+        emit(render.graph_dot(pipeline.name, graph))
     elif args.format == "mermaid":
-        print(render.graph_mermaid(graph))
+        emit(render.graph_mermaid(graph))
     else:
         console().print(render.graph_text(pipeline.name, graph))
     return EXIT_OK
@@ -262,9 +263,9 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
     from workbench.engine.export import to_markdown
 
     if args.format == "json":
-        print(dumps(item.to_json()))
+        emit(dumps(item.to_json()))
     elif args.markdown:
-        print(to_markdown(item), end="")
+        emit(to_markdown(item), end="")
     elif isinstance(item, DryRunReport):
         console().print(render.report(item))
     elif isinstance(item, Comparison):
@@ -310,14 +311,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         return watch_and_run(project, args.pipeline, options)
     if args.format == "json":
-        import asyncio
-
-        result = asyncio.run(start_run(project, pipeline, options, printer=None))
-        print(dumps(result.to_json()))
+        result = stopping.run(start_run(project, pipeline, options, printer=None))
+        emit(dumps(result.to_json()))
     else:
         result = RunPrinter.run_live(console(), project, pipeline, options)
     if result.status is StageStatus.CANCELLED:
-        return EXIT_INTERRUPTED
+        error_console().print(
+            f"[yellow]stopped by {stopping.stopped_by()}[/]: the run was cancelled"
+        )
+        return stopping.exit_code()
     return EXIT_OK if result.status is StageStatus.SUCCESS else EXIT_FAILED
 
 
@@ -339,13 +341,13 @@ def cmd_history(args: argparse.Namespace) -> int:
                     as_json=wants_json(args),
                 )
             if args.format == "json":
-                print(dumps(run.to_json()))
+                emit(dumps(run.to_json()))
             else:
                 console().print(render.history_run(run))
             return EXIT_OK
         runs = history.list_runs(limit=args.limit)
         if args.format == "json":
-            print(dumps([r.to_json() for r in runs]))
+            emit(dumps([r.to_json() for r in runs]))
         else:
             console().print(render.history_table(runs))
     return EXIT_OK
@@ -355,7 +357,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    print(dumps(schema()))
+    emit(dumps(schema()))
     return EXIT_OK
 
 
@@ -364,5 +366,5 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
     project = args.project or Path.cwd()
     for path in write_screenshots(project, args.out):
-        print(path)
+        emit(str(path))
     return EXIT_OK

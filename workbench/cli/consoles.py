@@ -1,35 +1,96 @@
-"""The consoles every command prints through, and the JSON they print.
+"""Where the headless commands print: Rich consoles that go quiet when their reader goes away.
 
-Data goes to stdout (Rich, or JSON with ``--format json``), problems to stderr.
-The consoles are made on first use, so the entry module and ``--help`` never
-import Rich. Off a terminal (CI logs, pipes) lines are 160 wide so they stay whole.
+Data goes to stdout (Rich, or JSON with ``--format json``), problems to stderr;
+under ``--format json`` a failure prints the error object of :func:`error_json`.
+
+``workbench run X | head -1`` closes the pipe after one line, and a closed
+terminal fails every write. Neither may end a run half-way: output stops, the run
+finishes and is recorded, and the command exits with the run's own code and no
+traceback. Data written with :func:`emit` (JSON, DOT, Markdown) follows the same rule.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
+
+from rich.console import Console
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from workbench.engine.errors import Problem
 
 _stdout: Console | None = None
 _stderr: Console | None = None
 
 
+class _Console(Console):
+    """A console that goes quiet when its reader goes away, instead of ending the command.
+
+    ``workbench run X | head -1``: once ``head`` has its line, writes fail with a
+    broken pipe. Rich's own answer is to exit at once, which would abort the run
+    half-way and leave it "running" in the history. Here the console stops
+    printing, and the run finishes, is recorded, and sets the exit code as usual.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        silence(self.file)
+
+    def _check_buffer(self) -> None:
+        # A terminal that hung up (SIGHUP) fails writes with EIO, not a broken pipe:
+        # the same goodbye, handled the same way.
+        try:
+            super()._check_buffer()
+        except OSError as exc:
+            if not reader_gone(exc):
+                raise
+            self.on_broken_pipe()
+
+
+def silence(stream: IO[str]) -> None:
+    """Point a stream whose reader went away at /dev/null.
+
+    Whatever is still buffered, or written later, then goes nowhere quietly, and
+    Python's flush at exit has nothing to complain about ("Exception ignored ...").
+    """
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def emit(text: str, end: str = "\n") -> None:
+    """Print data to stdout; a reader that went away silences it rather than raising."""
+    try:
+        print(text, end=end, flush=True)
+    except OSError as exc:
+        if not reader_gone(exc):
+            raise
+        silence(sys.stdout)
+
+
+def reader_gone(exc: OSError) -> bool:
+    """A write failed because nobody reads any more: a closed pipe, a hung-up terminal."""
+    return exc.errno in (errno.EPIPE, errno.EIO)
+
+
 def console() -> Console:
     """Rich on stdout, for a command's data."""
     global _stdout
     if _stdout is None:
-        from rich.console import Console
-
-        _stdout = Console(highlight=False)
+        _stdout = _Console(highlight=False)
         if not _stdout.is_terminal:
             # CI logs and pipes: long lines stay whole instead of wrapping at 80.
-            _stdout = Console(highlight=False, width=160)
+            _stdout = _Console(highlight=False, width=160)
     return _stdout
 
 
@@ -37,11 +98,9 @@ def error_console() -> Console:
     """Rich on stderr, for problems and progress that is not the command's data."""
     global _stderr
     if _stderr is None:
-        from rich.console import Console
-
-        _stderr = Console(stderr=True, highlight=False)
+        _stderr = _Console(stderr=True, highlight=False)
         if not _stderr.is_terminal:
-            _stderr = Console(stderr=True, highlight=False, width=160)
+            _stderr = _Console(stderr=True, highlight=False, width=160)
     return _stderr
 
 
@@ -96,5 +155,5 @@ def fail(
 
     error_console().print(f"[bold red]{escape(title)}:[/] {escape(message)}", highlight=False)
     if as_json:
-        print(error_json(title, message, exit_code, path=path, problems=problems))
+        emit(error_json(title, message, exit_code, path=path, problems=problems))
     return exit_code
