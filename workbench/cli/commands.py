@@ -280,7 +280,7 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
                     (repr(after), "green"),
                 )
             )
-        console().print(render.comparison(item.left, item.right, item.diff))
+        console().print(render.comparison(item))
     else:
         from rich.markdown import Markdown
 

@@ -40,6 +40,7 @@ from workbench.engine.history import DB_NAME, STATE_DIR, History, RunDetail, Sta
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import PipelineSpec
+from workbench.engine.units import counted
 
 ComparisonKind = Literal["edited", "pipelines", "parameters"]
 
@@ -157,7 +158,7 @@ class Comparison:
         parts: list[str] = []
         if self.parameter_changes:
             n = len(self.parameter_changes)
-            parts.append(f"{n} parameter{'s' if n != 1 else ''} changed")
+            parts.append(f"{counted(n, 'parameter')} changed")
         text = self.diff.summary()
         if text != "no differences" or not parts:
             parts.append(text)
@@ -389,7 +390,7 @@ class PlanAgainstRun:
 
     def summary(self) -> str:
         """ "run #3 success: 4 as planned, 1 slower; planned ~2.0 s wall, took 3.1 s"."""
-        from workbench.engine.dry_run import format_seconds
+        from workbench.engine.units import format_seconds
 
         counts = ", ".join(f"{n} {verdict}" for verdict, n in self.counts().items())
         return (

@@ -152,7 +152,7 @@ class PickRun(DryRunDialog):
     def compose(self) -> ComposeResult:
         from datetime import datetime
 
-        from workbench.engine.dry_run import format_seconds
+        from workbench.engine.units import format_seconds
 
         style = {"success": "$text-success", "failure": "$text-error"}
         with Vertical():

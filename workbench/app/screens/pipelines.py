@@ -17,6 +17,7 @@ from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import DetailsPanel
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
+from workbench.engine.units import counted
 
 
 def preview(entry: PipelineEntry, root_len: int = 0) -> Content:
@@ -44,9 +45,7 @@ def preview(entry: PipelineEntry, root_len: int = 0) -> Content:
         lines.append(Content.styled("✔ valid: ready to run", "$text-success"))
     else:
         count = len(pipeline.problems)
-        lines.append(
-            Content.styled(f"✘ {count} problem{'s' if count != 1 else ''}", "$text-error bold")
-        )
+        lines.append(Content.styled(f"✘ {counted(count, 'problem')}", "$text-error bold"))
     return Content("\n").join(lines)
 
 

@@ -13,6 +13,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from workbench.app.catalog import PipelineEntry
+from workbench.engine.units import counted
 
 
 def entry_prompt(entry: PipelineEntry, *, is_open: bool = False, width: int = 0) -> Content:
@@ -22,7 +23,7 @@ def entry_prompt(entry: PipelineEntry, *, is_open: bool = False, width: int = 0)
     detail = entry.path.name
     if not entry.valid:
         count = entry.problem_count
-        detail += f" · {count} problem{'s' if count != 1 else ''}"
+        detail += f" · {counted(count, 'problem')}"
     parts = [mark, Content(" "), name, Content("  "), Content.styled(detail, "$foreground-muted")]
     if is_open:
         parts.append(Content.styled("  (open)", "$text-accent"))
