@@ -46,11 +46,7 @@ def format_seconds(seconds: float | None) -> str:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 90:
         return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 90:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    return _clock(round(seconds), hours_from=90)
 
 
 def format_elapsed(seconds: float | None) -> str:
@@ -59,8 +55,13 @@ def format_elapsed(seconds: float | None) -> str:
         return ""
     if seconds < 60:
         return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
+    return _clock(int(seconds), hours_from=60)
+
+
+def _clock(whole_seconds: int, hours_from: int) -> str:
+    """``3m05s`` below ``hours_from`` minutes, ``1h02m`` from there on."""
+    minutes, secs = divmod(whole_seconds, 60)
+    if minutes < hours_from:
         return f"{minutes}m{secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
