@@ -21,7 +21,14 @@ from workbench.engine.units import (
 
 @pytest.mark.parametrize(
     ("count", "text"),
-    [(0, "0 B"), (999, "999 B"), (1000, "1.0 kB"), (1_234_567, "1.2 MB"), (3 * 10**12, "3.0 TB")],
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1000, "1.0 kB"),
+        (1_234_567, "1.2 MB"),
+        (999_950, "1.0 MB"),
+        (3 * 10**12, "3.0 TB"),
+    ],
 )
 def test_bytes(count: int, text: str) -> None:
     assert format_bytes(count) == text

@@ -33,8 +33,9 @@ def format_bytes(count: int) -> str:
     value = float(count)
     for unit in ("kB", "MB", "GB", "TB"):
         value /= 1000
-        if value < 1000 or unit == "TB":
-            return f"{value:.1f} {unit}"
+        shown = f"{value:.1f}"
+        if float(shown) < 1000 or unit == "TB":  # 999,950 B is 1.0 MB, not 1000.0 kB
+            return f"{shown} {unit}"
     raise AssertionError("unreachable")
 
 
