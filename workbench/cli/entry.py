@@ -11,6 +11,7 @@ SIGHUP (see :mod:`workbench.cli.stopping`). A user's mistake never ends in a tra
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -134,8 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-history", action="store_true", help="do not record this run")
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
-    p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
+    p.add_argument(
+        "target",
+        nargs="?",
+        metavar="RUN|prune",
+        help="a run id to show in detail, or `prune` to apply the retention limits now",
+    )
     p.add_argument("--limit", type=_positive_int, default=20, metavar="N")
+    p.add_argument(
+        "--keep",
+        type=_positive_int,
+        metavar="N",
+        help="with prune: runs to keep (default: workbench.toml's)",
+    )
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
     p.add_argument("--out", type=Path, default=Path("screenshots"), metavar="DIR")
@@ -228,7 +240,6 @@ def _open_app(args_list: list[str]) -> int:
 
 
 def _forced_app() -> bool:
-    import os
 
     return os.environ.get("WORKBENCH_FORCE_APP") == "1"
 
@@ -250,9 +261,14 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
     import logging
 
     level = logging.WARNING - 10 * min(verbose, 2)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    stream = logging.StreamHandler(sys.stderr)
+    # A run's own lines reach the terminal through its printer; only the file takes them.
+    stream.addFilter(lambda record: not record.name.startswith("workbench.run"))
+    handlers: list[logging.Handler] = [stream]
     if log_file is not None:
         try:
+            if not log_file.exists():  # a new log file is private: it holds stage output
+                os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT, 0o600))
             handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
         except OSError as exc:
             message = f"cannot write the log file {log_file}: {exc.strerror}"
@@ -262,7 +278,10 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
             raise SystemExit(EXIT_USAGE) from None
         level = min(level, logging.INFO)
     logging.basicConfig(
-        level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level,
+        handlers=handlers,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
     )
 
 
