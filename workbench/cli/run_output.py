@@ -87,7 +87,7 @@ async def start_run(
 
 def warn_history(message: str) -> None:
     """A history problem, on stderr: the run goes on and its exit status is the stages'."""
-    from workbench.consoles import error_console
+    from workbench.cli.consoles import error_console
 
     error_console().print(Text.assemble(("warning: ", "bold yellow"), "history: ", message))
 
