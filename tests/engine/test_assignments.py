@@ -6,8 +6,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from workbench.app.editing.fields import TomlTextError, inline_toml, parse_inline_toml
 from workbench.engine.assignments import (
