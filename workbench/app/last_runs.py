@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.app.widgets.dag_view import STATUS_MARKS
-from workbench.engine.dry_run import format_seconds
+from workbench.engine.glyphs import INTERRUPTED_GLYPH
 from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
+from workbench.engine.units import format_seconds
 
 STATUS_STYLES: dict[str, str] = {
     "success": "$text-success",
@@ -25,7 +26,7 @@ STATUS_STYLES: dict[str, str] = {
     "skipped": "$foreground-muted",
 }
 """The theme colour of a recorded run's status."""
-RUN_MARKS = {**STATUS_MARKS, "interrupted": "⚡"}
+RUN_MARKS = {**STATUS_MARKS, "interrupted": INTERRUPTED_GLYPH}
 """The mark of a recorded run's status (the graph's marks, plus interrupted runs)."""
 
 RECENT = 500

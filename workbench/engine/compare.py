@@ -21,12 +21,12 @@ the command line and the Markdown export show the same comparison.
 from __future__ import annotations
 
 import sqlite3
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from workbench.engine.assignments import AssignmentError, parse_assignments
 from workbench.engine.dry_run import (
     DryRunReport,
     ReportDiff,
@@ -48,6 +48,7 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.secrets import Secrets, split_context
 from workbench.engine.spec import PipelineSpec
+from workbench.engine.units import counted
 
 ComparisonKind = Literal["edited", "pipelines", "parameters"]
 
@@ -165,7 +166,7 @@ class Comparison:
         parts: list[str] = []
         if self.parameter_changes:
             n = len(self.parameter_changes)
-            parts.append(f"{n} parameter{'s' if n != 1 else ''} changed")
+            parts.append(f"{counted(n, 'parameter')} changed")
         text = self.diff.summary()
         if text != "no differences" or not parts:
             parts.append(text)
@@ -307,26 +308,11 @@ def _secrets_of(pipeline: Pipeline, *param_sets: Mapping[str, Any]) -> Secrets:
 
 
 def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
-    """``key=value`` texts; a value is read as TOML when it is one (``3``, ``true``), else as text."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise CompareError(
-                f"{item!r}: write KEY=VALUE, for example input=data/sales.csv",
-                title="Bad parameter",
-            )
-        out[key] = parse_value(raw)
-    return out
-
-
-def parse_value(raw: str) -> Any:
-    """A TOML value when the text is one (``3``, ``true``, ``["a"]``), else the text itself."""
+    """``key=value`` texts, read by :mod:`workbench.engine.assignments` as ``--set`` is."""
     try:
-        return tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw.strip()
+        return parse_assignments(items, option="")
+    except AssignmentError as exc:
+        raise CompareError(exc.message, title="Bad parameter") from None
 
 
 def _label(report: DryRunReport) -> str:
@@ -435,7 +421,7 @@ class PlanAgainstRun:
 
     def summary(self) -> str:
         """ "run #3 success: 4 as planned, 1 slower; planned ~2.0 s wall, took 3.1 s"."""
-        from workbench.engine.dry_run import format_seconds
+        from workbench.engine.units import format_seconds
 
         counts = ", ".join(f"{n} {verdict}" for verdict, n in self.counts().items())
         return (

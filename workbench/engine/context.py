@@ -29,6 +29,7 @@ from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
 from workbench.engine.cancellation import CancelToken
 from workbench.engine.secrets import MASK, Secrets
+from workbench.engine.units import counted
 
 T = TypeVar("T")
 
@@ -99,7 +100,7 @@ def summarize(value: Any, width: int = 60) -> str:
         return f"{type(value).__name__}[{len(value):,}]"
     if isinstance(value, dict):
         n = len(value)
-        return f"dict{{{n:,} key{'s' if n != 1 else ''}}}"
+        return f"dict{{{counted(n, 'key')}}}"
     if isinstance(value, (bytes, bytearray)):
         return f"{type(value).__name__}[{len(value):,}]"
     text = repr(value)

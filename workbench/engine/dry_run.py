@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.engine.units import counted, format_bytes, format_seconds
+
 if TYPE_CHECKING:
     from workbench.engine.pipeline import Pipeline
 
@@ -213,14 +215,14 @@ class DryRunReport:
         """One line: "5 stages, 9 operations, 12.0 kB, ~3.1 s, 0 conflicts"."""
         unsupported = sum(1 for s in self.stages if not s.supported)
         parts = [
-            f"{len(self.stages)} stage{'s' if len(self.stages) != 1 else ''}",
-            f"{self.total_operations} operation{'s' if self.total_operations != 1 else ''}",
+            counted(len(self.stages), "stage"),
+            counted(self.total_operations, "operation"),
             format_bytes(self.total_bytes)
             + (f" (+{self.unknown_writes} of unknown size)" if self.unknown_writes else ""),
             f"{self.wall_text()} wall"
             if not self.unknown_estimates
             else f"wall {self.wall_text()}",
-            f"{len(self.conflicts)} conflict{'s' if len(self.conflicts) != 1 else ''}",
+            counted(len(self.conflicts), "conflict"),
         ]
         if unsupported:
             parts.append(f"{unsupported} cannot dry-run")
@@ -560,9 +562,9 @@ class ReportDiff:
         label = {"operations": "with other operations"}
         parts = [f"{n} {label.get(kind, kind)}" for kind, n in counts.items()]
         if self.conflicts_new:
-            parts.append(f"{_plural(len(self.conflicts_new), 'new conflict')}")
+            parts.append(f"{counted(len(self.conflicts_new), 'new conflict')}")
         if self.conflicts_resolved:
-            parts.append(f"{_plural(len(self.conflicts_resolved), 'conflict')} resolved")
+            parts.append(f"{counted(len(self.conflicts_resolved), 'conflict')} resolved")
         return ", ".join(parts) if parts else "no differences"
 
     def to_json(self) -> dict[str, Any]:
@@ -677,19 +679,6 @@ def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def format_bytes(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{count} B"
-
-
 def estimate_text(seconds: float, unknown: int, total: int) -> str:
     """A sum of estimates where ``unknown`` of ``total`` parts have none (counted as 0)."""
     if total and unknown >= total:
@@ -697,17 +686,3 @@ def estimate_text(seconds: float, unknown: int, total: int) -> str:
     if unknown:
         return f"at least ~{format_seconds(seconds)} ({unknown} of {total} estimates unknown)"
     return f"~{format_seconds(seconds)}"
-
-
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 90:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 90:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"

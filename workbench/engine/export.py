@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.engine.compare import Comparison, PlanAgainstRun
-from workbench.engine.dry_run import DryRunReport, StagePlan, format_bytes, format_seconds
+from workbench.engine.dry_run import DryRunReport, StagePlan
 from workbench.engine.fileio import atomic_write_text
+from workbench.engine.units import (
+    format_bytes,
+    format_change,
+    format_seconds,
+    format_total,
+    total_label,
+)
 
 Exportable = DryRunReport | Comparison | PlanAgainstRun
 ExportFormat = Literal["json", "markdown"]
@@ -116,8 +123,8 @@ def comparison_markdown(comparison: Comparison) -> str:
     lines += ["| total | before | after | change |", "|---|--:|--:|--:|"]
     for name, (before, after) in c.diff.totals.items():
         lines.append(
-            f"| {name.replace('_', ' ')} | {_num(name, before)} | {_num(name, after)} | "
-            f"{_delta(name, before, after)} |"
+            f"| {total_label(name)} | {format_total(name, before)} | {format_total(name, after)} | "
+            f"{format_change(name, before, after)} |"
         )
     lines.append("")
     for conflict in c.diff.conflicts_new:
@@ -154,7 +161,7 @@ def plan_against_run_markdown(item: PlanAgainstRun) -> str:
     lines += ["", "| total | planned | actual |", "|---|--:|--:|"]
     for name, (planned, actual_value) in item.totals.items():
         lines.append(
-            f"| {name.replace('_', ' ')} | {_num(name, planned)} | {_num(name, actual_value)} |"
+            f"| {total_label(name)} | {format_total(name, planned)} | {format_total(name, actual_value)} |"
         )
     lines += ["", f"Run #{run.id} ({run.source}) finished {run.status}."]
     return "\n".join(lines).rstrip() + "\n"
@@ -212,23 +219,6 @@ def _estimate(plan: StagePlan) -> str:
 
 def _bytes(plan: StagePlan) -> str:
     return format_bytes(plan.estimated_bytes) if plan.estimated_bytes else "—"
-
-
-def _num(name: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if name == "bytes":
-        return format_bytes(int(value))
-    if "seconds" in name:
-        return format_seconds(value)
-    return f"{int(value):,}"
-
-
-def _delta(name: str, before: float, after: float) -> str:
-    if before == after:
-        return "="
-    sign = "+" if after > before else "−"
-    return sign + _num(name, abs(after - before))
 
 
 def _value(value: Any) -> str:

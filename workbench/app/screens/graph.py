@@ -24,6 +24,7 @@ from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import PipelineStageDetails, describe_pipeline_stage
 from workbench.engine.pipeline import Pipeline
+from workbench.engine.units import counted
 
 NO_PIPELINE = "No pipeline is open. Press p to choose one, or ctrl+p and type “open”."
 
@@ -34,7 +35,7 @@ def summary(pipeline: Pipeline) -> Content:
         mark = Content.styled("✔ valid", "$text-success bold")
     else:
         count = len(pipeline.problems)
-        mark = Content.styled(f"✘ {count} problem{'s' if count != 1 else ''}", "$text-error bold")
+        mark = Content.styled(f"✘ {counted(count, 'problem')}", "$text-error bold")
     layers = len(pipeline.graph.layers) if pipeline.graph.cycle is None else 0
     size = f"{len(pipeline.stages)} stages" + (f" in {layers} layers" if layers else "")
     parts = [

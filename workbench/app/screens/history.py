@@ -34,7 +34,6 @@ from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.dry_run import format_seconds
 from workbench.engine.history import (
     ChangeSummary,
     History,
@@ -46,6 +45,7 @@ from workbench.engine.history import (
 )
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.stage import StageStatus
+from workbench.engine.units import counted, format_seconds
 
 RUNS_SHOWN = 200
 """Runs listed, newest first; older ones stay in the database (`workbench history --limit`)."""
@@ -123,7 +123,7 @@ def run_summary(detail: RunDetail, root: Path) -> Content:
             Content(f"{len(detail.stages)} stages   "),
             tally,
             Content.styled(
-                f"   {len(detail.changes)} context change{'s' if len(detail.changes) != 1 else ''}",
+                f"   {counted(len(detail.changes), 'context change')}",
                 "$foreground-muted",
             ),
         ),
@@ -274,7 +274,7 @@ class HistoryScreen(WorkbenchScreen):
         run_list.set_runs(runs)
         self.query_one("#history-columns", Static).update(header_prompt(run_list.width))
         panel = self.query_one("#history-runs-panel")
-        shown = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+        shown = counted(len(runs), "run")
         panel.border_subtitle = f"{shown} of {pipeline}" if pipeline else shown
         if not runs:
             where = f" of {pipeline}" if pipeline else ""

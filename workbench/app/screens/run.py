@@ -53,7 +53,7 @@ from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.run_params import RunParams, toml_literal
-from workbench.app.widgets.stage_pane import StageStatusList, format_elapsed
+from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.app.widgets.stage_result import StageResultHeader
 from workbench.engine.context import ContextStore
 from workbench.engine.history import HistoryRecorder
@@ -61,6 +61,7 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
+from workbench.engine.units import format_elapsed
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""

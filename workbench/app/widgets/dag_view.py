@@ -34,21 +34,12 @@ from workbench.app.widgets.dag_layout import (
     compute_layout,
     nearest_in_direction,
 )
+from workbench.engine.glyphs import STATUS_GLYPHS
 
 Highlight = Literal["upstream", "downstream"]
 """Which part of the graph around the selection is lit up."""
 
-STATUS_MARKS: dict[str, str] = {
-    "pending": "○",
-    "waiting": "◌",
-    "paused": "⏸",
-    "running": "●",
-    "success": "✔",
-    "failure": "✘",
-    "skipped": "⊘",
-    "partial": "◐",
-    "cancelled": "■",
-}
+STATUS_MARKS: dict[str, str] = {status.value: glyph for status, glyph in STATUS_GLYPHS.items()}
 """The mark shown in a box for each stage status (the values of `StageStatus`)."""
 
 EMPTY_MESSAGE = "No stages"

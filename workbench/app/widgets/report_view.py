@@ -33,6 +33,7 @@ from workbench.engine.dry_run import (
     format_seconds,
 )
 from workbench.engine.pipeline import find_project_root
+from workbench.engine.units import counted
 
 MUTED = "$text-muted"
 SOURCE_STYLE = {"stage": "$text-primary", "history": "$text-accent", "unknown": "$text-warning"}
@@ -152,9 +153,7 @@ def summary_content(report: DryRunReport) -> Content:
         (" · ".join(counts[:3]), ""),
         "  ",
         (
-            f"⚠ {conflicts} conflict{'s' if conflicts != 1 else ''}"
-            if conflicts
-            else "✔ no conflicts",
+            f"⚠ {counted(conflicts, 'conflict')}" if conflicts else "✔ no conflicts",
             "$text-warning" if conflicts else "$text-success",
         ),
     )

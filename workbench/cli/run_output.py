@@ -18,7 +18,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from workbench import render
+from workbench.cli import render
 from workbench.engine.events import (
     PipelineStarted,
     RunEvent,
@@ -87,7 +87,7 @@ async def start_run(
 
 def warn_history(message: str) -> None:
     """A history problem, on stderr: the run goes on and its exit status is the stages'."""
-    from workbench.consoles import error_console
+    from workbench.cli.consoles import error_console
 
     error_console().print(Text.assemble(("warning: ", "bold yellow"), "history: ", message))
 
@@ -95,11 +95,16 @@ def warn_history(message: str) -> None:
 class RunPrinter:
     """Prints a run: animated on a terminal, plain lines in CI or a pipe.
 
-    One line per stage as it finishes, the log tail of a failed stage under it,
-    and a summary table that stays on screen after the command ends.
+    On a terminal the live view shows the stages running and the last ones to
+    finish, and disappears when the run ends: the summary table that replaces it
+    is where each stage is printed, once, with the log tail of a failed stage
+    under it. In CI or a pipe (and under ``--watch``) each stage gets one plain
+    line as it finishes, the log tail of a failed one under it, then the summary.
     """
 
     TAIL = 15
+    RECENT = 8
+    """Finished stages the live view keeps in sight."""
 
     def __init__(self, out: Console, verbose: int = 0) -> None:
         self.out = out
@@ -108,6 +113,8 @@ class RunPrinter:
         self.width = 8
         self.running: dict[str, float] = {}
         self.tails: dict[str, deque[str]] = {}
+        self.recent: deque[Text] = deque(maxlen=self.RECENT)
+        self.finished = 0
         self.live: Live | None = None
 
     def attach(self, runner: Runner) -> None:
@@ -115,6 +122,8 @@ class RunPrinter:
         self.width = max((len(s) for s in runner.order), default=8)
         self.running.clear()
         self.tails.clear()
+        self.recent.clear()
+        self.finished = 0
         runner.subscribe(self.on_event)
 
     @classmethod
@@ -122,7 +131,7 @@ class RunPrinter:
         cls, out: Console, project: Project, pipeline: Pipeline, options: RunOptions
     ) -> RunResult:
         """Run with a spinner per running stage on a terminal, plain lines elsewhere."""
-        from workbench import stopping
+        from workbench.cli import stopping
 
         printer = cls(out, options.verbose)
         run = start_run(project, pipeline, options, printer)
@@ -131,14 +140,24 @@ class RunPrinter:
                 printer.live = live
                 result = stopping.run(printer._refreshing(run))
             printer.live = None
+            printer.summary(result, tails=not options.verbose)
         else:
             result = stopping.run(run)
-        printer.summary(result)
+            printer.summary(result)
         return result
 
-    def summary(self, result: RunResult) -> None:
+    def summary(self, result: RunResult, *, tails: bool = False) -> None:
+        """The table of every stage; with ``tails``, failed stages' last log lines after it."""
         self.out.print()
         self.out.print(render.run_summary(result))
+        if not tails:
+            return
+        for sid, r in result.results.items():
+            lines = self.tails.get(sid, ())
+            if r.status is StageStatus.FAILURE and lines:
+                self.out.print(Text.assemble(("✘ ", "red"), (sid, "bold"), " last log lines:"))
+                for line in lines:
+                    self.out.print(render.output(f"    │ {line}", "dim red"))
 
     async def _refreshing(self, run: Awaitable[RunResult]) -> RunResult:
         task = asyncio.ensure_future(run)
@@ -156,8 +175,9 @@ class RunPrinter:
 
     def _live_view(self, runner: Runner) -> Table:
         table = Table.grid(padding=(0, 1))
-        done = sum(1 for s in runner.status.values() if s.finished)
-        table.add_row(Text(f"{done}/{len(runner.order)} stages", style="dim"))
+        table.add_row(Text(f"{self.finished}/{len(runner.order)} stages", style="dim"))
+        for line in self.recent:
+            table.add_row(line)
         t = now()
         for sid, started in list(self.running.items())[:20]:
             table.add_row(
@@ -200,10 +220,15 @@ class RunPrinter:
             )
         elif isinstance(event, StageFinished):
             self.running.pop(event.stage_id, None)
+            self.finished += 1
             r = event.result
             if RUN_LOG.isEnabledFor(logging.INFO):
                 message = clean_output(r.message, keep_colour=False)
                 RUN_LOG.info("%s finished: %s %s", event.stage_id, r.status.value, message)
+            if self.live is not None:
+                # Shown live only: the summary prints each stage once, after the run.
+                self.recent.append(render.finished_mark(event.stage_id, r.status, r.duration))
+                return
             self._print(
                 render.finished_line(event.stage_id, r.status, r.duration, r.message, self.width)
             )

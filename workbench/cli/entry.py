@@ -5,45 +5,62 @@ command and prints with Rich, or JSON with ``--format json``. Textual is importe
 only when the app opens, so headless commands start fast. Exit codes: 0 success,
 1 an invalid pipeline or a failed stage, 2 bad usage or an unreadable file, and
 for a run stopped from outside 128 + the signal: 130 Ctrl+C, 143 SIGTERM, 129
-SIGHUP (see :mod:`workbench.stopping`). A user's mistake never ends in a traceback.
+SIGHUP (see :mod:`workbench.cli.stopping`). A user's mistake never ends in a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from workbench.engine.errors import Problem, UsageError, WorkbenchError
-from workbench.engine.params import RESERVED_PARAMS
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 130
-"""Ctrl+C, as shells report it (128 + SIGINT)."""
+from workbench.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from workbench.engine.errors import UsageError, WorkbenchError
 
 COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema", "screenshots")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with code 2 and a one-line hint, never a traceback."""
+    """argparse that exits with code 2 and a one-line hint, never a traceback.
+
+    Under ``--format json`` the hint is also printed on stdout as the error object
+    every command prints when it fails, so a script never meets plain text there.
+    """
+
+    json_errors = False
+    """Set by :func:`main` when the command line asks for ``--format json``."""
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
+        if _Parser.json_errors:
+            _print_json_error("Bad usage", message, EXIT_USAGE)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _asks_for_json(args_list: Sequence[str]) -> bool:
+    """``--format json`` or ``--format=json`` anywhere, before argparse has read it."""
+    pairs = zip(args_list, [*args_list[1:], ""], strict=True)
+    return "--format=json" in args_list or any(a == "--format" and b == "json" for a, b in pairs)
+
+
+def _print_json_error(title: str, message: str, code: int) -> None:
+    from workbench.cli.consoles import error_json
+
+    sys.stdout.write(error_json(title, message, code) + "\n")
+    sys.stdout.flush()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="workbench",
-        description="A terminal workbench for stage-based pipelines. "
-        "`workbench [DIR]` opens the app on a project folder; the commands below run headless.",
-        epilog="Exit codes: 0 success, 1 invalid pipeline or failed stage, 2 bad usage or "
-        "unreadable file, 130/143/129 run stopped by Ctrl+C/SIGTERM/SIGHUP.",
+        usage=USAGE,
+        description="A terminal workbench for stage-based pipelines.\n\n"
+        "`workbench [DIR]` opens the app on a project folder (default: the current one);\n"
+        "--pipeline FILE opens that pipeline first. The commands below run headless.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
     common = _Parser(add_help=False)
@@ -93,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--markdown", action="store_true", help="print Markdown, for a pull request or a ticket"
     )
-    p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
+    p.add_argument(
+        "--concurrency", type=_positive_int, metavar="N", help="override max_concurrency"
+    )
     p = sub.add_parser("run", parents=[common, fmt], help="run a pipeline with live progress")
     p.add_argument("pipeline", type=Path)
     p.add_argument(
@@ -108,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="start", metavar="STAGE", help="run this stage and what follows it"
     )
     p.add_argument("--to", dest="end", metavar="STAGE", help="run this stage and what it needs")
-    p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
+    p.add_argument(
+        "--concurrency", type=_positive_int, metavar="N", help="override max_concurrency"
+    )
     p.add_argument(
         "--watch", action="store_true", help="re-run when the pipeline or its inputs change"
     )
@@ -120,14 +141,49 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RUN|prune",
         help="a run id to show in detail, or `prune` to apply the retention limits now",
     )
-    p.add_argument("--limit", type=_positive_int, default=20)
+    p.add_argument("--limit", type=_positive_int, default=20, metavar="N")
     p.add_argument(
-        "--keep", type=_positive_int, help="with prune: runs to keep (default: workbench.toml's)"
+        "--keep",
+        type=_positive_int,
+        metavar="N",
+        help="with prune: runs to keep (default: workbench.toml's)",
     )
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
-    p.add_argument("--out", type=Path, default=Path("screenshots"))
+    p.add_argument("--out", type=Path, default=Path("screenshots"), metavar="DIR")
+    parser.epilog = _options_epilog(sub.choices)
     return parser
+
+
+USAGE = """workbench [-h] [--version] [DIR] [--pipeline FILE]
+       workbench COMMAND [options]   (workbench COMMAND --help for one command)"""
+
+_SHARED_OPTIONS = {"-h", "--help", "-v", "--verbose", "--log-file", "--project"}
+
+
+def _options_epilog(commands: Mapping[str, argparse.ArgumentParser]) -> str:
+    """Each command's own options, read from its parser so the overview never drifts."""
+    lines = ["options of the commands:"]
+    for name, command in commands.items():
+        options: list[str] = []
+        for action in command._actions:
+            if not action.option_strings or action.option_strings[0] in _SHARED_OPTIONS:
+                continue
+            flag = action.option_strings[-1]
+            if action.choices is not None:
+                flag += " " + "|".join(str(c) for c in action.choices)
+            elif action.nargs != 0:
+                flag += f" {action.metavar or action.dest.upper()}"
+            options.append(flag)
+        if options:
+            lines.append(f"  {name:<12} {', '.join(options)}")
+    lines.append("  every command: -v/--verbose, --log-file FILE, --project DIR")
+    lines.append("")
+    lines.append(
+        "Exit codes: 0 success, 1 invalid pipeline or failed stage, "
+        "2 bad usage or unreadable file, 130/143/129 run stopped by Ctrl+C/SIGTERM/SIGHUP."
+    )
+    return "\n".join(lines)
 
 
 def _positive_int(text: str) -> int:
@@ -145,23 +201,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = next((a for a in args_list if not a.startswith("-")), None)
     if first not in COMMANDS and not any(a in ("-h", "--help", "--version") for a in args_list):
         return _open_app(args_list)
+    _Parser.json_errors = _asks_for_json(args_list)
     args = build_parser().parse_args(args_list)
     _setup_logging(args.verbose, args.log_file)
-    from workbench import commands
+    from workbench.cli import commands
+    from workbench.cli.consoles import error_console, fail
 
+    as_json = commands.wants_json(args)
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
     commands.reported_settings.clear()
     try:
         return int(handler(args))
     except WorkbenchError as exc:
-        from rich.markup import escape
-
-        commands.error_console().print(
-            f"[bold red]{exc.title}:[/] {escape(exc.message)}", highlight=False
-        )
-        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+        code = EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+        return fail(exc.title, exc.message, code, as_json=as_json)
     except KeyboardInterrupt:
-        commands.error_console().print("[yellow]interrupted[/]")
+        error_console().print("[yellow]interrupted[/]")
+        if as_json:
+            _print_json_error("Interrupted", "stopped with Ctrl+C", EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
 
 
@@ -214,7 +271,10 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
                 os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT, 0o600))
             handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
         except OSError as exc:
-            sys.stderr.write(f"workbench: cannot write the log file {log_file}: {exc.strerror}\n")
+            message = f"cannot write the log file {log_file}: {exc.strerror}"
+            sys.stderr.write(f"workbench: {message}\n")
+            if _Parser.json_errors:
+                _print_json_error("Bad usage", message, EXIT_USAGE)
             raise SystemExit(EXIT_USAGE) from None
         level = min(level, logging.INFO)
     logging.basicConfig(
@@ -223,48 +283,6 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
-
-
-def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
-    """``key=value`` pairs; a value is read as a TOML value when it is one, else as text."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UsageError(
-                f"--set {item!r}: write KEY=VALUE, for example --set input=data/sales.csv"
-            )
-        control = next((ch for ch in item if _is_control(ch)), None)
-        if control is not None:
-            raise UsageError(
-                f"--set {key}: the value holds a control character ({control!r}); "
-                "pass one line of plain text, or put longer values in the pipeline's [context]"
-            )
-        if key in RESERVED_PARAMS:
-            raise UsageError(
-                f"--set {key}: {key!r} is reserved (the workbench sets it to the project folder); "
-                "use another name"
-            )
-        try:
-            out[key] = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            out[key] = raw
-    return out
-
-
-def _is_control(ch: str) -> bool:
-    """C0 and C1 control characters and DEL: a newline would cut a value short silently."""
-    code = ord(ch)
-    return code < 0x20 or 0x7F <= code < 0xA0
-
-
-def problems_json(problems: Sequence[Problem]) -> list[dict[str, Any]]:
-    return [p.to_json() for p in problems]
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
 if __name__ == "__main__":  # pragma: no cover

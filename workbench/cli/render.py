@@ -15,34 +15,39 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from workbench.engine.dry_run import (
-    DryRunReport,
-    ReportDiff,
-    StagePlan,
-    format_bytes,
-    format_seconds,
-)
+from workbench.engine.dry_run import DryRunReport, StagePlan
+from workbench.engine.glyphs import STATUS_GLYPHS
 from workbench.engine.stage import StageStatus
 from workbench.engine.terminal_text import clean_output
+from workbench.engine.units import (
+    format_bytes,
+    format_change,
+    format_seconds,
+    format_total,
+    total_label,
+)
 
 if TYPE_CHECKING:
+    from workbench.engine.compare import Comparison
     from workbench.engine.errors import Problem
     from workbench.engine.graph import DependencyGraph
     from workbench.engine.history import RunDetail, RunRecord
     from workbench.engine.registry import PluginLoadError, PluginOutput, StageMetadata
     from workbench.engine.runner import RunResult
 
-STATUS_MARK = {
-    StageStatus.PENDING: ("○", "dim"),
-    StageStatus.WAITING: ("◌", "dim"),
-    StageStatus.PAUSED: ("⏸", "yellow"),
-    StageStatus.RUNNING: ("●", "cyan"),
-    StageStatus.SUCCESS: ("✔", "green"),
-    StageStatus.FAILURE: ("✘", "bold red"),
-    StageStatus.SKIPPED: ("⊘", "yellow"),
-    StageStatus.PARTIAL: ("◐", "yellow"),
-    StageStatus.CANCELLED: ("■", "magenta"),
+_STATUS_STYLE = {
+    StageStatus.PENDING: "dim",
+    StageStatus.WAITING: "dim",
+    StageStatus.PAUSED: "yellow",
+    StageStatus.RUNNING: "cyan",
+    StageStatus.SUCCESS: "green",
+    StageStatus.FAILURE: "bold red",
+    StageStatus.SKIPPED: "yellow",
+    StageStatus.PARTIAL: "yellow",
+    StageStatus.CANCELLED: "magenta",
 }
+STATUS_MARK = {status: (STATUS_GLYPHS[status], style) for status, style in _STATUS_STYLE.items()}
+"""Each status's shared glyph with its colour on a terminal."""
 
 
 def output(text: str, style: str = "") -> Text:
@@ -202,26 +207,19 @@ def _estimate(plan: StagePlan) -> Text:
     return Text(f"{format_seconds(plan.estimated_seconds)} ({plan.estimate_source})")
 
 
-def comparison(left: DryRunReport, right: DryRunReport, diff: ReportDiff) -> RenderableType:
-    changed = {c.stage_id: c for c in diff.stages}
+def comparison(item: Comparison) -> RenderableType:
+    """Two plans side by side, in the rows :class:`Comparison` gives (the app's and Markdown's order)."""
+    left, right, diff = item.left, item.right, item.diff
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
     table.add_column(f"{left.pipeline}  ({left.path or ''})", ratio=1)
     table.add_column("", width=14, style="bold")
     table.add_column(f"{right.pipeline}  ({right.path or ''})", ratio=1)
-    a = {p.stage_id: p for p in left.stages}
-    b = {p.stage_id: p for p in right.stages}
-    order = list(right.order) + [s for s in left.order if s not in b]
-    for sid in order:
-        change = changed.get(sid)
-        mark = (
-            ", ".join(change.kinds) if change and change.kinds else ("estimate" if change else "")
-        )
+    for row in item.rows:
+        change = row.change
         style = {"added": "green", "removed": "red"}.get(
             change.kinds[0] if change and change.kinds else "", "yellow" if change else ""
         )
-        left_cell = _cell(a.get(sid)) if sid in a else Text("")
-        right_cell = _cell(b.get(sid)) if sid in b else Text("")
-        table.add_row(left_cell, Text(mark, style=style), right_cell)
+        table.add_row(_cell(row.left), Text(", ".join(row.marks), style=style), _cell(row.right))
         if change and change.config_changes:
             for key, before, after in change.config_changes:
                 table.add_row(
@@ -235,7 +233,14 @@ def comparison(left: DryRunReport, right: DryRunReport, diff: ReportDiff) -> Ren
     totals.add_column("after", justify="right")
     totals.add_column("change", justify="right")
     for name, (before, after) in diff.totals.items():
-        totals.add_row(name, _num(name, before), _num(name, after), _delta(name, before, after))
+        change_text = format_change(name, before, after)
+        change_style = "dim" if before == after else ("green" if after < before else "yellow")
+        totals.add_row(
+            total_label(name),
+            format_total(name, before),
+            format_total(name, after),
+            Text(change_text, style=change_style),
+        )
     parts: list[RenderableType] = [
         Text.assemble(("Comparison: ", "bold"), diff.summary()),
         table,
@@ -257,22 +262,6 @@ def _cell(plan: StagePlan | None) -> Text:
     return text
 
 
-def _num(name: str, value: float) -> str:
-    if name == "bytes":
-        return format_bytes(int(value))
-    if "seconds" in name:
-        return format_seconds(value)
-    return f"{int(value):,}"
-
-
-def _delta(name: str, before: float, after: float) -> Text:
-    if before == after:
-        return Text("=", style="dim")
-    sign = "+" if after > before else "−"
-    size = abs(after - before)
-    return Text(f"{sign}{_num(name, size)}", style="green" if after < before else "yellow")
-
-
 # -- runs -----------------------------------------------------------------------------------
 
 
@@ -285,6 +274,14 @@ def finished_line(
         (stage_id.ljust(width), "bold"),
         (f" {format_seconds(duration):>8}  ", "dim"),
         output(message, "red" if status is StageStatus.FAILURE else ""),
+    )
+
+
+def finished_mark(stage_id: str, status: StageStatus, duration: float) -> Text:
+    """A finished stage in the live view: its mark, name and time, no message."""
+    mark, style = STATUS_MARK[status]
+    return Text.assemble(
+        (f"{mark} ", style), (stage_id, "bold"), (f"  {format_seconds(duration)}", "dim")
     )
 
 

@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from workbench import render, stopping
-from workbench.cli import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
+from workbench.cli import render, stopping
+from workbench.cli.consoles import (
+    console,
     dumps,
-    parse_overrides,
+    emit,
+    error_console,
+    error_json,
+    fail,
     problems_json,
 )
-from workbench.consoles import console, emit, error_console
+from workbench.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from workbench.engine.assignments import parse_assignments
 from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
 from workbench.engine.spec import schema
@@ -30,7 +32,6 @@ from workbench.engine.stage import StageStatus
 if TYPE_CHECKING:
     from workbench.engine.export import Exportable
     from workbench.engine.history import History
-
 
 reported_settings: set[Path] = set()
 """Projects whose workbench.toml problems were printed already (validate opens one per file)."""
@@ -57,22 +58,51 @@ def _project(args: argparse.Namespace, pipeline: Path | None = None) -> Project:
     return project
 
 
+def wants_json(args: argparse.Namespace) -> bool:
+    """``--format json`` was asked for: every exit path then prints JSON on stdout."""
+    return getattr(args, "format", "text") == "json"
+
+
 def _load(args: argparse.Namespace, path: Path) -> tuple[Project, Pipeline] | int:
-    """The project and a valid pipeline, or an exit code after printing why not."""
+    """The project and a valid pipeline, or an exit code after printing why not.
+
+    A file that is not there is "no such file" and bad usage (exit 2), like any
+    unreadable file; a file that reads but is wrong is an invalid pipeline (exit 1).
+    """
+    if _absent(path):
+        return _missing(args, path)
     project = _project(args, path)
     pipeline = project.load_pipeline(path)
     if pipeline.valid:
         return project, pipeline
+    unreadable = any(p.kind == "io" for p in pipeline.problems)
+    if unreadable:
+        what = "cannot be read"
+    else:
+        what = f"is not a valid pipeline ({len(pipeline.problems)} problem(s))"
     err = error_console()
-    err.print(
-        Text.assemble(
-            ("✘ ", "red"),
-            (str(path), "bold"),
-            f" is not a valid pipeline ({len(pipeline.problems)} problem(s)):",
-        )
-    )
+    err.print(Text.assemble(("✘ ", "red"), (str(path), "bold"), f" {what}:"))
     err.print(render.problems(pipeline.problems))
-    return EXIT_USAGE if any(p.kind == "io" for p in pipeline.problems) else EXIT_FAILED
+    code = EXIT_USAGE if unreadable else EXIT_FAILED
+    if wants_json(args):
+        title = "Unreadable file" if unreadable else "Invalid pipeline"
+        emit(error_json(title, f"{path} {what}", code, path=str(path), problems=pipeline.problems))
+    return code
+
+
+def _absent(path: Path) -> bool:
+    """Nothing at all at ``path`` (a dangling link is there, and says why it cannot be read)."""
+    return not path.exists() and not path.is_symlink()
+
+
+def _missing(args: argparse.Namespace, path: Path) -> int:
+    return fail(
+        "No such file",
+        f"{path} (cannot read the file; check the path)",
+        EXIT_USAGE,
+        as_json=wants_json(args),
+        path=str(path),
+    )
 
 
 # -- stages -------------------------------------------------------------------------------
@@ -135,11 +165,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     )
                 )
             else:
-                out.print(
-                    Text.assemble(
-                        ("✘ ", "red"), (str(path), "bold"), f"  {len(pipeline.problems)} problem(s)"
-                    )
-                )
+                count = f"{len(pipeline.problems)} problem(s)"
+                what = "no such file" if _absent(path) else count
+                out.print(Text.assemble(("✘ ", "red"), (str(path), "bold"), f"  {what}"))
                 out.print(render.problems(pipeline.problems))
     if args.format == "json":
         emit(dumps(results))
@@ -197,9 +225,13 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
     chosen = [flag for name, flag in options.items() if getattr(args, name)]
     if len(chosen) > 1:
         flags = " and ".join(chosen)
-        error_console().print(f"[bold red]Bad usage:[/] {flags} cannot be combined; pick one")
-        return EXIT_USAGE
-    overrides = parse_overrides(args.overrides)
+        return fail(
+            "Bad usage",
+            f"{flags} cannot be combined; pick one",
+            EXIT_USAGE,
+            as_json=wants_json(args),
+        )
+    overrides = parse_assignments(args.overrides)
     loaded = _load(args, args.pipeline)
     if isinstance(loaded, int):
         return loaded
@@ -214,7 +246,7 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
             pipeline, other[1], overrides, root=root, concurrency=args.concurrency
         )
     elif args.right_overrides:
-        right = {**overrides, **parse_overrides(args.right_overrides)}
+        right = {**overrides, **parse_assignments(args.right_overrides, option="--set-right")}
         item = compare_parameters(
             pipeline, overrides, right, root=root, concurrency=args.concurrency
         )
@@ -249,7 +281,7 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
                     (repr(after), "green"),
                 )
             )
-        console().print(render.comparison(item.left, item.right, item.diff))
+        console().print(render.comparison(item))
     else:
         from rich.markdown import Markdown
 
@@ -260,7 +292,7 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    overrides = parse_overrides(args.overrides)
+    overrides = parse_assignments(args.overrides)
     loaded = _load(args, args.pipeline)
     if isinstance(loaded, int):
         return loaded
@@ -268,13 +300,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         only = pipeline.select(args.start, args.end) if (args.start or args.end) else None
     except KeyError as exc:
-        error_console().print(f"[bold red]Bad usage:[/] {exc.args[0]}")
-        return EXIT_USAGE
-    from workbench.run_output import RunOptions, RunPrinter, start_run
+        return fail("Bad usage", str(exc.args[0]), EXIT_USAGE, as_json=wants_json(args))
+    from workbench.cli.run_output import RunOptions, RunPrinter, start_run
 
     options = RunOptions(overrides, args.concurrency, only, not args.no_history, args.verbose)
     if args.watch:
-        from workbench.watch import watch_and_run
+        if wants_json(args):
+            message = "--watch shows live progress and cannot be combined with --format json"
+            return fail("Bad usage", message, EXIT_USAGE, as_json=True)
+        from workbench.cli.watch import watch_and_run
 
         return watch_and_run(project, args.pipeline, options)
     if args.format == "json":
@@ -375,10 +409,7 @@ def _no_history(
     args: argparse.Namespace, message: str, code: int, title: str = "No history"
 ) -> int:
     """Say there is no history there (or no such run) without creating anything."""
-    if args.format == "json":
-        emit(dumps({"error": f"{title}: {message}"}))
-    error_console().print(Text.assemble((f"{title}: ", "bold red"), message))
-    return code
+    return fail(title, message, code, as_json=wants_json(args))
 
 
 # -- schema and screenshots ---------------------------------------------------------------------
