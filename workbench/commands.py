@@ -62,10 +62,18 @@ def _project(args: argparse.Namespace, pipeline: Path | None = None) -> Project:
     return Project.open(Path.cwd())
 
 
-def _load(args: argparse.Namespace, path: Path) -> tuple[Project, Pipeline] | int:
-    """The project and a valid pipeline, or an exit code after printing why not."""
+def _load(
+    args: argparse.Namespace, path: Path, overrides: dict[str, Any] | None = None
+) -> tuple[Project, Pipeline] | int:
+    """The project and a valid pipeline, or an exit code after printing why not.
+
+    ``overrides`` (``--set``) are resolved into the stage configs here, so a value
+    of the wrong type for a config field is reported like any problem of the file.
+    """
     project = _project(args, path)
     pipeline = project.load_pipeline(path)
+    if pipeline.valid and overrides:
+        pipeline = pipeline.with_parameters(overrides)
     if pipeline.valid:
         return project, pipeline
     err = error_console()
@@ -202,7 +210,7 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
         error_console().print(f"[bold red]Bad usage:[/] {flags} cannot be combined; pick one")
         return EXIT_USAGE
     overrides = parse_overrides(args.overrides)
-    loaded = _load(args, args.pipeline)
+    loaded = _load(args, args.pipeline, overrides)
     if isinstance(loaded, int):
         return loaded
     project, pipeline = loaded
@@ -263,7 +271,7 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.overrides)
-    loaded = _load(args, args.pipeline)
+    loaded = _load(args, args.pipeline, overrides)
     if isinstance(loaded, int):
         return loaded
     project, pipeline = loaded

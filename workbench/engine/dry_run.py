@@ -258,6 +258,7 @@ def build_report(
     from workbench.engine.project import importable
 
     importable(pipeline.project_dir)
+    pipeline = pipeline.with_parameters(params)
     store = ContextStore(pipeline.parameters(params), ExecutionMode.DRY_RUN)
     graph = pipeline.graph
     estimates = estimates or {}

@@ -22,6 +22,8 @@ ProblemKind = Literal[
     "config",
     "requirement",
     "io",
+    "parameter",
+    "composite",
 ]
 
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
 from workbench.engine.graph import DependencyGraph
+from workbench.engine.params import has_references, substitute, unresolved
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import (
     LoadedSpec,
@@ -65,6 +66,9 @@ class Pipeline:
     warnings: list[Problem] = field(default_factory=list)
     path: Path | None = None
     text: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """The ``--set`` values this pipeline's configs were resolved with."""
+    _registry: StageRegistry | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -93,8 +97,30 @@ class Pipeline:
         """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied."""
         params: dict[str, Any] = {"project_dir": str(self.project_dir)}
         params.update(self.spec.context)
+        params.update(self.overrides)
         params.update(overrides or {})
         return params
+
+    @property
+    def parameterised(self) -> bool:
+        """True when some stage config uses ``${name}`` (so ``--set`` can change it)."""
+        return any(has_references(ps.spec.config) for ps in self.stages.values())
+
+    def with_parameters(self, overrides: Mapping[str, Any] | None) -> Pipeline:
+        """This pipeline with its configs resolved under ``--set`` values.
+
+        The same object when no config refers to a parameter, so runs of large
+        pipelines without parameters pay nothing. The result may carry problems
+        (an override of the wrong type for a config field): check :attr:`valid`.
+        """
+        if not overrides or not self.parameterised:
+            return self
+        if self._registry is None:
+            raise RuntimeError("a pipeline built without a registry cannot take parameters")
+        merged = {**self.overrides, **overrides}
+        built = _Builder(self.spec, self._registry, self.path, self.text, merged).build()
+        built.warnings = list(self.warnings)
+        return built
 
     def select(self, start: str | None = None, end: str | None = None) -> list[str]:
         """Ids to run for ``--from start`` / ``--to end``, in order."""
@@ -123,12 +149,19 @@ class Pipeline:
         return cls.from_loaded(parse_spec(text, path), registry)
 
     @classmethod
-    def from_loaded(cls, loaded: LoadedSpec, registry: StageRegistry) -> Pipeline:
+    def from_loaded(
+        cls,
+        loaded: LoadedSpec,
+        registry: StageRegistry,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> Pipeline:
         spec = loaded.spec
         problems = list(loaded.problems)
         if spec is None:
             spec = _salvage(loaded)
-        built = cls.from_spec(spec, registry, path=loaded.path, text=loaded.text)
+        built = cls.from_spec(
+            spec, registry, path=loaded.path, text=loaded.text, overrides=overrides
+        )
         built.problems = sorted(problems + built.problems, key=_problem_order)
         return built
 
@@ -151,17 +184,30 @@ class Pipeline:
         *,
         path: str | Path | None = None,
         text: str = "",
+        overrides: Mapping[str, Any] | None = None,
     ) -> Pipeline:
-        return _Builder(spec, registry, Path(path) if path else None, text).build()
+        return _Builder(spec, registry, Path(path) if path else None, text, overrides).build()
 
 
 class _Builder:
     """Resolves one spec. Kept apart so :class:`Pipeline` stays a plain record."""
 
     def __init__(
-        self, spec: PipelineSpec, registry: StageRegistry, path: Path | None, text: str
+        self,
+        spec: PipelineSpec,
+        registry: StageRegistry,
+        path: Path | None,
+        text: str,
+        overrides: Mapping[str, Any] | None = None,
     ) -> None:
         self.spec = spec
+        self.overrides = dict(overrides or {})
+        root = find_project_root(path) if path is not None else Path.cwd()
+        self.params: dict[str, Any] = {
+            "project_dir": str(root),
+            **(spec.context or {}),
+            **self.overrides,
+        }
         self.registry = registry
         self.path = path
         self.text = text
@@ -196,7 +242,11 @@ class _Builder:
                 **self.where(first),
             )
         problems = sorted(self.problems.items, key=_problem_order)
-        return Pipeline(self.spec, stages, graph, problems, [], self.path, self.text)
+        built = Pipeline(
+            self.spec, stages, graph, problems, [], self.path, self.text, self.overrides
+        )
+        built._registry = self.registry
+        return built
 
     def _resolve(self, stage_id: str, spec: StageSpec) -> PipelineStage:
         uses = spec.uses or stage_id
@@ -214,8 +264,31 @@ class _Builder:
             )
             return PipelineStage(stage_id, uses, spec, None)
         stage_cls = self.registry.get(uses)
+        raw_config = spec.config
+        if has_references(raw_config):
+            missing = unresolved(raw_config, self.params)
+            for ref in missing:
+                names = sorted(k for k in self.params if k != "project_dir")
+                suggestion = did_you_mean(ref.name, names)
+                self.problems.add(
+                    "parameter",
+                    f"config '{'.'.join(ref.where)}' uses the parameter ${{{ref.name}}}, "
+                    "which this pipeline does not define",
+                    stage=stage_id,
+                    field="config." + ".".join(ref.where),
+                    expected="a parameter from [context] or --set"
+                    + (f" ({', '.join(names)})" if names else ""),
+                    found=ref.name,
+                    hint=f"did you mean ${{{suggestion}}}?"
+                    if suggestion
+                    else f"add {ref.name} = ... under [context], or write $${{ for a literal",
+                    **self.where(stage_id, ref.where[0] if ref.where else None, sub="config"),
+                )
+            if missing:
+                return PipelineStage(stage_id, uses, spec, None)
+            raw_config = substitute(raw_config, self.params)
         try:
-            config = self._config(stage_cls, spec.config)
+            config = self._config(stage_cls, raw_config)
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
                 loc = ".".join(str(p) for p in error["loc"])

@@ -157,10 +157,12 @@ class Runner:
         store: ContextStore | None = None,
         record_changes: bool = True,
     ) -> None:
+        pipeline = pipeline.with_parameters(params)
         if not pipeline.valid:
             raise RunStateError(
                 f"pipeline {pipeline.name!r} has {len(pipeline.problems)} problem(s); "
-                "fix them before running (`workbench validate` lists them)"
+                "fix them before running (`workbench validate` lists them): "
+                + "; ".join(p.describe() for p in pipeline.problems[:3])
             )
         self.pipeline = pipeline
         self.concurrency = max(1, concurrency or pipeline.max_concurrency)
