@@ -422,3 +422,35 @@ def test_log_file_receives_the_log(cli: Cli, project: Project, tmp_path: Path) -
 
     assert result.code == 0
     assert log.exists()
+
+
+def test_an_optional_upstream_failing_lets_its_dependent_run(cli: Cli, project: Project) -> None:
+    project.write(
+        "optional",
+        """
+        [pipeline]
+        name = "optional"
+
+        [stages.enrich]
+        uses = "kit.fail"
+        config = { message = "the enrichment service is down" }
+
+        [stages.base]
+        uses = "core.noop"
+
+        [stages.summary]
+        uses = "core.noop"
+        depends_on = ["base", { stage = "enrich", required = false }]
+
+        [stages.needs_enrich]
+        uses = "core.noop"
+        depends_on = ["enrich"]
+        """,
+    )
+    outcome = cli("run", project.pipeline("optional"), "--format", "json")
+    data = json.loads(outcome.out)
+    stages = {s["id"]: s for s in data["stages"]}
+    assert stages["summary"]["status"] == "success"
+    assert "ran without optional input 'enrich' failed" in stages["summary"]["message"]
+    assert stages["needs_enrich"]["status"] == "skipped"
+    assert outcome.code == 1  # enrich itself failed, without continue_on_error

@@ -40,6 +40,11 @@ from workbench.engine.events import (
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
 from workbench.engine.stage import Stage, StageResult, StageStatus, now
+from workbench.engine.upstream import (
+    note_missing_optional,
+    optional_upstreams,
+    upstream_lets_run,
+)
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +199,9 @@ class Runner:
         self._started_at = 0.0
         self._began: dict[str, float] = {}
         """When each stage started running (for the duration of a cancelled one)."""
+        self._optional = optional_upstreams(pipeline)
+        """stage id -> upstream ids it needs only optionally (their failure does not skip it)."""
+        self._missing_optional: dict[str, dict[str, StageStatus]] = {}
         self._queue: list[RunEvent] = []
         self._queue_lock = threading.Lock()
         self._flush_scheduled = False
@@ -505,18 +513,21 @@ class Runner:
     def _finish(self, sid: str, result: StageResult) -> None:
         if self._queue:
             self._drain_queue()
+        note_missing_optional(result, self._missing_optional.pop(sid, {}))
         self.results[sid] = result
         self.status[sid] = result.status
         self.store.mark_finished(sid)
         self._remaining -= 1
         self._emit(StageFinished(sid, result))
-        passes = result.status.ok or (
-            result.status is StageStatus.FAILURE and self.pipeline.stages[sid].continue_on_error
-        )
+        continues = self.pipeline.stages[sid].continue_on_error
         for child in self._children[sid]:
             if self.status[child] is not StageStatus.PENDING:
                 continue
+            optional = sid in self._optional.get(child, ())
+            passes = upstream_lets_run(result, continues, optional and not self._cancelled)
             if passes:
+                if optional and not result.status.ok:
+                    self._missing_optional.setdefault(child, {})[sid] = result.status
                 self._waiting_on[child] -= 1
                 if not self._waiting_on[child]:
                     heapq.heappush(self._ready, self._position[child])
