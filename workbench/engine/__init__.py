@@ -40,7 +40,7 @@ _EXPORTS = {
     "PluginLoadError": "registry",
     "StageMetadata": "registry",
     "StageRegistry": "registry",
-    "Hooks": "runner",
+    "Hooks": "hooks",
     "RunResult": "runner",
     "Runner": "runner",
     "PipelineSpec": "spec",
@@ -97,11 +97,12 @@ if TYPE_CHECKING:
     )
     from workbench.engine.graph import DependencyGraph
     from workbench.engine.history import History
+    from workbench.engine.hooks import Hooks
     from workbench.engine.manager import StageManager
     from workbench.engine.pipeline import Pipeline, PipelineStage
     from workbench.engine.project import Project
     from workbench.engine.registry import PluginLoadError, StageMetadata, StageRegistry
-    from workbench.engine.runner import Hooks, Runner, RunResult
+    from workbench.engine.runner import Runner, RunResult
     from workbench.engine.spec import PipelineSpec
     from workbench.engine.stage import (
         Dependency,

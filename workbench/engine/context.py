@@ -233,13 +233,15 @@ class ContextStore:
 class StageContext:
     """One stage's handle on the shared context: typed get/set, log, progress, cancel."""
 
-    __slots__ = ("_log", "_progress", "stage_id", "store")
+    __slots__ = ("_log", "_progress", "attempt", "stage_id", "store")
 
     def __init__(
         self, store: ContextStore, stage_id: str, log: LogSink, progress: ProgressSink
     ) -> None:
         self.store = store
         self.stage_id = stage_id
+        self.attempt = 1
+        """Which attempt this is (1, then 2 on the first retry): stages and hooks may read it."""
         self._log = log
         self._progress = progress
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.engine.errors import Problem
+from workbench.engine.hooks import HookTable
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import PluginLoadError, StageRegistry
 
@@ -32,6 +33,9 @@ class ProjectSettings(BaseModel):
         default_factory=list, description="Folders of stage modules, relative to the project."
     )
     pipelines: str = Field(default=PIPELINES_DIR, description="The folder of pipeline files.")
+    hooks: HookTable = Field(
+        default_factory=HookTable, description="Hooks for every pipeline of the project."
+    )
 
 
 @dataclass(slots=True)
@@ -47,7 +51,7 @@ class Project:
     @classmethod
     def open(cls, root: str | Path = ".") -> Project:
         root = Path(root).resolve()
-        settings, problems = _read_settings(root / SETTINGS_FILE)
+        settings, problems = read_settings(root / SETTINGS_FILE)
         return cls(root, settings, problems)
 
     @property
@@ -95,7 +99,8 @@ def importable(root: Path) -> None:
         sys.path.insert(0, folder)
 
 
-def _read_settings(path: Path) -> tuple[ProjectSettings, list[Problem]]:
+def read_settings(path: Path) -> tuple[ProjectSettings, list[Problem]]:
+    """The settings of ``workbench.toml`` (defaults when there is none) and its problems."""
     if not path.is_file():
         return ProjectSettings(), []
     try:

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import itertools
 import logging
 import threading
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,6 +36,7 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
+from workbench.engine.hooks import Hooks, call_hook, with_file_hooks
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
 from workbench.engine.stage import Stage, StageResult, StageStatus, now
@@ -54,8 +54,6 @@ _YIELD_EVERY = 0.005
 """Seconds a worker may run stages back to back before letting the loop run."""
 
 Subscriber = Callable[[RunEvent], None]
-BeforeHook = Callable[[PipelineStage, StageContext], "Awaitable[None] | None"]
-AfterHook = Callable[[PipelineStage, StageContext, StageResult], "Awaitable[None] | None"]
 
 
 class Executor(Protocol):
@@ -78,32 +76,6 @@ class LocalExecutor:
         if in_thread:
             return await asyncio.to_thread(stage.run, ctx)
         return await stage.run(ctx)  # type: ignore[misc]
-
-
-class Hooks:
-    """Before/after hooks by id, run in the order they were added."""
-
-    def __init__(self) -> None:
-        self.before: dict[str, BeforeHook] = {}
-        self.after: dict[str, AfterHook] = {}
-        self._ids = itertools.count(1)
-
-    def add_before(self, hook: BeforeHook, id: str | None = None) -> str:
-        hook_id = id or f"before-{next(self._ids)}"
-        self.before[hook_id] = hook
-        return hook_id
-
-    def add_after(self, hook: AfterHook, id: str | None = None) -> str:
-        hook_id = id or f"after-{next(self._ids)}"
-        self.after[hook_id] = hook
-        return hook_id
-
-    def remove(self, hook_id: str) -> None:
-        if self.before.pop(hook_id, None) is None and self.after.pop(hook_id, None) is None:
-            raise KeyError(f"no hook with id {hook_id!r}")
-
-    def __len__(self) -> int:
-        return len(self.before) + len(self.after)
 
 
 @dataclass(slots=True)
@@ -197,6 +169,8 @@ class Runner:
         self._loop_thread = 0
         self._done: asyncio.Future[None] | None = None
         self._started_at = 0.0
+        self._contexts: dict[str, StageContext] = {}
+        """The context each running stage was given, for its after-hooks."""
         self._began: dict[str, float] = {}
         """When each stage started running (for the duration of a cancelled one)."""
         self._optional = optional_upstreams(pipeline)
@@ -314,6 +288,9 @@ class Runner:
             raise RunStateError("a runner runs once; create a new Runner to run again")
         self._started = True
         importable(self.pipeline.project_dir)
+        self.hooks = with_file_hooks(self.hooks, self.pipeline)
+        for hook_id, hook in self.hooks.before_run.items():
+            await call_hook(hook_id, hook, self.pipeline, self.store)
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._done = self._loop.create_future()
@@ -341,11 +318,24 @@ class Runner:
                 self.cancel()
                 await asyncio.gather(*self._workers, return_exceptions=True)
                 self._finish_pending()
-                self._emit(PipelineFinished(self.result()))
+                result = self.result()
+                await self._after_run(result)
+                self._emit(PipelineFinished(result))
                 raise
         result = self.result()
+        await self._after_run(result)
         self._emit(PipelineFinished(result))
         return result
+
+    async def _after_run(self, result: RunResult) -> None:
+        """After-run hooks see the final result; one that fails is logged, not fatal."""
+        for hook_id, hook in self.hooks.after_run.items():
+            try:
+                await call_hook(hook_id, hook, self.pipeline, result)
+            except HookError as exc:
+                log.error("%s", exc.message)
+            except asyncio.CancelledError:
+                log.error("after-run hook %r was cancelled", hook_id)
 
     def result(self) -> RunResult:
         """The run as it stands: final once :meth:`run` has returned or been cancelled."""
@@ -409,13 +399,32 @@ class Runner:
         try:
             if self._should_pause(sid):
                 await self._pause(sid, ps)
-            return await self._attempts(sid, ps)
+            result = await self._attempts(sid, ps)
         except asyncio.CancelledError:
             if self.status[sid] is not StageStatus.RUNNING:
                 return StageResult.cancelled("cancelled")
             result = StageResult.cancelled("cancelled while running")
             result.duration = now() - self._began.get(sid, now())
+        return await self._after_stage(ps, result)
+
+    async def _after_stage(self, ps: PipelineStage, result: StageResult) -> StageResult:
+        """After-hooks for every outcome of a stage that started; a failing one fails it."""
+        if not self.hooks.after:
             return result
+        ctx = self._contexts.pop(ps.id, None) or self.store.for_stage(
+            ps.id, self._log_sink, self._progress_sink
+        )
+        for hook_id, hook in self.hooks.after.items():
+            try:
+                await call_hook(hook_id, hook, ps, ctx, result)
+            except HookError as exc:
+                ctx.log(exc.message, "error", "stderr")
+                failed = StageResult.failure(exc.message)
+                failed.duration, failed.attempts = result.duration, result.attempts
+                return failed
+            except asyncio.CancelledError:
+                return result
+        return result
 
     def _worker_done(self, task: asyncio.Task[None]) -> None:
         """A worker ended: finish a stage it never got to (cancelled before it ran)."""
@@ -463,8 +472,18 @@ class Runner:
         self.status[sid] = StageStatus.RUNNING
         attempts = ps.retries + 1
         started = self._began[sid] = now()
+        self._contexts[sid] = ctx
+        try:
+            for hook_id, hook in self.hooks.before.items():  # once per stage, not per attempt
+                await call_hook(hook_id, hook, ps, ctx)
+        except HookError as exc:
+            ctx.log(exc.message, "error", "stderr")
+            result = StageResult.failure(exc.message)
+            result.duration = now() - started
+            return result
         attempt = 1
         while True:
+            ctx.attempt = attempt
             self._emit(StageStarted(sid, attempt))
             result = await self._attempt(ps, ctx)
             result.attempts = attempt
@@ -480,8 +499,6 @@ class Runner:
     async def _attempt(self, ps: PipelineStage, ctx: StageContext) -> StageResult:
         assert ps.stage is not None
         try:
-            for hook_id, hook in self.hooks.before.items():
-                await _call_hook(hook_id, hook, ps, ctx)
             if ps.timeout is None:
                 value = await self.executor.execute(ps.stage, ctx)
             else:
@@ -492,15 +509,9 @@ class Runner:
                     text = f"timed out after {_seconds(ps.timeout)}"
                     ctx.log(text, "error", "stderr")
                     return StageResult.failure(text)
-            result = _as_result(value)
-            for hook_id, after in self.hooks.after.items():
-                await _call_hook(hook_id, after, ps, ctx, result)
-            return result
+            return _as_result(value)
         except asyncio.CancelledError:
             raise
-        except HookError as exc:
-            ctx.log(exc.message, "error", "stderr")
-            return StageResult.failure(exc.message)
         except StageError as exc:
             ctx.log(exc.message, "error", "stderr")
             return StageResult.failure(exc.message)
@@ -555,17 +566,6 @@ class Runner:
         self._remaining = 0
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
-
-
-async def _call_hook(hook_id: str, hook: Callable[..., Any], *args: Any) -> None:
-    try:
-        value = hook(*args)
-        if asyncio.iscoroutine(value):
-            await value
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        raise HookError(f"hook {hook_id!r} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _as_result(value: Any) -> StageResult:
