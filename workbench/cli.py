@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--from", dest="start", metavar="STAGE", help="run this stage and what follows it"
     )
+    p.add_argument(
+        "--from-run",
+        type=_positive_int,
+        metavar="RUN",
+        help="with --from: take the context from this recorded run (default: the newest that fits)",
+    )
     p.add_argument("--to", dest="end", metavar="STAGE", help="run this stage and what it needs")
     p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
     p.add_argument(

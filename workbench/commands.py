@@ -282,7 +282,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from workbench.run_output import RunOptions, RunPrinter, start_run
 
-    options = RunOptions(overrides, args.concurrency, only, not args.no_history, args.verbose)
+    seed = None
+    if args.start is not None or args.from_run is not None:
+        from workbench.engine.history import History
+        from workbench.engine.resume import find_seed
+
+        with History.open(project.root) as history:
+            seed = find_seed(history.db, pipeline, only or pipeline.graph.order, args.from_run)
+        error_console().print(Text(seed.describe(), style="dim"))
+    options = RunOptions(
+        overrides, args.concurrency, only, not args.no_history, args.verbose, seed=seed
+    )
     if args.watch:
         from workbench.watch import watch_and_run
 

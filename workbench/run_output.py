@@ -29,6 +29,7 @@ from workbench.engine.events import (
 )
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
+from workbench.engine.resume import Seed
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus, now
 
@@ -42,6 +43,8 @@ class RunOptions:
     only: list[str] | None
     record: bool
     verbose: int = 0
+    seed: Seed | None = None
+    """Values restored from a recorded run, for `run --from` (see :mod:`workbench.engine.resume`)."""
 
 
 async def start_run(
@@ -52,8 +55,15 @@ async def start_run(
     on_runner: Callable[[Runner], None] | None = None,
 ) -> RunResult:
     """One run with its printer and history recorder attached."""
+    store = None
+    if options.seed is not None:
+        store = options.seed.store(pipeline.with_parameters(options.overrides).parameters())
     runner = Runner(
-        pipeline, params=options.overrides, concurrency=options.concurrency, only=options.only
+        pipeline,
+        params=options.overrides,
+        concurrency=options.concurrency,
+        only=options.only,
+        store=store,
     )
     if printer is not None:
         printer.attach(runner)

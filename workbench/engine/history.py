@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
+from workbench.engine import resume
 from workbench.engine.events import (
     PipelineFinished,
     PipelineStarted,
@@ -185,6 +186,7 @@ class History:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(_SCHEMA)
+        db.executescript(resume.SCHEMA)
         history = cls(root, db)
         history.mark_interrupted()
         return history
@@ -390,6 +392,10 @@ class HistoryRecorder:
             if event.stage_id in self._logs:
                 self._logs.pop(event.stage_id).close()
             r = event.result
+            fresh = self.runner.store.changes[self._seen_changes :]
+            if fresh:
+                with self.history._transaction():
+                    resume.save_values(self.history.db, self.run_id, self.runner.store, fresh)
             self.history.stage_finished(
                 self.run_id,
                 event.stage_id,
