@@ -46,7 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
     )
-    common.add_argument("--log-file", type=Path, help="also write the log to this file")
+    common.add_argument(
+        "--log-file",
+        type=Path,
+        help="write every event and log line, with timestamps, to this file",
+    )
+    common.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="format of the --log-file: text lines, or one JSON object per line",
+    )
     common.add_argument(
         "--project", type=Path, help="project folder (default: the pipeline's, or the current one)"
     )
@@ -116,7 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-history", action="store_true", help="do not record this run")
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
-    p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
+    p.add_argument(
+        "run_id",
+        nargs="?",
+        metavar="RUN | stats",
+        help="show one run in detail; `stats PIPELINE` for per-stage statistics",
+    )
+    p.add_argument(
+        "stats_pipeline", nargs="?", metavar="PIPELINE", help="with stats: a name or file"
+    )
     p.add_argument("--limit", type=_positive_int, default=20)
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
@@ -140,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if first not in COMMANDS and not any(a in ("-h", "--help", "--version") for a in args_list):
         return _open_app(args_list)
     args = build_parser().parse_args(args_list)
-    _setup_logging(args.verbose, args.log_file)
+    _setup_logging(args.verbose, args.log_file, args.log_format)
     from workbench import commands
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
@@ -183,28 +201,43 @@ def _project_of(pipeline: Path) -> Path:
     return find_project_root(pipeline)
 
 
-def _setup_logging(verbose: int, log_file: Path | None) -> None:
+def _setup_logging(verbose: int, log_file: Path | None, log_format: str = "text") -> None:
     """Configure logging only when asked (-v, --log-file).
 
     Without either, Python's last-resort handler already shows warnings on stderr,
-    and not importing logging keeps every command's start-up shorter.
+    and not importing logging keeps every command's start-up shorter. The log
+    file takes every record at INFO (DEBUG with -vv), with timestamps, as text or
+    JSON lines; stderr shows WARNING (INFO with -v, DEBUG with -vv) but not a
+    run's events, which `run` already prints.
     """
     if not verbose and log_file is None:
         return
     import logging
 
-    level = logging.WARNING - 10 * min(verbose, 2)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    from workbench.engine.runlog import LOGGER, JsonLineFormatter
+
+    text_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    stderr_level = logging.WARNING - 10 * min(verbose, 2)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(stderr_level)
+    stderr.addFilter(lambda record: not record.name.startswith(LOGGER))
+    stderr.setFormatter(logging.Formatter(text_format))
+    handlers: list[logging.Handler] = [stderr]
+    level = stderr_level
     if log_file is not None:
         try:
-            handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as exc:
             sys.stderr.write(f"workbench: cannot write the log file {log_file}: {exc.strerror}\n")
             raise SystemExit(EXIT_USAGE) from None
-        level = min(level, logging.INFO)
-    logging.basicConfig(
-        level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+        file_level = logging.DEBUG if verbose >= 2 else logging.INFO
+        file_handler.setLevel(file_level)
+        file_handler.setFormatter(
+            JsonLineFormatter() if log_format == "json" else logging.Formatter(text_format)
+        )
+        handlers.append(file_handler)
+        level = min(level, file_level)
+    logging.basicConfig(level=level, handlers=handlers, force=True)
 
 
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:

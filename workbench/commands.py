@@ -291,7 +291,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             seed = find_seed(history.db, pipeline, only or pipeline.graph.order, args.from_run)
         error_console().print(Text(seed.describe(), style="dim"))
     options = RunOptions(
-        overrides, args.concurrency, only, not args.no_history, args.verbose, seed=seed
+        overrides,
+        args.concurrency,
+        only,
+        not args.no_history,
+        args.verbose,
+        log_events=bool(args.verbose or args.log_file),
+        seed=seed,
     )
     if args.watch:
         from workbench.watch import watch_and_run
@@ -316,12 +322,30 @@ def cmd_history(args: argparse.Namespace) -> int:
     from workbench.engine.history import History
 
     project = _project(args)
+    if args.run_id == "stats":
+        return _history_stats(args, project)
+    if args.stats_pipeline is not None:
+        error_console().print(
+            "[bold red]Bad usage:[/] write `workbench history RUN` or "
+            "`workbench history stats PIPELINE`"
+        )
+        return EXIT_USAGE
+    run_id: int | None = None
+    if args.run_id is not None:
+        try:
+            run_id = int(args.run_id)
+        except ValueError:
+            error_console().print(
+                f"[bold red]Bad usage:[/] {args.run_id!r} is not a run number "
+                "(see `workbench history`), nor `stats PIPELINE`"
+            )
+            return EXIT_USAGE
     with History.open(project.root) as history:
-        if args.run_id is not None:
-            run = history.get_run(args.run_id)
+        if run_id is not None:
+            run = history.get_run(run_id)
             if run is None:
                 error_console().print(
-                    f"[bold red]No such run:[/] {args.run_id} (see `workbench history`)"
+                    f"[bold red]No such run:[/] {run_id} (see `workbench history`)"
                 )
                 return EXIT_USAGE
             if args.format == "json":
@@ -334,6 +358,32 @@ def cmd_history(args: argparse.Namespace) -> int:
             print(dumps([r.to_json() for r in runs]))
         else:
             console().print(render.history_table(runs))
+    return EXIT_OK
+
+
+def _history_stats(args: argparse.Namespace, project: Project) -> int:
+    """Per-stage median and p95 duration, failure rate and last outcome of a pipeline."""
+    from workbench.engine.history import History
+    from workbench.engine.spec import load_spec
+    from workbench.engine.stats import stage_stats
+
+    target = args.stats_pipeline
+    if target is None:
+        error_console().print("[bold red]Bad usage:[/] write `workbench history stats PIPELINE`")
+        return EXIT_USAGE
+    name = target
+    if target.endswith(".toml"):
+        loaded = load_spec(Path(target))
+        if loaded.spec is None:
+            error_console().print(render.problems(loaded.problems))
+            return EXIT_USAGE
+        name = loaded.spec.pipeline.name
+    with History.open(project.root) as history:
+        stats = stage_stats(history.db, name)
+    if args.format == "json":
+        print(dumps({"pipeline": name, "stages": [s.to_json() for s in stats]}))
+    else:
+        console().print(render.stage_stats_table(name, stats))
     return EXIT_OK
 
 

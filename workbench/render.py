@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from workbench.engine.history import RunDetail, RunRecord
     from workbench.engine.registry import PluginLoadError, StageMetadata
     from workbench.engine.runner import RunResult
+    from workbench.engine.stats import StageStats
 
 STATUS_MARK = {
     StageStatus.PENDING: ("○", "dim"),
@@ -356,3 +357,27 @@ def history_run(detail: RunDetail) -> RenderableType:
         for c in detail.changes:
             parts.append(Text(f"  {c.stage_id}: {c.kind} {c.key}  {c.before} → {c.after}"))
     return Group(*parts)
+
+
+def stage_stats_table(pipeline: str, stats: Sequence[StageStats]) -> RenderableType:
+    """Per stage: runs, median and p95 duration, failure rate, last outcome."""
+    if not stats:
+        return Text(f"no recorded runs of {pipeline!r}; `workbench run` records them", style="dim")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=pipeline)
+    table.add_column("stage", style="bold")
+    table.add_column("runs", justify="right")
+    table.add_column("median", justify="right")
+    table.add_column("p95", justify="right")
+    table.add_column("failure rate", justify="right")
+    table.add_column("last")
+    for s in stats:
+        rate = s.failure_rate
+        table.add_row(
+            s.stage_id,
+            str(s.runs),
+            format_seconds(s.median_s) if s.median_s is not None else "—",
+            format_seconds(s.p95_s) if s.p95_s is not None else "—",
+            f"{rate:.0%} ({s.failures}/{s.runs})" if rate is not None else "—",
+            Text(s.last_status, style=_HISTORY_STYLE.get(s.last_status, "")),
+        )
+    return table

@@ -43,6 +43,8 @@ class RunOptions:
     only: list[str] | None
     record: bool
     verbose: int = 0
+    log_events: bool = False
+    """Send every event to the ``workbench.run`` logger (with -v or --log-file)."""
     seed: Seed | None = None
     """Values restored from a recorded run, for `run --from` (see :mod:`workbench.engine.resume`)."""
 
@@ -72,6 +74,10 @@ async def start_run(
         from workbench.engine.history import HistoryRecorder
 
         recorder = HistoryRecorder.attach(project.root, runner, source="cli")
+    if options.log_events:
+        from workbench.engine.runlog import EventLogger
+
+        runner.subscribe(EventLogger(lambda: recorder.run_id if recorder else None))
     if on_runner is not None:
         on_runner(runner)
     try:

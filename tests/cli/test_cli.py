@@ -311,6 +311,7 @@ def test_run_set_overrides_a_context_parameter(cli: Cli, project: Project) -> No
 
 def test_run_from_and_to_select_stages(cli: Cli, project: Project) -> None:
     path = project.pipeline("good")
+    cli("run", path)  # --from starts from a recorded run's context
 
     after = json.loads(cli("run", path, "--from", "read", "--format", "json").out)
     before = json.loads(cli("run", path, "--to", "read", "--format", "json").out)

@@ -81,6 +81,12 @@ CREATE TABLE IF NOT EXISTS changes (
     PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS stages_by_kind ON stages (uses, config_hash, status);
+CREATE TABLE IF NOT EXISTS stage_data (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    stage_id TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (run_id, stage_id)
+);
 """
 
 
@@ -119,6 +125,8 @@ class StageRecord:
     errors: list[str]
     attempts: int
     log_path: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    """The result's data: output counts (``count``, ``unit``, ``bytes_written``), children."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -130,6 +138,10 @@ class StageRecord:
             "errors": self.errors,
             "attempts": self.attempts,
             "log_path": self.log_path,
+            "count": self.data.get("count"),
+            "unit": self.data.get("unit"),
+            "bytes_written": self.data.get("bytes_written", 0),
+            "data": self.data,
         }
 
 
@@ -265,6 +277,7 @@ class History:
         attempts: int,
         log_path: str | None,
         changes: list[tuple[int, str, str, str, str, str, str | None]],
+        data: dict[str, Any] | None = None,
     ) -> None:
         with self._transaction():
             self.db.execute(
@@ -285,6 +298,11 @@ class History:
                 "INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, *change) for change in changes],
             )
+            if data:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO stage_data VALUES (?, ?, ?)",
+                    (run_id, stage_id, json.dumps(data, default=str)),
+                )
 
     def finish_run(self, run_id: int, status: str, duration: float) -> None:
         with self._transaction():
@@ -320,8 +338,22 @@ class History:
         ).fetchone()
         if row is None:
             return None
+        data = dict(
+            self.db.execute("SELECT stage_id, data FROM stage_data WHERE run_id = ?", (run_id,))
+        )
         stages = [
-            StageRecord(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8])
+            StageRecord(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                json.loads(r[6]),
+                r[7],
+                r[8],
+                json.loads(data.get(r[0], "{}")),
+            )
             for r in self.db.execute(
                 "SELECT stage_id, uses, status, started, duration, message, errors, attempts, log_path "
                 "FROM stages WHERE run_id = ? ORDER BY position",
@@ -406,6 +438,7 @@ class HistoryRecorder:
                 r.attempts,
                 self._log_paths.get(event.stage_id),
                 self._new_changes(),
+                r.data,
             )
         elif isinstance(event, PipelineFinished):
             self.history.finish_run(self.run_id, event.result.status.value, event.result.duration)

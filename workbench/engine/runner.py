@@ -111,6 +111,10 @@ class RunResult:
                     "message": r.message,
                     "errors": list(r.errors),
                     "attempts": r.attempts,
+                    "count": r.data.get("count"),
+                    "unit": r.data.get("unit"),
+                    "bytes_written": r.data.get("bytes_written", 0),
+                    "data": r.data,
                 }
                 for stage_id, r in self.results.items()
             ],
