@@ -23,7 +23,17 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 """Ctrl+C, as shells report it (128 + SIGINT)."""
 
-COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema", "screenshots")
+COMMANDS = (
+    "stages",
+    "validate",
+    "graph",
+    "dry-run",
+    "run",
+    "history",
+    "schema",
+    "screenshots",
+    "new",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -137,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=_positive_int, default=20)
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
+    p = sub.add_parser(
+        "new", parents=[common, fmt], help="a new pipeline file in pipelines/, from a template"
+    )
+    p.add_argument("name", nargs="?", help="the pipeline's name; its file is pipelines/NAME.toml")
+    p.add_argument(
+        "--template",
+        default="empty",
+        metavar="T",
+        help="empty, load-transform-save, validate-and-report or download-and-index",
+    )
+    p.add_argument("--description", default="", help="what the pipeline does, in a sentence")
+    p.add_argument("--list", action="store_true", help="list the templates")
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
     p.add_argument("--out", type=Path, default=Path("screenshots"))
     return parser

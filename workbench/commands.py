@@ -387,6 +387,51 @@ def _history_stats(args: argparse.Namespace, project: Project) -> int:
     return EXIT_OK
 
 
+# -- new ------------------------------------------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write ``pipelines/<name>.toml`` from a template; never replaces a file."""
+    from workbench.engine.fileio import atomic_write_text
+    from workbench.engine.templates import TEMPLATES, render, slug
+
+    if args.list or not args.name:
+        if args.format == "json":
+            print(
+                dumps([{"name": t.name, "description": t.description} for t in TEMPLATES.values()])
+            )
+        else:
+            for t in TEMPLATES.values():
+                console().print(Text.assemble((f"{t.name:22}", "bold"), t.description))
+        if not args.list:
+            error_console().print(
+                "[bold red]Bad usage:[/] write `workbench new NAME [--template T]`"
+            )
+            return EXIT_USAGE
+        return EXIT_OK
+    text = render(args.template, args.name, args.description)
+    project = _project(args)
+    path = project.pipelines_dir / f"{slug(args.name)}.toml"
+    if path.exists():
+        error_console().print(
+            f"[bold red]Bad usage:[/] {path} exists already; pick another name or remove it"
+        )
+        return EXIT_USAGE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text)
+    pipeline = project.load_pipeline(path)
+    if args.format == "json":
+        print(dumps({"path": str(path), "template": args.template, "valid": pipeline.valid}))
+    else:
+        console().print(
+            Text.assemble(
+                ("✔ ", "green"), (str(path), "bold"), f" from the {args.template} template"
+            )
+        )
+        console().print(Text(f"run it: workbench run {path}", style="dim"))
+    return EXIT_OK if pipeline.valid else EXIT_FAILED
+
+
 # -- schema and screenshots ---------------------------------------------------------------------
 
 
