@@ -278,6 +278,7 @@ def run_summary(result: RunResult) -> RenderableType:
     table.add_column("result")
     for sid, r in result.results.items():
         table.add_row(sid, status_text(r.status), format_seconds(r.duration), r.message)
+        _child_rows(table, r.data.get("children"), 1)
     counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
     mark, style = STATUS_MARK[result.status]
     verdict = Text.assemble(
@@ -285,6 +286,28 @@ def run_summary(result: RunResult) -> RenderableType:
         f" in {format_seconds(result.duration)} ({counts})",
     )
     return Group(table, verdict)
+
+
+def _child_rows(table: Table, children: Any, depth: int, *, log_column: bool = False) -> None:
+    """The child stages of a composite stage, indented under it (and theirs under them)."""
+    if not isinstance(children, list):
+        return
+    for child in children:
+        try:
+            status = StageStatus(child.get("status"))
+        except ValueError:
+            status = StageStatus.PENDING
+        duration = child.get("duration_s")
+        cells: list[RenderableType] = [
+            Text("  " * depth + "└ " + str(child.get("id")), style="not bold"),
+            status_text(status),
+            format_seconds(duration) if isinstance(duration, (int, float)) else "—",
+            str(child.get("message", "")),
+        ]
+        if log_column:
+            cells.append("")
+        table.add_row(*cells)
+        _child_rows(table, child.get("children"), depth + 1, log_column=log_column)
 
 
 def key_values(data: dict[str, Any]) -> Text:
@@ -351,6 +374,7 @@ def history_run(detail: RunDetail) -> RenderableType:
             stage.message,
             stage.log_path or "",
         )
+        _child_rows(table, stage.data.get("children"), 1, log_column=True)
     parts: list[RenderableType] = [head, table]
     if detail.changes:
         parts.append(Text("context changes:", style="bold"))

@@ -43,6 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_every_example_is_here() -> None:
     assert EXAMPLES == [
+        "composite",
         "hello",
         "ingest",
         "keep-going",
@@ -218,3 +219,16 @@ def test_hello_top_parameter_keeps_its_type(project: Path, manager: StageManager
     assert result.ok, result.to_json()
     stats = json.loads(_out(project, "hello", "stats.json").read_text(encoding="utf-8"))
     assert len(stats["top_words"]) == 2
+
+
+def test_composite_runs_pipelines_as_stages_and_rolls_up(
+    project: Path, manager: StageManager
+) -> None:
+    result = _run(manager, project, "composite")
+    assert result.ok, result.to_json()
+    assert result.results["checks"].status is StageStatus.PARTIAL
+    assert result.results["words"].message == "3 stages succeeded"
+    totals = json.loads(_out(project, "composite", "west-totals.json").read_text("utf-8"))
+    summary = json.loads(_out(project, "sales-report", "summary.json").read_text("utf-8"))
+    assert [r["region"] for r in summary["by_region"]] == ["West"]
+    assert totals == summary["totals"]

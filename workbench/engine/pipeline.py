@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from workbench.engine.composite import PipelineCall
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
 from workbench.engine.graph import DependencyGraph
 from workbench.engine.params import has_references, substitute, unresolved
@@ -154,13 +155,15 @@ class Pipeline:
         loaded: LoadedSpec,
         registry: StageRegistry,
         overrides: Mapping[str, Any] | None = None,
+        *,
+        chain: tuple[Path, ...] | None = None,
     ) -> Pipeline:
         spec = loaded.spec
         problems = list(loaded.problems)
         if spec is None:
             spec = _salvage(loaded)
         built = cls.from_spec(
-            spec, registry, path=loaded.path, text=loaded.text, overrides=overrides
+            spec, registry, path=loaded.path, text=loaded.text, overrides=overrides, chain=chain
         )
         built.problems = sorted(problems + built.problems, key=_problem_order)
         return built
@@ -185,8 +188,12 @@ class Pipeline:
         path: str | Path | None = None,
         text: str = "",
         overrides: Mapping[str, Any] | None = None,
+        chain: tuple[Path, ...] | None = None,
     ) -> Pipeline:
-        return _Builder(spec, registry, Path(path) if path else None, text, overrides).build()
+        """Build a spec. ``chain`` is the pipeline files calling this one (composite stages)."""
+        return _Builder(
+            spec, registry, Path(path) if path else None, text, overrides, chain
+        ).build()
 
 
 class _Builder:
@@ -199,10 +206,15 @@ class _Builder:
         path: Path | None,
         text: str,
         overrides: Mapping[str, Any] | None = None,
+        chain: tuple[Path, ...] | None = None,
     ) -> None:
         self.spec = spec
         self.overrides = dict(overrides or {})
         root = find_project_root(path) if path is not None else Path.cwd()
+        self.root = root
+        if chain is None:
+            chain = (path.resolve(),) if path is not None else ()
+        self.chain = chain
         self.params: dict[str, Any] = {
             "project_dir": str(root),
             **(spec.context or {}),
@@ -322,6 +334,20 @@ class _Builder:
                 **self.where(stage_id),
             )
             return PipelineStage(stage_id, uses, spec, None)
+        if isinstance(stage, PipelineCall):
+            for message in stage.bind(self.registry, self.root, self.chain):
+                self.problems.add(
+                    "composite",
+                    message,
+                    stage=stage_id,
+                    field="config",
+                    hint="fix the called pipeline, or the path",
+                    **self.where(stage_id, "path", sub="config"),
+                )
+            if self.problems.items and any(
+                p.stage == stage_id and p.kind == "composite" for p in self.problems.items
+            ):
+                return PipelineStage(stage_id, uses, spec, None)
         return PipelineStage(stage_id, uses, spec, stage)
 
     def _config(self, stage_cls: type[Stage], raw: dict[str, Any]) -> Any:
