@@ -273,6 +273,9 @@ class StageRegistry:
             found = stages_in_module(module)
             for stage in found:
                 self._add_one(stage, str(path))
+            from workbench.engine.api import providers
+
+            providers.add_from_module(module)
 
     def _fail(self, plugin: str, kind: str, message: str) -> None:
         log.debug("discovery: plugin error (%s) in %s: %s", kind, plugin, message)
