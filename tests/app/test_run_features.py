@@ -93,3 +93,14 @@ def test_a_composite_with_a_failing_optional_child_is_partial_and_the_run_goes_o
             assert run.controller.states["group"].status is StageStatus.PARTIAL
 
     asyncio.run(go())
+
+
+def test_stage_details_show_what_a_parameter_resolves_to(tmp_path: Path) -> None:
+    from workbench.app.widgets.stage_details import describe_pipeline_stage
+    from workbench.engine.project import Project
+
+    root = make_project(tmp_path / "runs")
+    write(root / "pipelines" / "saved.toml", SAVED)
+    pipeline = Project.open(root).load_pipeline(root / "pipelines" / "saved.toml")
+    text = describe_pipeline_stage(pipeline, "save").plain
+    assert 'path = "out/${target}.json"  → "out/first.json"' in text

@@ -15,8 +15,9 @@ else an exponential backoff, up to ``max_retries`` times and at most
 
 Credentials never sit in a pipeline file: :class:`Credential` takes them from
 the environment (``env = "API_TOKEN"``) or from a pipeline parameter
-(``param = "token"``, given with ``--set`` or the app's Parameters form, which
-the history masks as a secret).
+(``param = "token"``, given with ``--set`` or the app's Parameters form), and a
+credential header written in the file is a validation error. The environment is
+the better home: parameters are recorded with the run in the history.
 """
 
 from __future__ import annotations

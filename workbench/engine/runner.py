@@ -413,11 +413,10 @@ class Runner:
 
     async def _after_stage(self, ps: PipelineStage, result: StageResult) -> StageResult:
         """After-hooks for every outcome of a stage that started; a failing one fails it."""
+        ctx = self._contexts.pop(ps.id, None)
         if not self.hooks.after:
             return result
-        ctx = self._contexts.pop(ps.id, None) or self.store.for_stage(
-            ps.id, self._log_sink, self._progress_sink
-        )
+        ctx = ctx or self.store.for_stage(ps.id, self._log_sink, self._progress_sink)
         for hook_id, hook in self.hooks.after.items():
             try:
                 await call_hook(hook_id, hook, ps, ctx, result)
