@@ -104,3 +104,27 @@ def test_stage_details_show_what_a_parameter_resolves_to(tmp_path: Path) -> None
     pipeline = Project.open(root).load_pipeline(root / "pipelines" / "saved.toml")
     text = describe_pipeline_stage(pipeline, "save").plain
     assert 'path = "out/${target}.json"  → "out/first.json"' in text
+
+
+def test_the_history_view_lists_a_composite_stage_children(tmp_path: Path) -> None:
+    from workbench.app.screens.history import stage_result
+    from workbench.engine.history import History
+
+    root = make_project(tmp_path / "runs")
+    write(root / "pipelines" / "group.toml", GROUP)
+
+    async def go() -> None:
+        app = open_app(root, "group")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R")
+            await finish(pilot)
+
+    asyncio.run(go())
+    with History.open(root) as history:
+        (run,) = history.list_runs()
+        detail = history.get_run(run.id)
+    assert detail is not None
+    group = next(s for s in detail.stages if s.stage_id == "group")
+    text = stage_result(group).plain
+    assert "└ ok" in text
+    assert "└ broken" in text and "the input is broken" in text
