@@ -100,15 +100,25 @@ def cmd_stages(args: argparse.Namespace) -> int:
                 {
                     "stages": [m.to_json() for m in registry],
                     "errors": [e.to_json() for e in registry.errors],
+                    "providers": _providers(),
                 }
             )
         )
         return EXIT_OK
     console().print(render.stages_table(registry))
     console().print(Text(f"{len(registry)} stages", style="dim"))
+    from workbench.engine.api import providers
+
+    console().print(Text(f"providers: {', '.join(providers.names()) or 'none'}", style="dim"))
     if registry.errors:
         error_console().print(render.plugin_errors(registry.errors))
     return EXIT_OK
+
+
+def _providers() -> list[str]:
+    from workbench.engine.api import providers
+
+    return providers.names()
 
 
 # -- validate -------------------------------------------------------------------------------
@@ -284,11 +294,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     seed = None
     if args.start is not None or args.from_run is not None:
+        from workbench.engine.errors import UsageError
         from workbench.engine.history import History
         from workbench.engine.resume import find_seed
 
-        with History.open(project.root) as history:
-            seed = find_seed(history.db, pipeline, only or pipeline.graph.order, args.from_run)
+        try:
+            with History.open(project.root) as history:
+                seed = find_seed(history.db, pipeline, only or pipeline.graph.order, args.from_run)
+        except UsageError as exc:
+            if args.format == "json":
+                print(dumps({"error": exc.message}))
+            error_console().print(f"[bold red]{exc.title}:[/] {exc.message}", highlight=False)
+            return EXIT_USAGE
         error_console().print(Text(seed.describe(), style="dim"))
     options = RunOptions(
         overrides,

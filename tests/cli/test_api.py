@@ -220,3 +220,9 @@ def test_a_provider_from_the_project_stage_folder(cli: Cli, project: Project) ->
     code, stage, err = _run(cli, path)
     assert code == 0, err
     assert stage["message"] == "1 item from 1 page into 'x'"
+
+
+def test_stages_lists_the_providers(cli: Cli) -> None:
+    data = json.loads(cli("stages", "--format", "json").out)
+    assert "http.json" in data["providers"]
+    assert "providers: " in cli("stages").out

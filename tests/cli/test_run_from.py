@@ -84,3 +84,9 @@ def test_run_from_refuses_when_the_upstream_failed_or_a_value_was_too_large(
     message = " ".join(outcome.err.split())
     assert "run #1: 'rows' (read by 'read') was not kept" in message
     assert "over the 5 limit" in message
+
+
+def test_run_from_refusal_is_json_with_format_json(cli: Cli, chain: Project) -> None:
+    outcome = cli("run", chain.pipeline("chain"), "--from", "read", "--format", "json")
+    assert outcome.code == 2
+    assert "no recorded run of 'chain'" in json.loads(outcome.out)["error"]
