@@ -23,6 +23,7 @@ from workbench.engine.dry_run import (
     format_seconds,
 )
 from workbench.engine.stage import StageStatus
+from workbench.engine.terminal_text import clean_output
 
 if TYPE_CHECKING:
     from workbench.engine.errors import Problem
@@ -45,6 +46,11 @@ STATUS_MARK = {
 }
 
 
+def output(text: str, style: str = "") -> Text:
+    """Text a stage or a plugin wrote: control sequences removed, its colours kept, no markup."""
+    return Text.from_ansi(clean_output(text), style=style)
+
+
 def status_text(status: StageStatus) -> Text:
     mark, style = STATUS_MARK[status]
     return Text(f"{mark} {status.value}", style=style)
@@ -65,7 +71,7 @@ def stages_table(stages: Iterable[StageMetadata]) -> Table:
             table.add_section()
         namespace = meta.namespace
         flow = f"{', '.join(meta.reads) or '—'} → {', '.join(meta.writes) or '—'}"
-        table.add_row(meta.name, meta.description.split("\n")[0], flow, meta.source)
+        table.add_row(meta.name, output(meta.description.split("\n")[0]), flow, meta.source)
     return table
 
 
@@ -74,7 +80,10 @@ def plugin_errors(errors: Sequence[PluginLoadError]) -> RenderableType:
     for error in errors:
         lines.append(
             Text.assemble(
-                ("  ✘ ", "red"), (error.plugin, "bold"), f" ({error.kind}): {error.message}"
+                ("  ✘ ", "red"),
+                output(error.plugin, "bold"),
+                f" ({error.kind}): ",
+                output(error.message),
             )
         )
     return Group(*lines)
@@ -164,7 +173,7 @@ def report(rep: DryRunReport) -> RenderableType:
     if rep.conflicts:
         parts.append(Text(f"{len(rep.conflicts)} potential conflict(s):", style="bold yellow"))
         for c in rep.conflicts:
-            parts.append(Text(f"  ! {c.kind}: {c.message}", style="yellow"))
+            parts.append(output(f"  ! {c.kind}: {c.message}", "yellow"))
     else:
         parts.append(Text("no conflicts", style="green"))
     return Group(*parts)
@@ -172,10 +181,10 @@ def report(rep: DryRunReport) -> RenderableType:
 
 def _operations(plan: StagePlan) -> Text:
     if plan.error:
-        return Text(f"plan failed: {plan.error}", style="red")
+        return output(f"plan failed: {plan.error}", "red")
     if not plan.supported:
         return Text("cannot dry-run", style="yellow")
-    return Text("\n".join(f"• {op.description}" for op in plan.operations) or "—")
+    return output("\n".join(f"• {op.description}" for op in plan.operations) or "—")
 
 
 def _estimate(plan: StagePlan) -> Text:
@@ -266,7 +275,7 @@ def finished_line(
         (f"{mark} ", style),
         (stage_id.ljust(width), "bold"),
         (f" {format_seconds(duration):>8}  ", "dim"),
-        (message, "red" if status is StageStatus.FAILURE else ""),
+        output(message, "red" if status is StageStatus.FAILURE else ""),
     )
 
 
@@ -277,7 +286,7 @@ def run_summary(result: RunResult) -> RenderableType:
     table.add_column("time", justify="right")
     table.add_column("result")
     for sid, r in result.results.items():
-        table.add_row(sid, status_text(r.status), format_seconds(r.duration), r.message)
+        table.add_row(sid, status_text(r.status), format_seconds(r.duration), output(r.message))
         _child_rows(table, r.data.get("children"), 1)
     counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
     mark, style = STATUS_MARK[result.status]
@@ -302,7 +311,7 @@ def _child_rows(table: Table, children: Any, depth: int, *, log_column: bool = F
             Text("  " * depth + "└ " + str(child.get("id")), style="not bold"),
             status_text(status),
             format_seconds(duration) if isinstance(duration, (int, float)) else "—",
-            str(child.get("message", "")),
+            output(str(child.get("message", ""))),
         ]
         if log_column:
             cells.append("")
@@ -371,7 +380,7 @@ def history_run(detail: RunDetail) -> RenderableType:
             stage.stage_id,
             Text(stage.status, style=_HISTORY_STYLE.get(stage.status, "")),
             format_seconds(stage.duration) if stage.duration is not None else "—",
-            stage.message,
+            output(stage.message),
             stage.log_path or "",
         )
         _child_rows(table, stage.data.get("children"), 1, log_column=True)

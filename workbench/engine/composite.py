@@ -33,6 +33,7 @@ from pydantic import Field, model_validator
 
 from workbench.engine.dry_run import PlannedOperation
 from workbench.engine.errors import StageError
+from workbench.engine.fileio import real_path
 from workbench.engine.stage import Stage, StageConfig, StageResult, StageStatus
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class PipelineCall(Stage):
         overrides = dict(self.config.params)
         if self.config.path is not None:
             path = Path(self.config.path)
-            path = (path if path.is_absolute() else root / path).resolve()
+            path = real_path(path if path.is_absolute() else root / path)
             if path in chain:
                 files = " -> ".join(_short(p, root) for p in (*chain, path))
                 return [f"pipeline files call each other in a cycle: {files}"]

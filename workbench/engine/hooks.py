@@ -216,11 +216,11 @@ def with_file_hooks(base: Hooks, pipeline: Pipeline) -> Hooks:
     The project's hooks come first, then the pipeline's. ``base`` is returned
     untouched when no file names a hook.
     """
-    from workbench.engine.project import SETTINGS_FILE, read_settings
+    from workbench.engine.settings import SETTINGS_FILE, read_settings
 
     root = pipeline.project_dir
     settings_path = root / SETTINGS_FILE
-    settings, problems = read_settings(settings_path)
+    settings, problems = read_settings(root)
     if problems:
         raise HookError(f"{settings_path}: " + "; ".join(p.message for p in problems))
     tables = [(settings.hooks, str(settings_path))]

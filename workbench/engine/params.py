@@ -1,4 +1,10 @@
-"""Pipeline parameters inside stage configs: ``${name}`` and ``$${`` for a literal.
+"""Pipeline parameters: the names the workbench owns, and ``${name}`` inside stage configs.
+
+``project_dir`` is where every relative path of a run is resolved and where a
+shell stage starts. Letting ``[context]`` or ``--set`` move it would move every
+write of the run while the dry run still says "in the project folder", so it is
+reserved: setting it is an error that names it. This module imports no pydantic,
+so the command line can check ``--set`` cheaply.
 
 Any string in a stage's config may hold ``${name}``, replaced by the pipeline
 parameter ``name`` (from ``[context]``, then ``--set`` or the app's Parameters
@@ -15,6 +21,9 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+PROJECT_DIR = "project_dir"
+RESERVED_PARAMS: tuple[str, ...] = (PROJECT_DIR,)
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from workbench.engine.errors import DuplicateStageError, InvalidStageError, UnknownStageError
 from workbench.engine.stage import Dependency, Stage
+from workbench.engine.terminal_text import clean_output
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,10 @@ class StageMetadata:
             raise InvalidStageError(f"{where}.dependencies: {exc}") from None
         return cls(
             name=stage.name,
-            description=(stage.description or inspect.getdoc(stage) or "").strip(),
+            # Plugin text: shown on terminals and in the app, so cleaned of escapes once here.
+            description=clean_output(
+                (stage.description or inspect.getdoc(stage) or "").strip(), keep_colour=False
+            ),
             reads=tuple(stage.reads),
             writes=tuple(stage.writes),
             requires=tuple(stage.requires),
@@ -279,7 +283,13 @@ class StageRegistry:
 
     def _fail(self, plugin: str, kind: str, message: str) -> None:
         log.debug("discovery: plugin error (%s) in %s: %s", kind, plugin, message)
-        self.errors.append(PluginLoadError(plugin, message, kind))
+        self.errors.append(
+            PluginLoadError(
+                clean_output(plugin, keep_colour=False),
+                clean_output(message, keep_colour=False),
+                kind,
+            )
+        )
 
 
 @functools.cache
