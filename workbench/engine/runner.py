@@ -409,6 +409,9 @@ class Runner:
                 return StageResult.cancelled("cancelled")
             result = StageResult.cancelled("cancelled while running")
             result.duration = now() - self._began.get(sid, now())
+        if not self.hooks.after:  # the common case costs no extra await
+            self._contexts.pop(sid, None)
+            return result
         return await self._after_stage(ps, result)
 
     async def _after_stage(self, ps: PipelineStage, result: StageResult) -> StageResult:
@@ -476,14 +479,15 @@ class Runner:
         attempts = ps.retries + 1
         started = self._began[sid] = now()
         self._contexts[sid] = ctx
-        try:
-            for hook_id, hook in self.hooks.before.items():  # once per stage, not per attempt
-                await call_hook(hook_id, hook, ps, ctx)
-        except HookError as exc:
-            ctx.log(exc.message, "error", "stderr")
-            result = StageResult.failure(exc.message)
-            result.duration = now() - started
-            return result
+        if self.hooks.before:
+            try:
+                for hook_id, hook in self.hooks.before.items():  # once per stage, not per attempt
+                    await call_hook(hook_id, hook, ps, ctx)
+            except HookError as exc:
+                ctx.log(exc.message, "error", "stderr")
+                result = StageResult.failure(exc.message)
+                result.duration = now() - started
+                return result
         attempt = 1
         while True:
             ctx.attempt = attempt
@@ -527,7 +531,8 @@ class Runner:
     def _finish(self, sid: str, result: StageResult) -> None:
         if self._queue:
             self._drain_queue()
-        note_missing_optional(result, self._missing_optional.pop(sid, {}))
+        if self._missing_optional:
+            note_missing_optional(result, self._missing_optional.pop(sid, {}))
         self.results[sid] = result
         self.status[sid] = result.status
         self.store.mark_finished(sid)
@@ -537,7 +542,7 @@ class Runner:
         for child in self._children[sid]:
             if self.status[child] is not StageStatus.PENDING:
                 continue
-            optional = sid in self._optional.get(child, ())
+            optional = bool(self._optional) and sid in self._optional.get(child, ())
             passes = upstream_lets_run(result, continues, optional and not self._cancelled)
             if passes:
                 if optional and not result.status.ok:
