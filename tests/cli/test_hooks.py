@@ -119,3 +119,27 @@ def test_a_failing_after_stage_hook_fails_its_stage_naming_it(
     first = data["stages"][0]
     assert first["status"] == "failure"
     assert first["message"] == "hook 'bad_hooks:boom' failed: OSError: no space left"
+
+
+def test_validate_names_a_hook_that_cannot_exist_with_its_line(
+    cli: Cli, project: Project
+) -> None:
+    project.write(
+        "hooked",
+        """
+        [pipeline]
+        name = "hooked"
+
+        [hooks]
+        after_stage = ["jsnl"]
+
+        [stages.a]
+        uses = "core.noop"
+        """,
+    )
+    outcome = cli("validate", project.pipeline("hooked"), "--format", "json")
+    assert outcome.code == 1
+    (result,) = json.loads(outcome.out)
+    (problem,) = result["errors"]
+    assert problem["kind"] == "hook" and problem["line"] == 6
+    assert "'jsnl'" in problem["message"] and "jsonl" in problem["hint"]

@@ -24,6 +24,7 @@ ProblemKind = Literal[
     "io",
     "parameter",
     "composite",
+    "hook",
     "path",
 ]
 

@@ -34,6 +34,7 @@ import importlib
 import inspect
 import itertools
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
@@ -149,6 +150,38 @@ class Hooks:
 
     def __len__(self) -> int:
         return len(self.before) + len(self.after) + len(self.before_run) + len(self.after_run)
+
+
+_MODULE_HOOK = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+def unknown_hooks(table: HookTable) -> list[tuple[str, str, str]]:
+    """(kind, name, why) for entries that cannot name a hook, checked without importing.
+
+    ``module:attribute`` must look like one; a bare name must be an installed
+    ``workbench.hooks`` entry point. Whether the module imports is found at run time.
+    """
+    out: list[tuple[str, str, str]] = []
+    installed: list[str] | None = None
+    for kind in KINDS:
+        for entry in getattr(table, kind):
+            name = entry.hook if isinstance(entry, HookRef) else entry
+            if ":" in name:
+                if not _MODULE_HOOK.match(name):
+                    out.append((kind, name, "write module:function, e.g. my_hooks:notify"))
+                continue
+            if installed is None:
+                installed = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+            if name not in installed:
+                out.append(
+                    (
+                        kind,
+                        name,
+                        f"installed hooks: {', '.join(installed) or 'none'}; "
+                        "or write module:function",
+                    )
+                )
+    return out
 
 
 def resolve_hook(ref: HookRef, where: str) -> Callable[..., Any]:

@@ -20,6 +20,7 @@ from workbench.engine.composite import PipelineCall
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
 from workbench.engine.fileio import real_path
 from workbench.engine.graph import DependencyGraph
+from workbench.engine.hooks import unknown_hooks
 from workbench.engine.params import PROJECT_DIR, has_references, substitute, unresolved
 from workbench.engine.paths import WritePolicy, declared_paths
 from workbench.engine.registry import StageRegistry
@@ -254,6 +255,8 @@ class _Builder:
         stages = {sid: self._resolve(sid, s) for sid, s in self.spec.stages.items()}
         if self.path is not None:
             self._check_paths(stages, find_project_root(self.path))
+        if self.spec.hooks:
+            self._check_hooks()
         edges = self._edges(stages)
         graph = DependencyGraph(list(stages), edges)
         if graph.cycle:
@@ -272,6 +275,23 @@ class _Builder:
         )
         built._registry = self.registry
         return built
+
+    def _check_hooks(self) -> None:
+        """Hook names that cannot be right, with their line (importing waits for the run)."""
+        for kind, name, why in unknown_hooks(self.spec.hooks):
+            line, column = (
+                TomlLocator(self.text).find(("hooks",), kind) if self.text else (None, None)
+            )
+            self.problems.add(
+                "hook",
+                f"[hooks].{kind} names {name!r}, which is not a hook",
+                field=f"hooks.{kind}",
+                expected="module:function or an installed hook",
+                found=name,
+                hint=why,
+                line=line,
+                column=column,
+            )
 
     def _check_paths(self, stages: Mapping[str, PipelineStage], root: Path) -> None:
         """Every file a stage's config says it writes must be in the project or allowed."""
