@@ -121,9 +121,7 @@ def test_a_failing_after_stage_hook_fails_its_stage_naming_it(
     assert first["message"] == "hook 'bad_hooks:boom' failed: OSError: no space left"
 
 
-def test_validate_names_a_hook_that_cannot_exist_with_its_line(
-    cli: Cli, project: Project
-) -> None:
+def test_validate_names_a_hook_that_cannot_exist_with_its_line(cli: Cli, project: Project) -> None:
     project.write(
         "hooked",
         """

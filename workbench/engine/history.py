@@ -34,6 +34,7 @@ from workbench.engine.events import (
 )
 
 if TYPE_CHECKING:
+    from workbench.engine.context import ChangeRecord
     from workbench.engine.pipeline import Pipeline
     from workbench.engine.runner import Runner
 
@@ -424,7 +425,7 @@ class HistoryRecorder:
             if event.stage_id in self._logs:
                 self._logs.pop(event.stage_id).close()
             r = event.result
-            fresh = self.runner.store.changes[self._seen_changes :]
+            fresh = self._take_changes()
             if fresh:
                 with self.history._transaction():
                     resume.save_values(self.history.db, self.run_id, self.runner.store, fresh)
@@ -437,18 +438,22 @@ class HistoryRecorder:
                 r.errors,
                 r.attempts,
                 self._log_paths.get(event.stage_id),
-                self._new_changes(),
+                [
+                    (c.seq, c.stage, c.key, c.kind, c.before, c.after, preview(c.value))
+                    for c in fresh
+                ],
                 r.data,
             )
         elif isinstance(event, PipelineFinished):
             self.history.finish_run(self.run_id, event.result.status.value, event.result.duration)
 
-    def _new_changes(self) -> list[tuple[int, str, str, str, str, str, str | None]]:
+    def _take_changes(self) -> list[ChangeRecord]:
         """Changes recorded since the last stage finished (concurrent stages' included)."""
-        changes = self.runner.store.changes
-        fresh = changes[self._seen_changes :]
-        self._seen_changes = len(changes)
-        return [(c.seq, c.stage, c.key, c.kind, c.before, c.after, preview(c.value)) for c in fresh]
+        # Count what was taken, not len(changes) afterwards: a thread stage may append
+        # between the two, and that record would never be stored.
+        fresh = self.runner.store.changes[self._seen_changes :]
+        self._seen_changes += len(fresh)
+        return fresh
 
     def _log_file(self, stage_id: str) -> IO[str]:
         handle = self._logs.get(stage_id)
