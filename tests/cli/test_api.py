@@ -49,6 +49,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, {"ok": True, "tries": self.hits[parts.path]})
         elif parts.path == "/down":
             self._send(503, {"error": "maintenance"})
+        elif parts.path == "/later":
+            self._send(429, {"error": "come back later"}, Retry_After="30")
         elif parts.path == "/secure":
             if self.headers.get("Authorization") == "Bearer s3cret":
                 self._send(200, {"user": "ada"})
@@ -226,3 +228,29 @@ def test_stages_lists_the_providers(cli: Cli) -> None:
     data = json.loads(cli("stages", "--format", "json").out)
     assert "http.json" in data["providers"]
     assert "providers: " in cli("stages").out
+
+
+def test_a_stage_timeout_ends_a_retry_after_wait_at_once(
+    cli: Cli, project: Project, server
+) -> None:
+    import time
+
+    url, hits = server
+    project.write(
+        "api",
+        f"""
+        [pipeline]
+        name = "api"
+
+        [stages.call]
+        uses = "api.call"
+        timeout = "300ms"
+        config = {{ url = "{url}/later", output_key = "x" }}
+        """,
+    )
+    started = time.monotonic()
+    code, stage, _ = _run(cli, str(project.pipeline("api")))
+    assert code == 1
+    assert stage["message"] == "timed out after 0.3s"
+    assert time.monotonic() - started < 5
+    assert hits["/later"] == 1

@@ -197,9 +197,6 @@ class APIStage(Stage):
     Config: ClassVar[type[APIConfig]] = APIConfig  # type: ignore[assignment]
     config: APIConfig
 
-    sleep: Callable[[float], None] = staticmethod(time.sleep)
-    """How waits happen; tests make them instant."""
-
     def provider(self) -> Provider:
         return providers.get(self.config.provider)
 
@@ -229,13 +226,9 @@ class APIStage(Stage):
             self._wait(ctx, wait)
 
     def _wait(self, ctx: StageContext, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while not ctx.cancelled:
-            left = end - time.monotonic()
-            if left <= 0:
-                return
-            self.sleep(min(left, 0.1))
-        ctx.raise_if_cancelled()
+        """Wait before a retry; a timeout or a cancel ends the wait at once."""
+        if ctx.wait_cancelled(seconds):
+            ctx.check_cancelled()
 
 
 def retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
