@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -140,15 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-history", action="store_true", help="do not record this run")
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
     p.add_argument(
-        "run_id",
+        "target",
         nargs="?",
-        metavar="RUN | stats",
-        help="show one run in detail; `stats PIPELINE` for per-stage statistics",
+        metavar="RUN|prune|stats",
+        help="a run id to show in detail, `prune` to apply the retention limits now, "
+        "or `stats PIPELINE` for per-stage statistics",
     )
     p.add_argument(
         "stats_pipeline", nargs="?", metavar="PIPELINE", help="with stats: a name or file"
     )
     p.add_argument("--limit", type=_positive_int, default=20)
+    p.add_argument(
+        "--keep", type=_positive_int, help="with prune: runs to keep (default: workbench.toml's)"
+    )
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
     p = sub.add_parser(
         "new", parents=[common, fmt], help="a new pipeline file in pipelines/, from a template"
@@ -220,7 +225,6 @@ def _open_app(args_list: list[str]) -> int:
 
 
 def _forced_app() -> bool:
-    import os
 
     return os.environ.get("WORKBENCH_FORCE_APP") == "1"
 
@@ -256,6 +260,8 @@ def _setup_logging(verbose: int, log_file: Path | None, log_format: str = "text"
     level = stderr_level
     if log_file is not None:
         try:
+            if not log_file.exists():  # a new log file is private: it holds stage output
+                os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT, 0o600))
             file_handler = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as exc:
             sys.stderr.write(f"workbench: cannot write the log file {log_file}: {exc.strerror}\n")

@@ -29,6 +29,7 @@ from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
     from workbench.engine.export import Exportable
+    from workbench.engine.history import History
 
 
 reported_settings: set[Path] = set()
@@ -290,11 +291,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = None
     if args.start is not None or args.from_run is not None:
         from workbench.engine.errors import UsageError
-        from workbench.engine.history import History
+        from workbench.engine.history import History, HistoryUnavailable
         from workbench.engine.resume import find_seed
 
         try:
-            with History.open(project.root) as history:
+            try:
+                history = History.open(project.root, create=False)
+            except HistoryUnavailable:
+                raise UsageError(
+                    f"no recorded run of {pipeline.name!r} to start from: run the whole "
+                    "pipeline once first (without --from), then start from a stage"
+                ) from None
+            with history:
                 seed = find_seed(history.db, pipeline, only or pipeline.graph.order, args.from_run)
         except UsageError as exc:
             if args.format == "json":
@@ -332,58 +340,78 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from workbench.engine.history import History
+    """Past runs, one run, or ``prune``. Reading never creates a folder or a file."""
+    import sqlite3
 
-    project = _project(args)
-    if args.run_id == "stats":
-        return _history_stats(args, project)
-    if args.stats_pipeline is not None:
-        error_console().print(
-            "[bold red]Bad usage:[/] write `workbench history RUN` or "
-            "`workbench history stats PIPELINE`"
-        )
-        return EXIT_USAGE
-    run_id: int | None = None
-    if args.run_id is not None:
-        try:
-            run_id = int(args.run_id)
-        except ValueError:
-            error_console().print(
-                f"[bold red]Bad usage:[/] {args.run_id!r} is not a run number "
-                "(see `workbench history`), nor `stats PIPELINE`"
-            )
-            return EXIT_USAGE
-    with History.open(project.root) as history:
-        if run_id is not None:
-            run = history.get_run(run_id)
-            if run is None:
-                error_console().print(
-                    f"[bold red]No such run:[/] {run_id} (see `workbench history`)"
-                )
-                return EXIT_USAGE
+    from workbench.engine.history import History, HistoryUnavailable, db_path
+
+    root = (args.project or Path.cwd()).resolve()
+    if not root.is_dir():
+        return _no_history(args, f"{root} is not a folder", EXIT_USAGE)
+    target = args.target
+    if args.stats_pipeline is not None and target != "stats":
+        return _no_history(args, "write `workbench history stats PIPELINE`", EXIT_USAGE)
+    if target == "stats" and args.stats_pipeline is None:
+        return _no_history(args, "write `workbench history stats PIPELINE`", EXIT_USAGE)
+    if not db_path(root).is_file():
+        if target == "stats":
             if args.format == "json":
-                emit(dumps(run.to_json()))
+                emit(dumps({"pipeline": args.stats_pipeline, "stages": []}))
             else:
-                console().print(render.history_run(run))
+                console().print(render.stage_stats_table(args.stats_pipeline, []))
             return EXIT_OK
-        runs = history.list_runs(limit=args.limit)
+        if target is not None and target != "prune":
+            return _no_history(
+                args, f"{target} (no runs are recorded yet)", EXIT_USAGE, "No such run"
+            )
         if args.format == "json":
-            emit(dumps([r.to_json() for r in runs]))
+            emit(dumps([] if target is None else {"removed": []}))
         else:
-            console().print(render.history_table(runs))
+            console().print(render.history_table([]))
+        return EXIT_OK
+    try:
+        history = History.open(root, create=target == "prune")
+    except HistoryUnavailable as exc:
+        return _no_history(args, exc.message, EXIT_USAGE)
+    try:
+        with history:
+            return _show_history(history, args, target)
+    except sqlite3.Error as exc:
+        return _no_history(args, f"{history.path} cannot be read ({exc})", EXIT_USAGE)
+
+
+def _show_history(history: History, args: argparse.Namespace, target: str | None) -> int:
+    """Prune, one run in detail, or the list of runs."""
+    if target == "prune":
+        return _prune(history, args)
+    if target == "stats":
+        return _history_stats(history, args)
+    if target is not None:
+        run_id = _run_id(target)
+        run = history.get_run(run_id) if run_id is not None else None
+        if run is None:
+            return _no_history(
+                args, f"{target} (see `workbench history`)", EXIT_USAGE, "No such run"
+            )
+        if args.format == "json":
+            emit(dumps(run.to_json()))
+        else:
+            console().print(render.history_run(run))
+        return EXIT_OK
+    runs = history.list_runs(limit=args.limit)
+    if args.format == "json":
+        emit(dumps([r.to_json() for r in runs]))
+    else:
+        console().print(render.history_table(runs))
     return EXIT_OK
 
 
-def _history_stats(args: argparse.Namespace, project: Project) -> int:
+def _history_stats(history: History, args: argparse.Namespace) -> int:
     """Per-stage median and p95 duration, failure rate and last outcome of a pipeline."""
-    from workbench.engine.history import History
     from workbench.engine.spec import load_spec
     from workbench.engine.stats import stage_stats
 
     target = args.stats_pipeline
-    if target is None:
-        error_console().print("[bold red]Bad usage:[/] write `workbench history stats PIPELINE`")
-        return EXIT_USAGE
     name = target
     if target.endswith(".toml"):
         loaded = load_spec(Path(target))
@@ -391,10 +419,9 @@ def _history_stats(args: argparse.Namespace, project: Project) -> int:
             error_console().print(render.problems(loaded.problems))
             return EXIT_USAGE
         name = loaded.spec.pipeline.name
-    with History.open(project.root) as history:
-        stats = stage_stats(history.db, name)
+    stats = stage_stats(history.db, name)
     if args.format == "json":
-        print(dumps({"pipeline": name, "stages": [s.to_json() for s in stats]}))
+        emit(dumps({"pipeline": name, "stages": [s.to_json() for s in stats]}))
     else:
         console().print(render.stage_stats_table(name, stats))
     return EXIT_OK
@@ -443,6 +470,39 @@ def cmd_new(args: argparse.Namespace) -> int:
         )
         console().print(Text(f"run it: workbench run {path}", style="dim"))
     return EXIT_OK if pipeline.valid else EXIT_FAILED
+
+
+def _prune(history: History, args: argparse.Namespace) -> int:
+    settings = Project.open(history.root).settings.history
+    keep = args.keep if args.keep is not None else settings.keep_runs
+    before = history.size_bytes()
+    removed = history.prune(keep, int(settings.max_mb * 1e6))
+    after = history.size_bytes()
+    if args.format == "json":
+        emit(dumps({"removed": removed, "bytes_before": before, "bytes_after": after}))
+    else:
+        console().print(
+            f"pruned {len(removed)} run(s); the history now takes {after / 1e6:.1f} MB "
+            f"(keeps {keep} runs, at most {settings.max_mb:g} MB)"
+        )
+    return EXIT_OK
+
+
+def _run_id(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _no_history(
+    args: argparse.Namespace, message: str, code: int, title: str = "No history"
+) -> int:
+    """Say there is no history there (or no such run) without creating anything."""
+    if args.format == "json":
+        emit(dumps({"error": f"{title}: {message}"}))
+    error_console().print(Text.assemble((f"{title}: ", "bold red"), message))
+    return code
 
 
 # -- schema and screenshots ---------------------------------------------------------------------

@@ -72,7 +72,13 @@ async def start_run(
     if options.record:
         from workbench.engine.history import HistoryRecorder
 
-        recorder = HistoryRecorder.attach(project.root, runner, source="cli")
+        recorder = HistoryRecorder.attach(
+            project.root,
+            runner,
+            source="cli",
+            warn=warn_history,
+            settings=project.settings.history,
+        )
     if options.log_events:
         from workbench.engine.runlog import EventLogger
 
@@ -87,6 +93,13 @@ async def start_run(
     finally:
         if recorder is not None:
             recorder.close()
+
+
+def warn_history(message: str) -> None:
+    """A history problem, on stderr: the run goes on and its exit status is the stages'."""
+    from workbench.consoles import error_console
+
+    error_console().print(Text.assemble(("warning: ", "bold yellow"), "history: ", message))
 
 
 class RunPrinter:

@@ -37,9 +37,9 @@ def test_log_file_of_a_failing_run_holds_the_failing_stage_lines(
     stamp = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
     assert "INFO workbench.run: bad | checking the target" in text
     assert "WARNING workbench.run: bad | the disk is full" in text
-    assert "ERROR workbench.run: bad failure in" in text
+    assert "ERROR workbench.run: bad finished: failure in" in text
     assert all(re.match(stamp, line) for line in text.splitlines())
-    assert "after skipped" in text
+    assert "after finished: skipped" in text
     assert "workbench.run" not in outcome.err  # the events go to the file, not doubled on stderr
 
 

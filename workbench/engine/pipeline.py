@@ -100,8 +100,13 @@ class Pipeline:
         return find_project_root(self.path)
 
     def parameters(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied."""
-        params: dict[str, Any] = dict(self.spec.context)
+        """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied.
+
+        Secrecy declarations (``{ secret = true, value = ... }``) give their value.
+        """
+        from workbench.engine.secrets import split_context
+
+        params: dict[str, Any] = split_context(self.spec.context)[0]
         params.update(self.overrides)
         params.update(overrides or {})
         # Reserved: set last, so neither [context] nor an override can move the project.
@@ -227,8 +232,10 @@ class _Builder:
         if chain is None:
             chain = (real_path(path),) if path is not None else ()
         self.chain = chain
+        from workbench.engine.secrets import split_context
+
         self.params: dict[str, Any] = {
-            **(spec.context or {}),
+            **split_context(spec.context or {})[0],
             **self.overrides,
             PROJECT_DIR: str(root),  # reserved: neither [context] nor --set moves it
         }

@@ -25,6 +25,7 @@ from workbench.engine.errors import UsageError
 
 if TYPE_CHECKING:
     from workbench.engine.pipeline import Pipeline
+    from workbench.engine.secrets import Secrets
 
 MAX_VALUE_BYTES = 5_000_000
 """Values larger than this (as JSON) are not kept: a run from the middle then refuses."""
@@ -44,15 +45,27 @@ CREATE TABLE IF NOT EXISTS saved_values (
 
 
 def save_values(
-    db: sqlite3.Connection, run_id: int, store: ContextStore, changes: Sequence[ChangeRecord]
+    db: sqlite3.Connection,
+    run_id: int,
+    store: ContextStore,
+    changes: Sequence[ChangeRecord],
+    secrets: Secrets | None = None,
 ) -> None:
-    """Keep the current value of every key these changes touched (the caller commits)."""
+    """Keep the current value of every key these changes touched (the caller commits).
+
+    A secret key's value, or a value holding secret text, is never kept.
+    """
     rows: list[tuple[Any, ...]] = []
     for key, stage in {c.key: c.stage for c in changes}.items():
         if key not in store:
             db.execute("DELETE FROM saved_values WHERE run_id = ? AND key = ?", (run_id, key))
             continue
+        if secrets is not None and secrets.is_secret(key):
+            rows.append((run_id, key, stage, None, "not kept: a secret"))
+            continue
         text, note = _encode(store.get(key))
+        if text is not None and secrets is not None and secrets.mask_text(text) != text:
+            text, note = None, "not kept: it holds a secret"
         rows.append((run_id, key, stage, text, note))
     db.executemany("INSERT OR REPLACE INTO saved_values VALUES (?, ?, ?, ?, ?)", rows)
 
@@ -185,9 +198,13 @@ def _try(
                 f"ended {status}" if status else "was not part of it"
             )
     saved: dict[str, SavedValue] = {}
-    for key, stage_id, text, note in db.execute(
-        "SELECT key, stage_id, value, note FROM saved_values WHERE run_id = ?", (run_id,)
-    ):
+    try:
+        rows = db.execute(
+            "SELECT key, stage_id, value, note FROM saved_values WHERE run_id = ?", (run_id,)
+        ).fetchall()
+    except sqlite3.OperationalError:  # recorded before context values were kept
+        rows = []
+    for key, stage_id, text, note in rows:
         value = json.loads(text) if text is not None else None
         saved[key] = SavedValue(key, stage_id, value, note)
     for key, reader in needed.items():

@@ -28,6 +28,7 @@ from workbench.engine.events import (
     StageStarted,
 )
 from workbench.engine.stage import StageStatus
+from workbench.engine.terminal_text import clean_output
 
 LOGGER = "workbench.run"
 _LEVELS = {
@@ -61,7 +62,8 @@ class EventLogger:
             "event": type(event).__name__,
             "counts": counts,
         }
-        self.log.log(level, "%s", message, extra=extra)
+        # Someone will `cat` the file: control sequences go, as on the terminal.
+        self.log.log(level, "%s", clean_output(message, keep_colour=False), extra=extra)
 
     def _describe(self, event: RunEvent) -> tuple[int, str | None, str, dict[str, Any] | None]:
         if isinstance(event, StageLog):
@@ -89,7 +91,7 @@ class EventLogger:
             r = event.result
             level = logging.ERROR if r.status is StageStatus.FAILURE else logging.INFO
             counts = output_counts(r.data)
-            text = f"{event.stage_id} {r.status.value} in {r.duration:.3f}s"
+            text = f"{event.stage_id} finished: {r.status.value} in {r.duration:.3f}s"
             if r.message:
                 text += f": {r.message}"
             return level, event.stage_id, text, counts or None
