@@ -90,3 +90,30 @@ def test_run_from_refusal_is_json_with_format_json(cli: Cli, chain: Project) -> 
     outcome = cli("run", chain.pipeline("chain"), "--from", "read", "--format", "json")
     assert outcome.code == 2
     assert "no recorded run of 'chain'" in json.loads(outcome.out)["error"]
+
+
+def test_a_secret_written_by_a_stage_is_never_kept_for_run_from(cli: Cli, project: Project) -> None:
+    project.write(
+        "secretive",
+        """
+        [pipeline]
+        name = "secretive"
+
+        [stages.login]
+        uses = "kit.write"
+        config = { key = "api_token", value = "s3cr3t-value-123" }
+
+        [stages.use]
+        uses = "kit.read"
+        config = { key = "api_token" }
+        depends_on = ["login"]
+        """,
+    )
+    assert cli("run", project.pipeline("secretive")).code == 0
+    state = b"".join(
+        p.read_bytes() for p in (project.root / ".workbench").rglob("*") if p.is_file()
+    )
+    assert b"s3cr3t-value-123" not in state
+    outcome = cli("run", project.pipeline("secretive"), "--from", "use")
+    assert outcome.code == 2
+    assert "'api_token' (read by 'use') was not kept: a secret" in " ".join(outcome.err.split())
