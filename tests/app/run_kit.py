@@ -167,6 +167,27 @@ uses = "test.step"
 depends_on = ["check", "side"]
 """
 
+KEEP_GOING = """
+[pipeline]
+name = "keepgoing"
+description = "One branch fails at once while the other pauses at a breakpoint"
+max_concurrency = 2
+
+[context]
+greeting = "hi"
+fixed = false
+
+[stages.bad]
+uses = "test.flaky"
+
+[stages.good]
+uses = "test.step"
+
+[stages.later]
+uses = "test.step"
+depends_on = ["good"]
+"""
+
 PROGRESS = """
 [pipeline]
 name = "progress"
@@ -189,6 +210,7 @@ def make_project(root: Path) -> Path:
         "gated": GATED,
         "flaky": FLAKY,
         "progress": PROGRESS,
+        "keepgoing": KEEP_GOING,
     }.items():
         write(root / "pipelines" / f"{name}.toml", text)
     return root

@@ -36,7 +36,7 @@ def test_editor_form_with_inline_errors(snap_compare, make_app) -> None:
         settings = editor.query_one(".stage-form", ConfigForm)
         settings.focus_field("retries")
         await pilot.press("minus", "1")
-        await pilot.pause()
+        await pilot.pause(0.3)  # the preview and problems follow once typing pauses
 
     assert snap_compare(make_app("alpha.toml"), run_before=break_it, terminal_size=SIZE)
 

@@ -67,7 +67,8 @@ def test_typed_text_becomes_values() -> None:
 def test_errors_are_keyed_by_field() -> None:
     errors = field_errors(Sample, {"limit": "twelve", "format": "xml"})
     assert set(errors) == {"path", "limit", "format"}
-    assert errors["path"] == "required"
+    assert errors["path"] == "required: enter a value"
+    assert errors["format"].startswith("one of: ")
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def test_report_markdown_has_the_summary_the_stages_and_the_conflict(chain: Pipe
     assert "**3 stages, 3 operations, 20 B, ~1.5 s wall, 1 conflict**" in text
     assert "Order and layers: {a, b} → c" in text
     assert "| 1 | 0 | `a` | `kit.write` | set x | 10 B | 500 ms (stage) |" in text
-    assert "Critical path: a → c (1.5 s)" in text
+    assert "Critical path: a → c (~1.5 s)" in text
     assert "- ⚠ write_path: a and b both write path 'out/a.txt'" in text
 
 
@@ -86,3 +86,25 @@ def test_exports_go_under_out_or_to_a_chosen_path(tmp_path: Path, chain: Pipelin
     assert json.loads(chosen.read_text())["pipeline"] == "chain"
     assert format_for(Path("x.JSON")) == "json" and format_for(Path("x.txt")) == "markdown"
     assert default_name(compare_parameters(chain, {}, {"label": "b"})) == "chain-parameters"
+
+
+def test_markdown_says_unknown_where_estimates_are_missing(
+    tmp_path: Path, registry: StageRegistry
+) -> None:
+    text = """
+    [pipeline]
+    name = "blind"
+
+    [stages.a]
+    uses = "kit.sleep"
+    config = { seconds = 0 }
+
+    [stages.b]
+    uses = "kit.sleep"
+    depends_on = ["a"]
+    config = { seconds = 0 }
+    """
+    pipeline = Pipeline.load(write_project(tmp_path, blind=text)["blind"], registry)
+    markdown = to_markdown(report_with_history(pipeline))
+    assert "wall unknown (no estimates)" in markdown
+    assert "0 ms" not in markdown

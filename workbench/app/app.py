@@ -50,6 +50,8 @@ class WorkbenchApp(App[None]):
     MODES = {view.mode: view.screen for view in VIEWS}
     DEFAULT_MODE = "pipelines"
     COMMANDS = {WorkbenchCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    """Screens narrower than 100 columns fold their side panes (see each view's .tcss)."""
     BINDINGS = [
         # Shown in the view bar under the header rather than the footer, which is
         # left to the focused screen's own actions.
@@ -57,6 +59,7 @@ class WorkbenchApp(App[None]):
             Binding(v.key, f"switch_mode('{v.mode}')", v.title, id=f"view-{v.mode}", show=False)
             for v in VIEWS
         ),
+        Binding("question_mark", "show_keys", "Keys", key_display="?", id="keys-help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -167,8 +170,12 @@ class WorkbenchApp(App[None]):
             before_text = self.pipeline.text if self.pipeline is not None else None
             self.open_pipeline(open_path)
             after_text = self.pipeline.text if self.pipeline is not None else None
-            if before_text != after_text or found.settings or found.stages:
-                # The workbench's own saves were already taken in: no news for those.
+            changed = before_text != after_text or found.settings or found.stages
+            # The workbench's own saves were already taken in: no news for those. A
+            # screen holding unsaved edits of the file asks about it itself (the
+            # conflict dialog): one message per event, never a toast beside it.
+            asking = any(s.answers_reload_of(open_path) for s in self.open_screens)
+            if changed and not asking:
                 self.notify(f"{open_path.name} changed on disk and was reloaded", title="Reloaded")
         return found
 
@@ -207,6 +214,24 @@ class WorkbenchApp(App[None]):
         """Show the run view and start a run of the open pipeline."""
         await self.switch_mode("run")
         await self.screen.run_action("run_all")
+
+    def action_show_keys(self) -> None:
+        """The ``?`` overlay: every key of the current view, hidden ones included."""
+        from workbench.app.screens.keys_help import KeysHelp, collect_sections
+
+        screen = self.screen
+        if not isinstance(screen, WorkbenchScreen):
+            return  # a dialog is open: its buttons say what it does
+        title = next((v.title for v in VIEWS if v.mode == self.current_mode), "")
+        self.push_screen(KeysHelp(title, collect_sections(screen)))
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """``app: Screenshot``: an SVG into ~/Downloads, or the project's ``screenshots/``
+        folder when there is no Downloads folder (a server, a container)."""
+        folder = Path(path) if path is not None else screenshot_folder(self.project.root)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.deliver_screenshot(filename, str(folder))
+        self.notify(f"Saved as an SVG in {folder}", title="Screenshot", timeout=4)
 
     # -- quitting ------------------------------------------------------------------------
     async def action_quit(self) -> None:
@@ -286,6 +311,12 @@ class WorkbenchApp(App[None]):
             if command.title not in ("Theme", "Quit"):
                 yield PaletteCommand(f"app: {command.title}", command.callback, command.help)
         yield PaletteCommand("app: Quit", self.action_quit, "Leave the workbench")
+
+
+def screenshot_folder(project_root: Path) -> Path:
+    """Where a screenshot goes: ~/Downloads when it exists, else ``<project>/screenshots``."""
+    downloads = Path.home() / "Downloads"
+    return downloads if downloads.is_dir() else project_root / "screenshots"
 
 
 def run(project_dir: Path, pipeline: Path | None = None) -> int:

@@ -34,7 +34,7 @@ from workbench.engine.events import (
 )
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import RunResult
-from workbench.engine.stage import StageStatus, now
+from workbench.engine.stage import StageResult, StageStatus, now
 from workbench.engine.terminal_text import clean_output
 
 LOG_LINES_KEPT = 10_000
@@ -101,6 +101,10 @@ class StageState:
     """The result message, or the last progress or retry message while running."""
     attempt: int = 1
     log: LogBuffer = field(default_factory=LogBuffer)
+    result: StageResult | None = None
+    """The stage's full result once it finished (message, errors, data, attempts)."""
+    reused: bool = False
+    """Not run this time: a partial re-run reuses what the last run left for it."""
 
     def elapsed(self, at: float | None = None) -> float | None:
         if self.duration is not None:
@@ -126,14 +130,30 @@ class RunController:
     what changed since the last call.
     """
 
-    def __init__(self, order: Iterable[str] = ()) -> None:
+    def __init__(
+        self, order: Iterable[str] = (), reused: dict[str, StageResult] | None = None
+    ) -> None:
+        """``reused``: for a partial re-run, the last run's result of each stage that
+        does not run again; those stages are shown with it, marked as reused."""
         self.order: list[str] = list(order)
         self.states: dict[str, StageState] = {sid: StageState() for sid in self.order}
+        for sid, result in (reused or {}).items():
+            if sid in self.states:
+                self.states[sid] = StageState(
+                    status=result.status,
+                    duration=result.duration,
+                    message=f"reused from the last run: {result.message}".rstrip(": "),
+                    result=result,
+                    reused=True,
+                )
         self.started: float | None = None
         self.result: RunResult | None = None
         self.pause: Pause | None = None
         self.first_failure: str | None = None
         """The first stage that failed in this run: its log is opened first."""
+        self.paused_for = 0.0
+        """Seconds the run spent paused (step mode, breakpoints): not counted as run time."""
+        self._paused_since: float | None = None
         self._dirty: set[str] = set()
         self._news = False
 
@@ -146,7 +166,7 @@ class RunController:
                 self._dirty.add(event.stage_id)
             return
         if isinstance(event, PipelineStarted):
-            if list(event.order) != self.order:
+            if not set(event.order) <= set(self.order):
                 self.order = list(event.order)
                 self.states = {sid: StageState() for sid in self.order}
             self.started = now()
@@ -155,6 +175,7 @@ class RunController:
         if isinstance(event, PipelineFinished):
             self.result = event.result
             self.pause = None
+            self._end_pause()
             self._news = True
             return
         stage_id: str = getattr(event, "stage_id", "")
@@ -176,16 +197,20 @@ class RunController:
             state.status = result.status
             state.duration = result.duration if state.started is not None else None
             state.message = clean_output(result.message, keep_colour=False)
+            state.result = result
             if result.status is StageStatus.FAILURE and self.first_failure is None:
                 self.first_failure = stage_id
         elif isinstance(event, StagePaused):
             state.status = StageStatus.PAUSED
             self.pause = Pause(stage_id, event.reason, event.reads)
+            if self._paused_since is None:
+                self._paused_since = now()
             self._news = True
         elif isinstance(event, StageResumed):
             state.status = StageStatus.WAITING
             if self.pause is not None and self.pause.stage_id == stage_id:
                 self.pause = None
+            self._end_pause()
             self._news = True
         elif isinstance(event, StageRetrying):
             state.message = clean_output(
@@ -210,10 +235,28 @@ class RunController:
             out[state.status] = out.get(state.status, 0) + 1
         return out
 
+    def _end_pause(self) -> None:
+        if self._paused_since is not None:
+            self.paused_for += max(0.0, now() - self._paused_since)
+            self._paused_since = None
+
+    def paused_seconds(self) -> float:
+        """Time spent paused so far, the pause going on now included."""
+        going = now() - self._paused_since if self._paused_since is not None else 0.0
+        return self.paused_for + max(0.0, going)
+
     def elapsed(self) -> float | None:
+        """Run time without the time spent paused: what the stages and scheduling took."""
         if self.result is not None:
-            return self.result.duration
-        return None if self.started is None else now() - self.started
+            return max(0.0, self.result.duration - self.paused_for)
+        if self.started is None:
+            return None
+        return max(0.0, now() - self.started - self.paused_seconds())
+
+    @property
+    def reused(self) -> list[str]:
+        """Stages shown from the last run (a partial re-run does not run them)."""
+        return [sid for sid, s in self.states.items() if s.reused]
 
 
 # -- re-runs ------------------------------------------------------------------------------

@@ -191,6 +191,24 @@ class DryRunReport:
                 return plan
         raise KeyError(stage_id)
 
+    def unknown_on_critical_path(self) -> int:
+        """Stages of the critical path without an estimate (counted as zero in its time)."""
+        by_id = {s.stage_id: s for s in self.stages}
+        return sum(
+            1 for sid in self.critical_path if sid in by_id and by_id[sid].estimated_seconds is None
+        )
+
+    def wall_text(self) -> str:
+        """The wall time as far as it is known: ``~3.1 s``; ``at least ~3.1 s (2 of 5
+        estimates unknown)``; ``unknown (no stage has an estimate)``. Never a bare 0."""
+        return estimate_text(self.wall_seconds, self.unknown_estimates, len(self.stages))
+
+    def critical_text(self) -> str:
+        """The critical path's time, said the same way as :meth:`wall_text`."""
+        return estimate_text(
+            self.critical_seconds, self.unknown_on_critical_path(), len(self.critical_path)
+        )
+
     def summary(self) -> str:
         """One line: "5 stages, 9 operations, 12.0 kB, ~3.1 s, 0 conflicts"."""
         unsupported = sum(1 for s in self.stages if not s.supported)
@@ -199,7 +217,9 @@ class DryRunReport:
             f"{self.total_operations} operation{'s' if self.total_operations != 1 else ''}",
             format_bytes(self.total_bytes)
             + (f" (+{self.unknown_writes} of unknown size)" if self.unknown_writes else ""),
-            f"~{format_seconds(self.wall_seconds)} wall",
+            f"{self.wall_text()} wall"
+            if not self.unknown_estimates
+            else f"wall {self.wall_text()}",
             f"{len(self.conflicts)} conflict{'s' if len(self.conflicts) != 1 else ''}",
         ]
         if unsupported:
@@ -669,6 +689,15 @@ def format_bytes(count: int) -> str:
             return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{count} B"
+
+
+def estimate_text(seconds: float, unknown: int, total: int) -> str:
+    """A sum of estimates where ``unknown`` of ``total`` parts have none (counted as 0)."""
+    if total and unknown >= total:
+        return "unknown (no estimates)" if total > 1 else "unknown (no estimate)"
+    if unknown:
+        return f"at least ~{format_seconds(seconds)} ({unknown} of {total} estimates unknown)"
+    return f"~{format_seconds(seconds)}"
 
 
 def format_seconds(seconds: float | None) -> str:

@@ -174,8 +174,8 @@ def _critical_md(report: DryRunReport) -> list[str]:
         return []
     return [
         f"Critical path: {' → '.join(report.critical_path)} "
-        f"({format_seconds(report.critical_seconds)}); estimated wall time "
-        f"{format_seconds(report.wall_seconds)} at concurrency {report.concurrency}."
+        f"({report.critical_text()}); estimated wall time "
+        f"{report.wall_text()} at concurrency {report.concurrency}."
     ]
 
 

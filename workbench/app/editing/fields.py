@@ -32,6 +32,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
+from workbench.engine.compare import parse_value
+
 FieldKind = Literal["text", "int", "float", "bool", "choice", "lines", "table", "toml"]
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -219,11 +221,29 @@ class TomlTextError(ValueError):
 
 
 def parse_table(text: str) -> dict[str, Any]:
-    """``key = value`` lines as a table; raises :class:`TomlTextError`."""
+    """``key = value`` lines as a table; raises :class:`TomlTextError`.
+
+    Values are read the way every other form of the workbench reads them (the run
+    parameters, the dry run's parameters, ``--set``): a TOML value when the text
+    is one (``3``, ``true``, ``["a"]``), else the text itself, so ``name = sales``
+    needs no quotes. Whole TOML (nested tables) is taken as it is.
+    """
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise TomlTextError(f"not TOML: {exc}") from None
+    except tomllib.TOMLDecodeError:
+        pass
+    out: dict[str, Any] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, raw = line.partition("=")
+        key = key.strip().strip('"').strip("'")
+        if not sep or not key:
+            raise TomlTextError(
+                f"line {number}: write key = value, for example region = north"
+            ) from None
+        out[key] = parse_value(raw)
+    return out
 
 
 def parse_inline_toml(text: str) -> Any:
@@ -273,7 +293,8 @@ def dump_table(value: Mapping[str, Any]) -> str:
 
 
 def field_errors(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, str]:
-    """Pydantic's complaints about ``values``, one line per field name."""
+    """What is wrong with ``values``, one sentence per field name, in a person's words,
+    with an example of a value that would do where one is known."""
     try:
         model.model_validate(dict(values))
     except ValidationError as exc:
@@ -284,9 +305,76 @@ def field_errors(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str,
             if name in out:
                 continue
             rest = ".".join(str(p) for p in loc[1:])
-            message = "required" if error["type"] == "missing" else error["msg"]
+            message = in_words(error, model.model_fields.get(name))
             out[name] = f"{rest}: {message}" if rest else message
         return out
     except Exception as exc:  # a plugin's validator may raise anything
         return {"": str(exc)}
     return {}
+
+
+_QUOTED = re.compile(r"""['`"]([^'`"]{2,60})['`"]""")
+
+
+def example_of(info: Any) -> str | None:
+    """A valid value to show in an error: the field's own examples, else one quoted in
+    its description (``The function as 'module:function'``), else its default."""
+    if info is None:
+        return None
+    examples = getattr(info, "examples", None)
+    if examples:
+        return str(examples[0])
+    found = _QUOTED.search(info.description or "")
+    if found:
+        return found.group(1)
+    default = info.get_default(call_default_factory=True) if not info.is_required() else None
+    if default not in (None, "", [], {}) and isinstance(default, str | int | float):
+        return str(default)
+    return None
+
+
+def in_words(error: Any, info: Any = None) -> str:
+    """One pydantic error as a sentence a person understands."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    example = example_of(info)
+    like = f", for example {example}" if example else ""
+    if kind == "missing":
+        return f"required: enter a value{like}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "a whole number, for example 3"
+    if kind in ("float_parsing", "float_type"):
+        return "a number, for example 2.5"
+    if kind in ("bool_parsing", "bool_type"):
+        return "yes or no: true or false"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }[kind]
+        limit = next(iter(ctx.values()), "")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        return f"must be {words} {limit}"
+    if kind == "literal_error":
+        return f"one of: {ctx.get('expected', '').replace(chr(39), '')}"
+    if kind == "enum":
+        return f"one of: {ctx.get('expected', '').replace(chr(39), '')}"
+    if kind == "string_pattern_mismatch":
+        return f"not in the expected form{like or ' (' + str(ctx.get('pattern', '')) + ')'}"
+    if kind in ("string_type", "string_sub_type"):
+        return f"text{like}"
+    if kind == "string_too_short":
+        return f"at least {ctx.get('min_length')} characters{like}"
+    if kind == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters"
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return "a list: one item per line"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "a table: key = value, one per line"
+    if kind == "extra_forbidden":
+        return "not a setting of this stage"
+    message = str(error.get("msg", "not valid"))
+    return message[0].lower() + message[1:] + like if message else "not valid"

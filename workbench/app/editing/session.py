@@ -4,7 +4,10 @@ The session is the editor's model and knows nothing of Textual, so every rule
 (what an edit does, when the work counts as unsaved, what a save writes) is
 tested without an app. Each edit replaces the current spec with a new immutable
 one and pushes the old one on the undo stack; typing into one field coalesces into
-a single undo step (``coalesce``), so ctrl+z undoes a word, not a letter.
+a single undo step (``coalesce``), so ctrl+z undoes a word, not a letter, and an
+edit of another field (even of the same stage) is a step of its own. Each step
+remembers its :class:`Place` (the stage and field), so the editor can put the
+cursor back where the undone or redone edit was.
 
 Three texts are kept apart:
 
@@ -42,12 +45,23 @@ MAX_UNDO = 500
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where an edit was made: a stage (None for the pipeline's own settings) and a field."""
+
+    stage: str | None
+    field: str | None = None
+    form: str = ""
+    """Which form of the place holds the field: ``config``, ``settings`` or ``pipeline``."""
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """One entry of the undo or redo stack: the spec before (or after) an edit."""
 
     spec: PipelineSpec
     label: str
     coalesce: Hashable | None = None
+    place: Place | None = None
 
 
 class EditSession:
@@ -78,6 +92,8 @@ class EditSession:
         """:attr:`_base_text`'s data as the models see it, the other side of the difference."""
         self.baseline: str | None = self.text if disk_text is not None else None
         self._pipeline: Pipeline | None = None
+        self.last_place: Place | None = None
+        """Where the edit the last undo or redo took back (or made again) was."""
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -177,6 +193,7 @@ class EditSession:
         label: str,
         change: Callable[[PipelineSpec], PipelineSpec],
         coalesce: Hashable | None = None,
+        place: Place | None = None,
     ) -> bool:
         """Run one edit; False when it changed nothing. Raises :class:`EditError` if refused.
 
@@ -187,7 +204,7 @@ class EditSession:
             return False
         top = self._undo[-1] if self._undo else None
         if not (coalesce is not None and top is not None and top.coalesce == coalesce):
-            self._undo.append(Step(self._spec, label, coalesce))
+            self._undo.append(Step(self._spec, label, coalesce, place))
             del self._undo[:-MAX_UNDO]
         self._redo.clear()
         self._set(new)
@@ -198,23 +215,25 @@ class EditSession:
         if not self._undo:
             return None
         step = self._undo.pop()
-        self._redo.append(Step(self._spec, step.label))
+        self._redo.append(Step(self._spec, step.label, place=step.place))
         self._set(step.spec)
+        self.last_place = step.place
         return step.label
 
     def redo(self) -> str | None:
         if not self._redo:
             return None
         step = self._redo.pop()
-        self._undo.append(Step(self._spec, step.label))
+        self._undo.append(Step(self._spec, step.label, place=step.place))
         self._set(step.spec)
+        self.last_place = step.place
         return step.label
 
     def break_coalescing(self) -> None:
         """End the current run of typing: the next edit starts its own undo step."""
         if self._undo:
             top = self._undo[-1]
-            self._undo[-1] = Step(top.spec, top.label)
+            self._undo[-1] = Step(top.spec, top.label, place=top.place)
 
     def _set(self, spec: PipelineSpec) -> None:
         self._spec = spec
@@ -239,27 +258,42 @@ class EditSession:
     def rename_stage(self, old: str, new: str) -> None:
         self.apply(f"rename {old} to {new}", lambda s: ops.rename_stage(s, old, new))
 
-    def set_config(self, stage_id: str, config: Mapping[str, Any], *, typing: bool = True) -> None:
+    def set_config(
+        self,
+        stage_id: str,
+        config: Mapping[str, Any],
+        *,
+        typing: bool = True,
+        field: str | None = None,
+    ) -> None:
+        """Set a stage's config; keys typed into one ``field`` make one undo step."""
         self.apply(
-            f"configure {stage_id}",
+            f"{field} of {stage_id}" if field else f"configure {stage_id}",
             lambda s: ops.set_config(s, stage_id, config),
-            ("config", stage_id) if typing else None,
+            ("config", stage_id, field) if typing else None,
+            Place(stage_id, field, "config"),
         )
 
-    def set_stage_settings(self, stage_id: str, **values: Any) -> None:
+    def set_stage_settings(self, stage_id: str, *, field: str | None = None, **values: Any) -> None:
         self.apply(
-            f"settings of {stage_id}",
+            f"{field} of {stage_id}" if field else f"settings of {stage_id}",
             lambda s: ops.set_stage_settings(s, stage_id, **values),
-            ("stage", stage_id),
+            ("stage", stage_id, field),
+            Place(stage_id, field, "settings"),
         )
 
     def set_pipeline_settings(
-        self, *, context: Mapping[str, Any] | None = None, **values: Any
+        self,
+        *,
+        context: Mapping[str, Any] | None = None,
+        field: str | None = None,
+        **values: Any,
     ) -> None:
         self.apply(
-            "pipeline settings",
+            f"pipeline {field}" if field else "pipeline settings",
             lambda s: ops.set_pipeline_settings(s, context=context, **values),
-            ("pipeline",),
+            ("pipeline", field),
+            Place(None, field, "pipeline"),
         )
 
     def connect(self, stage_id: str, dependency: str, *, required: bool = True) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from textual import on
@@ -93,6 +94,11 @@ class WorkbenchScreen(Screen[None]):
         """
         self.app.exit()
         return None
+
+    def answers_reload_of(self, path: Path) -> bool:
+        """True when this screen tells the person itself that ``path`` changed on disk
+        (the editor's conflict dialog); the app then stays silent about it."""
+        return False
 
     def show_project(self, project: Project) -> None:
         """The project's pipelines or registry changed; ``workbench.catalog`` is fresh."""

@@ -191,7 +191,7 @@ class DryRunScreen(WorkbenchScreen):
     # -- the graph link ---------------------------------------------------------------------
     @on(StageItems.StageSelected)
     def _from_report(self, event: StageItems.StageSelected) -> None:
-        self.query_one(DagView).selected = event.stage_id
+        self.query_one(DagView).select(event.stage_id)
 
     @on(DagView.StageSelected, "#dry-dag")
     def _from_graph(self, event: DagView.StageSelected) -> None:
@@ -327,7 +327,9 @@ class DryRunScreen(WorkbenchScreen):
             self.notify(str(exc), title="Export failed", severity="error")
             return
         shown = written.relative_to(root) if written.is_relative_to(root) else written
-        self.notify(f"Wrote {shown}", title=f"Exported as {fmt.title()}")
+        self.notify(
+            f"Wrote {shown}", title=f"Exported as {'JSON' if fmt == 'json' else 'Markdown'}"
+        )
 
     def action_export_to(self) -> None:
         if self.shown is None:

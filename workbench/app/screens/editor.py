@@ -31,6 +31,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalGroup, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -41,6 +42,7 @@ from workbench.app.editing.operations import (
     STAGE_SETTINGS,
     references_to,
 )
+from workbench.app.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import (
     AddStageDialog,
@@ -53,6 +55,7 @@ from workbench.app.screens.editor_dialogs import (
     slug,
 )
 from workbench.app.widgets.config_form import ConfigForm
+from workbench.app.widgets.dag_layout import Direction, Edge, Layout, compute_layout
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
 from workbench.app.widgets.problem_list import ProblemList
@@ -63,6 +66,16 @@ from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec
 from workbench.engine.templates import render as render_template
 
 PIPELINE_ITEM = "⚙ pipeline"
+FORM_CLASSES = {
+    "config": ".config-form",
+    "settings": ".stage-form",
+    "pipeline": ".pipeline-form, .context-form",
+}
+"""The form a :class:`~workbench.app.editing.session.Place` names, by its class."""
+TYPING_PAUSE = 0.12
+"""Seconds without a keystroke before the rest of the editor catches up with a field."""
+LAYOUT_IN_THREAD = 150
+"""Graphs with this many stages or more are laid out off the UI loop."""
 NOTHING_OPEN = "No pipeline in the editor. Press n for a new one, or o to edit the open one."
 
 
@@ -99,12 +112,18 @@ class EditorScreen(WorkbenchScreen):
         Binding("ctrl+z", "undo", "Undo", id="editor-undo"),
         Binding("ctrl+y", "redo", "Redo", id="editor-redo"),
         Binding("ctrl+s", "save", "Save", id="editor-save"),
-        Binding("S", "save_as", "Save as", show=False, id="editor-save-as"),
-        Binding("n", "new_pipeline", "New", show=False, id="editor-new"),
-        Binding("o", "open_current", "Open", show=False, id="editor-open"),
-        Binding("t", "toggle_preview", "TOML", show=False, id="editor-toggle-preview"),
-        Binding("v", "toggle_graph", "Graph", show=False, id="editor-toggle-graph"),
-        Binding("escape", "escape", "Back", show=False, id="editor-escape"),
+        Binding("S", "save_as", "Save as… (a copy)", show=False, id="editor-save-as"),
+        Binding("n", "new_pipeline", "New pipeline", show=False, id="editor-new"),
+        Binding("o", "open_current", "Open the app's pipeline here", show=False, id="editor-open"),
+        Binding(
+            "t",
+            "toggle_preview",
+            "Show/hide the TOML preview",
+            show=False,
+            id="editor-toggle-preview",
+        ),
+        Binding("v", "toggle_graph", "Show/hide the graph", show=False, id="editor-toggle-graph"),
+        Binding("escape", "escape", "Back to the stage list", show=False, id="editor-escape"),
     ]
 
     def __init__(self) -> None:
@@ -117,10 +136,14 @@ class EditorScreen(WorkbenchScreen):
         self._form_key: tuple[str, ...] | None = None
         self._form_box: VerticalGroup = VerticalGroup()
         """The forms of the current selection (replaced, never reused, on rebuild)."""
-        self._echoes: set[tuple[str, str]] = set()
-        """Selections set from code whose change messages are still on their way."""
         self._pending: Pipeline | None = None
         """A pipeline the app opened while this editor held unsaved edits."""
+        self._typing_timer: Timer | None = None
+        """Pending redraw after a keystroke (see :meth:`_typed_refresh`)."""
+        self._list_key: tuple[Any, ...] | None = None
+        """What the stage list was last drawn from: redrawn only when it changes."""
+        self._graph_shape: tuple[tuple[Any, ...], ...] = ((), (), ())
+        """Nodes, labels and edges the graph was last laid out for."""
 
     # -- building ----------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -128,7 +151,7 @@ class EditorScreen(WorkbenchScreen):
         with Horizontal(id="editor-body"):
             yield OptionList(id="editor-stages")
             with Vertical(id="editor-centre"):
-                yield VerticalScroll(id="editor-form")
+                yield VerticalScroll(id="editor-form", can_focus=False)
                 yield DagView(id="editor-graph")
             with Vertical(id="editor-side"):
                 yield TomlPreview(id="editor-preview")
@@ -161,10 +184,8 @@ class EditorScreen(WorkbenchScreen):
         if session is None or not session.dirty:
             if session is not None and session.path == path and session.disk_text == pipeline.text:
                 return
-            reloaded = session is not None and session.path == path
+            # (A reload from disk is announced once, by the app.)
             self._load(pipeline)
-            if reloaded:
-                self.notify(f"{path.name} changed on disk; the editor shows the new version")
             return
         if session.path == path:
             if pipeline.text != session.disk_text:
@@ -197,6 +218,13 @@ class EditorScreen(WorkbenchScreen):
                 severity="warning",
             )
 
+    def answers_reload_of(self, path: Path) -> bool:
+        """Unsaved edits of that file: the conflict dialog is the one message about it."""
+        session = self.session
+        if session is None or not session.dirty or session.path is None:
+            return False
+        return str(session.path) in (str(path), path_key(path))
+
     def has_unsaved_changes(self) -> bool:
         """Asked by the app before it quits."""
         return self.session is not None and self.session.dirty
@@ -218,8 +246,13 @@ class EditorScreen(WorkbenchScreen):
             return "a new pipeline"
         return self.session.path.name
 
-    def _refresh(self, *, rebuild: bool = False) -> None:
-        """Redraw everything from the session; the forms are rebuilt only when asked."""
+    def _refresh(self, *, rebuild: bool = False, typed: bool = False) -> None:
+        """Redraw everything from the session; the forms are rebuilt only when asked.
+
+        ``typed``: the change came from a form, which already shows it. Its fields
+        are then left alone: writing the session's value back into a field the
+        person is typing in would drop the keys queued since (the field is ahead).
+        """
         session = self.session
         self._draw_bar()
         self._draw_stage_list()
@@ -236,17 +269,49 @@ class EditorScreen(WorkbenchScreen):
         problems.set_problems(pipeline.problems, self.workbench.project.root)
         problems.border_title = f"Problems ({len(pipeline.problems)})"
         problems.set_class(not pipeline.valid, "-has-problems")
-        dag = self.query_one(DagView)
-        labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
-        dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
-        if self.selected in pipeline.stages and dag.selected != self.selected:
-            self._echoes.add(("graph", self.selected))
-            dag.selected = self.selected
+        self._draw_graph(pipeline)
         key = self._current_form_key()
         if rebuild or key != self._form_key:
             self._rebuild_form()
+        elif typed:
+            pass  # the forms show what was typed; dependencies are not typed in
         else:
             self._update_form()
+
+    def _draw_graph(self, pipeline: Pipeline) -> None:
+        """Lay the graph out again only when its stages, types or edges changed.
+
+        A keystroke in a config field changes none of them. A large graph is laid
+        out in a thread (see :meth:`_lay_out`) so typing never waits for it.
+        """
+        labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
+        nodes = list(pipeline.graph.nodes)
+        edges = list(pipeline.graph.edges)
+        shape = (tuple(nodes), tuple(labels.items()), tuple(edges))
+        dag = self.query_one(DagView)
+        if shape != self._graph_shape:
+            self._graph_shape = shape
+            if len(nodes) >= LAYOUT_IN_THREAD:
+                self._lay_out(nodes, labels, edges, dag.direction)
+                return
+            dag.set_graph(nodes, labels, edges)
+        if self.selected in pipeline.stages and dag.selected != self.selected:
+            dag.select(self.selected)
+
+    @work(group="editor-layout", exclusive=True, thread=True, exit_on_error=False)
+    def _lay_out(
+        self, nodes: list[str], labels: dict[str, str], edges: list[Edge], direction: Direction
+    ) -> None:
+        layout = compute_layout(nodes, labels, edges, direction)
+        self.app.call_from_thread(self._show_layout, layout)
+
+    def _show_layout(self, layout: Layout) -> None:
+        if (tuple(layout.nodes), tuple(layout.edges)) != self._graph_shape[::2]:
+            return  # a newer edit changed the graph while this one was laid out
+        dag = self.query_one(DagView)
+        dag.set_layout(layout)
+        if self.selected in layout.nodes and dag.selected != self.selected:
+            dag.select(self.selected)
 
     def _draw_bar(self) -> None:
         session = self.session
@@ -289,16 +354,32 @@ class EditorScreen(WorkbenchScreen):
             parts.append(Content.styled(f"  ·  undo: {session.undo_label}", "$foreground-muted"))
         bar.update(Content.assemble(*parts))
         mark = "● edited" if session.dirty else "saved"
-        self.sub_title = f"editing {session.spec.pipeline.name} {mark}"
+        self.sub_title = f"editing {session.spec.pipeline.name} · {mark}"
 
     def _draw_stage_list(self) -> None:
         listing = self.query_one("#editor-stages", OptionList)
-        listing.clear_options()
+        # Rebuilt and highlighted in code: nothing of it may come back as a selection.
+        with listing.prevent(OptionList.OptionHighlighted):
+            self._fill_stage_list(listing)
+
+    def _fill_stage_list(self, listing: OptionList) -> None:
         if self.session is None:
+            self._list_key = None
+            listing.clear_options()
             return
         pipeline = self.session.pipeline
         with_problems = {p.stage for p in pipeline.problems if p.stage}
         general = [p for p in pipeline.problems if not p.stage]
+        key = (
+            tuple((sid, s.uses) for sid, s in self.session.spec.stages.items()),
+            tuple(sorted(with_problems)),
+            bool(general),
+            self.selected,
+        )
+        if key == self._list_key:
+            return  # a keystroke changed nothing the list shows
+        self._list_key = key
+        listing.clear_options()
         mark = Content.styled("✘ ", "$text-error") if general else Content("  ")
         listing.add_option(
             Option(Content.assemble(mark, Content.styled(PIPELINE_ITEM, "bold")), id="\0")
@@ -322,7 +403,6 @@ class EditorScreen(WorkbenchScreen):
         target = self.selected if known and self.selected is not None else "\0"
         index = listing.get_option_index(target)
         if listing.highlighted != index:
-            self._echoes.add(("list", target))
             listing.highlighted = index
 
     def _current_form_key(self) -> tuple[str, ...]:
@@ -371,17 +451,10 @@ class EditorScreen(WorkbenchScreen):
         uses = stage.uses or self.selected
         registry = session.registry
         scroll.border_title = f"Stage {self.selected}"
+        # The stage's own config first (its required fields lead), then the settings
+        # every stage has, then what it depends on.
         widgets: list[Any] = [
             Static(self._stage_heading(self.selected, uses), classes="editor-heading"),
-            Label("Settings", classes="editor-section"),
-            ConfigForm(
-                StageSpec,
-                stage.model_dump(mode="json", exclude_defaults=True),
-                only=STAGE_SETTINGS,
-                classes="stage-form",
-            ),
-            Label("Depends on  (space: none → required → optional)", classes="editor-section"),
-            DependencyPicker(classes="dependency-picker"),
             Label(f"Config of {uses}", classes="editor-section"),
         ]
         if uses in registry:
@@ -398,6 +471,20 @@ class EditorScreen(WorkbenchScreen):
                     classes="editor-empty",
                 )
             )
+        widgets += [
+            Label("Settings", classes="editor-section"),
+            ConfigForm(
+                StageSpec,
+                stage.model_dump(mode="json", exclude_defaults=True),
+                only=STAGE_SETTINGS,
+                classes="stage-form",
+            ),
+            Label(
+                "Depends on  (↑↓ choose, space: none → required → optional)",
+                classes="editor-section",
+            ),
+            DependencyPicker(classes="dependency-picker"),
+        ]
         form.mount_all(widgets)
         self._update_dependencies()
 
@@ -461,17 +548,6 @@ class EditorScreen(WorkbenchScreen):
             picker.set_stage(others, states, implicit)
 
     # -- selection ---------------------------------------------------------------------
-    def _is_echo(self, source: str, stage_id: str) -> bool:
-        """True for the message a selection set here comes back as (it changes nothing).
-
-        The list and the graph follow each other; without this their late echoes
-        would pull the selection back and forth.
-        """
-        if (source, stage_id) in self._echoes:
-            self._echoes.discard((source, stage_id))
-            return True
-        return False
-
     def _select(self, stage_id: str | None) -> None:
         if stage_id == self.selected:
             return
@@ -483,7 +559,7 @@ class EditorScreen(WorkbenchScreen):
     @on(OptionList.OptionHighlighted, "#editor-stages")
     def _list_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         sid = event.option_id
-        if sid is None or self._is_echo("list", sid):
+        if sid is None:
             return
         self._select(None if sid == "\0" else sid)
 
@@ -500,7 +576,7 @@ class EditorScreen(WorkbenchScreen):
 
     @on(DagView.StageSelected, "#editor-graph")
     def _graph_selected(self, event: DagView.StageSelected) -> None:
-        if event.stage_id is None or self._is_echo("graph", event.stage_id):
+        if event.stage_id is None:
             return
         self._select(event.stage_id)
 
@@ -522,21 +598,37 @@ class EditorScreen(WorkbenchScreen):
             self.query_one("#editor-stages").focus()
 
     # -- edits from the forms ----------------------------------------------------------
-    def _edit(self, action: Any, *, rebuild: bool = False) -> bool:
+    def _edit(self, action: Any, *, rebuild: bool = False, typed: bool = False) -> bool:
         """Run one session edit; a refusal is shown, never raised."""
         try:
             action()
         except EditError as exc:
             self.notify(str(exc), title="Not done", severity="error")
             return False
-        self._refresh(rebuild=rebuild)
+        if typed:
+            # The field shows the value already; the rest (validation of the whole
+            # pipeline, the preview, the list's marks, the graph) follows once the
+            # typing pauses, so a key never waits for work proportional to the pipeline.
+            self._typed_refresh()
+        else:
+            self._refresh(rebuild=rebuild)
         return True
+
+    def _typed_refresh(self) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+        self._typing_timer = self.set_timer(TYPING_PAUSE, self._after_typing)
+
+    def _after_typing(self) -> None:
+        self._typing_timer = None
+        self._refresh(typed=True)
 
     @on(ConfigForm.Changed, ".config-form")
     def _config_changed(self, event: ConfigForm.Changed) -> None:
         sid = self.selected
         if self.session is not None and sid is not None:
-            self._edit(lambda: self.session.set_config(sid, event.values))  # type: ignore[union-attr]
+            session = self.session
+            self._edit(lambda: session.set_config(sid, event.values, field=event.field), typed=True)
 
     @on(ConfigForm.Changed, ".stage-form")
     def _stage_settings_changed(self, event: ConfigForm.Changed) -> None:
@@ -545,21 +637,26 @@ class EditorScreen(WorkbenchScreen):
             self._draw_bar()
             return
         values = {k: event.values.get(k, STAGE_DEFAULTS[k]) for k in STAGE_SETTINGS}
-        self._edit(lambda: self.session.set_stage_settings(sid, **values))  # type: ignore[union-attr]
+        session = self.session
+        self._edit(lambda: session.set_stage_settings(sid, field=event.field, **values), typed=True)
 
     @on(ConfigForm.Changed, ".pipeline-form")
     def _pipeline_settings_changed(self, event: ConfigForm.Changed) -> None:
         if self.session is None or not event.valid:
             return
         values = {k: event.values.get(k, PIPELINE_DEFAULTS.get(k)) for k in PIPELINE_SETTINGS}
-        self._edit(lambda: self.session.set_pipeline_settings(**values))  # type: ignore[union-attr]
+        session = self.session
+        self._edit(lambda: session.set_pipeline_settings(field=event.field, **values), typed=True)
 
     @on(ConfigForm.Changed, ".context-form")
     def _context_changed(self, event: ConfigForm.Changed) -> None:
         if self.session is None or not event.valid:
             return
         context = dict(event.values.get("parameters", {}))
-        self._edit(lambda: self.session.set_pipeline_settings(context=context))  # type: ignore[union-attr]
+        session = self.session
+        self._edit(
+            lambda: session.set_pipeline_settings(context=context, field="parameters"), typed=True
+        )
 
     @on(DependencyPicker.Toggled)
     def _dependency_toggled(self, event: DependencyPicker.Toggled) -> None:
@@ -599,11 +696,27 @@ class EditorScreen(WorkbenchScreen):
                 self._after_history(f"Redid {label}")
 
     def _after_history(self, message: str) -> None:
-        assert self.session is not None
-        if self.selected is not None and self.selected not in self.session.spec.stages:
+        """Show the undone (or redone) edit where it was made, the cursor in its field."""
+        session = self.session
+        assert session is not None
+        place = session.last_place
+        if place is not None and (place.stage is None or place.stage in session.spec.stages):
+            self.selected = place.stage
+        if self.selected is not None and self.selected not in session.spec.stages:
             self.selected = None
         self._refresh()
+        if place is not None and place.field is not None:
+            # After the refresh: a rebuilt form mounts its fields on the next frame.
+            self.call_after_refresh(self._focus_field, place.field, place.form)
         self.notify(message, timeout=2)
+
+    def _focus_field(self, name: str, form_name: str) -> None:
+        """Put the cursor at the end of a field of the forms shown."""
+        selector = FORM_CLASSES.get(form_name)
+        first = list(self._form_box.query(selector).results(ConfigForm)) if selector else []
+        for form in first + list(self._form_box.query(ConfigForm)):
+            if form.focus_field(name, at_end=True):
+                return
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_add_stage(self) -> None:
@@ -617,7 +730,21 @@ class EditorScreen(WorkbenchScreen):
         added: list[str] = []
         if self._edit(lambda: added.append(session.add_stage(uses, stage_id))):
             self._select(added[0])
-            self.query_one("#editor-stages", OptionList).focus()
+            # Straight into the form: what is typed next is the stage's first value,
+            # not a key of the list (where `a` would open this dialog again).
+            self.call_after_refresh(self._focus_first_field)
+
+    def _focus_first_field(self) -> None:
+        """The first required config field, else the first config field, else the settings."""
+        forms = list(self._form_box.query(".config-form").results(ConfigForm))
+        forms += list(self._form_box.query(".stage-form").results(ConfigForm))
+        for form in forms:
+            wanted = next((f for f in form.fields if f.required), None) or next(
+                iter(form.fields), None
+            )
+            if wanted is not None and form.focus_field(wanted.name, at_end=True):
+                return
+        self.query_one("#editor-stages", OptionList).focus()
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_remove_stage(self) -> None:
@@ -690,6 +817,11 @@ class EditorScreen(WorkbenchScreen):
         self.query_one("#editor-stages").focus()
 
     def action_toggle_preview(self) -> None:
+        """``t``: the TOML preview on or off (on a narrow terminal it folds away by default)."""
+        if self.has_class("-narrow"):
+            self.toggle_class("-side-shown")
+            self.query_one("#editor-preview").display = True
+            return
         side = self.query_one("#editor-preview")
         side.display = not side.display
 

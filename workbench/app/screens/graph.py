@@ -19,9 +19,10 @@ from textual.content import Content
 from textual.widgets import Static
 
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.screens.stage_dialog import StageDialog
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.problem_list import ProblemList
-from workbench.app.widgets.stage_details import PipelineStageDetails
+from workbench.app.widgets.stage_details import PipelineStageDetails, describe_pipeline_stage
 from workbench.engine.pipeline import Pipeline
 
 NO_PIPELINE = "No pipeline is open. Press p to choose one, or ctrl+p and type “open”."
@@ -97,9 +98,13 @@ class GraphScreen(WorkbenchScreen):
 
     @on(DagView.StageActivated, "#dag")
     def _on_activated(self, event: DagView.StageActivated) -> None:
+        """Enter (or a double click) opens the stage's details in a box of their own."""
+        pipeline = self.workbench.pipeline
         info = self.query_one(PipelineStageDetails)
-        info.show_stage(self.workbench.pipeline, event.stage_id)
-        info.focus()
+        info.show_stage(pipeline, event.stage_id)
+        if pipeline is not None and event.stage_id in pipeline.stages:
+            details = describe_pipeline_stage(pipeline, event.stage_id)
+            self.app.push_screen(StageDialog(event.stage_id, details))
 
     @on(ProblemList.Chosen, "#graph-problems")
     def _on_problem(self, event: ProblemList.Chosen) -> None:

@@ -28,10 +28,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from workbench.app.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.run_controller import LogBuffer, StageState
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.widgets.context_inspector import ContextInspector
-from workbench.app.widgets.dag_view import STATUS_MARKS
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.engine.dry_run import format_seconds
@@ -51,17 +51,6 @@ RUNS_SHOWN = 200
 """Runs listed, newest first; older ones stay in the database (`workbench history --limit`)."""
 LOG_TAIL = 2_000
 """Lines of a recorded stage log read back; the full log stays on disk."""
-
-STATUS_STYLES: dict[str, str] = {
-    "success": "$text-success",
-    "failure": "$text-error bold",
-    "partial": "$text-warning",
-    "cancelled": "$text-warning",
-    "interrupted": "$text-error",
-    "running": "$text-primary",
-    "skipped": "$foreground-muted",
-}
-RUN_MARKS = {**STATUS_MARKS, "interrupted": "⚡"}
 
 
 def started_text(timestamp: float) -> str:
@@ -409,6 +398,7 @@ class RecordedRunScreen(WorkbenchScreen):
     CSS_PATH = "history.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to runs", id="history-back"),
+        Binding("ctrl+c", "copy_text", "Copy log", id="history-copy"),
     ]
 
     def __init__(self, root: Path, run_id: int) -> None:
@@ -426,6 +416,13 @@ class RecordedRunScreen(WorkbenchScreen):
                 yield Static(id="recorded-result")
                 yield LogPane(id="recorded-log")
                 yield ContextInspector(id="recorded-context")
+
+    def action_copy_text(self) -> None:
+        """ctrl+c: the text selected with the mouse, else the selected stage's whole log."""
+        if self.get_selected_text():
+            super().action_copy_text()
+        else:
+            self.query_one(LogPane).action_copy_log()
 
     def on_mount(self) -> None:
         self.query_one(StageStatusList).border_title = "Stages"

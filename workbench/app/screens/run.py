@@ -24,6 +24,7 @@ Every run is recorded in the project's history with source ``app``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
 from textual import on, work
@@ -40,17 +41,20 @@ from textual.worker import Worker, WorkerState
 from workbench.app.run_controller import (
     Pause,
     RunController,
+    StageState,
     failed_and_downstream,
     from_stage,
     missing_inputs,
     seeded_store,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.run_params import RunParams, toml_literal
 from workbench.app.widgets.stage_pane import StageStatusList, format_elapsed
+from workbench.app.widgets.stage_result import StageResultHeader
 from workbench.engine.context import ContextStore
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
@@ -117,6 +121,8 @@ class RunScreen(WorkbenchScreen):
         Binding("P", "toggle_params", "Params", id="run-params"),
         Binding("i", "toggle_inspector", "Context", id="run-inspector"),
         Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
+        Binding("ctrl+c", "copy_text", "Copy log", id="run-copy"),
+        Binding("z", "zoom", "Zoom", id="run-zoom"),
     ]
 
     def __init__(self) -> None:
@@ -144,6 +150,7 @@ class RunScreen(WorkbenchScreen):
             with Vertical(id="run-main"):
                 yield DagView(id="run-dag")
                 yield Static("", id="run-next")
+                yield StageResultHeader(id="run-result")
                 yield LogPane(id="run-log")
             with Vertical(id="run-side"):
                 yield RunParams(id="run-params")
@@ -283,7 +290,14 @@ class RunScreen(WorkbenchScreen):
             store=store,
         )
         self.runner = runner
-        self.controller = RunController(runner.order)
+        if only is not None and self.last_result is not None:
+            # A partial re-run still shows every stage: the others with what they left.
+            chosen = set(runner.order)
+            reused = {s: r for s, r in self.last_result.results.items() if s not in chosen}
+            order = [s for s in pipeline.graph.order if s in chosen or s in reused]
+            self.controller = RunController(order, reused)
+        else:
+            self.controller = RunController(runner.order)
         runner.subscribe(self.controller.on_event)
         self._failure_opened = False
         project = self.workbench.project
@@ -295,9 +309,14 @@ class RunScreen(WorkbenchScreen):
             warn=self._warn_history,
             settings=project.settings.history,
         )
-        self._show_order(runner.order)
+        self._show_order(self.controller.order)
         # Pending stages carry no mark: a fresh graph needs no repaint to start a run.
-        self.query_one(DagView).set_statuses(dict.fromkeys(pipeline.stages))
+        self.query_one(DagView).set_statuses(
+            {
+                sid: state.status.value if state.reused else None
+                for sid, state in self.controller.states.items()
+            }
+        )
         self._show_banner()
         self.sub_title = f"{pipeline.name} · running"
         if self._timer is not None:
@@ -341,7 +360,7 @@ class RunScreen(WorkbenchScreen):
 
     def _announce(self, result: RunResult) -> None:
         name = result.pipeline
-        took = format_elapsed(result.duration)
+        took = self._took(result)
         if result.status is StageStatus.SUCCESS:
             self.sub_title = f"{name} · ✔ succeeded in {took}"
             self.notify(f"{name} succeeded in {took}", title="Run finished")
@@ -359,6 +378,48 @@ class RunScreen(WorkbenchScreen):
                 title="Run failed",
                 severity="error",
             )
+
+    # -- quitting -------------------------------------------------------------------------
+    def has_unsaved_changes(self) -> bool:
+        """A run in progress counts: quitting would cancel it, so the app asks first."""
+        return self.running
+
+    @work(group="run-dialog", exit_on_error=False, exclusive=True)
+    async def ask_before_quit(self) -> None:
+        """``q`` during a run: cancel it and quit, or keep it running."""
+        name = self.workbench.pipeline.name if self.workbench.pipeline else "The pipeline"
+        choice = await self.app.push_screen_wait(
+            ChoiceDialog(
+                "A run is in progress",
+                f"{name} is still running. Quitting cancels the run (it is recorded as cancelled).",
+                [
+                    Choice("Keep running", "stay", "primary"),
+                    Choice("Cancel it and quit", "quit", "error"),
+                ],
+                id="confirm-quit-run",
+            )
+        )
+        if choice != "quit":
+            return
+        if self.runner is not None:
+            self.runner.cancel()
+            for worker in list(self.workers):
+                if worker.group == "run":
+                    # The run records itself as cancelled first; a failure is reported already.
+                    with suppress(Exception):
+                        await worker.wait()
+        self.app.exit()
+
+    # -- copying -----------------------------------------------------------------------------
+    def action_copy_text(self) -> None:
+        """ctrl+c: the text selected with the mouse, else the selected stage's whole log.
+
+        It works whichever pane has focus: the log shown is the one being looked at.
+        """
+        if self.get_selected_text():
+            super().action_copy_text()
+        else:
+            self.query_one(LogPane).action_copy_log()
 
     # -- controlling a run ------------------------------------------------------------------
     def action_cancel(self) -> None:
@@ -425,6 +486,15 @@ class RunScreen(WorkbenchScreen):
         else:
             self.query_one(StageStatusList).focus()
 
+    def action_zoom(self) -> None:
+        """``z``: the graph (when it has focus) or the log fills the view; again to restore."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        dag = self.query_one(DagView)
+        target: Widget = dag if dag.has_focus else self.query_one(LogPane)
+        self.maximize(target, container=False)
+
     def action_search_log(self) -> None:
         self.query_one(LogPane).action_open_search()
 
@@ -450,20 +520,39 @@ class RunScreen(WorkbenchScreen):
         if stage_id == self._selected:
             return
         self._selected = stage_id
-        self.query_one(StageStatusList).selected = stage_id
-        self.query_one(DagView).selected = stage_id
+        # Set in code, so neither pane posts it back (that echo froze the app).
+        self.query_one(StageStatusList).select(stage_id)
+        self.query_one(DagView).select(stage_id)
         self._show_log(stage_id)
         self._show_context()
 
     def _show_log(self, stage_id: str | None) -> None:
         pane = self.query_one(LogPane)
         state = self.controller.states.get(stage_id or "")
+        self._show_result(stage_id)
         if stage_id is None or state is None:
             pane.border_title = "Log"
             pane.show(None, "Select a stage to read its log.")
             return
         pane.border_title = f"Log · {stage_id}"
-        pane.show(state.log, _empty_log_text(state.status))
+        pane.show(state.log, _empty_log_text(state))
+
+    def _show_result(self, stage_id: str | None) -> None:
+        """The selected stage's result over its log: message, errors, exit code, writes."""
+        header = self.query_one(StageResultHeader)
+        state = self.controller.states.get(stage_id or "")
+        pipeline = self.workbench.pipeline
+        if stage_id is None or state is None:
+            header.show_state(None, "", None, [])
+            return
+        uses = pipeline.stages[stage_id].uses if pipeline and stage_id in pipeline.stages else ""
+        store = self.runner.store if self.runner is not None else None
+        if store is None and self.last_result is not None:
+            store = self.last_result.store
+        written: list[str] = []
+        if store is not None and state.status.finished:
+            written = list(dict.fromkeys(c.key for c in store.changes_by(stage_id)))
+        header.show_state(stage_id, uses, state, written)
 
     def _show_context(self) -> None:
         if not self.has_class("-context"):
@@ -505,8 +594,8 @@ class RunScreen(WorkbenchScreen):
         stages.tick()
         selected = self._selected
         if selected in dirty:
-            status = controller.states[selected].status
-            self.query_one(LogPane).sync(_empty_log_text(status))
+            self.query_one(LogPane).sync(_empty_log_text(controller.states[selected]))
+            self._show_result(selected)
         if controller.first_failure is not None and not self._failure_opened:
             self._failure_opened = True
             self._select(controller.first_failure)
@@ -558,7 +647,11 @@ class RunScreen(WorkbenchScreen):
                 parts.append(Content.styled(f"  {mark} {counts[status]}", STATUS_STYLE[status]))
         elapsed = controller.elapsed()
         if elapsed is not None:
-            parts.append(Content.styled(f"  ·  {format_elapsed(elapsed)}", "$foreground-muted"))
+            paused = controller.paused_seconds()
+            note = f" run, {format_elapsed(paused)} paused" if paused >= 0.05 else ""
+            parts.append(
+                Content.styled(f"  ·  {format_elapsed(elapsed)}{note}", "$foreground-muted")
+            )
         if self.step_mode:
             parts.append(Content.styled("  ·  step mode", "bold $text-warning"))
         if self.breakpoints:
@@ -593,11 +686,12 @@ class RunScreen(WorkbenchScreen):
         elif result.status is StageStatus.SUCCESS:
             banner.add_class("-ok")
             banner.update(
-                f"✔  Run succeeded: {len(result.results)} stages in {format_elapsed(result.duration)}"
+                f"✔  Run succeeded: {len(result.results)} stages in {self._took(result)}"
+                + self._reused_note()
             )
         elif result.status is StageStatus.CANCELLED:
             banner.add_class("-cancelled")
-            banner.update(f"■  Run cancelled after {format_elapsed(result.duration)} · R run again")
+            banner.update(f"■  Run cancelled after {self._took(result)} · R run again")
         else:
             banner.add_class("-failed")
             counts = result.counts()
@@ -605,8 +699,21 @@ class RunScreen(WorkbenchScreen):
             skipped = counts.get("skipped", 0)
             banner.update(
                 f"✘  RUN FAILED: {failed} failed, {skipped} skipped, "
-                f"{counts.get('success', 0)} succeeded · F re-run failed · f run from here"
+                f"{counts.get('success', 0)} succeeded{self._reused_note()} · "
+                "F re-run failed · f run from here"
             )
+
+    def _took(self, result: RunResult) -> str:
+        """``1.2s``, or ``1.2s (29.0s paused, not counted)`` after a stepped run."""
+        paused = self.controller.paused_for
+        active = format_elapsed(max(0.0, result.duration - paused))
+        if paused >= 0.05:
+            return f"{active} ({format_elapsed(paused)} paused, not counted)"
+        return active
+
+    def _reused_note(self) -> str:
+        reused = len(self.controller.reused)
+        return f", {reused} reused from the last run" if reused else ""
 
     def _show_next(self) -> None:
         panel = self.query_one("#run-next", Static)
@@ -671,13 +778,16 @@ class RunScreen(WorkbenchScreen):
         )
 
 
-def _empty_log_text(status: StageStatus) -> str:
+def _empty_log_text(state: StageState) -> str:
+    status = state.status
+    if state.reused:
+        return "Not run again: this stage's results were reused from the last run."
     if status is StageStatus.RUNNING:
         return "No log lines yet."
     if status in (StageStatus.SKIPPED, StageStatus.CANCELLED):
         return "This stage did not run to the end; it wrote no log lines."
     if status.finished:
-        return "This stage wrote no log lines."
+        return "This stage wrote no log lines; its result is above."
     return "This stage has not started."
 
 

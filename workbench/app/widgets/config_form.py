@@ -36,6 +36,7 @@ from workbench.app.editing.fields import (
     format_value,
     parse_text,
 )
+from workbench.app.widgets.stage_details import type_name
 
 FieldWidget = Input | Switch | Select[Any] | TextArea
 
@@ -85,12 +86,18 @@ class ConfigForm(VerticalGroup):
         """The person changed a value; ``values`` is the whole new dict."""
 
         def __init__(
-            self, form: ConfigForm, values: dict[str, Any], errors: dict[str, str]
+            self,
+            form: ConfigForm,
+            values: dict[str, Any],
+            errors: dict[str, str],
+            field: str | None = None,
         ) -> None:
             super().__init__()
             self.form = form
             self.values = values
             self.errors = errors
+            self.field = field
+            """The field the person edited (each field's edits are their own undo step)."""
 
         @property
         def control(self) -> ConfigForm:
@@ -113,7 +120,8 @@ class ConfigForm(VerticalGroup):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.model = model
-        self.fields = form_fields(model, only)
+        # Required fields first: they are what a new stage needs before it can run.
+        self.fields = sorted(form_fields(model, only), key=lambda f: not f.required)
         self._only = set(only) if only is not None else None
         self._values: dict[str, Any] = dict(values or {})
         self._explicit: set[str] = set(self._values)
@@ -143,9 +151,17 @@ class ConfigForm(VerticalGroup):
                 with Vertical(classes="form-cell"):
                     yield widget
                     yield error
-                    if field.description:
-                        yield Static(Content(field.description), classes="form-help")
+                    yield Static(self._help(field), classes="form-help")
         yield self._extra
+
+    def _help(self, field: FormField) -> Content:
+        """``text · what it is for``: the type as people write it, then the description."""
+        info = self.model.model_fields.get(field.name)
+        kind = type_name(info.annotation) if info is not None else ""
+        parts = [Content.styled(kind, "italic")] if kind else []
+        if field.description:
+            parts.append(Content(("  ·  " if parts else "") + field.description))
+        return Content.assemble(*parts)
 
     def _make_input(self, field: FormField) -> FieldWidget:
         value = self._values.get(field.name, UNSET)
@@ -201,9 +217,21 @@ class ConfigForm(VerticalGroup):
                         widget.value = text
         self._check(announce=False)
 
-    def focus_field(self, name: str) -> None:
-        if name in self._inputs:
-            self._inputs[name].focus()
+    def input_of(self, name: str) -> FieldWidget | None:
+        """The widget a field is typed or chosen in."""
+        return self._inputs.get(name)
+
+    def focus_field(self, name: str, *, at_end: bool = False) -> bool:
+        """Focus a field (with the cursor after its text when ``at_end``); False if absent."""
+        widget = self._inputs.get(name)
+        if widget is None:
+            return False
+        widget.focus()
+        if at_end and isinstance(widget, Input):
+            widget.cursor_position = len(widget.value)
+        elif at_end and isinstance(widget, TextArea):
+            widget.move_cursor(widget.document.end)
+        return True
 
     def _read(self, field: FormField, text: str) -> Any:
         try:
@@ -247,9 +275,13 @@ class ConfigForm(VerticalGroup):
             self._values.pop(field.name, None)
         else:
             self._values[field.name] = value
-        self._check(announce=True, extra={field.name: toml_error} if toml_error else None)
+        self._check(
+            announce=True, extra={field.name: toml_error} if toml_error else None, field=field.name
+        )
 
-    def _check(self, *, announce: bool, extra: dict[str, str] | None = None) -> None:
+    def _check(
+        self, *, announce: bool, extra: dict[str, str] | None = None, field: str | None = None
+    ) -> None:
         """Validate the whole dict, show each field's error, and (maybe) announce."""
         errors = field_errors(self.model, self._values)
         if self._only is not None:
@@ -269,4 +301,4 @@ class ConfigForm(VerticalGroup):
                 Content(f"✘ not settings of this stage (kept as written): {', '.join(unknown)}")
             )
         if announce:
-            self.post_message(self.Changed(self, dict(self._values), dict(errors)))
+            self.post_message(self.Changed(self, dict(self._values), dict(errors), field))

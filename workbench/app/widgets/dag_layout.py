@@ -1065,35 +1065,37 @@ def _link(layout: Layout, g: _Graph) -> None:
 def nearest_in_direction(layout: Layout, from_id: str, direction: Heading) -> str | None:
     """The stage a person means by "the one to the left/right/above/below".
 
-    Candidates are boxes whose centre lies strictly that way. Distances are in
-    visual units (a cell is about twice as tall as it is wide), and the sideways
-    distance counts double, so a box straight ahead beats a closer one off to the
-    side. Ties go to file order.
+    Moves go by layer and position, not by pixel centre: along the layout's
+    main axis (right/left in a left-to-right layout, down/up top-to-bottom) the
+    arrow goes to the next (or previous) layer that has stages, to the one whose
+    position across the layers is closest; across the axis it goes to the
+    neighbour in the same layer. Two boxes whose centres differ by one cell are
+    still "in line". Ties go to file order.
     """
     origin = layout.nodes.get(from_id)
     if origin is None:
         return None
-    best: tuple[float, int] | None = None
-    best_id: str | None = None
-    for order, (node_id, box) in enumerate(layout.nodes.items()):
-        if node_id == from_id:
-            continue
-        dx = box.cx - origin.cx
-        dy = (box.cy - origin.cy) * 2
-        ahead, side = _split(dx, dy, direction)
-        if ahead <= 0:
-            continue
-        score = (ahead + 2 * abs(side), order)
-        if best is None or score < best:
-            best, best_id = score, node_id
-    return best_id
+    along = ("right", "left") if layout.direction == "LR" else ("down", "up")
 
+    def cross(box: NodeBox) -> float:
+        return box.cy if layout.direction == "LR" else box.cx
 
-def _split(dx: float, dy: float, direction: Heading) -> tuple[float, float]:
-    if direction == "right":
-        return dx, dy
-    if direction == "left":
-        return -dx, dy
-    if direction == "down":
-        return dy, dx
-    return -dy, dx
+    boxes = list(layout.nodes.values())
+    if direction in along:
+        step = 1 if direction == along[0] else -1
+        layers = [b.layer for b in boxes if (b.layer - origin.layer) * step > 0]
+        if not layers:
+            return None
+        target = min(layers) if step > 0 else max(layers)
+        candidates = [b for b in boxes if b.layer == target]
+        best = min(
+            range(len(candidates)),
+            key=lambda i: (abs(cross(candidates[i]) - cross(origin)), i),
+        )
+        return candidates[best].id
+    step = 1 if direction in ("down", "right") else -1
+    same = [b for b in boxes if b.layer == origin.layer and b.id != from_id]
+    ahead = [b for b in same if (cross(b) - cross(origin)) * step > 0]
+    if not ahead:
+        return None
+    return min(ahead, key=lambda b: abs(cross(b) - cross(origin))).id

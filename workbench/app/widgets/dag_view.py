@@ -200,8 +200,17 @@ class DagView(ScrollView, can_focus=True):
         """Show a new graph. Statuses and the selection survive for stages that remain."""
         if direction is not None:
             self._direction = direction
-        self._layout = compute_layout(nodes, labels, edges, self._direction)
-        layout = self._layout
+        self.set_layout(compute_layout(nodes, labels, edges, self._direction))
+
+    @property
+    def direction(self) -> Direction:
+        """Left-to-right or top-to-bottom: what the next layout is made with."""
+        return self._direction
+
+    def set_layout(self, layout: Layout) -> None:
+        """Show a layout computed elsewhere (a large one is computed in a thread)."""
+        self._direction = layout.direction
+        self._layout = layout
         self._statuses = {k: v for k, v in self._statuses.items() if k in layout.nodes}
         self._cycle_edges = layout.cycle_edge_indices
         incident: dict[str, list[int]] = {}
@@ -218,11 +227,24 @@ class DagView(ScrollView, can_focus=True):
         self._selected_edges = frozenset(self._incident.get(self.selected or "", ()))
         self._relight()
         self._invalidate_all()
+        if keep is not None:
+            # The same stage sits elsewhere in the new layout (after `t`, say): keep
+            # it in view once the new size is known.
+            self.call_after_refresh(self.scroll_to_stage, keep)
 
     def set_direction(self, direction: Direction) -> None:
         """Lay the same graph out left-to-right or top-to-bottom."""
         layout = self._layout
         self.set_graph(list(layout.nodes), layout.labels, layout.edges, direction=direction)
+
+    def select(self, stage_id: str | None) -> None:
+        """Move the selection from code, without posting `StageSelected`.
+
+        Panes that mirror each other's selection call this: a selection set in
+        code that came back as a message would bounce between them forever.
+        """
+        with self.prevent(self.StageSelected):
+            self.selected = stage_id
 
     def set_status(self, stage_id: str, status: str | None) -> None:
         """Show a stage's run status (a `StageStatus` value, or None to clear it)."""

@@ -63,13 +63,28 @@ class DependencyPicker(OptionList):
         self._states: dict[str, DependencyState] = {}
         self._implicit: dict[str, str] = {}
 
+    _shown: tuple[object, ...] | None = None
+    """What the rows were last drawn from."""
+
     def set_stage(
         self,
         others: Sequence[str],
         states: Mapping[str, DependencyState],
         implicit: Mapping[str, str] | None = None,
     ) -> None:
-        """Show ``others`` with their states; ``implicit`` notes edges the file does not write."""
+        """Show ``others`` with their states; ``implicit`` notes edges the file does not write.
+
+        Nothing is redrawn when nothing changed: hundreds of rows re-laid out on every
+        refresh of the editor would cost more than the edit.
+        """
+        shown = (
+            tuple(others),
+            tuple(sorted(states.items())),
+            tuple(sorted((implicit or {}).items())),
+        )
+        if shown == self._shown:
+            return
+        self._shown = shown
         keep = self.highlighted
         self._states = {sid: states.get(sid, "none") for sid in others}
         self._implicit = dict(implicit or {})
@@ -90,11 +105,13 @@ class DependencyPicker(OptionList):
             if sid in self._implicit:
                 parts.append(Content.styled(f"  ({self._implicit[sid]})", "$foreground-muted"))
             self.add_option(Option(Content.assemble(*parts), id=sid))
-        if keep is not None:
-            self.highlighted = min(keep, len(others) - 1)
+        # Always a highlighted row, so space works at once (not only after ↓).
+        self.highlighted = min(keep, len(others) - 1) if keep is not None else 0
 
     def action_cycle(self) -> None:
         index = self.highlighted
+        if index is None and self.option_count:
+            index = self.highlighted = 0
         if index is None:
             return
         option = self.get_option_at_index(index)

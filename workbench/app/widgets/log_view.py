@@ -223,6 +223,9 @@ class StatusLine(Widget):
 class LogPane(Vertical):
     """A log view with its search box and a one-line status under it."""
 
+    ALLOW_MAXIMIZE = True
+    """The Run view's ``z`` lets the log fill the view."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "open_search", "Search", key_display="/", id="log-search"),
         Binding("n", "next_match", "Next match", id="log-next"),
@@ -304,6 +307,7 @@ class LogPane(Vertical):
     def action_copy_log(self) -> None:
         buffer = self.view.buffer
         if buffer is None or not len(buffer):
+            self.notify("This log is empty: nothing to copy.", title="Copy", timeout=2)
             return
         self.app.copy_to_clipboard(buffer.text())
         self.post_message(self.Copied(self, len(buffer)))

@@ -1,4 +1,4 @@
-"""The list of a project's pipeline files, each with its validity mark."""
+"""The list of a project's pipeline files: validity mark, file, and how its last run went."""
 
 from __future__ import annotations
 
@@ -13,10 +13,26 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from workbench.app.catalog import PipelineEntry
+from workbench.app.last_runs import (
+    NO_RUNS,
+    RUN_MARKS,
+    STATUS_STYLES,
+    LastRuns,
+    path_key,
+    run_summary,
+)
+from workbench.engine.history import RunRecord
 
 
-def entry_prompt(entry: PipelineEntry, *, is_open: bool = False, width: int = 0) -> Content:
-    """``✔ sales-report  sales.toml`` or ``✘ broken  broken.toml · 3 problems``."""
+def entry_prompt(
+    entry: PipelineEntry,
+    *,
+    is_open: bool = False,
+    width: int = 0,
+    last: RunRecord | None = None,
+) -> Content:
+    """``✔ sales-report  sales.toml`` or ``✘ broken  broken.toml · 3 problems``,
+    over a second line with the last run: ``✘ failed 3 min ago · 2.1s`` or ``never run``."""
     mark = Content.styled("✔", "$success") if entry.valid else Content.styled("✘", "$error bold")
     name = Content.styled(entry.name.ljust(width), "bold" if is_open else "")
     detail = entry.path.name
@@ -26,6 +42,13 @@ def entry_prompt(entry: PipelineEntry, *, is_open: bool = False, width: int = 0)
     parts = [mark, Content(" "), name, Content("  "), Content.styled(detail, "$foreground-muted")]
     if is_open:
         parts.append(Content.styled("  (open)", "$text-accent"))
+    parts.append(Content("\n  "))
+    if last is None:
+        parts.append(Content.styled("never run", "$foreground-muted italic"))
+    else:
+        style = STATUS_STYLES.get(last.status, "")
+        parts.append(Content.styled(f"{RUN_MARKS.get(last.status, '?')} ", style))
+        parts.append(Content.styled(run_summary(last), style))
     return Content.assemble(*parts)
 
 
@@ -64,7 +87,12 @@ class PipelineList(OptionList):
         super().__init__(id=id, classes=classes)
         self._entries: dict[str, PipelineEntry] = {}
 
-    def set_entries(self, entries: list[PipelineEntry], open_path: Path | None = None) -> None:
+    def set_entries(
+        self,
+        entries: list[PipelineEntry],
+        open_path: Path | None = None,
+        last_runs: LastRuns = NO_RUNS,
+    ) -> None:
         """Show ``entries``; ``open_path`` is marked as the pipeline now open."""
         keep = self.highlighted_option.id if self.highlighted_option is not None else None
         if keep is None and open_path is not None:
@@ -73,7 +101,12 @@ class PipelineList(OptionList):
         self.clear_options()
         width = max((len(e.name) for e in entries), default=0)
         self.add_options(
-            Option(entry_prompt(e, is_open=e.path == open_path, width=width), id=str(e.path))
+            Option(
+                entry_prompt(
+                    e, is_open=e.path == open_path, width=width, last=last_runs.of(e.path, e.name)
+                ),
+                id=str(e.path),
+            )
             for e in entries
         )
         if not entries:
@@ -82,6 +115,13 @@ class PipelineList(OptionList):
         if keep is not None and keep in self._entries:
             index = self.get_option_index(keep)
         self.highlighted = index
+
+    def highlight_path(self, path: Path) -> None:
+        """Move the cursor to a file's row (a file just written, say)."""
+        for candidate in (path_key(path), str(path)):
+            if candidate in self._entries:
+                self.highlighted = self.get_option_index(candidate)
+                return
 
     @property
     def highlighted_entry(self) -> PipelineEntry | None:

@@ -353,7 +353,8 @@ class ReportCompare(StageItems):
         options = self.query_one(OptionList)
         for option_id, sid in self._stage_of.items():
             if sid == stage_id and option_id.startswith("stage:"):
-                options.highlighted = options.get_option_index(option_id)
+                with options.prevent(OptionList.OptionHighlighted):  # set in code: no echo
+                    options.highlighted = options.get_option_index(option_id)
                 return
 
     # -- building ---------------------------------------------------------------------------

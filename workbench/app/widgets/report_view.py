@@ -166,11 +166,11 @@ def summary_content(report: DryRunReport) -> Content:
         sources[plan.estimate_source] = sources.get(plan.estimate_source, 0) + 1
     second = Content.assemble(
         ("wall ", MUTED),
-        (f"~{format_seconds(report.wall_seconds)}", "bold"),
+        (report.wall_text(), "bold" if not report.unknown_estimates else "bold $text-warning"),
         (f" at concurrency {report.concurrency}", MUTED),
         ("  ·  critical path ", MUTED),
         " → ".join(report.critical_path) or "—",
-        (f" ({format_seconds(report.critical_seconds)})", MUTED),
+        (f" ({report.critical_text()})", MUTED),
         ("  ·  estimates ", MUTED),
         Content(", ").join(
             Content.styled(f"{n} {source}", SOURCE_STYLE[source])
@@ -311,4 +311,5 @@ class ReportView(StageItems):
             index = options.get_option_index(f"stage:{stage_id}")
         except Exception:  # OptionDoesNotExist: a stage this report does not have
             return
-        options.highlighted = index
+        with options.prevent(OptionList.OptionHighlighted):  # set in code: no echo
+            options.highlighted = index

@@ -14,7 +14,6 @@ Messages go up: :class:`RunParams.Changed` with the overrides after every edit.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -22,8 +21,11 @@ import tomli_w
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
+
+from workbench.engine.compare import parse_value  # the one reader of typed values
 
 
 def toml_literal(value: Any) -> str:
@@ -32,14 +34,6 @@ def toml_literal(value: Any) -> str:
         return tomli_w.dumps({"v": value}).partition("=")[2].strip()
     except (TypeError, ValueError):
         return str(value)
-
-
-def parse_value(text: str) -> Any:
-    """A TOML value when the text is one, else the text itself."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
 
 
 class RunParams(VerticalScroll):
@@ -93,7 +87,12 @@ class RunParams(VerticalScroll):
         self.overrides = {k: v for k, v in overrides.items() if k in self.defaults}
         self.remove_children()
         if not self.defaults:
-            self.mount(Static("This pipeline has no [context] parameters.", classes="params-empty"))
+            # Content, not markup: "[context]" is text here, not a style tag.
+            self.mount(
+                Static(
+                    Content("This pipeline has no [context] parameters."), classes="params-empty"
+                )
+            )
             return
         rows = []
         for key, value in self.defaults.items():

@@ -6,9 +6,11 @@ so they wrap in narrow panels and follow every theme.
 
 from __future__ import annotations
 
+import collections.abc
+import enum
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,22 +42,47 @@ class ConfigField:
     description: str
 
 
+WORDS: dict[Any, str] = {
+    str: "text",
+    int: "whole number",
+    float: "number",
+    bool: "yes/no",
+    dict: "table",
+    list: "list",
+    Any: "any value",
+}
+"""How a person writes the plain types."""
+
+
 def type_name(annotation: Any) -> str:
-    """A short readable type: ``str``, ``list[str]``, ``Literal['csv', 'json']``, ``int | None``."""
+    """A type as people write it: ``text``, ``number``, ``one of: auto, csv, json``,
+    ``list of text``, ``whole number (optional)`` — never a Python repr."""
     if annotation is None or annotation is type(None):
-        return "None"
+        return "nothing"
     origin = typing.get_origin(annotation)
     if origin is None:
-        return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+        if annotation in WORDS:
+            return WORDS[annotation]
+        if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+            return "one of: " + ", ".join(str(m.value) for m in annotation)
+        name = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+        return {"Path": "path", "PurePath": "path", "datetime": "date and time"}.get(name, name)
     args = typing.get_args(annotation)
     if origin is typing.Literal:
-        return "Literal[" + ", ".join(repr(a) for a in args) + "]"
+        return "one of: " + ", ".join(str(a) for a in args)
     if origin in (typing.Union, types.UnionType):
-        return " | ".join(type_name(a) for a in args)
+        real = [a for a in args if a is not type(None)]
+        optional = len(real) < len(args)
+        text = " or ".join(type_name(a) for a in real)
+        return f"{text} (optional)" if optional else text
     if origin is typing.Annotated:
         return type_name(args[0])
+    if origin in (list, tuple, set, frozenset, Sequence) or origin is collections.abc.Sequence:
+        return f"list of {type_name(args[0])}" if args else "list"
+    if origin in (dict, Mapping) or origin is collections.abc.Mapping:
+        return f"table of {type_name(args[1])}" if len(args) == 2 else "table"
     name = getattr(origin, "__name__", str(origin))
-    return f"{name}[{', '.join(type_name(a) for a in args)}]" if args else name
+    return name
 
 
 def config_fields(model: type[BaseModel]) -> list[ConfigField]:

@@ -55,6 +55,15 @@ def progress_bar(done: float, total: float | None, width: int = BAR_WIDTH) -> tu
     return "━" * filled, "━" * (width - filled), f"{fraction:4.0%}"
 
 
+def fit_row(strip: Strip, width: int, base: Style) -> Strip:
+    """The row cut to ``width`` cells, ending with ``…`` when something was cut off."""
+    if strip.cell_length <= width or width < 2:
+        return strip.crop_extend(0, width, base)
+    cut = strip.crop(0, width - 1)
+    last_style = next((s.style for s in reversed(list(cut)) if s.text), base)
+    return Strip([*cut, Segment("…", last_style)]).crop_extend(0, width, base)
+
+
 class StageStatusList(ScrollView, can_focus=True):
     """A live, selectable list of a run's stages."""
 
@@ -145,6 +154,11 @@ class StageStatusList(ScrollView, can_focus=True):
         if self.selected not in self._index:
             self.selected = self.order[0] if self.order else None
         self.refresh()
+
+    def select(self, stage_id: str | None) -> None:
+        """Move the cursor from code, without posting `StageSelected` (no echo)."""
+        with self.prevent(self.StageSelected):
+            self.selected = stage_id
 
     def set_breakpoints(self, breakpoints: Iterable[str]) -> None:
         new = frozenset(breakpoints)
@@ -282,4 +296,4 @@ class StageStatusList(ScrollView, can_focus=True):
             style = status_style if status is StageStatus.FAILURE else muted
             segments.append(Segment(state.message.splitlines()[0] if state.message else "", style))
         segments = [Segment(s.text, s.style or base) for s in segments]
-        return Strip(segments).crop_extend(0, width, base)
+        return fit_row(Strip(segments), width, base)
