@@ -170,6 +170,7 @@ class Save(Stage):
             f"written to {shown(ctx, path)} ({human_bytes(len(data))})",
             path=str(path),
             bytes=len(data),
+            bytes_written=len(data),
             key=self.config.key,
         )
 

@@ -148,6 +148,7 @@ class Download(Stage):
             count=1,
             unit="files",
             bytes=size,
+            bytes_written=size,
             path=str(target),
             sha256=digest,
             attempts=attempt,

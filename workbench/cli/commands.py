@@ -63,16 +63,22 @@ def wants_json(args: argparse.Namespace) -> bool:
     return getattr(args, "format", "text") == "json"
 
 
-def _load(args: argparse.Namespace, path: Path) -> tuple[Project, Pipeline] | int:
+def _load(
+    args: argparse.Namespace, path: Path, overrides: dict[str, Any] | None = None
+) -> tuple[Project, Pipeline] | int:
     """The project and a valid pipeline, or an exit code after printing why not.
 
     A file that is not there is "no such file" and bad usage (exit 2), like any
     unreadable file; a file that reads but is wrong is an invalid pipeline (exit 1).
+    ``overrides`` (``--set``) are resolved into the stage configs here, so a value
+    of the wrong type for a config field is reported like any problem of the file.
     """
     if _absent(path):
         return _missing(args, path)
     project = _project(args, path)
     pipeline = project.load_pipeline(path)
+    if pipeline.valid and overrides:
+        pipeline = pipeline.with_parameters(overrides)
     if pipeline.valid:
         return project, pipeline
     unreadable = any(p.kind == "io" for p in pipeline.problems)
@@ -118,17 +124,25 @@ def cmd_stages(args: argparse.Namespace) -> int:
                     "stages": [m.to_json() for m in registry],
                     "errors": [e.to_json() for e in registry.errors],
                     "output": [o.to_json() for o in registry.output],
+                    "providers": _providers(),
                 }
             )
         )
         return EXIT_OK
     console().print(render.stages_table(registry))
     console().print(Text(f"{len(registry)} stages", style="dim"))
+    console().print(Text(f"providers: {', '.join(_providers()) or 'none'}", style="dim"))
     if registry.output:
         error_console().print(render.plugin_output(registry.output))
     if registry.errors:
         error_console().print(render.plugin_errors(registry.errors))
     return EXIT_OK
+
+
+def _providers() -> list[str]:
+    from workbench.engine.api import providers
+
+    return providers.names()
 
 
 # -- validate -------------------------------------------------------------------------------
@@ -232,7 +246,7 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
             as_json=wants_json(args),
         )
     overrides = parse_assignments(args.overrides)
-    loaded = _load(args, args.pipeline)
+    loaded = _load(args, args.pipeline, overrides)
     if isinstance(loaded, int):
         return loaded
     project, pipeline = loaded
@@ -293,7 +307,7 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = parse_assignments(args.overrides)
-    loaded = _load(args, args.pipeline)
+    loaded = _load(args, args.pipeline, overrides)
     if isinstance(loaded, int):
         return loaded
     project, pipeline = loaded
@@ -303,7 +317,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         return fail("Bad usage", str(exc.args[0]), EXIT_USAGE, as_json=wants_json(args))
     from workbench.cli.run_output import RunOptions, RunPrinter, start_run
 
-    options = RunOptions(overrides, args.concurrency, only, not args.no_history, args.verbose)
+    seed = None
+    if args.start is not None or args.from_run is not None:
+        from workbench.engine.errors import UsageError
+        from workbench.engine.history import History, HistoryUnavailable
+        from workbench.engine.resume import find_seed
+
+        try:
+            try:
+                history = History.open(project.root, create=False)
+            except HistoryUnavailable:
+                raise UsageError(
+                    f"no recorded run of {pipeline.name!r} to start from: run the whole "
+                    "pipeline once first (without --from), then start from a stage"
+                ) from None
+            with history:
+                seed = find_seed(history.db, pipeline, only or pipeline.graph.order, args.from_run)
+        except UsageError as exc:
+            if args.format == "json":
+                print(dumps({"error": exc.message}))
+            error_console().print(f"[bold red]{exc.title}:[/] {exc.message}", highlight=False)
+            return EXIT_USAGE
+        error_console().print(Text(seed.describe(), style="dim"))
+    options = RunOptions(
+        overrides,
+        args.concurrency,
+        only,
+        not args.no_history,
+        args.verbose,
+        log_events=bool(args.verbose or args.log_file),
+        seed=seed,
+    )
     if args.watch:
         if wants_json(args):
             message = "--watch shows live progress and cannot be combined with --format json"
@@ -337,7 +381,17 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not root.is_dir():
         return _no_history(args, f"{root} is not a folder", EXIT_USAGE)
     target = args.target
+    if args.stats_pipeline is not None and target != "stats":
+        return _no_history(args, "write `workbench history stats PIPELINE`", EXIT_USAGE)
+    if target == "stats" and args.stats_pipeline is None:
+        return _no_history(args, "write `workbench history stats PIPELINE`", EXIT_USAGE)
     if not db_path(root).is_file():
+        if target == "stats":
+            if args.format == "json":
+                emit(dumps({"pipeline": args.stats_pipeline, "stages": []}))
+            else:
+                console().print(render.stage_stats_table(args.stats_pipeline, []))
+            return EXIT_OK
         if target is not None and target != "prune":
             return _no_history(
                 args, f"{target} (no runs are recorded yet)", EXIT_USAGE, "No such run"
@@ -362,6 +416,8 @@ def _show_history(history: History, args: argparse.Namespace, target: str | None
     """Prune, one run in detail, or the list of runs."""
     if target == "prune":
         return _prune(history, args)
+    if target == "stats":
+        return _history_stats(history, args)
     if target is not None:
         run_id = _run_id(target)
         run = history.get_run(run_id) if run_id is not None else None
@@ -380,6 +436,72 @@ def _show_history(history: History, args: argparse.Namespace, target: str | None
     else:
         console().print(render.history_table(runs))
     return EXIT_OK
+
+
+def _history_stats(history: History, args: argparse.Namespace) -> int:
+    """Per-stage median and p95 duration, failure rate and last outcome of a pipeline."""
+    from workbench.engine.spec import load_spec
+    from workbench.engine.stats import stage_stats
+
+    target = args.stats_pipeline
+    name = target
+    if target.endswith(".toml"):
+        loaded = load_spec(Path(target))
+        if loaded.spec is None:
+            error_console().print(render.problems(loaded.problems))
+            return EXIT_USAGE
+        name = loaded.spec.pipeline.name
+    stats = stage_stats(history.db, name)
+    if args.format == "json":
+        emit(dumps({"pipeline": name, "stages": [s.to_json() for s in stats]}))
+    else:
+        console().print(render.stage_stats_table(name, stats))
+    return EXIT_OK
+
+
+# -- new ------------------------------------------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write ``pipelines/<name>.toml`` from a template; never replaces a file."""
+    from workbench.engine.fileio import atomic_write_text
+    from workbench.engine.templates import TEMPLATES, render, slug
+
+    if args.list or not args.name:
+        if args.format == "json":
+            print(
+                dumps([{"name": t.name, "description": t.description} for t in TEMPLATES.values()])
+            )
+        else:
+            for t in TEMPLATES.values():
+                console().print(Text.assemble((f"{t.name:22}", "bold"), t.description))
+        if not args.list:
+            error_console().print(
+                "[bold red]Bad usage:[/] write `workbench new NAME [--template T]`"
+            )
+            return EXIT_USAGE
+        return EXIT_OK
+    text = render(args.template, args.name, args.description)
+    project = _project(args)
+    path = project.pipelines_dir / f"{slug(args.name)}.toml"
+    if path.exists():
+        error_console().print(
+            f"[bold red]Bad usage:[/] {path} exists already; pick another name or remove it"
+        )
+        return EXIT_USAGE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text)
+    pipeline = project.load_pipeline(path)
+    if args.format == "json":
+        print(dumps({"path": str(path), "template": args.template, "valid": pipeline.valid}))
+    else:
+        console().print(
+            Text.assemble(
+                ("✔ ", "green"), (str(path), "bold"), f" from the {args.template} template"
+            )
+        )
+        console().print(Text(f"run it: workbench run {path}", style="dim"))
+    return EXIT_OK if pipeline.valid else EXIT_FAILED
 
 
 def _prune(history: History, args: argparse.Namespace) -> int:

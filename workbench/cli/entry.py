@@ -20,7 +20,17 @@ from typing import NoReturn
 from workbench.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from workbench.engine.errors import UsageError, WorkbenchError
 
-COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema", "screenshots")
+COMMANDS = (
+    "stages",
+    "validate",
+    "graph",
+    "dry-run",
+    "run",
+    "history",
+    "schema",
+    "screenshots",
+    "new",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,7 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
     )
-    common.add_argument("--log-file", type=Path, help="also write the log to this file")
+    common.add_argument(
+        "--log-file",
+        type=Path,
+        help="write every event and log line, with timestamps, to this file",
+    )
+    common.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="format of the --log-file: text lines, or one JSON object per line",
+    )
     common.add_argument(
         "--project", type=Path, help="project folder (default: the pipeline's, or the current one)"
     )
@@ -126,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--from", dest="start", metavar="STAGE", help="run this stage and what follows it"
     )
+    p.add_argument(
+        "--from-run",
+        type=_positive_int,
+        metavar="RUN",
+        help="with --from: take the context from this recorded run (default: the newest that fits)",
+    )
     p.add_argument("--to", dest="end", metavar="STAGE", help="run this stage and what it needs")
     p.add_argument(
         "--concurrency", type=_positive_int, metavar="N", help="override max_concurrency"
@@ -138,8 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "target",
         nargs="?",
-        metavar="RUN|prune",
-        help="a run id to show in detail, or `prune` to apply the retention limits now",
+        metavar="RUN|prune|stats",
+        help="a run id to show in detail, `prune` to apply the retention limits now, "
+        "or `stats PIPELINE` for per-stage statistics",
+    )
+    p.add_argument(
+        "stats_pipeline", nargs="?", metavar="PIPELINE", help="with stats: a name or file"
     )
     p.add_argument("--limit", type=_positive_int, default=20, metavar="N")
     p.add_argument(
@@ -149,6 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="with prune: runs to keep (default: workbench.toml's)",
     )
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
+    p = sub.add_parser(
+        "new", parents=[common, fmt], help="a new pipeline file in pipelines/, from a template"
+    )
+    p.add_argument("name", nargs="?", help="the pipeline's name; its file is pipelines/NAME.toml")
+    p.add_argument(
+        "--template",
+        default="empty",
+        metavar="T",
+        help="empty, load-transform-save, validate-and-report or download-and-index",
+    )
+    p.add_argument("--description", default="", help="what the pipeline does, in a sentence")
+    p.add_argument("--list", action="store_true", help="list the templates")
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
     p.add_argument("--out", type=Path, default=Path("screenshots"), metavar="DIR")
     parser.epilog = _options_epilog(sub.choices)
@@ -203,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_app(args_list)
     _Parser.json_errors = _asks_for_json(args_list)
     args = build_parser().parse_args(args_list)
-    _setup_logging(args.verbose, args.log_file)
+    _setup_logging(args.verbose, args.log_file, args.log_format)
     from workbench.cli import commands
     from workbench.cli.consoles import error_console, fail
 
@@ -250,39 +292,48 @@ def _project_of(pipeline: Path) -> Path:
     return find_project_root(pipeline)
 
 
-def _setup_logging(verbose: int, log_file: Path | None) -> None:
+def _setup_logging(verbose: int, log_file: Path | None, log_format: str = "text") -> None:
     """Configure logging only when asked (-v, --log-file).
 
     Without either, Python's last-resort handler already shows warnings on stderr,
-    and not importing logging keeps every command's start-up shorter.
+    and not importing logging keeps every command's start-up shorter. The log
+    file takes every record at INFO (DEBUG with -vv), with timestamps, as text or
+    JSON lines; stderr shows WARNING (INFO with -v, DEBUG with -vv) but not a
+    run's events, which `run` already prints.
     """
     if not verbose and log_file is None:
         return
     import logging
 
-    level = logging.WARNING - 10 * min(verbose, 2)
-    stream = logging.StreamHandler(sys.stderr)
-    # A run's own lines reach the terminal through its printer; only the file takes them.
-    stream.addFilter(lambda record: not record.name.startswith("workbench.run"))
-    handlers: list[logging.Handler] = [stream]
+    from workbench.engine.runlog import LOGGER, JsonLineFormatter
+
+    text_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    stderr_level = logging.WARNING - 10 * min(verbose, 2)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(stderr_level)
+    stderr.addFilter(lambda record: not record.name.startswith(LOGGER))
+    stderr.setFormatter(logging.Formatter(text_format))
+    handlers: list[logging.Handler] = [stderr]
+    level = stderr_level
     if log_file is not None:
         try:
             if not log_file.exists():  # a new log file is private: it holds stage output
                 os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT, 0o600))
-            handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as exc:
             message = f"cannot write the log file {log_file}: {exc.strerror}"
             sys.stderr.write(f"workbench: {message}\n")
             if _Parser.json_errors:
                 _print_json_error("Bad usage", message, EXIT_USAGE)
             raise SystemExit(EXIT_USAGE) from None
-        level = min(level, logging.INFO)
-    logging.basicConfig(
-        level=level,
-        handlers=handlers,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+        file_level = logging.DEBUG if verbose >= 2 else logging.INFO
+        file_handler.setLevel(file_level)
+        file_handler.setFormatter(
+            JsonLineFormatter() if log_format == "json" else logging.Formatter(text_format)
+        )
+        handlers.append(file_handler)
+        level = min(level, file_level)
+    logging.basicConfig(level=level, handlers=handlers, force=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

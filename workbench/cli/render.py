@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from workbench.engine.history import RunDetail, RunRecord
     from workbench.engine.registry import PluginLoadError, PluginOutput, StageMetadata
     from workbench.engine.runner import RunResult
+    from workbench.engine.stats import StageStats
 
 _STATUS_STYLE = {
     StageStatus.PENDING: "dim",
@@ -293,6 +294,7 @@ def run_summary(result: RunResult) -> RenderableType:
     table.add_column("result")
     for sid, r in result.results.items():
         table.add_row(sid, status_text(r.status), format_seconds(r.duration), output(r.message))
+        _child_rows(table, r.data.get("children"), 1)
     counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
     mark, style = STATUS_MARK[result.status]
     verdict = Text.assemble(
@@ -306,6 +308,28 @@ def run_summary(result: RunResult) -> RenderableType:
         names = ", ".join(result.left_running)
         notes.append(Text(f"left running (they ignore cancellation): {names}", style="yellow"))
     return Group(table, *notes, verdict)
+
+
+def _child_rows(table: Table, children: Any, depth: int, *, log_column: bool = False) -> None:
+    """The child stages of a composite stage, indented under it (and theirs under them)."""
+    if not isinstance(children, list):
+        return
+    for child in children:
+        try:
+            status = StageStatus(child.get("status"))
+        except ValueError:
+            status = StageStatus.PENDING
+        duration = child.get("duration_s")
+        cells: list[RenderableType] = [
+            Text("  " * depth + "└ " + str(child.get("id")), style="not bold"),
+            status_text(status),
+            format_seconds(duration) if isinstance(duration, (int, float)) else "—",
+            output(str(child.get("message", ""))),
+        ]
+        if log_column:
+            cells.append("")
+        table.add_row(*cells)
+        _child_rows(table, child.get("children"), depth + 1, log_column=log_column)
 
 
 def key_values(data: dict[str, Any]) -> Text:
@@ -372,9 +396,34 @@ def history_run(detail: RunDetail) -> RenderableType:
             output(stage.message),
             stage.log_path or "",
         )
+        _child_rows(table, stage.data.get("children"), 1, log_column=True)
     parts: list[RenderableType] = [head, table]
     if detail.changes:
         parts.append(Text("context changes:", style="bold"))
         for c in detail.changes:
             parts.append(Text(f"  {c.stage_id}: {c.kind} {c.key}  {c.before} → {c.after}"))
     return Group(*parts)
+
+
+def stage_stats_table(pipeline: str, stats: Sequence[StageStats]) -> RenderableType:
+    """Per stage: runs, median and p95 duration, failure rate, last outcome."""
+    if not stats:
+        return Text(f"no recorded runs of {pipeline!r}; `workbench run` records them", style="dim")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=pipeline)
+    table.add_column("stage", style="bold")
+    table.add_column("runs", justify="right")
+    table.add_column("median", justify="right")
+    table.add_column("p95", justify="right")
+    table.add_column("failure rate", justify="right")
+    table.add_column("last")
+    for s in stats:
+        rate = s.failure_rate
+        table.add_row(
+            s.stage_id,
+            str(s.runs),
+            format_seconds(s.median_s) if s.median_s is not None else "—",
+            format_seconds(s.p95_s) if s.p95_s is not None else "—",
+            f"{rate:.0%} ({s.failures}/{s.runs})" if rate is not None else "—",
+            Text(s.last_status, style=_HISTORY_STYLE.get(s.last_status, "")),
+        )
+    return table

@@ -6,7 +6,6 @@ Kept apart from the other commands so that only `run` imports the runner.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,13 +28,9 @@ from workbench.engine.events import (
 )
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
+from workbench.engine.resume import Seed
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus, now
-from workbench.engine.terminal_text import clean_output
-
-RUN_LOG = logging.getLogger("workbench.run")
-"""A run's stage log lines and outcomes, for ``--log-file``: masked by the runner, and
-cleaned of control sequences here (someone will ``cat`` that file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +42,10 @@ class RunOptions:
     only: list[str] | None
     record: bool
     verbose: int = 0
+    log_events: bool = False
+    """Send every event to the ``workbench.run`` logger (with -v or --log-file)."""
+    seed: Seed | None = None
+    """Values restored from a recorded run, for `run --from` (see :mod:`workbench.engine.resume`)."""
 
 
 async def start_run(
@@ -57,8 +56,15 @@ async def start_run(
     on_runner: Callable[[Runner], None] | None = None,
 ) -> RunResult:
     """One run with its printer and history recorder attached."""
+    store = None
+    if options.seed is not None:
+        store = options.seed.store(pipeline.with_parameters(options.overrides).parameters())
     runner = Runner(
-        pipeline, params=options.overrides, concurrency=options.concurrency, only=options.only
+        pipeline,
+        params=options.overrides,
+        concurrency=options.concurrency,
+        only=options.only,
+        store=store,
     )
     if printer is not None:
         printer.attach(runner)
@@ -73,6 +79,10 @@ async def start_run(
             warn=warn_history,
             settings=project.settings.history,
         )
+    if options.log_events:
+        from workbench.engine.runlog import EventLogger
+
+        runner.subscribe(EventLogger(lambda: recorder.run_id if recorder else None))
     if on_runner is not None:
         on_runner(runner)
     try:
@@ -199,9 +209,6 @@ class RunPrinter:
         elif isinstance(event, StageStarted):
             self.running.setdefault(event.stage_id, now())
         elif isinstance(event, StageLog):
-            if RUN_LOG.isEnabledFor(logging.INFO):
-                line = clean_output(event.message, keep_colour=False)
-                RUN_LOG.info("%s | %s: %s", event.stage_id, event.stream, line)
             tail = self.tails.setdefault(event.stage_id, deque(maxlen=self.TAIL))
             tail.append(event.message)
             if self.verbose:
@@ -222,9 +229,6 @@ class RunPrinter:
             self.running.pop(event.stage_id, None)
             self.finished += 1
             r = event.result
-            if RUN_LOG.isEnabledFor(logging.INFO):
-                message = clean_output(r.message, keep_colour=False)
-                RUN_LOG.info("%s finished: %s %s", event.stage_id, r.status.value, message)
             if self.live is not None:
                 # Shown live only: the summary prints each stage once, after the run.
                 self.recent.append(render.finished_mark(event.stage_id, r.status, r.duration))

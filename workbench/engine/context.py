@@ -288,7 +288,7 @@ class ContextStore:
 class StageContext:
     """One attempt's handle on the shared context: typed get/set, log, progress, cancellation."""
 
-    __slots__ = ("_log", "_progress", "_run", "_token", "stage_id", "store")
+    __slots__ = ("_log", "_progress", "_run", "_token", "attempt", "stage_id", "store")
 
     def __init__(
         self,
@@ -300,6 +300,8 @@ class StageContext:
     ) -> None:
         self.store = store
         self.stage_id = stage_id
+        self.attempt = 1
+        """Which attempt this is (1, then 2 on the first retry): stages and hooks may read it."""
         self._log = log
         self._progress = progress
         self._token = token

@@ -283,6 +283,7 @@ def build_report(
     from workbench.engine.secrets import Secrets
 
     importable(pipeline.project_dir)
+    pipeline = pipeline.with_parameters(params)
     values = pipeline.parameters(params)
     secrets = Secrets.for_pipeline(pipeline, values)
     store = ContextStore(values, ExecutionMode.DRY_RUN, secrets=secrets)

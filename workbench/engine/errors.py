@@ -22,6 +22,9 @@ ProblemKind = Literal[
     "config",
     "requirement",
     "io",
+    "parameter",
+    "composite",
+    "hook",
     "path",
 ]
 

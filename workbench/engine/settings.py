@@ -16,12 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.engine.errors import Problem, ProblemList
+from workbench.engine.hooks import HookTable
 
 SETTINGS_FILE = "workbench.toml"
 PIPELINES_DIR = "pipelines"
 DEFAULT_KEEP_RUNS = 200
 DEFAULT_MAX_MB = 100.0
-_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history"
+_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history, hooks"
 
 
 class HistorySettings(BaseModel):
@@ -51,6 +52,9 @@ class ProjectSettings(BaseModel):
     allow_write: list[str] = Field(
         default_factory=list,
         description="Folders outside the project that stages may write to (and file: URLs read).",
+    )
+    hooks: HookTable = Field(
+        default_factory=HookTable, description="Hooks for every pipeline of the project."
     )
     secret_keys: list[str] = Field(
         default_factory=list,

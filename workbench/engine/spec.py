@@ -30,6 +30,7 @@ from pydantic import (
 
 from workbench.engine.errors import Problem, ProblemList
 from workbench.engine.fileio import atomic_write_text
+from workbench.engine.hooks import HookTable
 from workbench.engine.params import RESERVED_PARAMS
 
 STAGE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
@@ -206,6 +207,10 @@ class PipelineSpec(BaseModel):
                 ]
             }
         },
+    )
+    hooks: HookTable = Field(
+        default_factory=HookTable,
+        description="Hooks for this pipeline: module:function or a workbench.hooks name.",
     )
     stages: dict[StageId, StageSpec] = Field(default_factory=dict)
 
@@ -458,7 +463,7 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
             "continue_on_error",
         }
         table = "stages" if loc and loc[0] == "stages" else (loc[0] if len(loc) > 1 else "")
-        known = allowed.get(table, "pipeline, context, stages")
+        known = allowed.get(table, "pipeline, context, hooks, stages")
         return f"unknown setting '{name}' (known here: {known})"
     if kind == "string_pattern_mismatch" and len(loc) >= 2 and loc[0] == "stages":
         return (

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -364,7 +364,32 @@ def stage_result(record: StageRecord) -> Content:
     if record.message:
         parts.append(Content(record.message))
     parts.extend(Content.styled(error, "$text-error") for error in record.errors)
+    parts.extend(child_lines(record.data.get("children"), 1))
     return Content("\n").join(parts)
+
+
+def child_lines(children: Any, depth: int) -> list[Content]:
+    """A composite stage's children, indented under it (and theirs under them)."""
+    if not isinstance(children, list):
+        return []
+    out: list[Content] = []
+    for child in children:
+        duration = child.get("duration_s")
+        out.append(
+            Content.assemble(
+                Content("  " * depth + "└ "),
+                Content.styled(str(child.get("id")), "bold"),
+                "  ",
+                status_content(str(child.get("status"))),
+                Content.styled(
+                    f"  {format_seconds(duration) if isinstance(duration, (int, float)) else ''}"
+                    f"  {child.get('message', '')}",
+                    "$foreground-muted",
+                ),
+            )
+        )
+        out.extend(child_lines(child.get("children"), depth + 1))
+    return out
 
 
 class RecordedRunScreen(WorkbenchScreen):

@@ -278,6 +278,10 @@ class RunScreen(WorkbenchScreen):
                 severity="error",
             )
             return None
+        bound = pipeline.with_parameters(self.overrides)
+        if not bound.valid:  # a parameter of the wrong type for a config field
+            self.notify(bound.problems[0].describe(), title="Parameters", severity="error")
+            return None
         runner = Runner(
             pipeline,
             params=self.overrides,

@@ -22,6 +22,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from workbench.engine.params import has_references
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageMetadata
 from workbench.engine.spec import format_duration
@@ -219,9 +220,15 @@ def describe_pipeline_stage(pipeline: Pipeline, stage_id: str) -> Content:
     if not spec.config:
         lines.append(Content.styled("  defaults", MUTED))
     for key, value in spec.config.items():
-        lines.append(
-            Content.assemble(Content.styled(f"  {key} = ", MUTED), Content(_toml_value(value)))
-        )
+        line = Content.assemble(Content.styled(f"  {key} = ", MUTED), Content(_toml_value(value)))
+        if has_references(value) and ps.stage is not None:  # show what ${name} resolves to
+            resolved = getattr(ps.stage.config, key, None)
+            if isinstance(resolved, BaseModel):
+                resolved = resolved.model_dump(mode="json")
+            line = Content.assemble(
+                line, Content.styled(f"  → {_toml_value(resolved)}", "$text-accent")
+            )
+        lines.append(line)
     lines.append(_section("Order"))
     depends = [d.stage if d.required else f"{d.stage} (optional)" for d in spec.dependencies()]
     graph = pipeline.graph
