@@ -59,6 +59,25 @@ class Executor(Protocol):
     async def execute(self, stage: Stage, ctx: StageContext) -> Any: ...
 
 
+class StageCache(Protocol):
+    """What the runner asks before and after each stage (see ``workbench.engine.cache``).
+
+    ``lookup`` returns a finished (``cached``) result after restoring the stage's
+    writes, or None to run it; ``record`` is told how every stage that ran ended;
+    ``close`` is called once when the run ends.
+    """
+
+    async def lookup(
+        self, sid: str, ps: PipelineStage, ctx: StageContext
+    ) -> StageResult | None: ...
+
+    async def record(
+        self, sid: str, ps: PipelineStage, ctx: StageContext, result: StageResult
+    ) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class LocalExecutor:
     """Runs ``async def run`` on this loop and a plain ``def run`` in a worker thread."""
 
@@ -156,6 +175,7 @@ class Runner:
         executor: Executor | None = None,
         store: ContextStore | None = None,
         record_changes: bool = True,
+        cache: StageCache | None = None,
     ) -> None:
         if not pipeline.valid:
             raise RunStateError(
@@ -166,6 +186,7 @@ class Runner:
         self.concurrency = max(1, concurrency or pipeline.max_concurrency)
         self.hooks = hooks or Hooks()
         self.executor: Executor = executor or LocalExecutor()
+        self.cache = cache
         self.store = store or ContextStore(
             pipeline.parameters(params), ExecutionMode.LIVE, record=record_changes
         )
@@ -331,11 +352,20 @@ class Runner:
                 self.cancel()
                 await asyncio.gather(*self._workers, return_exceptions=True)
                 self._finish_pending()
+                self._close_cache()
                 self._emit(PipelineFinished(self.result()))
                 raise
+        self._close_cache()
         result = self.result()
         self._emit(PipelineFinished(result))
         return result
+
+    def _close_cache(self) -> None:
+        if self.cache is not None:
+            try:
+                self.cache.close()
+            except Exception:
+                log.exception("closing the cache failed")
 
     def result(self) -> RunResult:
         """The run as it stands: final once :meth:`run` has returned or been cancelled."""
@@ -399,13 +429,33 @@ class Runner:
         try:
             if self._should_pause(sid):
                 await self._pause(sid, ps)
-            return await self._attempts(sid, ps)
+            if self.cache is None:
+                return await self._attempts(sid, ps)
+            return await self._cached_or_run(sid, ps)
         except asyncio.CancelledError:
             if self.status[sid] is not StageStatus.RUNNING:
                 return StageResult.cancelled("cancelled")
             result = StageResult.cancelled("cancelled while running")
             result.duration = now() - self._began.get(sid, now())
             return result
+
+    async def _cached_or_run(self, sid: str, ps: PipelineStage) -> StageResult:
+        """Reuse the stage's cached result when it is up to date; else run it and record it."""
+        assert self.cache is not None
+        ctx = self.store.for_stage(sid, self._log_sink, self._progress_sink)
+        try:
+            hit = await self.cache.lookup(sid, ps, ctx)
+        except Exception:  # the cache must never fail a run
+            log.exception("cache lookup failed for %s", sid)
+            hit = None
+        if hit is not None:
+            return hit
+        result = await self._attempts(sid, ps)
+        try:
+            await self.cache.record(sid, ps, ctx, result)
+        except Exception:
+            log.exception("cache record failed for %s", sid)
+        return result
 
     def _worker_done(self, task: asyncio.Task[None]) -> None:
         """A worker ended: finish a stage it never got to (cancelled before it ran)."""

@@ -133,6 +133,9 @@ class StageSpec(BaseModel):
     continue_on_error: bool = Field(
         default=False, description="Let dependents run even when this stage fails."
     )
+    cache: bool = Field(
+        default=True, description="Reuse this stage's cached result when nothing it reads changed."
+    )
 
     def dependency_ids(self) -> list[tuple[str, bool]]:
         """``(stage id, required)`` pairs; cheap, for building large graphs."""
@@ -154,6 +157,9 @@ class PipelineMeta(BaseModel):
     max_concurrency: int = Field(default=1, ge=1, description="Stages run at once, at most.")
     retry_delay: Duration = Field(
         default=1.0, description="Wait before the first retry; doubles on each further one."
+    )
+    cache: bool = Field(
+        default=True, description="Reuse cached stage results; false runs every stage every time."
     )
 
 

@@ -1,0 +1,318 @@
+"""The content-addressed cache on disk: ``.workbench/cache/`` in the project.
+
+Layout::
+
+    entries/ab/abcdef...   one per fingerprint: what the stage wrote (value digests),
+                           the files it wrote (stamps), its message
+    objects/12/1234...     one per value digest: the pickled value, shared by every
+                           entry that wrote an equal value
+    manifests/<pipeline>   per pipeline, the last fingerprint parts of each stage
+                           (what `workbench status` compares to explain a change)
+    files.state            size + mtime + digest of every file hashed
+    runs.json              hits and misses of recent runs
+
+Every file is written beside its target and renamed over it, so a reader (another
+run at the same time) sees a whole file or none. Every file starts with a magic and
+a digest of its body: a damaged file is detected and treated as a cache miss, with
+a warning, never as a failure. No fsync: a cache that loses its last entries in a
+power cut only reruns those stages.
+
+Eviction is least recently used: a hit touches the entry's and its objects'
+modification times, and :meth:`CacheStore.evict` deletes the oldest files until the
+cache is under its size cap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import secrets
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.engine.cache.values import new_hasher
+
+CACHE_DIR = Path(".workbench") / "cache"
+DEFAULT_MAX_BYTES = 1 << 30
+"""1 GiB."""
+_MAGIC = b"WBC1"
+_DIGEST = 16
+_RECENT_RUNS = 20
+
+
+class DamagedEntry(Exception):
+    """A cache file that exists but cannot be read back; the message says why."""
+
+
+@dataclass(slots=True)
+class CacheEntry:
+    """What one stage run produced, keyed by its fingerprint."""
+
+    fingerprint: str
+    stage_id: str
+    uses: str
+    version: str
+    writes: dict[str, str]
+    """context key -> digest of the value written (the object's name)."""
+    removed: tuple[str, ...] = ()
+    files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    """path written -> (size, mtime_ns, digest) right after the run."""
+    message: str = ""
+    duration: float = 0.0
+    created: float = 0.0
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "fingerprint": self.fingerprint,
+            "stage_id": self.stage_id,
+            "uses": self.uses,
+            "version": self.version,
+            "writes": dict(self.writes),
+            "removed": list(self.removed),
+            "files": {p: list(s) for p, s in self.files.items()},
+            "message": self.message,
+            "duration": self.duration,
+            "created": self.created,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> CacheEntry:
+        return cls(
+            fingerprint=str(data["fingerprint"]),
+            stage_id=str(data["stage_id"]),
+            uses=str(data["uses"]),
+            version=str(data["version"]),
+            writes={str(k): str(v) for k, v in data["writes"].items()},
+            removed=tuple(str(k) for k in data.get("removed", ())),
+            files={str(p): (int(s[0]), int(s[1]), str(s[2])) for p, s in data["files"].items()},
+            message=str(data.get("message", "")),
+            duration=float(data.get("duration", 0.0)),
+            created=float(data.get("created", 0.0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CacheInfo:
+    """What `workbench cache info` shows."""
+
+    path: str
+    entries: int
+    objects: int
+    bytes: int
+    max_bytes: int
+    runs: int
+    hits: int
+    misses: int
+
+    @property
+    def hit_rate(self) -> float | None:
+        looked = self.hits + self.misses
+        return self.hits / looked if looked else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "entries": self.entries,
+            "objects": self.objects,
+            "bytes": self.bytes,
+            "max_bytes": self.max_bytes,
+            "recent_runs": self.runs,
+            "hits": self.hits,
+            "misses": self.misses,
+            "hit_rate": None if self.hit_rate is None else round(self.hit_rate, 4),
+        }
+
+
+class CacheStore:
+    """Reads and writes the cache folder. Cheap to create; nothing is read up front."""
+
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self._made: set[Path] = set()
+
+    @classmethod
+    def for_project(cls, project_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> CacheStore:
+        return cls(Path(project_dir) / CACHE_DIR, max_bytes)
+
+    # -- paths -------------------------------------------------------------------------
+    def _entry_path(self, fingerprint: str) -> Path:
+        return self.root / "entries" / fingerprint[:2] / fingerprint
+
+    def _object_path(self, digest: str) -> Path:
+        return self.root / "objects" / digest[:2] / digest
+
+    @property
+    def files_state(self) -> Path:
+        return self.root / "files.state"
+
+    def manifest_path(self, pipeline_key: str) -> Path:
+        return self.root / "manifests" / pipeline_key
+
+    # -- entries -----------------------------------------------------------------------
+    def get(self, fingerprint: str) -> CacheEntry | None:
+        """The entry, or None when there is none. Raises :class:`DamagedEntry`."""
+        data = self._read(self._entry_path(fingerprint))
+        if data is None:
+            return None
+        try:
+            entry = CacheEntry.from_data(pickle.loads(data))
+        except Exception as exc:
+            raise DamagedEntry(f"entry {fingerprint[:12]} cannot be read: {exc}") from None
+        if entry.fingerprint != fingerprint:
+            raise DamagedEntry(f"entry {fingerprint[:12]} holds another fingerprint")
+        return entry
+
+    def put(self, entry: CacheEntry) -> None:
+        self._write(self._entry_path(entry.fingerprint), pickle.dumps(entry.to_data(), 5))
+
+    def has_object(self, digest: str) -> bool:
+        return self._object_path(digest).is_file()
+
+    def get_object(self, digest: str) -> Any:
+        """A stored value. Raises :class:`DamagedEntry`, or KeyError when it was evicted."""
+        data = self._read(self._object_path(digest))
+        if data is None:
+            raise KeyError(digest)
+        try:
+            return pickle.loads(data)
+        except Exception as exc:
+            raise DamagedEntry(f"value {digest[:12]} cannot be unpickled: {exc}") from None
+
+    def put_object(self, digest: str, payload: bytes) -> None:
+        """Store an already pickled value (the caller pickles, to learn whether it can)."""
+        path = self._object_path(digest)
+        if not path.exists():
+            self._write(path, payload)
+
+    def touch(self, fingerprint: str, digests: Iterator[str] | list[str]) -> None:
+        """Mark an entry and its values as used now (for least-recently-used eviction)."""
+        for path in (self._entry_path(fingerprint), *(self._object_path(d) for d in digests)):
+            try:
+                os.utime(path)
+            except OSError:
+                pass
+
+    # -- manifests and run statistics ---------------------------------------------------
+    def read_manifest(self, pipeline_key: str) -> dict[str, Any]:
+        try:
+            data = self._read(self.manifest_path(pipeline_key))
+            return dict(pickle.loads(data)) if data is not None else {}
+        except Exception:  # a damaged manifest only costs the reasons of one run
+            return {}
+
+    def write_manifest(self, pipeline_key: str, manifest: Mapping[str, Any]) -> None:
+        self._write(self.manifest_path(pipeline_key), pickle.dumps(dict(manifest), 5))
+
+    def record_run(self, hits: int, misses: int) -> None:
+        path = self.root / "runs.json"
+        runs = self._runs()
+        runs.append({"at": time.time(), "hits": hits, "misses": misses})
+        data = json.dumps(runs[-_RECENT_RUNS:]).encode()
+        self._write(path, data, framed=False)
+
+    def _runs(self) -> list[dict[str, Any]]:
+        try:
+            runs = json.loads((self.root / "runs.json").read_text(encoding="utf-8"))
+            return [r for r in runs if isinstance(r, dict)]
+        except (OSError, ValueError):
+            return []
+
+    # -- maintenance -------------------------------------------------------------------
+    def _files(self) -> list[tuple[Path, os.stat_result]]:
+        out: list[tuple[Path, os.stat_result]] = []
+        for part in ("entries", "objects"):
+            folder = self.root / part
+            if not folder.is_dir():
+                continue
+            for sub in os.scandir(folder):
+                if not sub.is_dir():
+                    continue
+                for item in os.scandir(sub.path):
+                    try:
+                        out.append((Path(item.path), item.stat()))
+                    except OSError:
+                        pass
+        return out
+
+    def info(self) -> CacheInfo:
+        files = self._files()
+        entries = sum(1 for p, _ in files if p.parent.parent.name == "entries")
+        runs = self._runs()
+        return CacheInfo(
+            path=str(self.root),
+            entries=entries,
+            objects=len(files) - entries,
+            bytes=sum(st.st_size for _, st in files),
+            max_bytes=self.max_bytes,
+            runs=len(runs),
+            hits=sum(int(r.get("hits", 0)) for r in runs),
+            misses=sum(int(r.get("misses", 0)) for r in runs),
+        )
+
+    def evict(self) -> int:
+        """Delete the least recently used files until the cache fits its cap; returns how many."""
+        files = self._files()
+        total = sum(st.st_size for _, st in files)
+        if total <= self.max_bytes:
+            return 0
+        removed = 0
+        for path, st in sorted(files, key=lambda f: f[1].st_mtime_ns):
+            if total <= self.max_bytes:
+                break
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            total -= st.st_size
+            removed += 1
+        return removed
+
+    def clear(self) -> int:
+        """Empty the cache; returns the number of entries that were in it."""
+        entries = self.info().entries
+        if self.root.is_dir():
+            shutil.rmtree(self.root, ignore_errors=True)
+        self._made.clear()
+        return entries
+
+    # -- framing -------------------------------------------------------------------------
+    def _read(self, path: Path) -> bytes | None:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise DamagedEntry(f"{path.name[:12]} cannot be read: {exc.strerror}") from None
+        head = len(_MAGIC) + _DIGEST
+        if len(raw) < head or raw[: len(_MAGIC)] != _MAGIC:
+            raise DamagedEntry(f"{path.name[:12]} is not a cache file (truncated or overwritten)")
+        body = raw[head:]
+        h = new_hasher()
+        h.update(body)
+        if h.digest()[:_DIGEST] != raw[len(_MAGIC) : head]:
+            raise DamagedEntry(f"{path.name[:12]} is damaged (its checksum does not match)")
+        return body
+
+    def _write(self, path: Path, body: bytes, *, framed: bool = True) -> None:
+        folder = path.parent
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
+        if framed:
+            h = new_hasher()
+            h.update(body)
+            body = _MAGIC + h.digest()[:_DIGEST] + body
+        tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(body)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
