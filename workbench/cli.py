@@ -23,7 +23,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 """Ctrl+C, as shells report it (128 + SIGINT)."""
 
-COMMANDS = ("stages", "validate", "graph", "dry-run", "run", "history", "schema", "screenshots")
+COMMANDS = (
+    "stages",
+    "validate",
+    "graph",
+    "dry-run",
+    "run",
+    "status",
+    "cache",
+    "history",
+    "schema",
+    "screenshots",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,6 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="re-run when the pipeline or its inputs change"
     )
     p.add_argument("--no-history", action="store_true", help="do not record this run")
+    _cache_flags(p)
+    p = sub.add_parser(
+        "status",
+        parents=[common, fmt],
+        help="which stages are up to date and why the others will run",
+    )
+    p.add_argument("pipeline", type=Path)
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    _cache_flags(p)
+    p = sub.add_parser("cache", parents=[common, fmt], help="the stage cache: info, or clear it")
+    p.add_argument("action", choices=("info", "clear"), help="info: size and hit rate; clear: empty it")
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
     p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
     p.add_argument("--limit", type=_positive_int, default=20)
@@ -116,6 +138,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
     p.add_argument("--out", type=Path, default=Path("screenshots"))
     return parser
+
+
+def _cache_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force", action="store_true", help="run every stage, ignoring cached results"
+    )
+    p.add_argument(
+        "--force-stage",
+        dest="force_stages",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="rerun this stage (repeatable); its downstream reruns only if its writes change",
+    )
+    p.add_argument(
+        "--no-cache", action="store_true", help="neither use nor record cached results"
+    )
 
 
 def _positive_int(text: str) -> int:

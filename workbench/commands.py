@@ -274,7 +274,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from workbench.run_output import RunOptions, RunPrinter, start_run
 
-    options = RunOptions(overrides, args.concurrency, only, not args.no_history, args.verbose)
+    bad = _unknown_stages(pipeline, args.force_stages)
+    if bad:
+        error_console().print(f"[bold red]Bad usage:[/] {bad}")
+        return EXIT_USAGE
+    options = RunOptions(
+        overrides,
+        args.concurrency,
+        only,
+        not args.no_history,
+        args.verbose,
+        use_cache=not args.no_cache,
+        force=args.force,
+        force_stages=tuple(args.force_stages),
+    )
     if args.watch:
         from workbench.watch import watch_and_run
 
@@ -289,6 +302,70 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.status is StageStatus.CANCELLED:
         return EXIT_INTERRUPTED
     return EXIT_OK if result.status is StageStatus.SUCCESS else EXIT_FAILED
+
+
+def _unknown_stages(pipeline: Pipeline, ids: list[str]) -> str | None:
+    from workbench.engine.errors import did_you_mean
+
+    for stage_id in ids:
+        if stage_id not in pipeline.stages:
+            suggestion = did_you_mean(stage_id, pipeline.stages)
+            hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+            return f"--force-stage {stage_id!r} is not a stage of {pipeline.name}{hint}"
+    return None
+
+
+# -- status and cache --------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Which stages a run would reuse, and why each other one will run. Never runs anything."""
+    from workbench.engine.cache.status import pipeline_status
+    from workbench.engine.cache.store import CacheStore
+
+    overrides = parse_overrides(args.overrides)
+    loaded = _load(args, args.pipeline)
+    if isinstance(loaded, int):
+        return loaded
+    project, pipeline = loaded
+    bad = _unknown_stages(pipeline, args.force_stages)
+    if bad:
+        error_console().print(f"[bold red]Bad usage:[/] {bad}")
+        return EXIT_USAGE
+    store = CacheStore.for_project(project.root, project.settings.cache.max_size)
+    status = pipeline_status(
+        pipeline,
+        store,
+        overrides,
+        force=args.force,
+        force_stages=args.force_stages,
+        use_cache=not args.no_cache,
+    )
+    if args.format == "json":
+        print(dumps(status.to_json()))
+    else:
+        console().print(render.pipeline_status(status))
+    return EXIT_OK
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from workbench.engine.cache.store import CacheStore
+
+    project = _project(args)
+    store = CacheStore.for_project(project.root, project.settings.cache.max_size)
+    if args.action == "clear":
+        entries = store.clear()
+        if args.format == "json":
+            print(dumps({"cleared": entries, "path": str(store.root)}))
+        else:
+            console().print(f"cleared {entries} cached result{'s' if entries != 1 else ''}")
+        return EXIT_OK
+    info = store.info()
+    if args.format == "json":
+        print(dumps(info.to_json()))
+    else:
+        console().print(render.cache_info(info))
+    return EXIT_OK
 
 
 # -- history ----------------------------------------------------------------------------------------

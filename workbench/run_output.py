@@ -42,6 +42,12 @@ class RunOptions:
     only: list[str] | None
     record: bool
     verbose: int = 0
+    use_cache: bool = True
+    """False with ``--no-cache``: the cache is neither read nor written."""
+    force: bool = False
+    """``--force``: every stage runs; results are still recorded."""
+    force_stages: tuple[str, ...] = ()
+    """``--force-stage ID``: these rerun; their downstream only if their writes change."""
 
 
 async def start_run(
@@ -52,8 +58,22 @@ async def start_run(
     on_runner: Callable[[Runner], None] | None = None,
 ) -> RunResult:
     """One run with its printer and history recorder attached."""
+    cache = None
+    if options.use_cache:
+        from workbench.engine.cache.session import RunCache
+
+        cache = RunCache.for_pipeline(
+            pipeline,
+            max_bytes=project.settings.cache.max_size,
+            force=options.force,
+            force_stages=options.force_stages,
+        )
     runner = Runner(
-        pipeline, params=options.overrides, concurrency=options.concurrency, only=options.only
+        pipeline,
+        params=options.overrides,
+        concurrency=options.concurrency,
+        only=options.only,
+        cache=cache,
     )
     if printer is not None:
         printer.attach(runner)

@@ -8,12 +8,14 @@ A project holds ``pipelines/*.toml`` and optionally a ``workbench.toml`` with
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from workbench.engine.errors import Problem
 from workbench.engine.pipeline import Pipeline
@@ -21,6 +23,32 @@ from workbench.engine.registry import PluginLoadError, StageRegistry
 
 SETTINGS_FILE = "workbench.toml"
 PIPELINES_DIR = "pipelines"
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+               "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from ``1073741824``, ``"500 MB"`` or ``"1 GiB"``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a size; write bytes or a string like '500 MB', '1 GiB'")
+    return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+
+
+class CacheSettings(BaseModel):
+    """The ``[cache]`` table of ``workbench.toml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_size: Annotated[int, BeforeValidator(parse_size)] = Field(
+        default=1 << 30,
+        description="Largest size of .workbench/cache; least recently used results go first.",
+    )
 
 
 class ProjectSettings(BaseModel):
@@ -32,6 +60,7 @@ class ProjectSettings(BaseModel):
         default_factory=list, description="Folders of stage modules, relative to the project."
     )
     pipelines: str = Field(default=PIPELINES_DIR, description="The folder of pipeline files.")
+    cache: CacheSettings = Field(default_factory=CacheSettings)
 
 
 @dataclass(slots=True)

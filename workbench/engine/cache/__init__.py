@@ -4,22 +4,7 @@
 ``fingerprint`` says what a stage's result depends on and how that changed;
 ``session`` is the seam the runner asks before and after each stage; ``status``
 explains a pipeline without running it.
+
+Import from the submodules: this package is imported by the dry-run report (for
+its reasons), which the stage model imports in turn, so it loads nothing up front.
 """
-
-from workbench.engine.cache.reasons import Reason, ReasonKind, StageState, StageStatusLine
-from workbench.engine.cache.session import RunCache
-from workbench.engine.cache.status import PipelineStatus, pipeline_status
-from workbench.engine.cache.store import DEFAULT_MAX_BYTES, CacheInfo, CacheStore
-
-__all__ = [
-    "DEFAULT_MAX_BYTES",
-    "CacheInfo",
-    "CacheStore",
-    "PipelineStatus",
-    "Reason",
-    "ReasonKind",
-    "RunCache",
-    "StageState",
-    "StageStatusLine",
-    "pipeline_status",
-]

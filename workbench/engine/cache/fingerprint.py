@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.engine.cache.files import ABSENT, FileHasher
 from workbench.engine.cache.reasons import Reason, ReasonKind, short
 from workbench.engine.cache.values import hash_parts, hash_value
+from workbench.engine.dry_run import flatten_config
 
 if TYPE_CHECKING:
     from workbench.engine.context import ContextStore, StageContext
@@ -196,20 +197,9 @@ _ABSENT = object()
 
 def config_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
     """(dotted field, before, after) for every field that differs; a missing side is None."""
-    a, b = _flatten(before), _flatten(after)
+    a, b = flatten_config(before), flatten_config(after)
     return [
         (key, a.get(key), b.get(key))
         for key in sorted(a.keys() | b.keys())
         if a.get(key, _ABSENT) != b.get(key, _ABSENT)
     ]
-
-
-def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        name = f"{prefix}{key}"
-        if isinstance(item, Mapping) and item:
-            out.update(_flatten(item, name + "."))
-        else:
-            out[name] = item
-    return out

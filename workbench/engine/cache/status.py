@@ -68,12 +68,23 @@ def pipeline_status(
     force: bool = False,
     force_stages: Iterable[str] = (),
     use_cache: bool = True,
+    save_stamps: bool = True,
 ) -> PipelineStatus:
-    """What a run with these parameters and flags would reuse, and why the rest runs."""
+    """What a run with these parameters and flags would reuse, and why the rest runs.
+
+    ``save_stamps=False`` leaves the cache folder untouched (dry runs never write);
+    otherwise the file stamps learnt here spare the next command re-hashing.
+    """
     from workbench.engine.project import importable
 
     importable(pipeline.project_dir)
     store = store or CacheStore.for_project(pipeline.project_dir)
+    if not store.root.is_dir():
+        never = Reason(ReasonKind.NEVER_RUN, "the project has no cache yet")
+        return PipelineStatus(
+            pipeline.name,
+            tuple(_fresh(sid, pipeline, never, use_cache) for sid in pipeline.graph.order),
+        )
     files = FileHasher(store.files_state)
     fp = Fingerprinter(pipeline, files)
     manifest = store.read_manifest(pipeline_key(pipeline))
@@ -83,14 +94,26 @@ def pipeline_status(
     lines: list[StageStatusLine] = []
     for sid in pipeline.graph.order:
         ps = pipeline.stages[sid]
-        line = _stage(sid, ps, pipeline, store, fp, context, manifest, running, force or sid in forced, use_cache)
+        why = "--force" if force else ("--force-stage" if sid in forced else None)
+        line = _stage(sid, ps, pipeline, store, fp, context, manifest, running, why, use_cache)
         if line.will_run:
             running.add(sid)
             if ps.stage is not None:
                 fp.note_writes(sid, dict.fromkeys(ps.stage.keys_written()))
         lines.append(line)
-    files.save()
+    if save_stamps:
+        files.save()
     return PipelineStatus(pipeline.name, tuple(lines))
+
+
+def _fresh(sid: str, pipeline: Pipeline, never: Reason, use_cache: bool) -> StageStatusLine:
+    ps = pipeline.stages[sid]
+    reason = not_cacheable(pipeline, ps) if ps.stage is not None and use_cache else None
+    if reason is not None:
+        never = Reason(ReasonKind.NOT_CACHEABLE, reason)
+    elif not use_cache:
+        never = Reason(ReasonKind.NOT_CACHEABLE, "the cache is off for this run (--no-cache)")
+    return StageStatusLine(sid, StageState.WILL_RUN, (never,))
 
 
 def _stage(
@@ -102,7 +125,7 @@ def _stage(
     context: ContextStore,
     manifest: Mapping[str, Any],
     running: set[str],
-    forced: bool,
+    forced: str | None,
     use_cache: bool,
 ) -> StageStatusLine:
     def run(*reasons: Reason) -> StageStatusLine:
@@ -125,7 +148,7 @@ def _stage(
         if old is not None:
             reasons += _static_changes(old, ps, fp)
         if forced:
-            reasons.insert(0, Reason(ReasonKind.FORCED, "--force"))
+            reasons.insert(0, Reason(ReasonKind.FORCED, f"{forced} was given"))
         return run(*reasons)
     ctx = context.for_stage(sid)
     try:
@@ -138,7 +161,7 @@ def _stage(
     if parts is None:  # reads a key written by a stage that will run, not a parent
         return run(Reason(ReasonKind.UPSTREAM_WILL_RUN, "a value it reads will be rewritten"))
     if forced:
-        return run(Reason(ReasonKind.FORCED, "--force"))
+        return run(Reason(ReasonKind.FORCED, f"{forced} was given"))
     try:
         entry = store.get(parts.digest)
     except DamagedEntry as exc:
