@@ -130,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     _cache_flags(p)
     p = sub.add_parser("cache", parents=[common, fmt], help="the stage cache: info, or clear it")
-    p.add_argument("action", choices=("info", "clear"), help="info: size and hit rate; clear: empty it")
+    p.add_argument(
+        "action", choices=("info", "clear"), help="info: size and hit rate; clear: empty it"
+    )
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
     p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
     p.add_argument("--limit", type=_positive_int, default=20)
@@ -141,9 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cache_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--force", action="store_true", help="run every stage, ignoring cached results"
-    )
+    p.add_argument("--force", action="store_true", help="run every stage, ignoring cached results")
     p.add_argument(
         "--force-stage",
         dest="force_stages",
@@ -152,9 +152,7 @@ def _cache_flags(p: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="rerun this stage (repeatable); its downstream reruns only if its writes change",
     )
-    p.add_argument(
-        "--no-cache", action="store_true", help="neither use nor record cached results"
-    )
+    p.add_argument("--no-cache", action="store_true", help="neither use nor record cached results")
 
 
 def _positive_int(text: str) -> int:

@@ -326,7 +326,11 @@ def pipeline_status(status: PipelineStatus) -> RenderableType:
     lines: list[RenderableType] = []
     for line in status.stages:
         if line.will_run:
-            lines.append(Text.assemble(("▶ ", "yellow"), (line.stage_id.ljust(width), "bold"), ("  will run", "yellow")))
+            lines.append(
+                Text.assemble(
+                    ("▶ ", "yellow"), (line.stage_id.ljust(width), "bold"), ("  will run", "yellow")
+                )
+            )
             for reason in line.reasons:
                 lines.append(
                     Text.assemble("    ", (reason.kind.value, "cyan"), ": ", reason.detail)

@@ -28,7 +28,10 @@ def test_types_are_part_of_the_hash() -> None:
 
 def test_hashes_are_stable_across_processes() -> None:
     # Fixed digests: a change here would invalidate every user's cache.
-    assert hash_value({"rows": [1, 2.5, "x"], "ok": True}) == "9b331a82f08d5b017ebc590234d49389b84b9cbb"
+    assert (
+        hash_value({"rows": [1, 2.5, "x"], "ok": True})
+        == "9b331a82f08d5b017ebc590234d49389b84b9cbb"
+    )
 
 
 def test_dataclasses_and_models_hash_by_their_data() -> None:

@@ -26,7 +26,16 @@ from workbench.engine.registry import StageRegistry
 from workbench.engine.runner import Runner, RunResult
 
 REPO = Path(__file__).parents[2]
-ALL = ["load", "validate", "by_region", "by_product", "totals", "summary", "write_json", "write_markdown"]
+ALL = [
+    "load",
+    "validate",
+    "by_region",
+    "by_product",
+    "totals",
+    "summary",
+    "write_json",
+    "write_markdown",
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +49,9 @@ def installed() -> StageRegistry:
 def project(tmp_path: Path) -> Path:
     (tmp_path / "pipelines" / "data").mkdir(parents=True)
     shutil.copy(REPO / "pipelines" / "sales-report.toml", tmp_path / "pipelines")
-    shutil.copytree(REPO / "pipelines" / "data" / "sales", tmp_path / "pipelines" / "data" / "sales")
+    shutil.copytree(
+        REPO / "pipelines" / "data" / "sales", tmp_path / "pipelines" / "data" / "sales"
+    )
     return tmp_path
 
 
@@ -135,7 +146,9 @@ def test_changing_an_input_file_reruns_its_readers(project: Path, installed: Sta
     assert "load" in ran(result) and "by_region" in ran(result)
 
 
-def test_a_deleted_output_file_reruns_only_its_writer(project: Path, installed: StageRegistry) -> None:
+def test_a_deleted_output_file_reruns_only_its_writer(
+    project: Path, installed: StageRegistry
+) -> None:
     run(load(project, installed))
     output = project / "out" / "sales-report" / "summary.json"
     written = output.read_text()
@@ -170,7 +183,15 @@ def test_force_stage_reruns_that_stage_and_its_downstream_only_if_its_writes_cha
 ) -> None:
     run(load(project, installed))
     status = pipeline_status(load(project, installed), force_stages=["validate"])
-    assert status.will_run == ["validate", "by_region", "by_product", "totals", "summary", "write_json", "write_markdown"]
+    assert status.will_run == [
+        "validate",
+        "by_region",
+        "by_product",
+        "totals",
+        "summary",
+        "write_json",
+        "write_markdown",
+    ]
     assert kinds(status, "validate") == {ReasonKind.FORCED}
     result = run(load(project, installed), force_stages=["by_region"])
     assert ran(result) == ["by_region"]

@@ -104,9 +104,7 @@ def cache_status(
     from workbench.engine.cache.store import CacheStore
 
     try:
-        status = pipeline_status(
-            pipeline, CacheStore.for_project(root), params, save_stamps=False
-        )
+        status = pipeline_status(pipeline, CacheStore.for_project(root), params, save_stamps=False)
     except Exception:  # a broken cache never stops a dry run
         return None
     return {line.stage_id: line for line in status.stages}

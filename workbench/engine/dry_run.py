@@ -451,7 +451,14 @@ def _simulate(pipeline: Pipeline, seconds: Mapping[str, float | None], concurren
 # -- comparing ---------------------------------------------------------------------------
 
 ChangeKind = Literal[
-    "added", "removed", "reordered", "reconfigured", "rewired", "operations", "now_runs", "now_cached"
+    "added",
+    "removed",
+    "reordered",
+    "reconfigured",
+    "rewired",
+    "operations",
+    "now_runs",
+    "now_cached",
 ]
 """``now_runs``: up to date on the left, will run on the right; ``now_cached`` the reverse."""
 

@@ -12,6 +12,7 @@ rewritten atomically when something changed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import threading
@@ -108,10 +109,8 @@ class FileHasher:
                 protocol=pickle.HIGHEST_PROTOCOL,
             )
             self._dirty = False
-        try:
+        with contextlib.suppress(OSError):
             atomic_write_bytes(self.state_path, data)
-        except OSError:
-            pass
 
 
 def _read_state(path: Path) -> dict[str, FileStamp]:

@@ -121,7 +121,9 @@ class Fingerprinter:
         written = [k for k, w in self.writer_of.items() if w in upstream]
         return sorted({*written, *store.params})
 
-    def note_writes(self, sid: str, digests: Mapping[str, str | None], removed: Iterable[str] = ()) -> None:
+    def note_writes(
+        self, sid: str, digests: Mapping[str, str | None], removed: Iterable[str] = ()
+    ) -> None:
         for key, digest in digests.items():
             self.digests[key] = digest
             self.writer_of[key] = sid
@@ -135,7 +137,11 @@ class Fingerprinter:
             self.digests.pop(key, None)
 
     def parts(
-        self, sid: str, ps: PipelineStage, ctx: StageContext, paths: tuple[tuple[str, ...], tuple[str, ...]]
+        self,
+        sid: str,
+        ps: PipelineStage,
+        ctx: StageContext,
+        paths: tuple[tuple[str, ...], tuple[str, ...]],
     ) -> FingerprintParts | None:
         """The fingerprint, or None when a value it reads is not known yet (upstream will run)."""
         assert ps.stage is not None
@@ -161,20 +167,29 @@ def explain(old: FingerprintParts | None, new: FingerprintParts) -> list[Reason]
     reasons: list[Reason] = []
     if old.uses != new.uses:
         reasons.append(
-            Reason(ReasonKind.CONFIG_CHANGED, f"uses: {old.uses} → {new.uses}",
-                   {"changes": [{"field": "uses", "before": old.uses, "after": new.uses}]})
+            Reason(
+                ReasonKind.CONFIG_CHANGED,
+                f"uses: {old.uses} → {new.uses}",
+                {"changes": [{"field": "uses", "before": old.uses, "after": new.uses}]},
+            )
         )
     elif old.version != new.version:
         reasons.append(
-            Reason(ReasonKind.VERSION_CHANGED, f"{new.uses} version {old.version} → {new.version}",
-                   {"before": old.version, "after": new.version})
+            Reason(
+                ReasonKind.VERSION_CHANGED,
+                f"{new.uses} version {old.version} → {new.version}",
+                {"before": old.version, "after": new.version},
+            )
         )
     changes = config_changes(old.config, new.config)
     if changes:
         detail = ", ".join(f"{k}: {short(a)} → {short(b)}" for k, a, b in changes)
         reasons.append(
-            Reason(ReasonKind.CONFIG_CHANGED, detail,
-                   {"changes": [{"field": k, "before": a, "after": b} for k, a, b in changes]})
+            Reason(
+                ReasonKind.CONFIG_CHANGED,
+                detail,
+                {"changes": [{"field": k, "before": a, "after": b} for k, a, b in changes]},
+            )
         )
     for name in sorted(old.inputs.keys() | new.inputs.keys()):
         before, after = old.inputs.get(name), new.inputs.get(name)
@@ -195,7 +210,9 @@ def explain(old: FingerprintParts | None, new: FingerprintParts) -> list[Reason]
 _ABSENT = object()
 
 
-def config_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+def config_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
     """(dotted field, before, after) for every field that differs; a missing side is None."""
     a, b = flatten_config(before), flatten_config(after)
     return [

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.engine.cache.files import FileHasher
-from workbench.engine.cache.fingerprint import FingerprintParts, Fingerprinter
+from workbench.engine.cache.fingerprint import Fingerprinter, FingerprintParts
 from workbench.engine.cache.store import CacheEntry, CacheStore, DamagedEntry
 from workbench.engine.cache.values import UnhashableValue, hash_parts, hash_value
 from workbench.engine.context import summarize
@@ -172,7 +172,7 @@ class RunCache:
         if entry is None:
             return None
         assert self.files is not None
-        for path, (size, mtime_ns, digest) in entry.files.items():
+        for path, (_size, _mtime_ns, digest) in entry.files.items():
             stamp = self.files.stamp(path)
             if stamp is None or stamp.digest != digest:
                 return None
@@ -253,7 +253,9 @@ class RunCache:
             try:
                 digest = hash_value(value)
             except UnhashableValue as exc:
-                raise _Uncacheable(f"it writes {key!r}, which the cache cannot hash: {exc}") from None
+                raise _Uncacheable(
+                    f"it writes {key!r}, which the cache cannot hash: {exc}"
+                ) from None
             try:
                 if not self.store.has_object(digest):
                     objects[digest] = pickle.dumps(value, protocol=5)

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.engine.cache.files import FileHasher
-from workbench.engine.cache.fingerprint import FingerprintParts, Fingerprinter, config_changes, explain
+from workbench.engine.cache.fingerprint import (
+    Fingerprinter,
+    FingerprintParts,
+    config_changes,
+    explain,
+)
 from workbench.engine.cache.reasons import Reason, ReasonKind, StageState, StageStatusLine, short
 from workbench.engine.cache.session import NOT_CACHEABLE, not_cacheable, pipeline_key
 from workbench.engine.cache.store import CacheEntry, CacheStore, DamagedEntry
@@ -139,7 +144,9 @@ def _stage(
     if reason is not None:
         return run(Reason(ReasonKind.NOT_CACHEABLE, reason))
     old_data = manifest.get(sid)
-    old = FingerprintParts.from_data(old_data) if old_data and NOT_CACHEABLE not in old_data else None
+    old = (
+        FingerprintParts.from_data(old_data) if old_data and NOT_CACHEABLE not in old_data else None
+    )
     waiting = [p for p in pipeline.graph.parents(sid) if p in running]
     if waiting:
         reasons = [
@@ -155,7 +162,9 @@ def _stage(
         paths = ps.stage.cache_paths(ctx)
         parts = fp.parts(sid, ps, ctx, paths)
     except UnhashableValue as exc:
-        return run(Reason(ReasonKind.NOT_CACHEABLE, f"it reads a value the cache cannot hash: {exc}"))
+        return run(
+            Reason(ReasonKind.NOT_CACHEABLE, f"it reads a value the cache cannot hash: {exc}")
+        )
     except Exception as exc:
         return run(Reason(ReasonKind.NOT_CACHEABLE, f"its files could not be listed: {exc}"))
     if parts is None:  # reads a key written by a stage that will run, not a parent
@@ -195,7 +204,9 @@ def _outputs(entry: CacheEntry, files: FileHasher) -> Reason | None:
             return Reason(ReasonKind.OUTPUT_MISSING, f"{path} is missing", {"file": path})
         if stamp.digest != digest:
             return Reason(
-                ReasonKind.OUTPUT_MISSING, f"{path} was changed since it was written", {"file": path}
+                ReasonKind.OUTPUT_MISSING,
+                f"{path} was changed since it was written",
+                {"file": path},
             )
     return None
 
@@ -213,4 +224,4 @@ def _message(entry: CacheEntry) -> str:
     return f"reuses {keys}{more}" if keys else "reuses its last run (no values written)"
 
 
-__all__ = ["PipelineStatus", "pipeline_status", "config_changes"]
+__all__ = ["PipelineStatus", "config_changes", "pipeline_status"]

@@ -24,6 +24,7 @@ cache is under its size cap.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -193,10 +194,8 @@ class CacheStore:
     def touch(self, fingerprint: str, digests: Iterator[str] | list[str]) -> None:
         """Mark an entry and its values as used now (for least-recently-used eviction)."""
         for path in (self._entry_path(fingerprint), *(self._object_path(d) for d in digests)):
-            try:
+            with contextlib.suppress(OSError):
                 os.utime(path)
-            except OSError:
-                pass
 
     # -- manifests and run statistics ---------------------------------------------------
     def read_manifest(self, pipeline_key: str) -> dict[str, Any]:
@@ -234,10 +233,8 @@ class CacheStore:
                 if not sub.is_dir():
                     continue
                 for item in os.scandir(sub.path):
-                    try:
+                    with contextlib.suppress(OSError):
                         out.append((Path(item.path), item.stat()))
-                    except OSError:
-                        pass
         return out
 
     def info(self) -> CacheInfo:

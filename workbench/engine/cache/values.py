@@ -91,7 +91,10 @@ def _feed(value: Any, update: Callable[[bytes], object], depth: int, where: str)
             return
         _unordered(
             b"d",
-            ((_digest(k, depth, where), _digest(v, depth, f"{where}[{k!r}]")) for k, v in value.items()),
+            (
+                (_digest(k, depth, where), _digest(v, depth, f"{where}[{k!r}]"))
+                for k, v in value.items()
+            ),
             len(value),
             update,
         )
@@ -127,7 +130,7 @@ def _feed_other(value: Any, update: Callable[[bytes], object], depth: int, where
     elif isinstance(value, (str, int, float, bytes, list, tuple, dict, set, frozenset)):
         # A subclass of a plain type (an IntEnum is handled above): its data, tagged.
         _bytes(b"u", _class_name(cls).encode(), update)
-        base = next(b for b in cls.__mro__ if b in _PLAIN)
+        base: Any = next(b for b in cls.__mro__ if b in _PLAIN)
         _feed(base(value), update, depth + 1, where)
     else:
         raise UnhashableValue(
@@ -145,9 +148,7 @@ def _digest(value: Any, depth: int, where: str) -> str:
     return h.hexdigest()
 
 
-def _unordered(
-    tag: bytes, pairs: Any, count: int, update: Callable[[bytes], object]
-) -> None:
+def _unordered(tag: bytes, pairs: Any, count: int, update: Callable[[bytes], object]) -> None:
     update(tag + struct.pack("<Q", count))
     for a, b in sorted(pairs):
         update(a.encode())
