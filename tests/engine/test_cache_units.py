@@ -108,7 +108,7 @@ def test_an_entry_reads_back_as_written(tmp_path: Path) -> None:
 def test_a_damaged_entry_is_reported_as_damaged(tmp_path: Path, damage: object) -> None:
     store = CacheStore(tmp_path / "cache")
     store.put(_entry())
-    path = store._entry_path("ab" * 20)
+    path = Path(store._entry_path("ab" * 20))
     path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
     with pytest.raises(DamagedEntry):
         store.get("ab" * 20)
@@ -119,7 +119,7 @@ def test_eviction_drops_the_least_recently_used_first(tmp_path: Path) -> None:
     for i, fp in enumerate(("aa" * 20, "bb" * 20, "cc" * 20)):
         store.put_object(fp, b"x" * 1000)
         os.utime(store._object_path(fp), ns=(i * 10**9, i * 10**9))
-    store.touch("", ["aa" * 20])  # used just now: kept
+    store.touch(CacheEntry("ff" * 20, "s", "u", "1", {"k": "aa" * 20}))  # used now: kept
     assert store.evict() == 1
     assert store.has_object("aa" * 20) and store.has_object("cc" * 20)
     assert not store.has_object("bb" * 20)

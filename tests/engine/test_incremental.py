@@ -238,7 +238,8 @@ def test_two_runs_at_once_leave_a_consistent_cache(project: Path, installed: Sta
         entry = store.get(path.name)  # raises if any file is torn
         assert entry is not None
         for digest in entry.writes.values():
-            store.get_object(digest)
+            if digest not in entry.inline:  # small values live in the entry itself
+                store.get_object(digest)
     after = run(load(project, installed))
     assert cached(after) == ALL
     assert after.store.get("summary") == results[0].store.get("summary")

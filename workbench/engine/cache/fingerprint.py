@@ -12,6 +12,7 @@ which config field went from what to what, which key or file changed.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,26 @@ def stage_config(ps: PipelineStage) -> dict[str, Any]:
     return config
 
 
+_CONFIGS: weakref.WeakKeyDictionary[Any, tuple[Any, dict[str, Any], str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def config_digest(ps: PipelineStage) -> tuple[dict[str, Any], str]:
+    """The resolved config and its digest, remembered per stage instance between runs.
+
+    A stage's config object is built once when the pipeline is loaded; the digest
+    is recomputed if the stage is given another config object.
+    """
+    assert ps.stage is not None
+    known = _CONFIGS.get(ps.stage)
+    if known is None or known[0] is not ps.stage.config:
+        config = stage_config(ps)
+        known = (ps.stage.config, config, hash_value(config))
+        _CONFIGS[ps.stage] = known
+    return known[1], known[2]
+
+
 class Fingerprinter:
     """Fingerprints stages in run order, tracking the digest of every context value.
 
@@ -93,12 +114,12 @@ class Fingerprinter:
         """key -> digest of its current value; None: unknown until it runs."""
         self.writer_of: dict[str, str] = {}
         self._config: dict[str, tuple[dict[str, Any], str]] = {}
+        self._ancestors: tuple[dict[str, int], dict[str, int]] | None = None
 
     def config_of(self, ps: PipelineStage) -> tuple[dict[str, Any], str]:
         known = self._config.get(ps.id)
         if known is None:
-            config = stage_config(ps)
-            known = self._config[ps.id] = (config, hash_value(config))
+            known = self._config[ps.id] = config_digest(ps)
         return known
 
     def value_digest(self, key: str, store: ContextStore) -> str | None:
@@ -117,9 +138,24 @@ class Fingerprinter:
         reads = ps.stage.keys_read()
         if reads:
             return reads
-        upstream = self.pipeline.graph.upstream(sid)
-        written = [k for k, w in self.writer_of.items() if w in upstream]
+        ancestors, position = self._ancestry()
+        mask = ancestors[sid]
+        written = [k for k, w in self.writer_of.items() if mask >> position[w] & 1]
         return sorted({*written, *store.params})
+
+    def _ancestry(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Each stage's ancestors as a bit set over run order: one pass, cheap on long chains."""
+        if self._ancestors is None:
+            graph = self.pipeline.graph
+            position = {sid: i for i, sid in enumerate(graph.order)}
+            ancestors: dict[str, int] = {}
+            for sid in graph.order:
+                mask = 0
+                for parent in graph.parents(sid):
+                    mask |= ancestors[parent] | (1 << position[parent])
+                ancestors[sid] = mask
+            self._ancestors = (ancestors, position)
+        return self._ancestors
 
     def note_writes(
         self, sid: str, digests: Mapping[str, str | None], removed: Iterable[str] = ()

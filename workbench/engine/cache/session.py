@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.engine.cache.files import FileHasher
 from workbench.engine.cache.fingerprint import Fingerprinter, FingerprintParts
-from workbench.engine.cache.store import CacheEntry, CacheStore, DamagedEntry
+from workbench.engine.cache.store import INLINE_BYTES, CacheEntry, CacheStore, DamagedEntry
 from workbench.engine.cache.values import UnhashableValue, hash_parts, hash_value
 from workbench.engine.context import summarize
 from workbench.engine.stage import StageResult, StageStatus
@@ -183,6 +183,10 @@ class RunCache:
         values: dict[str, Any] = {}
         for key, digest in entry.writes.items():
             try:
+                inline = entry.inline.get(digest)
+                if inline is not None:
+                    values[key] = _unpickle(inline, digest)
+                    continue
                 values[key] = self.store.get_object(digest)
             except KeyError:
                 return None  # evicted: an ordinary miss
@@ -195,7 +199,7 @@ class RunCache:
             ctx.delete(key)
         assert self._fp is not None
         self._fp.note_writes(sid, entry.writes, entry.removed)
-        self.store.touch(entry.fingerprint, list(entry.writes.values()))
+        self.store.touch(entry)
         return StageResult.cached(
             _reused(values, entry), fingerprint=entry.fingerprint, ran_for=round(entry.duration, 6)
         )
@@ -247,6 +251,7 @@ class RunCache:
         result: StageResult,
     ) -> tuple[CacheEntry, dict[str, bytes]]:
         objects: dict[str, bytes] = {}
+        inline: dict[str, bytes] = {}
         writes: dict[str, str] = {}
         for key in written:
             value = ctx.get(key)
@@ -257,8 +262,12 @@ class RunCache:
                     f"it writes {key!r}, which the cache cannot hash: {exc}"
                 ) from None
             try:
-                if not self.store.has_object(digest):
-                    objects[digest] = pickle.dumps(value, protocol=5)
+                if digest not in inline and not self.store.has_object(digest):
+                    payload = pickle.dumps(value, protocol=5)
+                    if len(payload) < INLINE_BYTES:
+                        inline[digest] = payload
+                    else:
+                        objects[digest] = payload
             except Exception as exc:
                 raise _Uncacheable(
                     f"it writes {key!r}, which cannot be serialized: {type(exc).__name__}: {exc}"
@@ -275,6 +284,7 @@ class RunCache:
             message=result.message,
             duration=result.duration,
             created=time.time(),
+            inline=inline,
         )
         return entry, objects
 
@@ -311,6 +321,13 @@ def _changes(
         if change.stage == sid:
             final[change.key] = change.kind != "removed"
     return [k for k, kept in final.items() if kept], [k for k, kept in final.items() if not kept]
+
+
+def _unpickle(payload: bytes, digest: str) -> Any:
+    try:
+        return pickle.loads(payload)
+    except Exception as exc:
+        raise DamagedEntry(f"value {digest[:12]} cannot be unpickled: {exc}") from None
 
 
 def _reused(values: dict[str, Any], entry: CacheEntry) -> str:

@@ -213,7 +213,7 @@ def _outputs(entry: CacheEntry, files: FileHasher) -> Reason | None:
 
 def _objects(entry: CacheEntry, store: CacheStore) -> Reason | None:
     for key, digest in entry.writes.items():
-        if not store.has_object(digest):
+        if digest not in entry.inline and not store.has_object(digest):
             return Reason(ReasonKind.CACHE_MISS, f"the cached value of {key!r} was evicted")
     return None
 

@@ -25,13 +25,14 @@ cache is under its size cap.
 from __future__ import annotations
 
 import contextlib
+import contextlib
 import json
 import os
 import pickle
 import secrets
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,14 @@ DEFAULT_MAX_BYTES = 1 << 30
 _MAGIC = b"WBC1"
 _DIGEST = 16
 _RECENT_RUNS = 20
+_TOUCH_AFTER = 3600.0
+"""Seconds: a used file whose mtime is older than this is marked used again."""
+INLINE_BYTES = 4096
+"""Values that pickle smaller than this live in their entry: one file read per hit."""
+
+
+def _name(path: str | Path) -> str:
+    return os.path.basename(path)[:12]
 
 
 class DamagedEntry(Exception):
@@ -66,6 +75,10 @@ class CacheEntry:
     message: str = ""
     duration: float = 0.0
     created: float = 0.0
+    inline: dict[str, bytes] = field(default_factory=dict)
+    """digest -> pickled value, for small values (no object file to read)."""
+    used: float = 0.0
+    """When the entry file was last marked used (its mtime when read)."""
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -79,6 +92,7 @@ class CacheEntry:
             "message": self.message,
             "duration": self.duration,
             "created": self.created,
+            "inline": self.inline,
         }
 
     @classmethod
@@ -94,6 +108,7 @@ class CacheEntry:
             message=str(data.get("message", "")),
             duration=float(data.get("duration", 0.0)),
             created=float(data.get("created", 0.0)),
+            inline=dict(data.get("inline", {})),
         )
 
 
@@ -135,18 +150,24 @@ class CacheStore:
     def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
+        self._entries = os.path.join(self.root, "entries")
+        self._objects = os.path.join(self.root, "objects")
+        self._stale = time.time() - _TOUCH_AFTER
+        self._mtime = 0.0
 
     @classmethod
     def for_project(cls, project_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> CacheStore:
         return cls(Path(project_dir) / CACHE_DIR, max_bytes)
 
     # -- paths -------------------------------------------------------------------------
-    def _entry_path(self, fingerprint: str) -> Path:
-        return self.root / "entries" / fingerprint[:2] / fingerprint
+    # Plain strings, not Path objects: a cached run reads an entry per stage, and
+    # pathlib's joins cost more than the read itself.
+    def _entry_path(self, fingerprint: str) -> str:
+        return f"{self._entries}/{fingerprint[:2]}/{fingerprint}"
 
-    def _object_path(self, digest: str) -> Path:
-        return self.root / "objects" / digest[:2] / digest
+    def _object_path(self, digest: str) -> str:
+        return f"{self._objects}/{digest[:2]}/{digest}"
 
     @property
     def files_state(self) -> Path:
@@ -158,11 +179,13 @@ class CacheStore:
     # -- entries -----------------------------------------------------------------------
     def get(self, fingerprint: str) -> CacheEntry | None:
         """The entry, or None when there is none. Raises :class:`DamagedEntry`."""
-        data = self._read(self._entry_path(fingerprint))
+        path = self._entry_path(fingerprint)
+        data = self._read(path)
         if data is None:
             return None
         try:
             entry = CacheEntry.from_data(pickle.loads(data))
+            entry.used = self._mtime
         except Exception as exc:
             raise DamagedEntry(f"entry {fingerprint[:12]} cannot be read: {exc}") from None
         if entry.fingerprint != fingerprint:
@@ -173,7 +196,7 @@ class CacheStore:
         self._write(self._entry_path(entry.fingerprint), pickle.dumps(entry.to_data(), 5))
 
     def has_object(self, digest: str) -> bool:
-        return self._object_path(digest).is_file()
+        return os.path.isfile(self._object_path(digest))
 
     def get_object(self, digest: str) -> Any:
         """A stored value. Raises :class:`DamagedEntry`, or KeyError when it was evicted."""
@@ -188,12 +211,20 @@ class CacheStore:
     def put_object(self, digest: str, payload: bytes) -> None:
         """Store an already pickled value (the caller pickles, to learn whether it can)."""
         path = self._object_path(digest)
-        if not path.exists():
+        if not os.path.exists(path):
             self._write(path, payload)
 
-    def touch(self, fingerprint: str, digests: Iterator[str] | list[str]) -> None:
-        """Mark an entry and its values as used now (for least-recently-used eviction)."""
-        for path in (self._entry_path(fingerprint), *(self._object_path(d) for d in digests)):
+    def touch(self, entry: CacheEntry) -> None:
+        """Mark an entry and its values as used now (for least-recently-used eviction).
+
+        Only entries last marked over an hour ago are touched: eviction needs the
+        order of use, not the second, and a cached run then costs no writes.
+        """
+        if entry.used >= self._stale:
+            return
+        paths = [self._entry_path(entry.fingerprint)]
+        paths += [self._object_path(d) for d in entry.writes.values() if d not in entry.inline]
+        for path in paths:
             with contextlib.suppress(OSError):
                 os.utime(path)
 
@@ -279,37 +310,40 @@ class CacheStore:
         return entries
 
     # -- framing -------------------------------------------------------------------------
-    def _read(self, path: Path) -> bytes | None:
+    def _read(self, path: str | Path) -> bytes | None:
         try:
-            raw = path.read_bytes()
+            with open(path, "rb", buffering=0) as handle:
+                raw = handle.readall()
+                self._mtime = os.fstat(handle.fileno()).st_mtime
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise DamagedEntry(f"{path.name[:12]} cannot be read: {exc.strerror}") from None
+            raise DamagedEntry(f"{_name(path)} cannot be read: {exc.strerror}") from None
         head = len(_MAGIC) + _DIGEST
         if len(raw) < head or raw[: len(_MAGIC)] != _MAGIC:
-            raise DamagedEntry(f"{path.name[:12]} is not a cache file (truncated or overwritten)")
+            raise DamagedEntry(f"{_name(path)} is not a cache file (truncated or overwritten)")
         body = raw[head:]
         h = new_hasher()
         h.update(body)
         if h.digest()[:_DIGEST] != raw[len(_MAGIC) : head]:
-            raise DamagedEntry(f"{path.name[:12]} is damaged (its checksum does not match)")
+            raise DamagedEntry(f"{_name(path)} is damaged (its checksum does not match)")
         return body
 
-    def _write(self, path: Path, body: bytes, *, framed: bool = True) -> None:
-        folder = path.parent
+    def _write(self, path: str | Path, body: bytes, *, framed: bool = True) -> None:
+        folder, name = os.path.split(path)
         if folder not in self._made:
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
         if framed:
             h = new_hasher()
             h.update(body)
             body = _MAGIC + h.digest()[:_DIGEST] + body
-        tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             with open(tmp, "wb") as handle:
                 handle.write(body)
             os.replace(tmp, path)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
             raise
