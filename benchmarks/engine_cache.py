@@ -208,7 +208,7 @@ def bench_peers(stages: int) -> None:
     if snakemake:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            rules = ["rule all:\n    input: 'v%d.txt'\n" % (stages - 1)]
+            rules = [f"rule all:\n    input: 'v{stages - 1}.txt'\n"]
             for i in range(stages):
                 src = f"    input: 'v{i - 1}.txt'\n" if i else ""
                 cmd = (

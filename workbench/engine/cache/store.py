@@ -25,14 +25,13 @@ cache is under its size cap.
 from __future__ import annotations
 
 import contextlib
-import contextlib
 import json
 import os
 import pickle
 import secrets
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
