@@ -146,17 +146,21 @@ def report(rep: DryRunReport) -> RenderableType:
     table.add_column("planned operations")
     table.add_column("bytes", justify="right")
     table.add_column("estimate", justify="right")
-    table.add_column("cache")
+    cached = any(p.up_to_date or p.reasons for p in rep.stages)
+    if cached:
+        table.add_column("cache")
     for plan in rep.stages:
-        table.add_row(
+        cells: list[RenderableType] = [
             str(plan.layer),
             plan.stage_id,
             plan.uses,
             _operations(plan),
             format_bytes(plan.estimated_bytes) if plan.estimated_bytes else "—",
             _estimate(plan),
-            plan_state(plan),
-        )
+        ]
+        if cached:
+            cells.append(plan_state(plan))
+        table.add_row(*cells)
     parts.append(table)
     if rep.critical_path:
         parts.append(

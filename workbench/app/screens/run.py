@@ -24,7 +24,7 @@ Every run is recorded in the project's history with source ``app``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -51,11 +51,19 @@ from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.run_params import RunParams, toml_literal
 from workbench.app.widgets.stage_pane import StageStatusList, format_elapsed
+from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus
+
+CacheMode = Literal["use", "force", "off"]
+CACHE_MODES: dict[str, str] = {
+    "use": "Up-to-date stages are reused from the cache.",
+    "force": "Every stage reruns; results are still recorded.",
+    "off": "The cache is neither read nor written.",
+}
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
@@ -64,6 +72,7 @@ NO_PIPELINE = "No pipeline is open. Press p to choose one."
 
 COUNT_ORDER = (
     StageStatus.SUCCESS,
+    StageStatus.CACHED,
     StageStatus.PARTIAL,
     StageStatus.FAILURE,
     StageStatus.SKIPPED,
@@ -73,6 +82,7 @@ COUNT_ORDER = (
 )
 STATUS_STYLE = {
     StageStatus.SUCCESS: "$text-success",
+    StageStatus.CACHED: "$text-secondary",
     StageStatus.PARTIAL: "$text-warning",
     StageStatus.FAILURE: "$text-error",
     StageStatus.SKIPPED: "$foreground-muted",
@@ -116,6 +126,15 @@ class RunScreen(WorkbenchScreen):
         Binding("P", "toggle_params", "Params", id="run-params"),
         Binding("i", "toggle_inspector", "Context", id="run-inspector"),
         Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
+        Binding("C", "cycle_cache", "Cache mode", show=False, id="run-cache-mode"),
+        Binding(
+            "exclamation_mark",
+            "force_stage",
+            "Force stage",
+            key_display="!",
+            show=False,
+            id="run-force-stage",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -128,6 +147,10 @@ class RunScreen(WorkbenchScreen):
         """Parameter values set in the form, applied to every run from this screen."""
         self.step_mode = False
         self.breakpoints: set[str] = set()
+        self.cache_mode: CacheMode = "use"
+        """``use`` reuses up-to-date stages; ``force`` reruns all (and records); ``off``."""
+        self.force_stages: set[str] = set()
+        """Stages the next runs rerun even when cached (``--force-stage``)."""
         self._timer: Timer | None = None
         self._selected: str | None = None
         self._failure_opened = False
@@ -266,6 +289,14 @@ class RunScreen(WorkbenchScreen):
                 severity="error",
             )
             return None
+        cache = None
+        if self.cache_mode != "off":
+            cache = RunCache.for_pipeline(
+                pipeline,
+                max_bytes=self.workbench.project.settings.cache.max_size,
+                force=self.cache_mode == "force",
+                force_stages=self.force_stages & set(pipeline.stages),
+            )
         runner = Runner(
             pipeline,
             params=self.overrides,
@@ -273,6 +304,7 @@ class RunScreen(WorkbenchScreen):
             step=self.step_mode,
             breakpoints=self.breakpoints,
             store=store,
+            cache=cache,
         )
         self.runner = runner
         self.controller = RunController(runner.order)
@@ -392,6 +424,26 @@ class RunScreen(WorkbenchScreen):
         ):
             self.runner.toggle_breakpoint(stage)
         self.query_one(StageStatusList).set_breakpoints(self.breakpoints)
+        self._refresh_summary()
+
+    def action_cycle_cache(self) -> None:
+        """Reuse cached results, rerun everything, or leave the cache alone: for the next runs."""
+        order: list[CacheMode] = ["use", "force", "off"]
+        self.cache_mode = order[(order.index(self.cache_mode) + 1) % len(order)]
+        self.notify(CACHE_MODES[self.cache_mode], title="Cache")
+        self._refresh_summary()
+
+    def action_force_stage(self) -> None:
+        """Rerun the selected stage on the next runs even when it is up to date."""
+        stage = self._selected
+        if stage is None:
+            return
+        self.force_stages ^= {stage}
+        forced = stage in self.force_stages
+        self.notify(
+            f"{stage} {'reruns' if forced else 'is reused when up to date'} on the next runs.",
+            title="Force stage",
+        )
         self._refresh_summary()
 
     def action_toggle_params(self) -> None:
@@ -551,6 +603,19 @@ class RunScreen(WorkbenchScreen):
             parts.append(
                 Content.styled(f"  ·  {n} breakpoint{'s' if n != 1 else ''}", "$text-error")
             )
+        if self.cache_mode != "use":
+            parts.append(
+                Content.styled(
+                    "  ·  cache off" if self.cache_mode == "off" else "  ·  force all",
+                    "$text-warning",
+                )
+            )
+        if self.force_stages:
+            parts.append(
+                Content.styled(
+                    f"  ·  force: {', '.join(sorted(self.force_stages))}", "$text-warning"
+                )
+            )
         if self.overrides:
             changed = ", ".join(f"{k}={toml_literal(v)}" for k, v in self.overrides.items())
             parts.append(Content.styled(f"  ·  params: {changed}", "$text-accent"))
@@ -654,6 +719,18 @@ class RunScreen(WorkbenchScreen):
             self.action_toggle_step,
             "Pause before every stage (t)",
         )
+        yield PaletteCommand(
+            "run: Cache mode (now: " + self.cache_mode + ")",
+            self.action_cycle_cache,
+            "Reuse up-to-date stages, rerun all, or leave the cache alone (C)",
+        )
+        if self._selected is not None:
+            forced = self._selected in self.force_stages
+            yield PaletteCommand(
+                f"run: {'Stop forcing' if forced else 'Force'} {self._selected}",
+                self.action_force_stage,
+                "Rerun this stage even when it is up to date (!)",
+            )
 
 
 def _empty_log_text(status: StageStatus) -> str:

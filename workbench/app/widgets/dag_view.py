@@ -48,8 +48,11 @@ STATUS_MARKS: dict[str, str] = {
     "skipped": "⊘",
     "partial": "◐",
     "cancelled": "■",
+    "cached": "≡",
+    "will_run": "▸",
 }
-"""The mark shown in a box for each stage status (the values of `StageStatus`)."""
+"""The mark shown in a box for each stage status (the values of `StageStatus`), and
+``will_run`` for a stage the cache cannot reuse, shown before a run starts."""
 
 EMPTY_MESSAGE = "No stages"
 
@@ -118,6 +121,8 @@ class DagView(ScrollView, can_focus=True):
         & > .dag-view--status-skipped { color: $foreground-muted; }
         & > .dag-view--status-partial { color: $warning; }
         & > .dag-view--status-cancelled { color: $error 70%; }
+        & > .dag-view--status-cached { color: $secondary; }
+        & > .dag-view--status-will_run { color: $warning; }
     }
     """
 
