@@ -103,8 +103,11 @@ def cache_status(
     from workbench.engine.cache.status import pipeline_status
     from workbench.engine.cache.store import CacheStore
 
+    store = CacheStore.for_project(root)
+    if not store.root.is_dir():
+        return None  # never run with a cache: every stage runs, nothing to explain
     try:
-        status = pipeline_status(pipeline, CacheStore.for_project(root), params, save_stamps=False)
+        status = pipeline_status(pipeline, store, params, save_stamps=False)
     except Exception:  # a broken cache never stops a dry run
         return None
     return {line.stage_id: line for line in status.stages}

@@ -595,13 +595,19 @@ def diff_reports(left: DryRunReport, right: DryRunReport) -> ReportDiff:
         conflicts_resolved=tuple(sorted(left_conflicts - right_conflicts)),
         totals={
             "stages": (len(left.stages), len(right.stages)),
-            "will_run": (len(left.running), len(right.running)),
+            **_will_run_totals(left, right),
             "operations": (left.total_operations, right.total_operations),
             "bytes": (left.total_bytes, right.total_bytes),
             "seconds": (left.total_seconds, right.total_seconds),
             "wall_seconds": (left.wall_seconds, right.wall_seconds),
         },
     )
+
+
+def _will_run_totals(left: DryRunReport, right: DryRunReport) -> dict[str, tuple[float, float]]:
+    """Stages to run on each side, when either report consulted the cache."""
+    consulted = any(p.up_to_date or p.reasons for p in (*left.stages, *right.stages))
+    return {"will_run": (len(left.running), len(right.running))} if consulted else {}
 
 
 def _moved(left: list[str], right: list[str]) -> set[str]:

@@ -254,10 +254,17 @@ class RunScreen(WorkbenchScreen):
                 severity="warning",
             )
             return
-        self._partial_run(pipeline, last, from_stage(pipeline, stage), f"Run from {stage}")
+        self._partial_run(
+            pipeline, last, from_stage(pipeline, stage), f"Run from {stage}", force={stage}
+        )
 
     def _partial_run(
-        self, pipeline: Pipeline, last: RunResult, selection: list[str], label: str
+        self,
+        pipeline: Pipeline,
+        last: RunResult,
+        selection: list[str],
+        label: str,
+        force: set[str] | None = None,
     ) -> None:
         missing = missing_inputs(pipeline, last, selection)
         if missing:
@@ -269,12 +276,20 @@ class RunScreen(WorkbenchScreen):
             )
             return
         store = seeded_store(last.store, pipeline.parameters(self.overrides), selection)
-        self.start_run(selection, store, label)
+        self.start_run(selection, store, label, force=force)
 
     def start_run(
-        self, only: list[str] | None, store: ContextStore | None, label: str = "Run"
+        self,
+        only: list[str] | None,
+        store: ContextStore | None,
+        label: str = "Run",
+        force: set[str] | None = None,
     ) -> Runner | None:
-        """Start a run of the open pipeline (or of ``only``, on ``store``)."""
+        """Start a run of the open pipeline (or of ``only``, on ``store``).
+
+        ``force`` names stages to rerun even when cached: "run from here" reruns the
+        stage it starts from; its downstream reruns when what it writes changed.
+        """
         pipeline = self.workbench.pipeline
         if self.running:
             self.notify("A run is in progress; cancel it first (x).", title=label)
@@ -295,7 +310,7 @@ class RunScreen(WorkbenchScreen):
                 pipeline,
                 max_bytes=self.workbench.project.settings.cache.max_size,
                 force=self.cache_mode == "force",
-                force_stages=self.force_stages & set(pipeline.stages),
+                force_stages=(self.force_stages | (force or set())) & set(pipeline.stages),
             )
         runner = Runner(
             pipeline,
