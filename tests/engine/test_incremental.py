@@ -348,3 +348,29 @@ def test_the_size_cap_evicts_and_an_evicted_result_is_an_ordinary_miss(
 
 def _ids(items: Iterable[str]) -> list[str]:
     return list(items)
+
+
+def test_two_uses_of_one_stage_with_the_same_config_do_not_share_results(
+    project: Path,
+) -> None:
+    from workbench.engine.stage import Stage, StageResult
+
+    class Mark(Stage):
+        name = "test.mark"
+
+        def run(self, ctx: Any) -> StageResult:
+            ctx.set(f"ran.{ctx.stage_id}", True)  # a key named after the pipeline stage
+            return StageResult.success()
+
+    registry = StageRegistry()
+    registry.register(Mark)
+    text = (
+        '[pipeline]\nname = "m"\n[stages.a]\nuses = "test.mark"\n[stages.b]\nuses = "test.mark"\n'
+    )
+    pipeline = Pipeline.parse(text, registry, project / "pipelines" / "m.toml")
+    first = run(pipeline)
+    assert ran(first) == ["a", "b"]
+    assert first.store.get("ran.b") is True
+    second = run(pipeline)
+    assert cached(second) == ["a", "b"]
+    assert second.store.get("ran.a") is True and second.store.get("ran.b") is True

@@ -1,6 +1,7 @@
 """A pipeline stage's fingerprint, and how two fingerprints differ.
 
-The fingerprint covers what decides a stage's result: the stage name and version,
+The fingerprint covers what decides a stage's result: its id in the pipeline, the
+stage name and version,
 its resolved config, the content of every context value it reads (a stage that
 declares no reads: every value written upstream of it, and the parameters) and the
 content of every file its plan reads. Equal fingerprints mean the stage would do
@@ -65,8 +66,12 @@ class FingerprintParts:
         )
 
 
-def digest_of(uses: str, version: str, config_digest: str, inputs: Mapping[str, str]) -> str:
-    flat = [uses, version, config_digest]
+def digest_of(
+    stage_id: str, uses: str, version: str, config_digest: str, inputs: Mapping[str, str]
+) -> str:
+    """The fingerprint. The stage id is part of it: a stage may write keys named after
+    its id, so two uses of one stage with the same config do not share results."""
+    flat = [stage_id, uses, version, config_digest]
     for name in sorted(inputs):
         flat += [name, inputs[name]]
     return hash_parts(*flat)
@@ -192,7 +197,7 @@ class Fingerprinter:
         for path in read:
             inputs[FILE + path] = self.files.digest(path)
         version = str(type(ps.stage).version)
-        digest = digest_of(ps.uses, version, config_digest, inputs)
+        digest = digest_of(sid, ps.uses, version, config_digest, inputs)
         return FingerprintParts(ps.uses, version, config, inputs, written, digest)
 
 
