@@ -144,14 +144,19 @@ def _stage(
     if reason is not None:
         return run(Reason(ReasonKind.NOT_CACHEABLE, reason))
     old_data = manifest.get(sid)
-    old = (
-        FingerprintParts.from_data(old_data) if old_data and NOT_CACHEABLE not in old_data else None
-    )
+
+    def last() -> FingerprintParts | None:
+        """The parts of the last recorded run, read only to explain a change."""
+        if old_data and NOT_CACHEABLE not in old_data:
+            return FingerprintParts.from_data(old_data)
+        return None
+
     waiting = [p for p in pipeline.graph.parents(sid) if p in running]
     if waiting:
         reasons = [
             Reason(ReasonKind.UPSTREAM_WILL_RUN, f"{p} will run", {"stage": p}) for p in waiting
         ]
+        old = last()
         if old is not None:
             reasons += _static_changes(old, ps, fp)
         if forced:
@@ -178,7 +183,7 @@ def _stage(
     if entry is None:
         if old_data and NOT_CACHEABLE in old_data:
             return run(Reason(ReasonKind.NOT_CACHEABLE, str(old_data[NOT_CACHEABLE])))
-        reasons = explain(old, parts)
+        reasons = explain(last(), parts)
         if not reasons:
             reasons = [Reason(ReasonKind.CACHE_MISS, "its cached result was cleared or evicted")]
         return run(*reasons)

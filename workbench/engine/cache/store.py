@@ -96,18 +96,19 @@ class CacheEntry:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> CacheEntry:
+        """Read back what :meth:`to_data` wrote (a missing field is damage: KeyError)."""
         return cls(
-            fingerprint=str(data["fingerprint"]),
-            stage_id=str(data["stage_id"]),
-            uses=str(data["uses"]),
-            version=str(data["version"]),
-            writes={str(k): str(v) for k, v in data["writes"].items()},
-            removed=tuple(str(k) for k in data.get("removed", ())),
-            files={str(p): (int(s[0]), int(s[1]), str(s[2])) for p, s in data["files"].items()},
-            message=str(data.get("message", "")),
-            duration=float(data.get("duration", 0.0)),
-            created=float(data.get("created", 0.0)),
-            inline=dict(data.get("inline", {})),
+            fingerprint=data["fingerprint"],
+            stage_id=data["stage_id"],
+            uses=data["uses"],
+            version=data["version"],
+            writes=data["writes"],
+            removed=tuple(data["removed"]),
+            files=data["files"],
+            message=data["message"],
+            duration=data["duration"],
+            created=data["created"],
+            inline=data["inline"],
         )
 
 
