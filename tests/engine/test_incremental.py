@@ -94,7 +94,12 @@ def test_a_second_run_reuses_everything_and_restores_the_same_values(
 ) -> None:
     first = run(load(project, installed))
     assert ran(first) == ALL
+    manifests = CacheStore.for_project(project).root / "manifests"
+    written = {p.name: p.stat().st_mtime_ns for p in manifests.iterdir()}
     second = run(load(project, installed))
+    assert {p.name: p.stat().st_mtime_ns for p in manifests.iterdir()} == written, (
+        "an unchanged run rewrites no manifest"
+    )
     assert cached(second) == ALL
     for key in ("sales", "by_region", "by_product", "totals", "summary"):
         assert second.store.get(key) == first.store.get(key)

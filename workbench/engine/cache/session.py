@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.engine.cache.files import FileHasher
 from workbench.engine.cache.fingerprint import Fingerprinter, FingerprintParts
-from workbench.engine.cache.store import INLINE_BYTES, CacheEntry, CacheStore, DamagedEntry
+from workbench.engine.cache.store import (
+    INLINE_BYTES,
+    CacheEntry,
+    CacheStore,
+    DamagedEntry,
+    manifest_mark,
+)
 from workbench.engine.cache.values import UnhashableValue, hash_parts, hash_value
 from workbench.engine.context import summarize
 from workbench.engine.stage import StageResult, StageStatus
@@ -294,9 +300,16 @@ class RunCache:
         assert self.files is not None
         try:
             key = pipeline_key(self.pipeline)
-            manifest = self.store.read_manifest(key)
-            manifest.update(self._manifest)
-            self.store.write_manifest(key, manifest)
+            index = self.store.read_manifest_index(key)
+            changed = {
+                sid: data
+                for sid, data in self._manifest.items()
+                if index.get(sid) != manifest_mark(data)
+            }
+            if changed:  # an unchanged pipeline's run reads one small file here, writes none
+                manifest = self.store.read_manifest(key)
+                manifest.update(changed)
+                self.store.write_manifest(key, manifest)
             self.files.save()
             self.store.record_run(self.hits, self.misses)
             if self._wrote:

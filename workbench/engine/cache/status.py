@@ -92,7 +92,7 @@ def pipeline_status(
         )
     files = FileHasher(store.files_state)
     fp = Fingerprinter(pipeline, files)
-    manifest = store.read_manifest(pipeline_key(pipeline))
+    manifest = _LazyManifest(store, pipeline_key(pipeline))
     context = ContextStore(pipeline.parameters(params), ExecutionMode.DRY_RUN, record=False)
     forced = frozenset(force_stages)
     running: set[str] = set()
@@ -109,6 +109,20 @@ def pipeline_status(
     if save_stamps:
         files.save()
     return PipelineStatus(pipeline.name, tuple(lines))
+
+
+class _LazyManifest:
+    """The last run's fingerprint parts, read from disk only when a change is explained."""
+
+    def __init__(self, store: CacheStore, key: str) -> None:
+        self._store = store
+        self._key = key
+        self._data: dict[str, Any] | None = None
+
+    def get(self, sid: str) -> Any:
+        if self._data is None:
+            self._data = self._store.read_manifest(self._key)
+        return self._data.get(sid)
 
 
 def _fresh(sid: str, pipeline: Pipeline, never: Reason, use_cache: bool) -> StageStatusLine:
@@ -128,7 +142,7 @@ def _stage(
     store: CacheStore,
     fp: Fingerprinter,
     context: ContextStore,
-    manifest: Mapping[str, Any],
+    manifest: _LazyManifest,
     running: set[str],
     forced: str | None,
     use_cache: bool,
@@ -143,10 +157,10 @@ def _stage(
     reason = not_cacheable(pipeline, ps)
     if reason is not None:
         return run(Reason(ReasonKind.NOT_CACHEABLE, reason))
-    old_data = manifest.get(sid)
 
     def last() -> FingerprintParts | None:
         """The parts of the last recorded run, read only to explain a change."""
+        old_data = manifest.get(sid)
         if old_data and NOT_CACHEABLE not in old_data:
             return FingerprintParts.from_data(old_data)
         return None
@@ -181,6 +195,7 @@ def _stage(
     except DamagedEntry as exc:
         return run(Reason(ReasonKind.CACHE_MISS, f"the cached result is damaged: {exc}"))
     if entry is None:
+        old_data = manifest.get(sid)
         if old_data and NOT_CACHEABLE in old_data:
             return run(Reason(ReasonKind.NOT_CACHEABLE, str(old_data[NOT_CACHEABLE])))
         reasons = explain(last(), parts)

@@ -50,6 +50,13 @@ INLINE_BYTES = 4096
 """Values that pickle smaller than this live in their entry: one file read per hit."""
 
 
+def manifest_mark(data: Mapping[str, Any]) -> str:
+    """A manifest entry in short: its fingerprint, or why the stage is not cacheable."""
+    if "digest" in data:
+        return str(data["digest"])
+    return "not_cacheable:" + str(data.get("not_cacheable", ""))
+
+
 def _name(path: str | Path) -> str:
     return os.path.basename(path)[:12]
 
@@ -237,7 +244,18 @@ class CacheStore:
             return {}
 
     def write_manifest(self, pipeline_key: str, manifest: Mapping[str, Any]) -> None:
+        """The manifest, and beside it its index (stage -> what its entry says, in short),
+        which is all a run of an unchanged pipeline needs to read."""
         self._write(self.manifest_path(pipeline_key), pickle.dumps(dict(manifest), 5))
+        index = {sid: manifest_mark(data) for sid, data in manifest.items()}
+        self._write(f"{self.manifest_path(pipeline_key)}.index", pickle.dumps(index, 5))
+
+    def read_manifest_index(self, pipeline_key: str) -> dict[str, str]:
+        try:
+            data = self._read(f"{self.manifest_path(pipeline_key)}.index")
+            return dict(pickle.loads(data)) if data is not None else {}
+        except Exception:  # damaged: the next run rewrites it
+            return {}
 
     def record_run(self, hits: int, misses: int) -> None:
         path = self.root / "runs.json"
