@@ -113,3 +113,13 @@ def test_stages_shows_versions(cli: Cli) -> None:
     stages = json.loads(cli("stages", "--format", "json").out)["stages"]
     assert {s["name"]: s["version"] for s in stages}["core.noop"] == "1"
     assert " v1 " in cli("stages").out
+
+
+def test_history_records_cached_stages(cli: Cli, project: Project) -> None:
+    path = project.pipeline("good")
+    cli("run", path, "--format", "json")
+    cli("run", path, "--format", "json")
+    runs = json.loads(cli("history", "--format", "json").out)
+    latest = json.loads(cli("history", str(runs[0]["id"]), "--format", "json").out)
+    assert latest["status"] == "success"
+    assert {s["status"] for s in latest["stages"]} == {"cached"}

@@ -59,6 +59,7 @@ STATUS_STYLES: dict[str, str] = {
     "interrupted": "$text-error",
     "running": "$text-primary",
     "skipped": "$foreground-muted",
+    "cached": "$text-secondary",
 }
 RUN_MARKS = {**STATUS_MARKS, "interrupted": "⚡"}
 
