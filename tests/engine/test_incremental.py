@@ -379,3 +379,24 @@ def test_two_uses_of_one_stage_with_the_same_config_do_not_share_results(
     second = run(pipeline)
     assert cached(second) == ["a", "b"]
     assert second.store.get("ran.a") is True and second.store.get("ran.b") is True
+
+
+def test_a_comparison_shows_stages_moving_between_up_to_date_and_will_run(
+    project: Path, installed: StageRegistry
+) -> None:
+    from workbench.engine.compare import compare_pipelines
+
+    run(load(project, installed))
+    source = project / "pipelines" / "sales-report.toml"
+    changed = project / "pipelines" / "sales-report-changed.toml"
+    changed.write_text(source.read_text().replace("descending = true", "descending = false", 1))
+    comparison = compare_pipelines(load(project, installed), Pipeline.load(changed, installed))
+    assert comparison.diff.of_kind("now_runs") == [
+        "by_region",
+        "summary",
+        "write_json",
+        "write_markdown",
+    ]
+    assert comparison.diff.totals["will_run"] == (0, 4)
+    assert comparison.left.total_seconds == 0.0, "nothing runs: no time is counted"
+    assert "4 now to run" in comparison.diff.summary()

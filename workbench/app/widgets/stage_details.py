@@ -111,7 +111,7 @@ def describe_stage(meta: StageMetadata) -> Content:
     lines: list[Content] = [
         Content.styled(meta.name, "bold $text-primary"),
         Content.styled(
-            f"namespace {meta.namespace} · "
+            f"namespace {meta.namespace} · version {meta.version} · "
             + ("supports dry run" if meta.supports_dry_run else "no dry run"),
             MUTED,
         ),
