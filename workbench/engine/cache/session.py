@@ -230,11 +230,7 @@ class RunCache:
             self._manifest[sid] = {NOT_CACHEABLE: str(exc)}
             return
         if pending.written:
-            assert self.files is not None
-            stamps = await asyncio.to_thread(
-                lambda: {p: self.files.stamp(p) for p in pending.written}  # type: ignore[union-attr]
-            )
-            entry.files = {p: (s.size, s.mtime_ns, s.digest) for p, s in stamps.items() if s}
+            entry.files = await asyncio.to_thread(self._stamps, pending.written)
         try:
             for digest, payload in objects.items():
                 self.store.put_object(digest, payload)
@@ -293,6 +289,16 @@ class RunCache:
             inline=inline,
         )
         return entry, objects
+
+    def _stamps(self, paths: Iterable[str]) -> dict[str, tuple[int, int, str]]:
+        """Size, mtime and digest of each file a stage wrote (hashing: off the loop)."""
+        assert self.files is not None
+        out: dict[str, tuple[int, int, str]] = {}
+        for path in paths:
+            stamp = self.files.stamp(path)
+            if stamp is not None:
+                out[path] = (stamp.size, stamp.mtime_ns, stamp.digest)
+        return out
 
     # -- after the run ------------------------------------------------------------------------
     def close(self) -> None:
