@@ -10,7 +10,6 @@ import asyncio
 import os
 import shutil
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +206,7 @@ def test_force_stage_reruns_that_stage_and_its_downstream_only_if_its_writes_cha
 def test_a_corrupted_cache_entry_is_a_miss_with_a_warning(
     project: Path, installed: StageRegistry
 ) -> None:
-    first = run(load(project, installed))
-    fingerprint = first.results["load"].data.get("fingerprint")
-    assert fingerprint is None  # a stage that ran reports no fingerprint; find its entry instead
+    run(load(project, installed))
     store = CacheStore.for_project(project)
     entries = [p for p in (store.root / "entries").rglob("*") if p.is_file()]
     load_entry = next(p for p in entries if store.get(p.name).stage_id == "load")  # type: ignore[union-attr]
@@ -351,8 +348,6 @@ def test_the_size_cap_evicts_and_an_evicted_result_is_an_ordinary_miss(
     assert ran(run(load(project, installed))) == ALL
 
 
-def _ids(items: Iterable[str]) -> list[str]:
-    return list(items)
 
 
 def test_two_uses_of_one_stage_with_the_same_config_do_not_share_results(
