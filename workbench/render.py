@@ -23,6 +23,7 @@ from workbench.engine.dry_run import (
     format_seconds,
 )
 from workbench.engine.stage import StageStatus
+from workbench.engine.terminal_text import clean_output
 
 if TYPE_CHECKING:
     from workbench.engine.cache.status import PipelineStatus
@@ -47,6 +48,11 @@ STATUS_MARK = {
 }
 
 
+def output(text: str, style: str = "") -> Text:
+    """Text a stage or a plugin wrote: control sequences removed, its colours kept, no markup."""
+    return Text.from_ansi(clean_output(text), style=style)
+
+
 def status_text(status: StageStatus) -> Text:
     mark, style = STATUS_MARK[status]
     return Text(f"{mark} {status.value}", style=style)
@@ -69,7 +75,11 @@ def stages_table(stages: Iterable[StageMetadata]) -> Table:
         namespace = meta.namespace
         flow = f"{', '.join(meta.reads) or '—'} → {', '.join(meta.writes) or '—'}"
         table.add_row(
-            meta.name, f"v{meta.version}", meta.description.split("\n")[0], flow, meta.source
+            meta.name,
+            f"v{meta.version}",
+            output(meta.description.split("\n")[0]),
+            flow,
+            meta.source,
         )
     return table
 
@@ -79,7 +89,10 @@ def plugin_errors(errors: Sequence[PluginLoadError]) -> RenderableType:
     for error in errors:
         lines.append(
             Text.assemble(
-                ("  ✘ ", "red"), (error.plugin, "bold"), f" ({error.kind}): {error.message}"
+                ("  ✘ ", "red"),
+                output(error.plugin, "bold"),
+                f" ({error.kind}): ",
+                output(error.message),
             )
         )
     return Group(*lines)
@@ -175,7 +188,7 @@ def report(rep: DryRunReport) -> RenderableType:
     if rep.conflicts:
         parts.append(Text(f"{len(rep.conflicts)} potential conflict(s):", style="bold yellow"))
         for c in rep.conflicts:
-            parts.append(Text(f"  ! {c.kind}: {c.message}", style="yellow"))
+            parts.append(output(f"  ! {c.kind}: {c.message}", "yellow"))
     else:
         parts.append(Text("no conflicts", style="green"))
     return Group(*parts)
@@ -183,10 +196,10 @@ def report(rep: DryRunReport) -> RenderableType:
 
 def _operations(plan: StagePlan) -> Text:
     if plan.error:
-        return Text(f"plan failed: {plan.error}", style="red")
+        return output(f"plan failed: {plan.error}", "red")
     if not plan.supported:
         return Text("cannot dry-run", style="yellow")
-    return Text("\n".join(f"• {op.description}" for op in plan.operations) or "—")
+    return output("\n".join(f"• {op.description}" for op in plan.operations) or "—")
 
 
 def plan_state(plan: StagePlan) -> Text:
@@ -198,7 +211,8 @@ def plan_state(plan: StagePlan) -> Text:
         text.append("\n  ")
         text.append(reason.kind.value, style="cyan")
         if reason.detail:
-            text.append(f": {reason.detail}", style="dim")
+            text.append(": ")
+            text.append_text(output(reason.detail, "dim"))
     return text
 
 
@@ -296,7 +310,7 @@ def finished_line(
         (f"{mark} ", style),
         (stage_id.ljust(width), "bold"),
         (f" {format_seconds(duration):>8}  ", "dim"),
-        (message, "red" if status is StageStatus.FAILURE else ""),
+        output(message, "red" if status is StageStatus.FAILURE else ""),
     )
 
 
@@ -307,7 +321,7 @@ def run_summary(result: RunResult) -> RenderableType:
     table.add_column("time", justify="right")
     table.add_column("result")
     for sid, r in result.results.items():
-        table.add_row(sid, status_text(r.status), format_seconds(r.duration), r.message)
+        table.add_row(sid, status_text(r.status), format_seconds(r.duration), output(r.message))
     counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
     mark, style = STATUS_MARK[result.status]
     verdict = Text.assemble(
@@ -337,7 +351,7 @@ def pipeline_status(status: PipelineStatus) -> RenderableType:
             )
             for reason in line.reasons:
                 lines.append(
-                    Text.assemble("    ", (reason.kind.value, "cyan"), ": ", reason.detail)
+                    Text.assemble("    ", (reason.kind.value, "cyan"), ": ", output(reason.detail))
                 )
         else:
             lines.append(
@@ -345,7 +359,7 @@ def pipeline_status(status: PipelineStatus) -> RenderableType:
                     ("≡ ", "blue"),
                     (line.stage_id.ljust(width), "bold"),
                     ("  up to date", "blue"),
-                    (f"  {line.message}", "dim"),
+                    output(f"  {line.message}", "dim"),
                 )
             )
     lines.append(Text(f"{status.pipeline}: {status.summary()}", style="bold"))
@@ -427,7 +441,7 @@ def history_run(detail: RunDetail) -> RenderableType:
             stage.stage_id,
             Text(stage.status, style=_HISTORY_STYLE.get(stage.status, "")),
             format_seconds(stage.duration) if stage.duration is not None else "—",
-            stage.message,
+            output(stage.message),
             stage.log_path or "",
         )
     parts: list[RenderableType] = [head, table]

@@ -348,8 +348,6 @@ def test_the_size_cap_evicts_and_an_evicted_result_is_an_ordinary_miss(
     assert ran(run(load(project, installed))) == ALL
 
 
-
-
 def test_two_uses_of_one_stage_with_the_same_config_do_not_share_results(
     project: Path,
 ) -> None:
