@@ -123,3 +123,15 @@ def test_history_records_cached_stages(cli: Cli, project: Project) -> None:
     latest = json.loads(cli("history", str(runs[0]["id"]), "--format", "json").out)
     assert latest["status"] == "success"
     assert {s["status"] for s in latest["stages"]} == {"cached"}
+
+
+def test_a_bad_size_cap_is_reported_with_its_place_and_the_default_applies(
+    cli: Cli, project: Project
+) -> None:
+    settings = project.root / "workbench.toml"
+    settings.write_text(settings.read_text() + '[cache]\nmax_size = "lots"\n')
+    outcome = cli("cache", "info", "--format", "json")
+    assert outcome.code == 0
+    assert "workbench.toml" in outcome.err and "cache.max_size" in outcome.err
+    assert "'500 MB', '1 GiB'" in outcome.err
+    assert json.loads(outcome.out)["max_bytes"] == 1 << 30
