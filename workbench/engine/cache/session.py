@@ -98,7 +98,8 @@ class RunCache:
     _fp: Fingerprinter | None = None
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _starts: dict[str, int] = field(default_factory=dict)
-    _manifest: dict[str, Any] = field(default_factory=dict)
+    _manifest: dict[str, FingerprintParts | dict[str, str]] = field(default_factory=dict)
+    """What this run learnt per stage: its fingerprint parts, or why it is not cacheable."""
     _wrote: bool = False
 
     def __post_init__(self) -> None:
@@ -166,7 +167,7 @@ class RunCache:
             self.misses += 1
         else:
             self.hits += 1
-            self._manifest[sid] = parts.to_data()
+            self._manifest[sid] = parts
         return result
 
     def _usable_entry(self, parts: FingerprintParts, ctx: StageContext) -> CacheEntry | None:
@@ -239,7 +240,7 @@ class RunCache:
         except OSError as exc:
             ctx.log(f"cache: could not store the result: {exc}", "warning")
         self._fp.note_writes(sid, entry.writes, removed)
-        self._manifest[sid] = pending.parts.to_data()
+        self._manifest[sid] = pending.parts
         self.timings.record += time.perf_counter() - began
 
     def _entry(
@@ -308,9 +309,10 @@ class RunCache:
             key = pipeline_key(self.pipeline)
             index = self.store.read_manifest_index(key)
             changed = {
-                sid: data
-                for sid, data in self._manifest.items()
-                if index.get(sid) != manifest_mark(data)
+                sid: item.to_data() if isinstance(item, FingerprintParts) else item
+                for sid, item in self._manifest.items()
+                if index.get(sid)
+                != (item.digest if isinstance(item, FingerprintParts) else manifest_mark(item))
             }
             if changed:  # an unchanged pipeline's run reads one small file here, writes none
                 manifest = self.store.read_manifest(key)
