@@ -393,3 +393,24 @@ def test_a_comparison_shows_stages_moving_between_up_to_date_and_will_run(
     assert comparison.diff.totals["will_run"] == (0, 4)
     assert comparison.left.total_seconds == 0.0, "nothing runs: no time is counted"
     assert "4 now to run" in comparison.diff.summary()
+
+
+def test_secret_config_values_are_not_written_into_the_cache(
+    project: Path, installed: StageRegistry
+) -> None:
+    path = project / "pipelines" / "secret.toml"
+    path.write_text(
+        '[pipeline]\nname = "s"\n[stages.call]\nuses = "shell.run"\n'
+        'config = { command = ["true"], env = { API_TOKEN = "s3cr3t-value" }, outputs = [] }\n'
+    )
+    pipeline = Pipeline.load(path, installed)
+    assert pipeline.valid, pipeline.problems
+    run(pipeline)
+    assert cached(run(pipeline)) == ["call"]
+    cache_files = [p for p in (project / ".workbench" / "cache").rglob("*") if p.is_file()]
+    assert cache_files
+    assert not [p for p in cache_files if b"s3cr3t-value" in p.read_bytes()]
+    path.write_text(path.read_text().replace("s3cr3t-value", "other-value"))
+    (reason,) = pipeline_status(Pipeline.load(path, installed)).stage("call").reasons
+    assert reason.kind is ReasonKind.CONFIG_CHANGED, "a new secret still reruns the stage"
+    assert reason.detail == "a secret value changed"

@@ -43,6 +43,8 @@ class FingerprintParts:
     outputs: tuple[str, ...]
     """Files the stage writes."""
     digest: str = ""
+    config_digest: str = ""
+    """Of the real config: tells a changed secret apart when ``config`` shows it masked."""
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,7 @@ class FingerprintParts:
             "inputs": self.inputs,
             "outputs": list(self.outputs),
             "digest": self.digest,
+            "config_digest": self.config_digest,
         }
 
     @classmethod
@@ -63,6 +66,7 @@ class FingerprintParts:
             dict(data["inputs"]),
             tuple(data.get("outputs", ())),
             str(data["digest"]),
+            str(data.get("config_digest", "")),
         )
 
 
@@ -99,9 +103,37 @@ def config_digest(ps: PipelineStage) -> tuple[dict[str, Any], str]:
     known = _CONFIGS.get(ps.stage)
     if known is None or known[0] is not ps.stage.config:
         config = stage_config(ps)
-        known = (ps.stage.config, config, hash_value(config))
+        known = (ps.stage.config, _masked(config, ps), hash_value(config))
         _CONFIGS[ps.stage] = known
     return known[1], known[2]
+
+
+SECRET_MARK = "•••"
+
+
+def _masked(config: dict[str, Any], ps: PipelineStage) -> dict[str, Any]:
+    """The config as kept in the manifest (on disk): secret values replaced by a mark.
+
+    The digest covers the real values, so changing a secret still reruns the stage;
+    only the explanation shows the mark instead of the value.
+    """
+    assert ps.stage is not None
+    try:
+        secrets = [v for v in ps.stage.secret_values() if v not in (None, "")]
+    except Exception:  # a plugin's override must not break caching
+        secrets = []
+    if not secrets:
+        return config
+
+    def mask(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        return SECRET_MARK if any(value == s for s in secrets) else value
+
+    masked: dict[str, Any] = mask(config)
+    return masked
 
 
 class Fingerprinter:
@@ -198,7 +230,7 @@ class Fingerprinter:
             inputs[FILE + path] = self.files.digest(path)
         version = str(type(ps.stage).version)
         digest = digest_of(sid, ps.uses, version, config_digest, inputs)
-        return FingerprintParts(ps.uses, version, config, inputs, written, digest)
+        return FingerprintParts(ps.uses, version, config, inputs, written, digest, config_digest)
 
 
 def explain(old: FingerprintParts | None, new: FingerprintParts) -> list[Reason]:
@@ -223,6 +255,8 @@ def explain(old: FingerprintParts | None, new: FingerprintParts) -> list[Reason]
             )
         )
     changes = config_changes(old.config, new.config)
+    if not changes and old.config_digest and new.config_digest != old.config_digest:
+        reasons.append(Reason(ReasonKind.CONFIG_CHANGED, "a secret value changed", {"changes": []}))
     if changes:
         detail = ", ".join(f"{k}: {short(a)} → {short(b)}" for k, a, b in changes)
         reasons.append(

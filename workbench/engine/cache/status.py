@@ -212,8 +212,9 @@ def _stage(
 def _static_changes(old: FingerprintParts, ps: PipelineStage, fp: Fingerprinter) -> list[Reason]:
     """Config and version changes, which are known even before upstream runs."""
     assert ps.stage is not None
-    config, _ = fp.config_of(ps)
-    new = FingerprintParts(ps.uses, str(type(ps.stage).version), config, old.inputs, old.outputs)
+    config, digest = fp.config_of(ps)
+    version = str(type(ps.stage).version)
+    new = FingerprintParts(ps.uses, version, config, old.inputs, old.outputs, "", digest)
     return [r for r in explain(old, new) if r.kind is not ReasonKind.INPUT_CHANGED]
 
 
