@@ -414,3 +414,25 @@ def test_secret_config_values_are_not_written_into_the_cache(
     (reason,) = pipeline_status(Pipeline.load(path, installed)).stage("call").reasons
     assert reason.kind is ReasonKind.CONFIG_CHANGED, "a new secret still reruns the stage"
     assert reason.detail == "a secret value changed"
+
+
+def test_a_stage_that_writes_a_secret_is_never_cached(project: Path) -> None:
+    from workbench.engine.stage import Stage, StageResult
+
+    class Login(Stage):
+        name = "test.login"
+        writes = ("api_token",)
+
+        def run(self, ctx: Any) -> StageResult:
+            ctx.set("api_token", "tok-123456789")
+            return StageResult.success()
+
+    registry = StageRegistry()
+    registry.register(Login)
+    text = '[pipeline]\nname = "l"\n[stages.login]\nuses = "test.login"\n'
+    pipeline = Pipeline.parse(text, registry, project / "pipelines" / "l.toml")
+    for _ in range(2):
+        assert ran(run(pipeline)) == ["login"]
+    assert "holds a secret" in _reason(pipeline_status(pipeline), "login")
+    stored = b"".join(p.read_bytes() for p in (project / ".workbench").rglob("*") if p.is_file())
+    assert b"tok-123456789" not in stored

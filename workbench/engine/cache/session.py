@@ -256,6 +256,12 @@ class RunCache:
         objects: dict[str, bytes] = {}
         inline: dict[str, bytes] = {}
         writes: dict[str, str] = {}
+        secrets = ctx.store.secrets
+        for key in written:
+            if secrets.is_secret(key):  # named like one, or holding a secret's value
+                raise _Uncacheable(
+                    f"it writes {key!r}, which holds a secret; secrets are never stored"
+                )
         for key in written:
             value = ctx.get(key)
             try:
@@ -284,7 +290,7 @@ class RunCache:
             version=str(type(ps.stage).version),
             writes=writes,
             removed=tuple(removed),
-            message=result.message,
+            message=secrets.mask_text(result.message),
             duration=result.duration,
             created=time.time(),
             inline=inline,
