@@ -139,6 +139,10 @@ class Save(Stage):
     def keys_read(self) -> tuple[str, ...]:
         return (self.config.key,)
 
+    def cache_paths(self, ctx: StageContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Without serializing the value, as :meth:`plan` does to tell its size."""
+        return (), (str(resolve(ctx, self.config.path)),)
+
     def _serialize(self, value: Any, fmt: str) -> bytes:
         cfg = self.config
         return _formats.dump(

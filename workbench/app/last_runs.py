@@ -24,6 +24,7 @@ STATUS_STYLES: dict[str, str] = {
     "interrupted": "$text-error",
     "running": "$text-primary",
     "skipped": "$foreground-muted",
+    "cached": "$text-secondary",
 }
 """The theme colour of a recorded run's status."""
 RUN_MARKS = {**STATUS_MARKS, "interrupted": INTERRUPTED_GLYPH}

@@ -28,6 +28,7 @@ from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
 from workbench.engine.spec import schema
 from workbench.engine.stage import StageStatus
+from workbench.engine.units import counted
 
 if TYPE_CHECKING:
     from workbench.engine.export import Exportable
@@ -317,6 +318,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return fail("Bad usage", str(exc.args[0]), EXIT_USAGE, as_json=wants_json(args))
     from workbench.cli.run_output import RunOptions, RunPrinter, start_run
 
+    bad = _unknown_stages(pipeline, args.force_stages)
+    if bad:
+        return fail("Bad usage", bad, EXIT_USAGE, as_json=wants_json(args))
     seed = None
     if args.start is not None or args.from_run is not None:
         from workbench.engine.errors import UsageError
@@ -334,10 +338,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             with history:
                 seed = find_seed(history.db, pipeline, only or pipeline.graph.order, args.from_run)
         except UsageError as exc:
-            if args.format == "json":
-                print(dumps({"error": exc.message}))
-            error_console().print(f"[bold red]{exc.title}:[/] {exc.message}", highlight=False)
-            return EXIT_USAGE
+            return fail(exc.title, exc.message, EXIT_USAGE, as_json=wants_json(args))
         error_console().print(Text(seed.describe(), style="dim"))
     options = RunOptions(
         overrides,
@@ -347,6 +348,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.verbose,
         log_events=bool(args.verbose or args.log_file),
         seed=seed,
+        use_cache=not args.no_cache,
+        force=args.force,
+        force_stages=tuple(args.force_stages),
     )
     if args.watch:
         if wants_json(args):
@@ -366,6 +370,69 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return stopping.exit_code()
     return EXIT_OK if result.status is StageStatus.SUCCESS else EXIT_FAILED
+
+
+def _unknown_stages(pipeline: Pipeline, ids: list[str]) -> str | None:
+    from workbench.engine.errors import did_you_mean
+
+    for stage_id in ids:
+        if stage_id not in pipeline.stages:
+            suggestion = did_you_mean(stage_id, pipeline.stages)
+            hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+            return f"--force-stage {stage_id!r} is not a stage of {pipeline.name}{hint}"
+    return None
+
+
+# -- status and cache --------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Which stages a run would reuse, and why each other one will run. Never runs anything."""
+    from workbench.engine.cache.status import pipeline_status
+    from workbench.engine.cache.store import CacheStore
+
+    overrides = parse_assignments(args.overrides)
+    loaded = _load(args, args.pipeline, overrides)
+    if isinstance(loaded, int):
+        return loaded
+    project, pipeline = loaded
+    bad = _unknown_stages(pipeline, args.force_stages)
+    if bad:
+        return fail("Bad usage", bad, EXIT_USAGE, as_json=wants_json(args))
+    store = CacheStore.for_project(project.root, project.settings.cache.max_size)
+    status = pipeline_status(
+        pipeline,
+        store,
+        overrides,
+        force=args.force,
+        force_stages=args.force_stages,
+        use_cache=not args.no_cache,
+    )
+    if args.format == "json":
+        print(dumps(status.to_json()))
+    else:
+        console().print(render.pipeline_status(status))
+    return EXIT_OK
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from workbench.engine.cache.store import CacheStore
+
+    project = _project(args)
+    store = CacheStore.for_project(project.root, project.settings.cache.max_size)
+    if args.action == "clear":
+        entries = store.clear()
+        if args.format == "json":
+            print(dumps({"cleared": entries, "path": str(store.root)}))
+        else:
+            console().print(f"cleared {counted(entries, 'cached result')}")
+        return EXIT_OK
+    info = store.info()
+    if args.format == "json":
+        print(dumps(info.to_json()))
+    else:
+        console().print(render.cache_info(info))
+    return EXIT_OK
 
 
 # -- history ----------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ COMMANDS = (
     "graph",
     "dry-run",
     "run",
+    "status",
+    "cache",
     "history",
     "schema",
     "screenshots",
@@ -160,6 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="re-run when the pipeline or its inputs change"
     )
     p.add_argument("--no-history", action="store_true", help="do not record this run")
+    _cache_flags(p)
+    p = sub.add_parser(
+        "status",
+        parents=[common, fmt],
+        help="which stages are up to date and why the others will run",
+    )
+    p.add_argument("pipeline", type=Path)
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    _cache_flags(p)
+    p = sub.add_parser("cache", parents=[common, fmt], help="the stage cache: info, or clear it")
+    p.add_argument(
+        "action", choices=("info", "clear"), help="info: size and hit rate; clear: empty it"
+    )
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
     p.add_argument(
         "target",
@@ -226,6 +241,19 @@ def _options_epilog(commands: Mapping[str, argparse.ArgumentParser]) -> str:
         "2 bad usage or unreadable file, 130/143/129 run stopped by Ctrl+C/SIGTERM/SIGHUP."
     )
     return "\n".join(lines)
+
+
+def _cache_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="run every stage, ignoring cached results")
+    p.add_argument(
+        "--force-stage",
+        dest="force_stages",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="rerun this stage (repeatable); its downstream reruns only if its writes change",
+    )
+    p.add_argument("--no-cache", action="store_true", help="neither use nor record cached results")
 
 
 def _positive_int(text: str) -> int:

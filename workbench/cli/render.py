@@ -28,6 +28,8 @@ from workbench.engine.units import (
 )
 
 if TYPE_CHECKING:
+    from workbench.engine.cache.status import PipelineStatus
+    from workbench.engine.cache.store import CacheInfo
     from workbench.engine.compare import Comparison
     from workbench.engine.errors import Problem
     from workbench.engine.graph import DependencyGraph
@@ -46,6 +48,7 @@ _STATUS_STYLE = {
     StageStatus.SKIPPED: "yellow",
     StageStatus.PARTIAL: "yellow",
     StageStatus.CANCELLED: "magenta",
+    StageStatus.CACHED: "blue",
 }
 STATUS_MARK = {status: (STATUS_GLYPHS[status], style) for status, style in _STATUS_STYLE.items()}
 """Each status's shared glyph with its colour on a terminal."""
@@ -67,6 +70,7 @@ def status_text(status: StageStatus) -> Text:
 def stages_table(stages: Iterable[StageMetadata]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("stage", style="bold cyan", no_wrap=True)
+    table.add_column("version", style="dim", no_wrap=True)
     table.add_column("description")
     table.add_column("reads → writes", style="dim")
     table.add_column("source", style="dim", overflow="fold")
@@ -76,7 +80,13 @@ def stages_table(stages: Iterable[StageMetadata]) -> Table:
             table.add_section()
         namespace = meta.namespace
         flow = f"{', '.join(meta.reads) or '—'} → {', '.join(meta.writes) or '—'}"
-        table.add_row(meta.name, output(meta.description.split("\n")[0]), flow, meta.source)
+        table.add_row(
+            meta.name,
+            f"v{meta.version}",
+            output(meta.description.split("\n")[0]),
+            flow,
+            meta.source,
+        )
     return table
 
 
@@ -165,15 +175,21 @@ def report(rep: DryRunReport) -> RenderableType:
     table.add_column("planned operations")
     table.add_column("bytes", justify="right")
     table.add_column("estimate", justify="right")
+    cached = any(p.up_to_date or p.reasons for p in rep.stages)
+    if cached:
+        table.add_column("cache")
     for plan in rep.stages:
-        table.add_row(
+        cells: list[RenderableType] = [
             str(plan.layer),
             plan.stage_id,
             plan.uses,
             _operations(plan),
             format_bytes(plan.estimated_bytes) if plan.estimated_bytes else "—",
             _estimate(plan),
-        )
+        ]
+        if cached:
+            cells.append(plan_state(plan))
+        table.add_row(*cells)
     parts.append(table)
     if rep.critical_path:
         parts.append(
@@ -200,6 +216,20 @@ def _operations(plan: StagePlan) -> Text:
     if not plan.supported:
         return Text("cannot dry-run", style="yellow")
     return output("\n".join(f"• {op.description}" for op in plan.operations) or "—")
+
+
+def plan_state(plan: StagePlan) -> Text:
+    """``up to date``, or ``will run`` with each reason on its own line."""
+    if plan.up_to_date:
+        return Text("≡ up to date", style="blue")
+    text = Text("▶ will run", style="yellow")
+    for reason in plan.reasons:
+        text.append("\n  ")
+        text.append(reason.kind.value, style="cyan")
+        if reason.detail:
+            text.append(": ")
+            text.append_text(output(reason.detail, "dim"))
+    return text
 
 
 def _estimate(plan: StagePlan) -> Text:
@@ -257,7 +287,13 @@ def comparison(item: Comparison) -> RenderableType:
 def _cell(plan: StagePlan | None) -> Text:
     if plan is None:
         return Text("")
-    text = Text.assemble((plan.stage_id, "bold"), " ", (plan.uses, "cyan"), f"  {_estimate(plan)}")
+    text = Text.assemble(
+        (plan.stage_id, "bold"),
+        " ",
+        (plan.uses, "cyan"),
+        f"  {_estimate(plan)}  ",
+        ("up to date", "blue") if plan.up_to_date else ("will run", "yellow"),
+    )
     for op in plan.operations:
         text.append(f"\n  • {op.description}", style="dim")
     return text
@@ -336,12 +372,61 @@ def key_values(data: dict[str, Any]) -> Text:
     return Text(", ".join(f"{k}={v!r}" for k, v in data.items()), style="dim")
 
 
+# -- incremental runs ------------------------------------------------------------------------
+
+
+def pipeline_status(status: PipelineStatus) -> RenderableType:
+    """`workbench status`: a line per stage, each stage that will run with its reasons."""
+    width = max((len(s.stage_id) for s in status.stages), default=8)
+    lines: list[RenderableType] = []
+    for line in status.stages:
+        if line.will_run:
+            lines.append(
+                Text.assemble(
+                    ("▶ ", "yellow"), (line.stage_id.ljust(width), "bold"), ("  will run", "yellow")
+                )
+            )
+            for reason in line.reasons:
+                lines.append(
+                    Text.assemble("    ", (reason.kind.value, "cyan"), ": ", output(reason.detail))
+                )
+        else:
+            lines.append(
+                Text.assemble(
+                    ("≡ ", "blue"),
+                    (line.stage_id.ljust(width), "bold"),
+                    ("  up to date", "blue"),
+                    output(f"  {line.message}", "dim"),
+                )
+            )
+    lines.append(Text(f"{status.pipeline}: {status.summary()}", style="bold"))
+    return Group(*lines)
+
+
+def cache_info(info: CacheInfo) -> RenderableType:
+    rate = "no runs recorded" if info.hit_rate is None else f"{info.hit_rate:.0%}"
+    table = Table.grid(padding=(0, 2))
+    table.add_row(Text("cache", style="bold"), info.path)
+    table.add_row(Text("entries", style="bold"), f"{info.entries:,} ({info.objects:,} values)")
+    table.add_row(
+        Text("size", style="bold"),
+        f"{format_bytes(info.bytes)} of {format_bytes(info.max_bytes)}",
+    )
+    table.add_row(
+        Text("hit rate", style="bold"),
+        f"{rate} over the last {info.runs} run{'s' if info.runs != 1 else ''}"
+        f" ({info.hits:,} hits, {info.misses:,} misses)",
+    )
+    return table
+
+
 # -- history -----------------------------------------------------------------------------------
 
 _HISTORY_STYLE = {
     "success": "green",
     "failure": "bold red",
     "cancelled": "magenta",
+    "cached": "blue",
     "interrupted": "magenta",
     "running": "cyan",
     "skipped": "yellow",

@@ -46,6 +46,12 @@ class RunOptions:
     """Send every event to the ``workbench.run`` logger (with -v or --log-file)."""
     seed: Seed | None = None
     """Values restored from a recorded run, for `run --from` (see :mod:`workbench.engine.resume`)."""
+    use_cache: bool = True
+    """False with ``--no-cache``: the cache is neither read nor written."""
+    force: bool = False
+    """``--force``: every stage runs; results are still recorded."""
+    force_stages: tuple[str, ...] = ()
+    """``--force-stage ID``: these rerun; their downstream only if their writes change."""
 
 
 async def start_run(
@@ -59,12 +65,23 @@ async def start_run(
     store = None
     if options.seed is not None:
         store = options.seed.store(pipeline.with_parameters(options.overrides).parameters())
+    cache = None
+    if options.use_cache:
+        from workbench.engine.cache.session import RunCache
+
+        cache = RunCache.for_pipeline(
+            pipeline,
+            max_bytes=project.settings.cache.max_size,
+            force=options.force,
+            force_stages=options.force_stages,
+        )
     runner = Runner(
         pipeline,
         params=options.overrides,
         concurrency=options.concurrency,
         only=options.only,
         store=store,
+        cache=cache,
     )
     if printer is not None:
         printer.attach(runner)

@@ -80,17 +80,27 @@ def write_export(item: Exportable, fmt: ExportFormat, root: Path, path: Path | N
 def report_markdown(report: DryRunReport) -> str:
     lines = [f"## Dry run: {report.pipeline}", "", f"**{report.summary()}**", ""]
     lines += _layers_md(report)
+    cached = any(p.up_to_date or p.reasons for p in report.stages)
+    cache_head = (" cache |", "---|") if cached else ("", "")
     lines += [
-        "| # | layer | stage | uses | planned operations | bytes | estimate |",
-        "|--:|--:|---|---|---|--:|--:|",
+        "| # | layer | stage | uses | planned operations | bytes | estimate |" + cache_head[0],
+        "|--:|--:|---|---|---|--:|--:|" + cache_head[1],
     ]
     for n, plan in enumerate(report.stages, 1):
         lines.append(
             f"| {n} | {plan.layer} | `{plan.stage_id}` | `{plan.uses}` | {_ops_md(plan)} | "
-            f"{_bytes(plan)} | {_estimate(plan)} |"
+            f"{_bytes(plan)} | {_estimate(plan)} |" + (f" {_cache_md(plan)} |" if cached else "")
         )
     lines += ["", *_critical_md(report), "", *_conflicts_md(report)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _cache_md(plan: StagePlan) -> str:
+    """Up to date, or will run with its reasons (Markdown table cell)."""
+    if plan.up_to_date:
+        return "up to date"
+    reasons = "<br>".join(f"{r.kind.value}: {r.detail}".replace("|", "\\|") for r in plan.reasons)
+    return f"will run<br>{reasons}" if reasons else "will run"
 
 
 def comparison_markdown(comparison: Comparison) -> str:

@@ -19,6 +19,7 @@ STATUS_GLYPHS: dict[StageStatus, str] = {
     StageStatus.SKIPPED: "⊘",
     StageStatus.PARTIAL: "◐",
     StageStatus.CANCELLED: "■",
+    StageStatus.CACHED: "≡",
 }
 """The mark of every stage status."""
 

@@ -84,6 +84,8 @@ class StageMetadata:
     supports_dry_run: bool
     source: str
     cls: type[Stage]
+    version: str = "1"
+    """The class's ``version``; a new one invalidates its cached results."""
 
     @property
     def config_schema(self) -> dict[str, Any]:
@@ -119,6 +121,10 @@ class StageMetadata:
             deps = stage.dependency_list()
         except TypeError as exc:
             raise InvalidStageError(f"{where}.dependencies: {exc}") from None
+        if not isinstance(stage.version, (str, int)) or isinstance(stage.version, bool):
+            raise InvalidStageError(
+                f"{where}.version must be a string such as '2', not {stage.version!r}"
+            )
         return cls(
             name=stage.name,
             # Plugin text: shown on terminals and in the app, so cleaned of escapes once here.
@@ -133,11 +139,13 @@ class StageMetadata:
             supports_dry_run=bool(stage.supports_dry_run),
             source=source or stage.__module__,
             cls=stage,
+            version=str(stage.version),
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "version": self.version,
             "description": self.description,
             "config_schema": self.config_schema,
             "reads": list(self.reads),

@@ -35,7 +35,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Any
+from typing import Any, Protocol
 
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
 from workbench.engine.errors import HookError, RunStateError, StageError
@@ -63,7 +63,16 @@ from workbench.engine.upstream import (
     upstream_lets_run,
 )
 
-__all__ = ["AfterHook", "BeforeHook", "Executor", "Hooks", "LocalExecutor", "RunResult", "Runner"]
+__all__ = [
+    "AfterHook",
+    "BeforeHook",
+    "Executor",
+    "Hooks",
+    "LocalExecutor",
+    "RunResult",
+    "Runner",
+    "StageCache",
+]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +89,26 @@ reports those still running and ends without them."""
 
 Subscriber = Callable[[RunEvent], None]
 _TIMED_OUT: Any = object()
+
+
+class StageCache(Protocol):
+    """What the runner asks before and after each stage (see ``workbench.engine.cache``).
+
+    ``lookup`` returns a finished (``cached``) result after restoring the stage's
+    writes, or None to run it; ``record`` is told how every stage that ran ended;
+    ``close`` is called once when the run ends. The cache must never fail a run:
+    the runner logs what it raises and goes on as if it were not there.
+    """
+
+    async def lookup(
+        self, sid: str, ps: PipelineStage, ctx: StageContext
+    ) -> StageResult | None: ...
+
+    async def record(
+        self, sid: str, ps: PipelineStage, ctx: StageContext, result: StageResult
+    ) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -150,6 +179,7 @@ class Runner:
         executor: Executor | None = None,
         store: ContextStore | None = None,
         record_changes: bool = True,
+        cache: StageCache | None = None,
     ) -> None:
         pipeline = pipeline.with_parameters(params)
         if not pipeline.valid:
@@ -162,6 +192,7 @@ class Runner:
         self.concurrency = max(1, concurrency or pipeline.max_concurrency)
         self.hooks = hooks or Hooks()
         self.executor: Executor = executor or LocalExecutor()
+        self.cache = cache
         if store is None:
             values = pipeline.parameters(params)
             store = ContextStore(
@@ -381,6 +412,7 @@ class Runner:
         except Exception as exc:
             self._abort(exc)
             self._finish_pending()
+        self._close_cache()
         self._ended = True
         result = self.result()
         await self._after_run(result)
@@ -559,6 +591,10 @@ class Runner:
         try:
             if (self.step_mode or self.breakpoints) and self._should_pause(sid):
                 await self._pause(sid, ps)
+            if self.cache is not None:
+                hit = await self._cached(sid, ps)
+                if hit is not None:
+                    return hit
             status[sid] = StageStatus.RUNNING
             started = self._began[sid] = perf_counter()
             attempts = ps.retries + 1
@@ -593,6 +629,8 @@ class Runner:
                 await asyncio.sleep(delay)
                 attempt += 1
             result.duration = perf_counter() - started
+            if self.cache is not None:
+                await self._record_in_cache(sid, ps, ctx, result)
         except asyncio.CancelledError:
             if status[sid] is not StageStatus.RUNNING:
                 return StageResult.cancelled("cancelled")
@@ -630,6 +668,36 @@ class Runner:
             except asyncio.CancelledError:
                 return result
         return result
+
+    async def _cached(self, sid: str, ps: PipelineStage) -> StageResult | None:
+        """The stage's cached result (its writes restored), or None to run it."""
+        assert self.cache is not None
+        ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
+        try:
+            return await self.cache.lookup(sid, ps, ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the cache must never fail a run
+            log.exception("cache lookup failed for %s", sid)
+            return None
+
+    async def _record_in_cache(
+        self, sid: str, ps: PipelineStage, ctx: StageContext, result: StageResult
+    ) -> None:
+        assert self.cache is not None
+        try:
+            await self.cache.record(sid, ps, ctx, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("cache record failed for %s", sid)
+
+    def _close_cache(self) -> None:
+        if self.cache is not None:
+            try:
+                self.cache.close()
+            except Exception:
+                log.exception("closing the cache failed")
 
     def _worker_done(self, task: asyncio.Task[None]) -> None:
         """A worker ended: finish a stage it never got to (cancelled before it ran)."""
@@ -770,6 +838,7 @@ class Runner:
         status = result.status
         if (
             status is StageStatus.SUCCESS
+            or status is StageStatus.CACHED
             or status is StageStatus.PARTIAL
             or (status is StageStatus.FAILURE and self.pipeline.stages[sid].continue_on_error)
         ):

@@ -9,20 +9,56 @@ one wrong key does not drop the others. The command line prints the problems
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from workbench.engine.errors import Problem, ProblemList
 from workbench.engine.hooks import HookTable
 
 SETTINGS_FILE = "workbench.toml"
 PIPELINES_DIR = "pipelines"
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 1 << 10,
+    "mib": 1 << 20,
+    "gib": 1 << 30,
+    "tib": 1 << 40,
+}
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from ``1073741824``, ``"500 MB"`` or ``"1 GiB"``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a size; write bytes or a string like '500 MB', '1 GiB'")
+    return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+
+
+class CacheSettings(BaseModel):
+    """The ``[cache]`` table: how large ``.workbench/cache`` may grow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_size: Annotated[int, BeforeValidator(parse_size)] = Field(
+        default=1 << 30,
+        description="Largest size of .workbench/cache; least recently used results go first.",
+    )
+
+
 DEFAULT_KEEP_RUNS = 200
 DEFAULT_MAX_MB = 100.0
-_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history, hooks"
+_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history, hooks, cache"
 
 
 class HistorySettings(BaseModel):
@@ -56,6 +92,7 @@ class ProjectSettings(BaseModel):
     hooks: HookTable = Field(
         default_factory=HookTable, description="Hooks for every pipeline of the project."
     )
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     secret_keys: list[str] = Field(
         default_factory=list,
         description="Context keys whose values are masked everywhere, beside the name patterns.",

@@ -138,6 +138,9 @@ class StageSpec(BaseModel):
     continue_on_error: bool = Field(
         default=False, strict=True, description="Let dependents run even when this stage fails."
     )
+    cache: bool = Field(
+        default=True, description="Reuse this stage's cached result when nothing it reads changed."
+    )
 
     def dependency_ids(self) -> list[tuple[str, bool]]:
         """``(stage id, required)`` pairs; cheap, for building large graphs."""
@@ -161,6 +164,9 @@ class PipelineMeta(BaseModel):
     )
     retry_delay: Duration = Field(
         default=1.0, description="Wait before the first retry; doubles on each further one."
+    )
+    cache: bool = Field(
+        default=True, description="Reuse cached stage results; false runs every stage every time."
     )
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
-from typing import Any
+from typing import Any, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -55,6 +55,7 @@ from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.run_params import RunParams, toml_literal
 from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.app.widgets.stage_result import StageResultHeader
+from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
@@ -63,6 +64,13 @@ from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
 from workbench.engine.units import format_elapsed
 
+CacheMode = Literal["use", "force", "off"]
+CACHE_MODES: dict[str, str] = {
+    "use": "Up-to-date stages are reused from the cache.",
+    "force": "Every stage reruns; results are still recorded.",
+    "off": "The cache is neither read nor written.",
+}
+
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
 
@@ -70,6 +78,7 @@ NO_PIPELINE = "No pipeline is open. Press p to choose one."
 
 COUNT_ORDER = (
     StageStatus.SUCCESS,
+    StageStatus.CACHED,
     StageStatus.PARTIAL,
     StageStatus.FAILURE,
     StageStatus.SKIPPED,
@@ -79,6 +88,7 @@ COUNT_ORDER = (
 )
 STATUS_STYLE = {
     StageStatus.SUCCESS: "$text-success",
+    StageStatus.CACHED: "$text-secondary",
     StageStatus.PARTIAL: "$text-warning",
     StageStatus.FAILURE: "$text-error",
     StageStatus.SKIPPED: "$foreground-muted",
@@ -124,6 +134,15 @@ class RunScreen(WorkbenchScreen):
         Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
         Binding("ctrl+c", "copy_text", "Copy log", id="run-copy"),
         Binding("z", "zoom", "Zoom", id="run-zoom"),
+        Binding("C", "cycle_cache", "Cache mode", show=False, id="run-cache-mode"),
+        Binding(
+            "exclamation_mark",
+            "force_stage",
+            "Force stage",
+            key_display="!",
+            show=False,
+            id="run-force-stage",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -136,6 +155,10 @@ class RunScreen(WorkbenchScreen):
         """Parameter values set in the form, applied to every run from this screen."""
         self.step_mode = False
         self.breakpoints: set[str] = set()
+        self.cache_mode: CacheMode = "use"
+        """``use`` reuses up-to-date stages; ``force`` reruns all (and records); ``off``."""
+        self.force_stages: set[str] = set()
+        """Stages the next runs rerun even when cached (``--force-stage``)."""
         self._timer: Timer | None = None
         self._selected: str | None = None
         self._failure_opened = False
@@ -243,10 +266,17 @@ class RunScreen(WorkbenchScreen):
                 severity="warning",
             )
             return
-        self._partial_run(pipeline, last, from_stage(pipeline, stage), f"Run from {stage}")
+        self._partial_run(
+            pipeline, last, from_stage(pipeline, stage), f"Run from {stage}", force={stage}
+        )
 
     def _partial_run(
-        self, pipeline: Pipeline, last: RunResult, selection: list[str], label: str
+        self,
+        pipeline: Pipeline,
+        last: RunResult,
+        selection: list[str],
+        label: str,
+        force: set[str] | None = None,
     ) -> None:
         missing = missing_inputs(pipeline, last, selection)
         if missing:
@@ -258,12 +288,20 @@ class RunScreen(WorkbenchScreen):
             )
             return
         store = seeded_store(last.store, pipeline.parameters(self.overrides), selection)
-        self.start_run(selection, store, label)
+        self.start_run(selection, store, label, force=force)
 
     def start_run(
-        self, only: list[str] | None, store: ContextStore | None, label: str = "Run"
+        self,
+        only: list[str] | None,
+        store: ContextStore | None,
+        label: str = "Run",
+        force: set[str] | None = None,
     ) -> Runner | None:
-        """Start a run of the open pipeline (or of ``only``, on ``store``)."""
+        """Start a run of the open pipeline (or of ``only``, on ``store``).
+
+        ``force`` names stages to rerun even when cached: "run from here" reruns the
+        stage it starts from; its downstream reruns when what it writes changed.
+        """
         pipeline = self.workbench.pipeline
         if self.running:
             self.notify("A run is in progress; cancel it first (x).", title=label)
@@ -282,6 +320,14 @@ class RunScreen(WorkbenchScreen):
         if not bound.valid:  # a parameter of the wrong type for a config field
             self.notify(bound.problems[0].describe(), title="Parameters", severity="error")
             return None
+        cache = None
+        if self.cache_mode != "off":
+            cache = RunCache.for_pipeline(
+                bound,
+                max_bytes=self.workbench.project.settings.cache.max_size,
+                force=self.cache_mode == "force",
+                force_stages=(self.force_stages | (force or set())) & set(pipeline.stages),
+            )
         runner = Runner(
             pipeline,
             params=self.overrides,
@@ -289,6 +335,7 @@ class RunScreen(WorkbenchScreen):
             step=self.step_mode,
             breakpoints=self.breakpoints,
             store=store,
+            cache=cache,
         )
         self.runner = runner
         if only is not None and self.last_result is not None:
@@ -469,6 +516,26 @@ class RunScreen(WorkbenchScreen):
         ):
             self.runner.toggle_breakpoint(stage)
         self.query_one(StageStatusList).set_breakpoints(self.breakpoints)
+        self._refresh_summary()
+
+    def action_cycle_cache(self) -> None:
+        """Reuse cached results, rerun everything, or leave the cache alone: for the next runs."""
+        order: list[CacheMode] = ["use", "force", "off"]
+        self.cache_mode = order[(order.index(self.cache_mode) + 1) % len(order)]
+        self.notify(CACHE_MODES[self.cache_mode], title="Cache")
+        self._refresh_summary()
+
+    def action_force_stage(self) -> None:
+        """Rerun the selected stage on the next runs even when it is up to date."""
+        stage = self._selected
+        if stage is None:
+            return
+        self.force_stages ^= {stage}
+        forced = stage in self.force_stages
+        self.notify(
+            f"{stage} {'reruns' if forced else 'is reused when up to date'} on the next runs.",
+            title="Force stage",
+        )
         self._refresh_summary()
 
     def action_toggle_params(self) -> None:
@@ -660,6 +727,19 @@ class RunScreen(WorkbenchScreen):
             parts.append(
                 Content.styled(f"  ·  {n} breakpoint{'s' if n != 1 else ''}", "$text-error")
             )
+        if self.cache_mode != "use":
+            parts.append(
+                Content.styled(
+                    "  ·  cache off" if self.cache_mode == "off" else "  ·  force all",
+                    "$text-warning",
+                )
+            )
+        if self.force_stages:
+            parts.append(
+                Content.styled(
+                    f"  ·  force: {', '.join(sorted(self.force_stages))}", "$text-warning"
+                )
+            )
         if self.overrides:
             changed = ", ".join(f"{k}={toml_literal(v)}" for k, v in self.overrides.items())
             parts.append(Content.styled(f"  ·  params: {changed}", "$text-accent"))
@@ -777,6 +857,18 @@ class RunScreen(WorkbenchScreen):
             self.action_toggle_step,
             "Pause before every stage (t)",
         )
+        yield PaletteCommand(
+            "run: Cache mode (now: " + self.cache_mode + ")",
+            self.action_cycle_cache,
+            "Reuse up-to-date stages, rerun all, or leave the cache alone (C)",
+        )
+        if self._selected is not None:
+            forced = self._selected in self.force_stages
+            yield PaletteCommand(
+                f"run: {'Stop forcing' if forced else 'Force'} {self._selected}",
+                self.action_force_stage,
+                "Rerun this stage even when it is up to date (!)",
+            )
 
 
 def _empty_log_text(state: StageState) -> str:

@@ -57,6 +57,8 @@ MARK_STYLE = {
     "rewired": ("⇄ rewired", "$text-warning"),
     "operations": ("± operations", "$text-warning"),
     "estimate": ("≈ estimate", "$text-warning"),
+    "now_runs": ("▸ now runs", "$text-warning"),
+    "now_cached": ("≡ now cached", "$text-secondary"),
 }
 """How each kind of change is named and coloured in the middle column."""
 
@@ -66,6 +68,7 @@ VERDICT_STYLE = {
     "faster": ("▼ faster", "$text-primary"),
     "failed": ("✘ failed", "$text-error"),
     "skipped": ("⊘ skipped", MUTED),
+    "cached": ("≡ cached", "$text-secondary"),
     "not run": ("○ not run", MUTED),
     "not planned": ("+ not planned", "$text-warning"),
 }
@@ -77,6 +80,7 @@ STATUS_STYLE = {
     "interrupted": ("■", "$text-error"),
     "skipped": ("⊘", MUTED),
     "partial": ("◐", "$text-warning"),
+    "cached": ("≡", "$text-secondary"),
 }
 
 

@@ -95,6 +95,8 @@ class StageStatusList(ScrollView, can_focus=True):
         & > .stage-list--status-skipped { color: $foreground-muted; }
         & > .stage-list--status-partial { color: $warning; }
         & > .stage-list--status-cancelled { color: $error 70%; }
+        & > .stage-list--status-cached { color: $secondary; }
+        & > .stage-list--status-will_run { color: $warning; }
     }
     """
 
