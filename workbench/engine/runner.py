@@ -134,6 +134,7 @@ class RunResult:
                     "message": r.message,
                     "errors": list(r.errors),
                     "attempts": r.attempts,
+                    "worker": r.worker,
                 }
                 for stage_id, r in self.results.items()
             ],

@@ -1,0 +1,470 @@
+"""The Dask executor: each attempt of a stage is one task on a Dask cluster.
+
+The runner still decides *when* a stage runs (dependencies, ``max_concurrency``,
+step mode, breakpoints, retries, timeouts); this executor decides *where*. An
+attempt travels as the pickled stage (config included), the pipeline parameters
+and only the context values the stage reads: its declared reads, or, when it
+declares none, the values written by the stages upstream of it. The worker sends
+back, in order, what the stage wrote; the changes are applied here, to the run's
+one context, so the change records are those of a local run. Log lines and
+progress arrive while the stage runs (see :mod:`.dask_task`).
+
+A stage class with ``runs_on_driver = True`` (a gate waiting on the shared
+context, the workbench's lifecycle stages) runs in this process beside the
+remote ones. A worker that dies mid-stage fails that attempt, and the stage's
+retries apply: the embedded cluster lets Dask itself re-run nothing
+(``allowed_failures = 0``); a cluster started by the user keeps its own setting.
+
+Dask is imported only when a run uses it: ``import workbench`` stays fast and
+works without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import itertools
+import logging
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from workbench.engine.context import StageContext
+from workbench.engine.errors import ExecutorError, UsageError
+from workbench.engine.executors.dask_task import AttemptSpec, as_result, cancel_attempts, run_attempt
+from workbench.engine.runner import LocalExecutor
+from workbench.engine.stage import Stage, StageResult
+
+if TYPE_CHECKING:
+    from workbench.engine.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = 'pip install "stage-workbench[dask]" (or pip install "dask[distributed]")'
+CONNECT_TIMEOUT = 5.0
+"""Seconds to reach a scheduler the user started before giving up."""
+DRIVER = "driver"
+"""The worker recorded for a stage that ran in the workbench's own process."""
+_LOCAL_MODULES = "workbench_local_stages."
+"""Project stage modules are loaded from files, so workers get them by value."""
+
+
+def dask_available() -> bool:
+    return importlib.util.find_spec("distributed") is not None
+
+
+def require_dask() -> None:
+    """Raise a usage error saying how to install Dask when it is missing."""
+    if not dask_available():
+        raise UsageError(f"--executor dask needs Dask, which is not installed: {INSTALL_HINT}")
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterInfo:
+    """What a person needs to know about the cluster a run uses."""
+
+    scheduler: str
+    workers: int
+    embedded: bool
+    dashboard: str | None
+
+    def describe(self) -> str:
+        where = "embedded LocalCluster" if self.embedded else "Dask cluster"
+        plural = "s" if self.workers != 1 else ""
+        text = f"{where} at {self.scheduler}, {self.workers} worker{plural}"
+        return text + (f", dashboard {self.dashboard}" if self.dashboard else "")
+
+
+@dataclass(slots=True)
+class _Attempt:
+    ctx: StageContext
+    outcome: asyncio.Future[dict[str, Any]]
+
+
+class DaskExecutor:
+    """Runs stages as Dask tasks, on an embedded LocalCluster or a user's scheduler.
+
+    Use it as an async context manager around the run: entering starts (or
+    connects to) the cluster, leaving closes what it started.
+    """
+
+    def __init__(
+        self,
+        *,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        self.scheduler = scheduler
+        self.workers = workers or os.cpu_count() or 1
+        self.pipeline = pipeline
+        self.info: ClusterInfo | None = None
+        self.client: Any = None
+        self._cluster: Any = None
+        self._local = LocalExecutor()
+        self._topic = f"workbench-{uuid.uuid4().hex[:12]}"
+        self._ids = itertools.count(1)
+        self._attempts: dict[str, _Attempt] = {}
+        self._blobs: dict[int, tuple[Stage, bytes]] = {}
+        self._params: tuple[int, bytes] | None = None
+        self._ancestors: dict[str, frozenset[str]] = {}
+        self._paths: tuple[str, ...] = ()
+
+    # -- the cluster ----------------------------------------------------------------------
+    async def __aenter__(self) -> DaskExecutor:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> ClusterInfo:
+        """Start the embedded cluster or connect to the scheduler; fail fast with the fix."""
+        require_dask()
+        from distributed import Client
+
+        if self.scheduler:
+            self.client = await self._connect(self.scheduler)
+        else:
+            self._cluster = await _embedded_cluster(self.workers)
+            self.client = await Client(self._cluster, asynchronous=True)
+        self.client.subscribe_topic(self._topic, self._on_event)
+        self._paths = tuple(p for p in sys.path if p and os.path.isdir(p))
+        identity = await self.client.scheduler.identity()
+        embedded = self._cluster is not None
+        self.info = ClusterInfo(
+            scheduler=self.client.scheduler.address,
+            workers=len(identity.get("workers", {})),
+            embedded=embedded,
+            dashboard=_dashboard(self.client, identity, embedded),
+        )
+        return self.info
+
+    async def _connect(self, address: str) -> Any:
+        from distributed import Client
+
+        fix = (
+            f"check the address, start a scheduler there with `dask scheduler` and workers "
+            f"with `dask worker {address}`, or leave out --scheduler to use an embedded cluster"
+        )
+        try:
+            client = await asyncio.wait_for(
+                Client(address, asynchronous=True, timeout=CONNECT_TIMEOUT),
+                CONNECT_TIMEOUT + 1,
+            )
+        except (OSError, TimeoutError, ValueError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler at {address}: {reason}; {fix}"
+            ) from None
+        try:
+            await client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except (TimeoutError, OSError):
+            await client.close()
+            raise ExecutorError(
+                f"the Dask scheduler at {address} has no workers after {CONNECT_TIMEOUT:g}s; "
+                f"start one with `dask worker {address}`"
+            ) from None
+        return client
+
+    async def close(self) -> None:
+        """Close the client, and the cluster when this executor started it."""
+        client, self.client = self.client, None
+        cluster, self._cluster = self._cluster, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.unsubscribe_topic(self._topic)
+            with contextlib.suppress(Exception):
+                await client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                await cluster.close()
+
+    def describe(self) -> str:
+        if self.info is not None:
+            return "dask: " + self.info.describe()
+        if self.scheduler:
+            return f"dask: the scheduler at {self.scheduler}"
+        return f"dask: an embedded LocalCluster of {self.workers} workers"
+
+    # -- one attempt ----------------------------------------------------------------------
+    async def execute(self, stage: Stage, ctx: StageContext) -> StageResult:
+        if type(stage).runs_on_driver:
+            result = as_result(await self._local.execute(stage, ctx))
+            result.worker = DRIVER
+            return result
+        if self.client is None:
+            raise ExecutorError("the Dask executor was not started (use `async with executor:`)")
+        try:
+            stage_blob = self._stage_blob(stage)
+            values = self._values_for(stage, ctx)
+            params = self._params_blob(ctx)
+        except _NotSendable as exc:
+            ctx.log(exc.message, "error", "stderr")
+            return StageResult.failure(exc.message)
+        attempt_id = f"{ctx.stage_id}-{next(self._ids)}-{self._topic[-6:]}"
+        spec = AttemptSpec(attempt_id, ctx.stage_id, self._topic, ctx.mode.value, params, self._paths)
+        outcome_future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._attempts[attempt_id] = _Attempt(ctx, outcome_future)
+        future = self.client.submit(
+            run_attempt, spec, stage_blob, values, key=f"stage:{attempt_id}", pure=False
+        )
+        try:
+            outcome = await self._outcome(future, outcome_future)
+        except asyncio.CancelledError:
+            await self._cancel_remote(future, attempt_id)
+            raise
+        finally:
+            self._attempts.pop(attempt_id, None)
+        if isinstance(outcome, StageResult):
+            return outcome
+        return self._apply(outcome, ctx)
+
+    async def _outcome(
+        self, future: Any, outcome: asyncio.Future[dict[str, Any]]
+    ) -> dict[str, Any] | StageResult:
+        """The attempt's outcome from the event stream, or the task's failure."""
+        from distributed import wait
+
+        finished = asyncio.ensure_future(wait([future]))
+        try:
+            await asyncio.wait({outcome, finished}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not finished.done():
+                finished.cancel()
+        if outcome.done():
+            message = outcome.result()
+            if message.get("outcome") is not None:
+                return _loads_outcome(message["outcome"])
+            return _loads_outcome(await future)
+        if future.status == "finished":
+            blob = await future
+            if blob is not None:
+                return _loads_outcome(blob)
+            # The outcome rode the event stream; it is on its way.
+            message = await asyncio.wait_for(outcome, 30)
+            return _loads_outcome(message["outcome"] or await future)
+        if future.status == "cancelled":
+            return StageResult.cancelled("the task was cancelled on the cluster")
+        return _task_failure(await future.exception())
+
+    def _apply(self, outcome: dict[str, Any], ctx: StageContext) -> StageResult:
+        """Apply the worker's writes here, in the order the stage made them."""
+        from distributed.protocol.pickle import loads
+
+        result: StageResult = outcome["result"]
+        for kind, key, blob in outcome["changes"]:
+            if kind == "removed":
+                ctx.delete(key)
+                continue
+            try:
+                value = loads(blob)
+            except Exception as exc:
+                text = f"context value {key!r} from the worker cannot be read here: {_reason(exc)}"
+                ctx.log(text, "error", "stderr")
+                result = StageResult.failure(text)
+                break
+            ctx.set(key, value)
+        result.worker = outcome["worker"]
+        return result
+
+    async def _cancel_remote(self, future: Any, attempt_id: str) -> None:
+        """Tell the workers the attempt is cancelled, then drop its task from the cluster."""
+        client = self.client
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.run(cancel_attempts, [attempt_id]), 5)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.cancel([future], force=True), 5)
+
+    def _on_event(self, event: tuple[float, dict[str, Any]]) -> None:
+        """Log lines, progress and outcomes from the workers, on this loop."""
+        message = event[1]
+        attempt = self._attempts.get(message.get("a", ""))
+        if attempt is None:
+            return  # an attempt that was cancelled or timed out here
+        ctx = attempt.ctx
+        for level, line, stream in message.get("lines", ()):
+            ctx.log(line, level, stream)
+        progress = message.get("progress")
+        if progress is not None:
+            ctx.progress(progress[0], progress[1], progress[2])
+        if message.get("done") and not attempt.outcome.done():
+            attempt.outcome.set_result(message)
+
+    # -- what travels ---------------------------------------------------------------------
+    def _stage_blob(self, stage: Stage) -> bytes:
+        cached = self._blobs.get(id(stage))
+        if cached is not None and cached[0] is stage:
+            return cached[1]
+        from distributed.protocol.pickle import dumps
+
+        _by_value_if_local(type(stage))
+        try:
+            blob = dumps(stage)
+        except Exception as exc:
+            raise _NotSendable(
+                f"stage {stage.id!r} ({type(stage).__name__}) cannot be sent to the cluster: "
+                f"{_reason(exc)}; mark the class `runs_on_driver = True` to run it here"
+            ) from None
+        self._blobs[id(stage)] = (stage, blob)
+        return blob
+
+    def _params_blob(self, ctx: StageContext) -> bytes:
+        params = ctx.params
+        if self._params is None or self._params[0] != id(params):
+            from distributed.protocol.pickle import dumps
+
+            try:
+                self._params = (id(params), dumps(params))
+            except Exception as exc:
+                raise _NotSendable(
+                    f"the pipeline parameters cannot be sent to the cluster: {_reason(exc)}"
+                ) from None
+        return self._params[1]
+
+    def _values_for(self, stage: Stage, ctx: StageContext) -> dict[str, bytes]:
+        """The context values the stage reads, each pickled on its own to name a bad one."""
+        from distributed.protocol.pickle import dumps
+
+        store = ctx.store
+        params = store.params
+        out: dict[str, bytes] = {}
+        for key in self._keys_read(stage, ctx):
+            if key not in store:
+                continue
+            value = store.get(key)
+            if key in params and params[key] is value:
+                continue  # parameters travel once, with every attempt
+            try:
+                out[key] = dumps(value)
+            except Exception as exc:
+                raise _NotSendable(
+                    f"context value {key!r} cannot be sent to the cluster: {_reason(exc)}"
+                ) from None
+        return out
+
+    def _keys_read(self, stage: Stage, ctx: StageContext) -> Iterable[str]:
+        declared = stage.keys_read()
+        if declared:
+            return declared
+        upstream = self._upstream(ctx.stage_id)
+        if upstream is None:
+            return ctx.store.keys()
+        return [key for key, writer in ctx.store.writers().items() if writer in upstream]
+
+    def _upstream(self, stage_id: str) -> frozenset[str] | None:
+        """Every stage this one depends on, directly or not (None without a pipeline)."""
+        if self.pipeline is None or stage_id not in self.pipeline.stages:
+            return None
+        cached = self._ancestors.get(stage_id)
+        if cached is None:
+            graph = self.pipeline.graph
+            seen: set[str] = set()
+            todo = list(graph.parents(stage_id))
+            while todo:
+                sid = todo.pop()
+                if sid not in seen:
+                    seen.add(sid)
+                    todo.extend(graph.parents(sid))
+            cached = self._ancestors[stage_id] = frozenset(seen)
+        return cached
+
+
+class _NotSendable(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _loads_outcome(blob: bytes) -> dict[str, Any]:
+    from distributed.protocol.pickle import loads
+
+    outcome: dict[str, Any] = loads(blob)
+    return outcome
+
+
+def _task_failure(exc: BaseException | None) -> StageResult:
+    """A task that Dask itself failed: a lost worker, or arguments a worker cannot load."""
+    from distributed import KilledWorker
+
+    if isinstance(exc, KilledWorker):
+        address = exc.last_worker.address
+        result = StageResult.failure(f"worker {address} lost while running the stage")
+        result.worker = address
+        return result
+    return StageResult.failure(f"the cluster could not run the stage: {_reason(exc)}")
+
+
+def _reason(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _by_value_if_local(kind: type) -> None:
+    """Stage classes loaded from a project's files have no importable module on a worker."""
+    module = kind.__module__
+    if module.startswith(_LOCAL_MODULES):
+        import cloudpickle
+
+        with contextlib.suppress(ValueError):  # already registered
+            cloudpickle.register_pickle_by_value(sys.modules[module])
+
+
+def _dashboard(client: Any, identity: dict[str, Any], embedded: bool) -> str | None:
+    """The dashboard's address when the scheduler serves one (it needs bokeh)."""
+    if "dashboard" not in identity.get("services", {}):
+        return None
+    if embedded and importlib.util.find_spec("bokeh") is None:
+        return None
+    link: str | None = client.dashboard_link
+    return link
+
+
+async def _embedded_cluster(workers: int) -> Any:
+    """A LocalCluster of worker processes on this machine's loopback, quick to start.
+
+    Worker processes are forked when this process has no other thread (the
+    command line), which starts them in well under a second; otherwise they come
+    from a fork server, which is safe beside threads. Dask re-runs nothing itself
+    (``allowed_failures = 0``): a lost worker fails the attempt, and the stage's own
+    retries decide.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "forkserver"
+    if sys.platform not in ("linux", "darwin"):
+        method = "spawn"
+    dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
+    with dask.config.set(
+        {
+            "distributed.worker.multiprocessing-method": method,
+            "distributed.scheduler.allowed-failures": 0,
+            "distributed.worker.daemon": True,
+        }
+    ):
+        cluster = await LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=dashboard,
+            asynchronous=True,
+            silence_logs=logging.ERROR,
+        )
+    return cluster
