@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="print Markdown, for a pull request or a ticket"
     )
     p.add_argument("--concurrency", type=_positive_int, help="override max_concurrency")
+    _executor_options(p)
     p = sub.add_parser("run", parents=[common, fmt], help="run a pipeline with live progress")
     p.add_argument("pipeline", type=Path)
     p.add_argument(
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="re-run when the pipeline or its inputs change"
     )
     p.add_argument("--no-history", action="store_true", help="do not record this run")
+    _executor_options(p)
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
     p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
     p.add_argument("--limit", type=_positive_int, default=20)
@@ -116,6 +118,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
     p.add_argument("--out", type=Path, default=Path("screenshots"))
     return parser
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        help="where stages run: this process, or a Dask cluster (default: the pipeline's "
+        "[pipeline] executor, else workbench.toml's [executor] kind, else local)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://host:8786 (implies --executor dask); "
+        "without it Dask runs on an embedded LocalCluster",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes of the embedded cluster (default: the machine's cores)",
+    )
 
 
 def _positive_int(text: str) -> int:

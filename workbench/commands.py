@@ -29,6 +29,7 @@ from workbench.engine.spec import schema
 from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
+    from workbench.engine.executors.choice import ExecutorChoice
     from workbench.engine.export import Exportable
 
 _stdout: Console | None = None
@@ -274,7 +275,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from workbench.run_output import RunOptions, RunPrinter, start_run
 
-    options = RunOptions(overrides, args.concurrency, only, not args.no_history, args.verbose)
+    choice = _executor_choice(args, project, pipeline)
+    options = RunOptions(
+        overrides, args.concurrency, only, not args.no_history, args.verbose, choice
+    )
     if args.watch:
         from workbench.watch import watch_and_run
 
@@ -289,6 +293,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.status is StageStatus.CANCELLED:
         return EXIT_INTERRUPTED
     return EXIT_OK if result.status is StageStatus.SUCCESS else EXIT_FAILED
+
+
+def _executor_choice(
+    args: argparse.Namespace, project: Project, pipeline: Pipeline
+) -> ExecutorChoice:
+    """The executor the options, the pipeline file and ``workbench.toml`` ask for.
+
+    Asking for Dask where it is not installed is a usage error that says how to
+    install it, raised before anything runs.
+    """
+    from workbench.engine.executors.choice import choose_executor
+
+    choice = choose_executor(
+        pipeline,
+        project.settings.executor,
+        kind=args.executor,
+        scheduler=args.scheduler,
+        workers=args.workers,
+    )
+    if choice.distributed:
+        from workbench.engine.executors.dask_executor import require_dask
+
+        require_dask()
+    return choice
 
 
 # -- history ----------------------------------------------------------------------------------------

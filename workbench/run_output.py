@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench import render
+from workbench.engine.executors.choice import ExecutorChoice
 from workbench.engine.events import (
     PipelineStarted,
     RunEvent,
@@ -29,7 +30,7 @@ from workbench.engine.events import (
 )
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.runner import Executor, Runner, RunResult
 from workbench.engine.stage import StageStatus, now
 
 
@@ -42,6 +43,7 @@ class RunOptions:
     only: list[str] | None
     record: bool
     verbose: int = 0
+    executor: ExecutorChoice = ExecutorChoice()
 
 
 async def start_run(
@@ -51,9 +53,34 @@ async def start_run(
     printer: RunPrinter | None,
     on_runner: Callable[[Runner], None] | None = None,
 ) -> RunResult:
-    """One run with its printer and history recorder attached."""
+    """One run with its printer and history recorder attached, on the chosen executor.
+
+    A Dask executor is started (or connected) before the run begins and closed
+    after it, so a scheduler that cannot be reached fails before any stage.
+    """
+    executor = options.executor.build(pipeline)
+    if executor is None:
+        return await _start_run(project, pipeline, options, printer, on_runner, None)
+    async with executor:
+        if printer is not None:
+            printer.cluster(executor.describe())
+        return await _start_run(project, pipeline, options, printer, on_runner, executor)
+
+
+async def _start_run(
+    project: Project,
+    pipeline: Pipeline,
+    options: RunOptions,
+    printer: RunPrinter | None,
+    on_runner: Callable[[Runner], None] | None,
+    executor: Executor | None,
+) -> RunResult:
     runner = Runner(
-        pipeline, params=options.overrides, concurrency=options.concurrency, only=options.only
+        pipeline,
+        params=options.overrides,
+        concurrency=options.concurrency,
+        only=options.only,
+        executor=executor,
     )
     if printer is not None:
         printer.attach(runner)
@@ -115,6 +142,10 @@ class RunPrinter:
             result = asyncio.run(run)
         printer.summary(result)
         return result
+
+    def cluster(self, text: str) -> None:
+        """Where the stages run, printed once the cluster is up (with its dashboard)."""
+        self._print(Text(f"⚙ {text}", style="dim"))
 
     def summary(self, result: RunResult) -> None:
         self.out.print()

@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS stages (
     errors TEXT NOT NULL DEFAULT '[]',
     attempts INTEGER NOT NULL DEFAULT 1,
     log_path TEXT,
+    worker TEXT,
     PRIMARY KEY (run_id, stage_id)
 );
 CREATE TABLE IF NOT EXISTS changes (
@@ -118,6 +119,8 @@ class StageRecord:
     errors: list[str]
     attempts: int
     log_path: str | None
+    worker: str | None = None
+    """The Dask worker that ran the stage ("driver" beside them); None in a local run."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,6 +132,7 @@ class StageRecord:
             "errors": self.errors,
             "attempts": self.attempts,
             "log_path": self.log_path,
+            "worker": self.worker,
         }
 
 
@@ -185,6 +189,7 @@ class History:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(_SCHEMA)
+        _add_missing_columns(db)
         history = cls(root, db)
         history.mark_interrupted()
         return history
@@ -263,11 +268,12 @@ class History:
         attempts: int,
         log_path: str | None,
         changes: list[tuple[int, str, str, str, str, str, str | None]],
+        worker: str | None = None,
     ) -> None:
         with self._transaction():
             self.db.execute(
                 "UPDATE stages SET status = ?, duration = ?, message = ?, errors = ?, attempts = ?, "
-                "log_path = ? WHERE run_id = ? AND stage_id = ?",
+                "log_path = ?, worker = ? WHERE run_id = ? AND stage_id = ?",
                 (
                     status,
                     duration,
@@ -275,6 +281,7 @@ class History:
                     json.dumps(errors),
                     attempts,
                     log_path,
+                    worker,
                     run_id,
                     stage_id,
                 ),
@@ -319,10 +326,10 @@ class History:
         if row is None:
             return None
         stages = [
-            StageRecord(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8])
+            StageRecord(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8], r[9])
             for r in self.db.execute(
-                "SELECT stage_id, uses, status, started, duration, message, errors, attempts, log_path "
-                "FROM stages WHERE run_id = ? ORDER BY position",
+                "SELECT stage_id, uses, status, started, duration, message, errors, attempts, "
+                "log_path, worker FROM stages WHERE run_id = ? ORDER BY position",
                 (run_id,),
             )
         ]
@@ -400,6 +407,7 @@ class HistoryRecorder:
                 r.attempts,
                 self._log_paths.get(event.stage_id),
                 self._new_changes(),
+                r.worker,
             )
         elif isinstance(event, PipelineFinished):
             self.history.finish_run(self.run_id, event.result.status.value, event.result.duration)
@@ -467,6 +475,13 @@ def preview(value: Any) -> str | None:
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(params, default=str))
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a database written by an older workbench up to the current columns."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(stages)")}
+    if "worker" not in columns:
+        db.execute("ALTER TABLE stages ADD COLUMN worker TEXT")
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:

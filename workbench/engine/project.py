@@ -12,6 +12,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,6 +24,24 @@ SETTINGS_FILE = "workbench.toml"
 PIPELINES_DIR = "pipelines"
 
 
+class ExecutorSettings(BaseModel):
+    """The ``[executor]`` table of ``workbench.toml``: where this project's runs go."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["local", "dask"] = Field(
+        default="local", description="'local' (this process) or 'dask' (a Dask cluster)."
+    )
+    scheduler: str | None = Field(
+        default=None,
+        description="A running Dask scheduler, e.g. 'tcp://host:8786'; none starts an "
+        "embedded LocalCluster.",
+    )
+    workers: int | None = Field(
+        default=None, ge=1, description="Worker processes of the embedded cluster (default: cores)."
+    )
+
+
 class ProjectSettings(BaseModel):
     """The ``workbench.toml`` file of a project."""
 
@@ -32,6 +51,7 @@ class ProjectSettings(BaseModel):
         default_factory=list, description="Folders of stage modules, relative to the project."
     )
     pipelines: str = Field(default=PIPELINES_DIR, description="The folder of pipeline files.")
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -154,6 +154,11 @@ class PipelineMeta(BaseModel):
     max_concurrency: int = Field(default=1, ge=1, description="Stages run at once, at most.")
     retry_delay: Duration = Field(
         default=1.0, description="Wait before the first retry; doubles on each further one."
+    )
+    executor: Literal["local", "dask"] | None = Field(
+        default=None,
+        description="Where stages run: 'local' (this process) or 'dask' (a Dask cluster); "
+        "`workbench run --executor` wins.",
     )
 
 

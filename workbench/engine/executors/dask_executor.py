@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = 'pip install "stage-workbench[dask]" (or pip install "dask[distributed]")'
-CONNECT_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 3.0
 """Seconds to reach a scheduler the user started before giving up."""
 DRIVER = "driver"
 """The worker recorded for a stage that ran in the workbench's own process."""
