@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
@@ -19,7 +19,6 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench import render
-from workbench.engine.executors.choice import ExecutorChoice
 from workbench.engine.events import (
     PipelineStarted,
     RunEvent,
@@ -28,6 +27,7 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
+from workbench.engine.executors.choice import ExecutorChoice
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.runner import Executor, Runner, RunResult
@@ -43,7 +43,7 @@ class RunOptions:
     only: list[str] | None
     record: bool
     verbose: int = 0
-    executor: ExecutorChoice = ExecutorChoice()
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
 
 async def start_run(

@@ -37,7 +37,12 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.engine.context import StageContext
 from workbench.engine.errors import ExecutorError, UsageError
-from workbench.engine.executors.dask_task import AttemptSpec, as_result, cancel_attempts, run_attempt
+from workbench.engine.executors.dask_task import (
+    AttemptSpec,
+    as_result,
+    cancel_attempts,
+    run_attempt,
+)
 from workbench.engine.runner import LocalExecutor
 from workbench.engine.stage import Stage, StageResult
 
@@ -214,7 +219,9 @@ class DaskExecutor:
             ctx.log(exc.message, "error", "stderr")
             return StageResult.failure(exc.message)
         attempt_id = f"{ctx.stage_id}-{next(self._ids)}-{self._topic[-6:]}"
-        spec = AttemptSpec(attempt_id, ctx.stage_id, self._topic, ctx.mode.value, params, self._paths)
+        spec = AttemptSpec(
+            attempt_id, ctx.stage_id, self._topic, ctx.mode.value, params, self._paths
+        )
         outcome_future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._attempts[attempt_id] = _Attempt(ctx, outcome_future)
         future = self.client.submit(

@@ -223,7 +223,7 @@ def _run_async(stage: Stage, ctx: StageContext, attempt_id: str) -> Any:
     loop: asyncio.AbstractEventLoop | None = getattr(_LOCAL, "loop", None)
     if loop is None or loop.is_closed():
         loop = _LOCAL.loop = asyncio.new_event_loop()
-    task = loop.create_task(stage.run(ctx))  # type: ignore[arg-type]
+    task: asyncio.Task[Any] = loop.create_task(stage.run(ctx))  # type: ignore[arg-type]
     with _LOCK:
         _RUNNING[attempt_id] = (loop, task)
         if attempt_id in _CANCELLED:
