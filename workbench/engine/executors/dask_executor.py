@@ -443,35 +443,47 @@ def _dashboard(client: Any, identity: dict[str, Any], embedded: bool) -> str | N
 
 
 async def _embedded_cluster(workers: int) -> Any:
-    """A LocalCluster of worker processes on this machine's loopback, quick to start.
-
-    Worker processes are forked when this process has no other thread (the
-    command line), which starts them in well under a second; otherwise they come
-    from a fork server, which is safe beside threads. Dask re-runs nothing itself
-    (``allowed_failures = 0``): a lost worker fails the attempt, and the stage's own
-    retries decide.
-    """
+    """The embedded cluster of a run (see :func:`local_cluster`), started on this loop."""
     import dask
     from distributed import LocalCluster
 
+    with dask.config.set(_cluster_config()):
+        return await LocalCluster(**_cluster_options(workers), asynchronous=True)
+
+
+def local_cluster(workers: int) -> Any:
+    """A LocalCluster like a run's embedded one, on its own thread: for tests and benchmarks."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(_cluster_config()):
+        return LocalCluster(**_cluster_options(workers))
+
+
+def _cluster_config() -> dict[str, Any]:
+    """Worker processes are forked when this process has no other thread (the command
+    line), which starts them in well under a second; otherwise they come from a fork
+    server, which is safe beside threads. Dask re-runs nothing itself
+    (``allowed_failures = 0``): a lost worker fails the attempt, and the stage's own
+    retries decide."""
     method = "fork" if threading.active_count() == 1 and sys.platform == "linux" else "forkserver"
     if sys.platform not in ("linux", "darwin"):
         method = "spawn"
+    return {
+        "distributed.worker.multiprocessing-method": method,
+        "distributed.scheduler.allowed-failures": 0,
+        "distributed.worker.daemon": True,
+    }
+
+
+def _cluster_options(workers: int) -> dict[str, Any]:
+    """Worker processes of one thread each (stages are often CPU-bound Python), on loopback."""
     dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
-    with dask.config.set(
-        {
-            "distributed.worker.multiprocessing-method": method,
-            "distributed.scheduler.allowed-failures": 0,
-            "distributed.worker.daemon": True,
-        }
-    ):
-        cluster = await LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=dashboard,
-            asynchronous=True,
-            silence_logs=logging.ERROR,
-        )
-    return cluster
+    return {
+        "n_workers": workers,
+        "threads_per_worker": 1,
+        "processes": True,
+        "host": "127.0.0.1",
+        "dashboard_address": dashboard,
+        "silence_logs": logging.ERROR,
+    }
