@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -292,7 +293,7 @@ def test_max_concurrency_bounds_the_stages_in_flight(
     result = run_on(address, pipeline)
     assert result.ok
     windows = sorted(result.store.get(f"w{i}") for i in range(3))
-    for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(windows):
         assert start >= end - 0.01, windows
 
 

@@ -27,6 +27,7 @@ import importlib.util
 import itertools
 import logging
 import os
+import pickle
 import sys
 import threading
 import uuid
@@ -56,6 +57,8 @@ CONNECT_TIMEOUT = 3.0
 """Seconds to reach a scheduler the user started before giving up."""
 DRIVER = "driver"
 """The worker recorded for a stage that ran in the workbench's own process."""
+_RELEASE_BATCH = 64
+"""Finished attempts whose (tiny) task results are released from the cluster together."""
 _LOCAL_MODULES = "workbench_local_stages."
 """Project stage modules are loaded from files, so workers get them by value."""
 
@@ -119,7 +122,10 @@ class DaskExecutor:
         self._blobs: dict[int, tuple[Stage, bytes]] = {}
         self._params: tuple[int, bytes] | None = None
         self._ancestors: dict[str, frozenset[str]] = {}
+        self._ancestors_of: Pipeline | None = pipeline
         self._paths: tuple[str, ...] = ()
+        self._finished: list[Any] = []
+        """Futures of finished attempts, released to the scheduler in batches."""
 
     # -- the cluster ----------------------------------------------------------------------
     async def __aenter__(self) -> DaskExecutor:
@@ -185,6 +191,7 @@ class DaskExecutor:
 
     async def close(self) -> None:
         """Close the client, and the cluster when this executor started it."""
+        self._finished.clear()
         client, self.client = self.client, None
         cluster, self._cluster = self._cluster, None
         if client is not None:
@@ -224,9 +231,9 @@ class DaskExecutor:
         )
         outcome_future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._attempts[attempt_id] = _Attempt(ctx, outcome_future)
-        future = self.client.submit(
-            run_attempt, spec, stage_blob, values, key=f"stage:{attempt_id}", pure=False
-        )
+        # One bytes argument: Dask then measures and sends it without walking it.
+        payload = pickle.dumps((spec, stage_blob, values), protocol=5)
+        future = self.client.submit(run_attempt, payload, key=f"stage:{attempt_id}", pure=False)
         try:
             outcome = await self._outcome(future, outcome_future)
         except asyncio.CancelledError:
@@ -234,6 +241,7 @@ class DaskExecutor:
             raise
         finally:
             self._attempts.pop(attempt_id, None)
+        self._release_later(future)
         if isinstance(outcome, StageResult):
             return outcome
         return self._apply(outcome, ctx)
@@ -265,6 +273,13 @@ class DaskExecutor:
         if future.status == "cancelled":
             return StageResult.cancelled("the task was cancelled on the cluster")
         return _task_failure(await future.exception())
+
+    def _release_later(self, future: Any) -> None:
+        """Drop finished futures in batches: a release sent after every task would hold
+        the next submission back by the client's batching interval (10 ms)."""
+        self._finished.append(future)
+        if len(self._finished) >= _RELEASE_BATCH:
+            self._finished.clear()
 
     def _apply(self, outcome: dict[str, Any], ctx: StageContext) -> StageResult:
         """Apply the worker's writes here, in the order the stage made them."""
@@ -367,27 +382,39 @@ class DaskExecutor:
         declared = stage.keys_read()
         if declared:
             return declared
+        writers = ctx.store.writers()
+        if not writers:
+            return ()  # nothing written yet: the parameters travel anyway
         upstream = self._upstream(ctx.stage_id)
         if upstream is None:
             return ctx.store.keys()
-        return [key for key, writer in ctx.store.writers().items() if writer in upstream]
+        return [key for key, writer in writers.items() if writer in upstream]
 
     def _upstream(self, stage_id: str) -> frozenset[str] | None:
-        """Every stage this one depends on, directly or not (None without a pipeline)."""
+        """Every stage this one depends on, directly or not (None without a pipeline).
+
+        Built from the parents' own sets, iteratively (user pipelines can be chains
+        of thousands of stages), and kept for the executor's life.
+        """
         if self.pipeline is None or stage_id not in self.pipeline.stages:
             return None
-        cached = self._ancestors.get(stage_id)
-        if cached is None:
-            graph = self.pipeline.graph
-            seen: set[str] = set()
-            todo = list(graph.parents(stage_id))
-            while todo:
-                sid = todo.pop()
-                if sid not in seen:
-                    seen.add(sid)
-                    todo.extend(graph.parents(sid))
-            cached = self._ancestors[stage_id] = frozenset(seen)
-        return cached
+        if self._ancestors_of is not self.pipeline:  # the executor serves another pipeline now
+            self._ancestors, self._ancestors_of = {}, self.pipeline
+        graph = self.pipeline.graph
+        todo = [stage_id]
+        while todo:
+            sid = todo[-1]
+            if sid in self._ancestors:
+                todo.pop()
+                continue
+            missing = [p for p in graph.parents(sid) if p not in self._ancestors]
+            if missing:
+                todo.extend(missing)
+                continue
+            todo.pop()
+            parents = graph.parents(sid)
+            self._ancestors[sid] = frozenset(parents).union(*(self._ancestors[p] for p in parents))
+        return self._ancestors[stage_id]
 
 
 class _NotSendable(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import sys
 import threading
 import time
@@ -123,15 +124,20 @@ class EventChannel:
             self._timer.join()
 
 
-def run_attempt(spec: AttemptSpec, stage_blob: bytes, values: dict[str, bytes]) -> bytes | None:
+def run_attempt(payload: bytes) -> bytes | None:
     """The Dask task: run one attempt and send its outcome to the driver.
 
+    ``payload`` is the pickled ``(AttemptSpec, stage blob, {key: value blob})``.
     Small outcomes go back on the event topic with the last log lines and the task
     returns None; a large one is returned, to be fetched straight from the worker.
     """
     from distributed import get_worker
     from distributed.protocol.pickle import dumps
 
+    spec: AttemptSpec
+    stage_blob: bytes
+    values: dict[str, bytes]
+    spec, stage_blob, values = pickle.loads(payload)
     worker = get_worker()
     channel = EventChannel(spec, worker)
     outcome = _run(spec, stage_blob, values, channel, worker.address)
