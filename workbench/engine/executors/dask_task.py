@@ -181,7 +181,11 @@ def _run(
             "(install the stage's package where the workers run)"
         )
         return outcome
-    store = RemoteStore(spec.attempt_id, loads(spec.params), ExecutionMode(spec.mode))
+    params = loads(spec.params)
+    project = params.get("project_dir")
+    if isinstance(project, str):
+        _add_paths((project,))  # `module:function` settings import the project's own modules
+    store = RemoteStore(spec.attempt_id, params, ExecutionMode(spec.mode))
     store.preload({key: loads(blob) for key, blob in values.items()})
     ctx = store.for_stage(spec.stage_id, channel.log, channel.report)
     result = _call(stage, ctx, spec.attempt_id)
