@@ -164,7 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except WorkbenchError as exc:
-        commands.error_console().print(f"[bold red]{exc.title}:[/] {exc.message}", highlight=False)
+        from rich.markup import escape
+
+        # Escaped: messages quote user text and commands such as pip install "x[dask]".
+        commands.error_console().print(
+            f"[bold red]{escape(exc.title)}:[/] {escape(exc.message)}", highlight=False
+        )
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
     except KeyboardInterrupt:
         commands.error_console().print("[yellow]interrupted[/]")

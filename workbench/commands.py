@@ -225,18 +225,29 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
         item = plan_against_run(pipeline, args.against_run, root=root)
     else:
         item = report_with_history(pipeline, overrides, root=root, concurrency=args.concurrency)
-    _print_dry_run(item, args)
+    choice = _executor_choice(args, project, pipeline, check=False)
+    executor = choice.describe()
+    if choice.distributed:
+        here = [s for s, ps in pipeline.stages.items() if ps.stage and type(ps.stage).runs_on_driver]
+        if here:
+            executor += f"; on the driver (they must be): {', '.join(here)}"
+    _print_dry_run(item, args, executor)
     return EXIT_OK
 
 
-def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
+def _print_dry_run(item: Exportable, args: argparse.Namespace, executor: str) -> None:
+    """The report or comparison, with the executor and cluster a run would use."""
     from workbench.engine.compare import Comparison
     from workbench.engine.dry_run import DryRunReport
     from workbench.engine.export import to_markdown
 
     if args.format == "json":
-        print(dumps(item.to_json()))
-    elif args.markdown:
+        print(dumps({**item.to_json(), "executor": executor}))
+        return
+    if not args.markdown:
+        console().print(Text.assemble(("executor ", "bold"), executor))
+        console().print()
+    if args.markdown:
         print(to_markdown(item), end="")
     elif isinstance(item, DryRunReport):
         console().print(render.report(item))
@@ -296,12 +307,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _executor_choice(
-    args: argparse.Namespace, project: Project, pipeline: Pipeline
+    args: argparse.Namespace, project: Project, pipeline: Pipeline, *, check: bool = True
 ) -> ExecutorChoice:
     """The executor the options, the pipeline file and ``workbench.toml`` ask for.
 
-    Asking for Dask where it is not installed is a usage error that says how to
-    install it, raised before anything runs.
+    Asking to run on Dask where it is not installed is a usage error that says how
+    to install it, raised before anything runs (a dry run only names the choice).
     """
     from workbench.engine.executors.choice import choose_executor
 
@@ -312,7 +323,7 @@ def _executor_choice(
         scheduler=args.scheduler,
         workers=args.workers,
     )
-    if choice.distributed:
+    if check and choice.distributed:
         from workbench.engine.executors.dask_executor import require_dask
 
         require_dask()
