@@ -228,7 +228,9 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
     choice = _executor_choice(args, project, pipeline, check=False)
     executor = choice.describe()
     if choice.distributed:
-        here = [s for s, ps in pipeline.stages.items() if ps.stage and type(ps.stage).runs_on_driver]
+        here = [
+            s for s, ps in pipeline.stages.items() if ps.stage and type(ps.stage).runs_on_driver
+        ]
         if here:
             executor += f"; on the driver (they must be): {', '.join(here)}"
     _print_dry_run(item, args, executor)
