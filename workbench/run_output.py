@@ -91,14 +91,29 @@ async def _start_run(
         recorder = HistoryRecorder.attach(project.root, runner, source="cli")
     if on_runner is not None:
         on_runner(runner)
+    terminate = _cancel_on_sigterm(runner)
     try:
         return await runner.run()
     except asyncio.CancelledError:
         # Ctrl+C: the runner has ended every stage; report how far it got.
         return runner.result()
     finally:
+        terminate()
         if recorder is not None:
             recorder.close()
+
+
+def _cancel_on_sigterm(runner: Runner) -> Callable[[], None]:
+    """SIGTERM cancels the run as Ctrl+C does: stages (on a cluster too) see the cancel,
+    history records it, and a cluster the run started is closed. Returns the undo."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, runner.cancel)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+        return lambda: None
+    return lambda: loop.remove_signal_handler(signal.SIGTERM)
 
 
 class RunPrinter:

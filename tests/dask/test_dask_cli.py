@@ -209,3 +209,42 @@ def test_a_pipeline_runs_on_a_cluster_started_with_dasks_own_commands(project: P
     (worker,) = workers
     assert worker.startswith("tcp://127.0.0.1:") and worker != address
     assert json.loads((project / "out" / "hello" / "stats.json").read_text("utf-8"))["words"] == 110
+
+
+def test_sigterm_cancels_the_stage_on_the_cluster_and_ends_the_run(tmp_path: Path) -> None:
+    import signal
+
+    kit = Path(__file__).parent / "kit"
+    saw = tmp_path / "saw-cancel"
+    (tmp_path / "workbench.toml").write_text(f'stage_paths = ["{kit}"]\n', encoding="utf-8")
+    pipeline = tmp_path / "pipelines" / "spin.toml"
+    pipeline.parent.mkdir()
+    pipeline.write_text(
+        f'[pipeline]\nname = "spin"\n\n[stages.spin]\nuses = "kit.spin"\n'
+        f'config = {{ path = "{saw}" }}\n',
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", str(pipeline), "--executor", "dask"]
+        + ["--workers", "1", "-v"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)},
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "spinning" in line:
+                process.send_signal(signal.SIGTERM)
+                break
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output = "".join(lines) + rest
+    assert process.returncode == 130, output
+    assert saw.read_text() == "saw cancel"
+    assert "cancelled" in output
