@@ -113,7 +113,11 @@ def _cancel_on_sigterm(runner: Runner) -> Callable[[], None]:
         loop.add_signal_handler(signal.SIGTERM, runner.cancel)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
         return lambda: None
-    return lambda: loop.remove_signal_handler(signal.SIGTERM)
+
+    def undo() -> None:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+    return undo
 
 
 class RunPrinter:

@@ -224,9 +224,9 @@ def test_sigterm_cancels_the_stage_on_the_cluster_and_ends_the_run(tmp_path: Pat
         f'config = {{ path = "{saw}" }}\n',
         encoding="utf-8",
     )
+    command = [sys.executable, "-m", "workbench", "run", str(pipeline)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "run", str(pipeline), "--executor", "dask"]
-        + ["--workers", "1", "-v"],
+        [*command, "--executor", "dask", "--workers", "1", "-v"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

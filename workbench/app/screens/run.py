@@ -13,7 +13,8 @@ Keys (screen-wide; free of the app's view keys p, g, s, r, q and the others):
 - ``t`` step mode (pause before every stage), ``space`` step one stage, ``c``
   continue to the next breakpoint, ``G`` / ``end`` run to the end, ``b``
   toggle a breakpoint on the selected stage (in the list or the graph).
-- ``P`` the parameters form, ``i`` the context inspector, ``/`` search the log
+- ``P`` the run options: parameters and the executor (local, or a Dask cluster
+  with its scheduler and dashboard shown), ``i`` the context inspector, ``/`` search the log
   (then ``n`` / ``N``), ``y`` copy the log.
 
 Partial runs (re-run failed, run from a stage) reuse the context the last run
@@ -24,7 +25,7 @@ Every run is recorded in the project's history with source ``app``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -49,13 +50,19 @@ from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
+from workbench.app.widgets.run_executor import RunExecutor
 from workbench.app.widgets.run_params import RunParams, toml_literal
 from workbench.app.widgets.stage_pane import StageStatusList, format_elapsed
 from workbench.engine.context import ContextStore
+from workbench.engine.errors import UsageError
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus
+
+if TYPE_CHECKING:
+    from workbench.engine.executors.choice import ExecutorChoice
+    from workbench.engine.executors.dask_executor import DaskExecutor
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
@@ -133,6 +140,8 @@ class RunScreen(WorkbenchScreen):
         self._failure_opened = False
         self._last_pause: Pause | None = None
         self._summary = ""
+        self.executor_choice: ExecutorChoice | None = None
+        """The executor a person picked in the run options; None follows the files."""
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -146,6 +155,7 @@ class RunScreen(WorkbenchScreen):
                 yield LogPane(id="run-log")
             with Vertical(id="run-side"):
                 yield RunParams(id="run-params")
+                yield RunExecutor(id="run-executor")
                 yield ContextInspector(id="run-context")
 
     def on_mount(self) -> None:
@@ -176,6 +186,11 @@ class RunScreen(WorkbenchScreen):
         else:
             dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
         params.set_parameters(dict(pipeline.spec.context), self.overrides)
+        if self.executor_choice is None:
+            from workbench.engine.executors.choice import choose_executor
+
+            settings = self.workbench.project.settings.executor
+            self.query_one(RunExecutor).set_choice(choose_executor(pipeline, settings))
         self.breakpoints &= set(pipeline.stages)
         if self.running:
             return  # the run in progress keeps its own stages until it ends
@@ -266,6 +281,11 @@ class RunScreen(WorkbenchScreen):
                 severity="error",
             )
             return None
+        try:
+            executor = self.query_one(RunExecutor).choice.build(pipeline)
+        except UsageError as exc:  # Dask chosen but not installed: say how to install it
+            self.notify(exc.message, title=label, severity="error")
+            return None
         runner = Runner(
             pipeline,
             params=self.overrides,
@@ -273,6 +293,7 @@ class RunScreen(WorkbenchScreen):
             step=self.step_mode,
             breakpoints=self.breakpoints,
             store=store,
+            executor=executor,
         )
         self.runner = runner
         self.controller = RunController(runner.order)
@@ -290,15 +311,24 @@ class RunScreen(WorkbenchScreen):
         self.sub_title = f"{pipeline.name} · running"
         if self._timer is not None:
             self._timer.resume()
-        self._drive(runner, recorder)
+        self._drive(runner, recorder, executor)
         self.refresh_bindings()
         return runner
 
     @work(group="run", exit_on_error=False)
-    async def _drive(self, runner: Runner, recorder: HistoryRecorder | None) -> RunResult:
-        """The run itself, on the app's loop; blocking stages go to threads."""
+    async def _drive(
+        self, runner: Runner, recorder: HistoryRecorder | None, executor: DaskExecutor | None
+    ) -> RunResult:
+        """The run itself, on the app's loop; blocking stages go to threads, or to a
+        Dask cluster started (or reached) first and closed after."""
         try:
-            return await runner.run()
+            if executor is None:
+                return await runner.run()
+            options = self.query_one(RunExecutor)
+            options.show_cluster(f"starting {executor.describe()}…")
+            async with executor:
+                options.show_cluster(executor.describe())
+                return await runner.run()
         finally:
             if recorder is not None:
                 recorder.close()
@@ -468,6 +498,10 @@ class RunScreen(WorkbenchScreen):
     @on(LogPane.Copied)
     def _on_copied(self, event: LogPane.Copied) -> None:
         self.notify(f"{event.lines:,} lines copied to the clipboard.", title="Log", timeout=2)
+
+    @on(RunExecutor.Changed)
+    def _on_executor(self, event: RunExecutor.Changed) -> None:
+        self.executor_choice = event.choice
 
     @on(RunParams.Changed)
     def _on_params(self, event: RunParams.Changed) -> None:

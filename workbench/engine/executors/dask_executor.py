@@ -86,7 +86,11 @@ class ClusterInfo:
         where = "embedded LocalCluster" if self.embedded else "Dask cluster"
         plural = "s" if self.workers != 1 else ""
         text = f"{where} at {self.scheduler}, {self.workers} worker{plural}"
-        return text + (f", dashboard {self.dashboard}" if self.dashboard else "")
+        if self.dashboard:
+            return f"{text}, dashboard {self.dashboard}"
+        if self.embedded:
+            return f"{text}, no dashboard (pip install bokeh for one)"
+        return text
 
 
 @dataclass(slots=True)
