@@ -11,6 +11,7 @@ from textual.widgets import Input, Select, Static
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.run import RunScreen
+from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.run_executor import RunExecutor
 from workbench.engine.executors import dask_executor
 
@@ -54,6 +55,9 @@ def test_the_run_options_send_a_run_to_a_dask_cluster(tmp_path: Path, address: s
             assert all(r.worker and r.worker.startswith("tcp://") for r in result.results.values())
             shown = str(cluster.render())
             assert f"Dask cluster at {address}" in shown
+            log = run.query_one(LogPane)
+            worker = result.results["load"].worker
+            assert log.border_title == f"Log · load · on {worker}"
 
     asyncio.run(go())
 

@@ -98,6 +98,8 @@ class StageState:
     """The result message, or the last progress or retry message while running."""
     attempt: int = 1
     log: LogBuffer = field(default_factory=LogBuffer)
+    worker: str | None = None
+    """The Dask worker that ran the stage ("driver" beside them); None in a local run."""
 
     def elapsed(self, at: float | None = None) -> float | None:
         if self.duration is not None:
@@ -173,6 +175,7 @@ class RunController:
             state.status = result.status
             state.duration = result.duration if state.started is not None else None
             state.message = result.message
+            state.worker = result.worker
             if result.status is StageStatus.FAILURE and self.first_failure is None:
                 self.first_failure = stage_id
         elif isinstance(event, StagePaused):

@@ -352,6 +352,7 @@ class RunScreen(WorkbenchScreen):
         self._refresh_summary()
         self._show_banner()
         self._show_context()
+        self._show_log(self._selected)  # its title names the worker that ran it
         self.refresh_bindings()
 
     def _announce(self, result: RunResult) -> None:
@@ -477,7 +478,8 @@ class RunScreen(WorkbenchScreen):
             pane.border_title = "Log"
             pane.show(None, "Select a stage to read its log.")
             return
-        pane.border_title = f"Log · {stage_id}"
+        where = f" · on {state.worker}" if state.worker else ""
+        pane.border_title = f"Log · {stage_id}{where}"
         pane.show(state.log, _empty_log_text(state.status))
 
     def _show_context(self) -> None:

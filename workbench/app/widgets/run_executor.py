@@ -59,7 +59,7 @@ class RunExecutor(Vertical):
         yield Label("Executor")
         yield Select(KINDS, value="local", allow_blank=False, compact=True, id="executor-kind")
         yield Input(
-            placeholder="scheduler tcp://host:8786 (empty: a local one)",
+            placeholder="scheduler, e.g. tcp://host:8786",
             compact=True,
             id="executor-scheduler",
         )
