@@ -85,3 +85,15 @@ def test_dask_chosen_without_dask_installed_says_how_to_install_it(
             assert any('pip install "stage-workbench[dask]"' in m for m in messages), messages
 
     asyncio.run(go())
+
+
+def test_the_history_view_names_the_worker_of_a_stage() -> None:
+    from workbench.app.screens.history import stage_result
+    from workbench.engine.history import StageRecord
+
+    record = StageRecord(
+        "load", "files.load", "success", 0.0, 0.2, "10 lines", [], 1, None, "tcp://10.0.0.7:4001"
+    )
+    assert "on tcp://10.0.0.7:4001" in stage_result(record).plain
+    local = StageRecord("load", "files.load", "success", 0.0, 0.2, "10 lines", [], 1, None)
+    assert " on " not in stage_result(local).plain
