@@ -124,7 +124,8 @@ class DaskExecutor:
         self._ids = itertools.count(1)
         self._attempts: dict[str, _Attempt] = {}
         self._blobs: dict[int, tuple[Stage, bytes]] = {}
-        self._params: tuple[int, bytes] | None = None
+        self._params: tuple[dict[str, Any], bytes] | None = None
+        """The run's parameters and their pickle: they travel with every attempt."""
         self._ancestors: dict[str, frozenset[str]] = {}
         self._ancestors_of: Pipeline | None = pipeline
         self._paths: tuple[str, ...] = ()
@@ -350,11 +351,11 @@ class DaskExecutor:
 
     def _params_blob(self, ctx: StageContext) -> bytes:
         params = ctx.params
-        if self._params is None or self._params[0] != id(params):
+        if self._params is None or self._params[0] is not params:
             from distributed.protocol.pickle import dumps
 
             try:
-                self._params = (id(params), dumps(params))
+                self._params = (params, dumps(params))
             except Exception as exc:
                 raise _NotSendable(
                     f"the pipeline parameters cannot be sent to the cluster: {_reason(exc)}"
