@@ -211,7 +211,10 @@ def test_a_pipeline_runs_on_a_cluster_started_with_dasks_own_commands(project: P
     assert json.loads((project / "out" / "hello" / "stats.json").read_text("utf-8"))["words"] == 110
 
 
-def test_sigterm_cancels_the_stage_on_the_cluster_and_ends_the_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_sigterm_or_ctrl_c_cancels_the_stage_on_the_cluster_and_ends_the_run(
+    tmp_path: Path, signal_name: str
+) -> None:
     import signal
 
     kit = Path(__file__).parent / "kit"
@@ -238,7 +241,7 @@ def test_sigterm_cancels_the_stage_on_the_cluster_and_ends_the_run(tmp_path: Pat
         for line in process.stdout:
             lines.append(line)
             if "spinning" in line:
-                process.send_signal(signal.SIGTERM)
+                process.send_signal(getattr(signal, signal_name))
                 break
         rest, _ = process.communicate(timeout=60)
     finally:
