@@ -18,7 +18,7 @@ KIT = Path(__file__).parent / "kit"
 
 
 def dask_registry() -> StageRegistry:
-    """The installed stages plus every ``kit.*`` stage of the Dask tests."""
+    """The installed stages plus every ``dtest.*`` stage of the Dask tests."""
     registry = StageRegistry()
     registry.discover()
     registry.load_path(KIT)

@@ -223,7 +223,7 @@ def test_sigterm_or_ctrl_c_cancels_the_stage_on_the_cluster_and_ends_the_run(
     pipeline = tmp_path / "pipelines" / "spin.toml"
     pipeline.parent.mkdir()
     pipeline.write_text(
-        f'[pipeline]\nname = "spin"\n\n[stages.spin]\nuses = "kit.spin"\n'
+        f'[pipeline]\nname = "spin"\n\n[stages.spin]\nuses = "dtest.spin"\n'
         f'config = {{ path = "{saw}" }}\n',
         encoding="utf-8",
     )

@@ -29,14 +29,14 @@ def test_stages_run_in_worker_processes_and_writes_come_back(
         tmp_path,
         """
         [stages.a]
-        uses = "kit.pid"
+        uses = "dtest.pid"
         config = { key = "a" }
         [stages.b]
-        uses = "kit.pid_sync"
+        uses = "dtest.pid_sync"
         config = { key = "b" }
         depends_on = ["a"]
         [stages.here]
-        uses = "kit.driver_pid"
+        uses = "dtest.driver_pid"
         config = { key = "here" }
         depends_on = ["b"]
         """,
@@ -65,17 +65,17 @@ def test_only_the_values_a_stage_reads_travel(
         [context]
         x = 2
         [stages.one]
-        uses = "kit.pid"
+        uses = "dtest.pid"
         config = { key = "one" }
         [stages.other]
-        uses = "kit.pid"
+        uses = "dtest.pid"
         config = { key = "other" }
         [stages.total]
-        uses = "kit.sum"
+        uses = "dtest.sum"
         config = { key = "total", reads = ["x", "x"] }
         depends_on = ["one"]
         [stages.sees]
-        uses = "kit.sees"
+        uses = "dtest.sees"
         config = { key = "seen" }
         depends_on = ["one"]
         """,
@@ -99,7 +99,7 @@ def test_a_log_line_arrives_while_the_stage_is_still_running(
         tmp_path,
         f"""
         [stages.wait]
-        uses = "kit.wait_for_file"
+        uses = "dtest.wait_for_file"
         config = {{ path = "{go}" }}
         """,
     )
@@ -124,12 +124,12 @@ def test_a_failing_stage_fails_with_its_traceback_and_its_downstream_is_skipped(
         tmp_path,
         """
         [stages.bad]
-        uses = "kit.fail"
+        uses = "dtest.fail"
         [stages.after]
-        uses = "kit.pid"
+        uses = "dtest.pid"
         depends_on = ["bad"]
         [stages.fine]
-        uses = "kit.pid"
+        uses = "dtest.pid"
         config = { key = "fine" }
         """,
         max_concurrency=2,
@@ -164,7 +164,7 @@ def test_a_worker_killed_mid_stage_fails_the_attempt_and_the_retry_runs(
         name = "test"
         retry_delay = "50ms"
         [stages.fragile]
-        uses = "kit.die_once"
+        uses = "dtest.die_once"
         retries = 1
         config = {{ path = "{marker}", key = "pid" }}
         """,
@@ -193,12 +193,12 @@ def test_cancel_mid_run_stops_the_tasks_on_the_cluster(
         tmp_path,
         f"""
         [stages.spin]
-        uses = "kit.spin"
+        uses = "dtest.spin"
         config = {{ path = "{saw}" }}
         [stages.sleep]
-        uses = "kit.sleep_async"
+        uses = "dtest.sleep_async"
         [stages.later]
-        uses = "kit.pid"
+        uses = "dtest.pid"
         depends_on = ["spin"]
         """,
         max_concurrency=2,
@@ -242,7 +242,7 @@ def test_a_timeout_on_the_cluster_fails_the_stage_as_locally(
         tmp_path,
         """
         [stages.slow]
-        uses = "kit.sleep_async"
+        uses = "dtest.sleep_async"
         timeout = "300ms"
         """,
     )
@@ -259,14 +259,14 @@ def test_a_value_that_cannot_be_sent_fails_its_stage_naming_the_key(
         tmp_path,
         """
         [stages.lock]
-        uses = "kit.driver_lock"
+        uses = "dtest.driver_lock"
         config = { key = "handle" }
         [stages.use]
-        uses = "kit.sum"
+        uses = "dtest.sum"
         config = { reads = ["handle"] }
         depends_on = ["lock"]
         [stages.back]
-        uses = "kit.remote_lock"
+        uses = "dtest.remote_lock"
         config = { key = "remote_handle" }
         """,
         max_concurrency=2,
@@ -291,7 +291,7 @@ def test_max_concurrency_bounds_the_stages_in_flight(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
     stages = "".join(
-        f'[stages.w{i}]\nuses = "kit.window"\nconfig = {{ key = "w{i}", seconds = 0.3 }}\n'
+        f'[stages.w{i}]\nuses = "dtest.window"\nconfig = {{ key = "w{i}", seconds = 0.3 }}\n'
         for i in range(3)
     )
     pipeline = make_pipeline(registry, tmp_path, stages, max_concurrency=1)
@@ -312,10 +312,10 @@ def test_step_mode_pauses_before_submitting(
         tmp_path,
         """
         [stages.a]
-        uses = "kit.pid"
+        uses = "dtest.pid"
         config = { key = "a" }
         [stages.b]
-        uses = "kit.pid"
+        uses = "dtest.pid"
         config = { key = "b" }
         depends_on = ["a"]
         """,

@@ -34,7 +34,7 @@ class KeyConfig(_Config):
 class Pid(Stage):
     """Writes the id of the process it ran in (an ``async def run``)."""
 
-    name = "kit.pid"
+    name = "dtest.pid"
     Config = KeyConfig
 
     def keys_written(self) -> tuple[str, ...]:
@@ -48,7 +48,7 @@ class Pid(Stage):
 class PidSync(Pid):
     """The same with a plain ``def run``."""
 
-    name = "kit.pid_sync"
+    name = "dtest.pid_sync"
 
     def run(self, ctx: StageContext) -> StageResult:  # type: ignore[override]
         ctx.set(self.config.key, os.getpid())
@@ -58,14 +58,14 @@ class PidSync(Pid):
 class DriverPid(Pid):
     """Must run beside the workbench, never on a worker."""
 
-    name = "kit.driver_pid"
+    name = "dtest.driver_pid"
     runs_on_driver = True
 
 
 class Sum(Stage):
     """Adds the numbers it reads and writes the total: checks what travels both ways."""
 
-    name = "kit.sum"
+    name = "dtest.sum"
     Config = KeyConfig
 
     def keys_read(self) -> tuple[str, ...]:
@@ -81,7 +81,7 @@ class Sum(Stage):
 class SeesUpstream(Stage):
     """Declares no reads: records which context keys reached it."""
 
-    name = "kit.sees"
+    name = "dtest.sees"
     Config = KeyConfig
 
     def run(self, ctx: StageContext) -> StageResult:
@@ -92,7 +92,7 @@ class SeesUpstream(Stage):
 class WaitForFile(Stage):
     """Logs a line, then waits for a file that the test creates when that line arrives."""
 
-    name = "kit.wait_for_file"
+    name = "dtest.wait_for_file"
     Config = KeyConfig
 
     def run(self, ctx: StageContext) -> StageResult:
@@ -107,7 +107,7 @@ class WaitForFile(Stage):
 
 
 class Fail(Stage):
-    name = "kit.fail"
+    name = "dtest.fail"
 
     def run(self, ctx: StageContext) -> StageResult:
         ctx.log("about to fail")
@@ -117,7 +117,7 @@ class Fail(Stage):
 class DieOnce(Stage):
     """Kills its own worker process on the first attempt; succeeds on the next."""
 
-    name = "kit.die_once"
+    name = "dtest.die_once"
     Config = KeyConfig
 
     def run(self, ctx: StageContext) -> StageResult:
@@ -132,7 +132,7 @@ class DieOnce(Stage):
 class Spin(Stage):
     """Busy until the run is cancelled; leaves a file saying it saw ``ctx.cancelled``."""
 
-    name = "kit.spin"
+    name = "dtest.spin"
     Config = KeyConfig
 
     def run(self, ctx: StageContext) -> StageResult:
@@ -149,7 +149,7 @@ class Spin(Stage):
 class SleepAsync(Stage):
     """An async stage asleep long enough to be cancelled or timed out."""
 
-    name = "kit.sleep_async"
+    name = "dtest.sleep_async"
     Config = KeyConfig
 
     async def run(self, ctx: StageContext) -> StageResult:
@@ -161,7 +161,7 @@ class SleepAsync(Stage):
 class Window(Stage):
     """Sleeps, and writes when it started and ended (to see how many ran at once)."""
 
-    name = "kit.window"
+    name = "dtest.window"
     Config = KeyConfig
 
     def run(self, ctx: StageContext) -> StageResult:
@@ -174,7 +174,7 @@ class Window(Stage):
 class DriverLock(Stage):
     """Puts a value no pickler can send into the context (a lock), on the driver."""
 
-    name = "kit.driver_lock"
+    name = "dtest.driver_lock"
     Config = KeyConfig
     runs_on_driver = True
 
@@ -186,7 +186,7 @@ class DriverLock(Stage):
 class RemoteLock(Stage):
     """Writes a lock on a worker: it cannot come back."""
 
-    name = "kit.remote_lock"
+    name = "dtest.remote_lock"
     Config = KeyConfig
 
     def run(self, ctx: StageContext) -> StageResult:

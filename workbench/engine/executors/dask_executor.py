@@ -510,12 +510,13 @@ def _cluster_config() -> dict[str, Any]:
 
 def _cluster_options(workers: int) -> dict[str, Any]:
     """Worker processes of one thread each (stages are often CPU-bound Python), on loopback."""
-    dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
     return {
         "n_workers": workers,
         "threads_per_worker": 1,
         "processes": True,
         "host": "127.0.0.1",
-        "dashboard_address": dashboard,
+        # Any free port: the scheduler's HTTP server (the dashboard when bokeh is
+        # installed) runs either way, and a fixed 8787 clashes with other clusters.
+        "dashboard_address": ":0",
         "silence_logs": logging.ERROR,
     }
