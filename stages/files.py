@@ -25,6 +25,7 @@ from workbench.engine import (
     StageResult,
 )
 from workbench.engine.fileio import atomic_write_bytes
+from workbench.engine.paths import WrittenPath
 
 
 class LoadConfig(StageConfig):
@@ -106,7 +107,7 @@ class Load(Stage):
 
 class SaveConfig(StageConfig):
     key: str = Field(description="Context key whose value is written.")
-    path: str = Field(description="File to write, relative to the project folder.")
+    path: WrittenPath = Field(description="File to write, relative to the project folder.")
     format: Format = Field(
         default="auto", description="File format; 'auto' picks it from the suffix."
     )

@@ -31,6 +31,7 @@ from workbench.engine import (
     StageResult,
 )
 from workbench.engine.fileio import atomic_writer
+from workbench.engine.paths import LocalUrl, WrittenPath
 
 _CHUNK = 64 * 1024
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -39,10 +40,12 @@ USER_AGENT = "stage-workbench/0.1 (+http.download)"
 
 
 class DownloadConfig(StageConfig):
-    url: str = Field(
+    url: LocalUrl = Field(
         description="http(s):// or file: URL; 'file:relative/path' is taken from the project."
     )
-    path: str = Field(description="Where to write the file, relative to the project folder.")
+    path: WrittenPath = Field(
+        description="Where to write the file, relative to the project folder."
+    )
     sha256: str | None = Field(
         default=None,
         pattern=r"^[0-9a-fA-F]{64}$",

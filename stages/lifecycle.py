@@ -35,6 +35,7 @@ from workbench.engine import (
     StageResult,
 )
 from workbench.engine.fileio import atomic_write_bytes
+from workbench.engine.paths import WrittenPath
 
 STARTED = "app.started"
 PLATFORM = "app.platform"
@@ -324,7 +325,7 @@ class Ready(Stage):
 
 
 class ShutdownConfig(StageConfig):
-    summary_path: str | None = Field(
+    summary_path: WrittenPath | None = Field(
         default=None, description="Also write the summary as JSON here (relative to the project)."
     )
 

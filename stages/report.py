@@ -25,6 +25,7 @@ from workbench.engine import (
     StageResult,
 )
 from workbench.engine.fileio import atomic_write_bytes
+from workbench.engine.paths import WrittenPath
 
 
 class Section(StageConfig):
@@ -40,7 +41,7 @@ class Section(StageConfig):
 
 
 class MarkdownConfig(StageConfig):
-    path: str = Field(description="Markdown file to write, relative to the project folder.")
+    path: WrittenPath = Field(description="Markdown file to write, relative to the project folder.")
     title: str = Field(description="The report's top heading.")
     intro: str = Field(default="", description="A paragraph under the title.")
     sections: list[Section] = Field(min_length=1, description="The report's sections, in order.")

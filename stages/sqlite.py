@@ -27,13 +27,14 @@ from workbench.engine import (
     StageError,
     StageResult,
 )
+from workbench.engine.paths import WrittenPath
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class IndexConfig(StageConfig):
     key: str = Field(description="Context key holding a list of records (dicts).")
-    database: str = Field(description="SQLite file, relative to the project folder.")
+    database: WrittenPath = Field(description="SQLite file, relative to the project folder.")
     table: str = Field(default="documents", pattern=IDENTIFIER, description="FTS5 table name.")
     columns: list[Annotated[str, Field(pattern=IDENTIFIER)]] = Field(
         default_factory=lambda: ["id", "title", "text"],

@@ -49,3 +49,13 @@ def test_lint_is_clean() -> None:
         [sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_a_stage_author_imports_from_the_package_in_a_fresh_interpreter() -> None:
+    """The README's ``from workbench import Stage, …`` works before anything else is loaded."""
+    code = "from workbench import Stage, StageResult, WrittenPath, LocalUrl; print(Stage.__name__)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "Stage"

@@ -6,13 +6,16 @@ A stage author needs only what is re-exported here from :mod:`workbench.engine`
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    from workbench import engine
+    # import_module, not ``from workbench import engine``: that form asks this very
+    # function for ``engine`` first and recursed until the interpreter gave up.
+    engine = importlib.import_module("workbench.engine")
 
     try:
         value = getattr(engine, name)
@@ -23,6 +26,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    from workbench import engine
+    engine = importlib.import_module("workbench.engine")
 
     return [*engine.__all__, "__version__"]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from workbench.engine.errors import Problem, UsageError, WorkbenchError
+from workbench.engine.params import RESERVED_PARAMS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -161,14 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench import commands
 
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+    commands.reported_settings.clear()
     try:
         return int(handler(args))
     except WorkbenchError as exc:
         from rich.markup import escape
 
-        # Escaped: messages quote user text and commands such as pip install "x[dask]".
         commands.error_console().print(
-            f"[bold red]{escape(exc.title)}:[/] {escape(exc.message)}", highlight=False
+            f"[bold red]{exc.title}:[/] {escape(exc.message)}", highlight=False
         )
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
     except KeyboardInterrupt:
@@ -239,11 +240,28 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
             raise UsageError(
                 f"--set {item!r}: write KEY=VALUE, for example --set input=data/sales.csv"
             )
+        control = next((ch for ch in item if _is_control(ch)), None)
+        if control is not None:
+            raise UsageError(
+                f"--set {key}: the value holds a control character ({control!r}); "
+                "pass one line of plain text, or put longer values in the pipeline's [context]"
+            )
+        if key in RESERVED_PARAMS:
+            raise UsageError(
+                f"--set {key}: {key!r} is reserved (the workbench sets it to the project folder); "
+                "use another name"
+            )
         try:
             out[key] = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             out[key] = raw
     return out
+
+
+def _is_control(ch: str) -> bool:
+    """C0 and C1 control characters and DEL: a newline would cut a value short silently."""
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code < 0xA0
 
 
 def problems_json(problems: Sequence[Problem]) -> list[dict[str, Any]]:

@@ -55,12 +55,29 @@ def error_console() -> Console:
     return _stderr
 
 
+reported_settings: set[Path] = set()
+"""Projects whose workbench.toml problems were printed already (validate opens one per file)."""
+
+
 def _project(args: argparse.Namespace, pipeline: Path | None = None) -> Project:
     if args.project is not None:
-        return Project.open(args.project)
-    if pipeline is not None:
-        return Project.open(find_project_root(pipeline))
-    return Project.open(Path.cwd())
+        project = Project.open(args.project)
+    elif pipeline is not None:
+        project = Project.open(find_project_root(pipeline))
+    else:
+        project = Project.open(Path.cwd())
+    if project.problems and project.root not in reported_settings:
+        reported_settings.add(project.root)
+        err = error_console()
+        err.print(
+            Text.assemble(
+                ("! ", "yellow"),
+                ("workbench.toml", "bold"),
+                f" has {len(project.problems)} problem(s); the rest of it still applies:",
+            )
+        )
+        err.print(render.problems(project.problems))
+    return project
 
 
 def _load(args: argparse.Namespace, path: Path) -> tuple[Project, Pipeline] | int:

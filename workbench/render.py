@@ -23,6 +23,7 @@ from workbench.engine.dry_run import (
     format_seconds,
 )
 from workbench.engine.stage import StageStatus
+from workbench.engine.terminal_text import clean_output
 
 if TYPE_CHECKING:
     from workbench.engine.errors import Problem
@@ -42,6 +43,11 @@ STATUS_MARK = {
     StageStatus.PARTIAL: ("◐", "yellow"),
     StageStatus.CANCELLED: ("■", "magenta"),
 }
+
+
+def output(text: str, style: str = "") -> Text:
+    """Text a stage or a plugin wrote: control sequences removed, its colours kept, no markup."""
+    return Text.from_ansi(clean_output(text), style=style)
 
 
 def status_text(status: StageStatus) -> Text:
@@ -64,7 +70,7 @@ def stages_table(stages: Iterable[StageMetadata]) -> Table:
             table.add_section()
         namespace = meta.namespace
         flow = f"{', '.join(meta.reads) or '—'} → {', '.join(meta.writes) or '—'}"
-        table.add_row(meta.name, meta.description.split("\n")[0], flow, meta.source)
+        table.add_row(meta.name, output(meta.description.split("\n")[0]), flow, meta.source)
     return table
 
 
@@ -73,7 +79,10 @@ def plugin_errors(errors: Sequence[PluginLoadError]) -> RenderableType:
     for error in errors:
         lines.append(
             Text.assemble(
-                ("  ✘ ", "red"), (error.plugin, "bold"), f" ({error.kind}): {error.message}"
+                ("  ✘ ", "red"),
+                output(error.plugin, "bold"),
+                f" ({error.kind}): ",
+                output(error.message),
             )
         )
     return Group(*lines)
@@ -163,7 +172,7 @@ def report(rep: DryRunReport) -> RenderableType:
     if rep.conflicts:
         parts.append(Text(f"{len(rep.conflicts)} potential conflict(s):", style="bold yellow"))
         for c in rep.conflicts:
-            parts.append(Text(f"  ! {c.kind}: {c.message}", style="yellow"))
+            parts.append(output(f"  ! {c.kind}: {c.message}", "yellow"))
     else:
         parts.append(Text("no conflicts", style="green"))
     return Group(*parts)
@@ -171,10 +180,10 @@ def report(rep: DryRunReport) -> RenderableType:
 
 def _operations(plan: StagePlan) -> Text:
     if plan.error:
-        return Text(f"plan failed: {plan.error}", style="red")
+        return output(f"plan failed: {plan.error}", "red")
     if not plan.supported:
         return Text("cannot dry-run", style="yellow")
-    return Text("\n".join(f"• {op.description}" for op in plan.operations) or "—")
+    return output("\n".join(f"• {op.description}" for op in plan.operations) or "—")
 
 
 def _estimate(plan: StagePlan) -> Text:
@@ -265,7 +274,7 @@ def finished_line(
         (f"{mark} ", style),
         (stage_id.ljust(width), "bold"),
         (f" {format_seconds(duration):>8}  ", "dim"),
-        (message, "red" if status is StageStatus.FAILURE else ""),
+        output(message, "red" if status is StageStatus.FAILURE else ""),
     )
 
 
@@ -280,7 +289,7 @@ def run_summary(result: RunResult) -> RenderableType:
         table.add_column("worker", style="dim", no_wrap=True)
     for sid, r in result.results.items():
         row: list[RenderableType] = [sid, status_text(r.status), format_seconds(r.duration)]
-        row.append(r.message)
+        row.append(output(r.message))
         if workers:
             row.append(r.worker or "")
         table.add_row(*row)
@@ -357,7 +366,7 @@ def history_run(detail: RunDetail) -> RenderableType:
             stage.stage_id,
             Text(stage.status, style=_HISTORY_STYLE.get(stage.status, "")),
             format_seconds(stage.duration) if stage.duration is not None else "—",
-            stage.message,
+            output(stage.message),
         ]
         if workers:
             row.append(stage.worker or "")

@@ -216,14 +216,14 @@ class RunPrinter:
                 self._print(
                     Text.assemble(
                         (f"  {event.stage_id} │ ", "dim"),
-                        (event.message, "red" if event.stream == "stderr" else ""),
+                        render.output(event.message, "red" if event.stream == "stderr" else ""),
                     )
                 )
         elif isinstance(event, StageRetrying):
             self._print(
-                Text(
+                render.output(
                     f"↻ {event.stage_id}: attempt {event.attempt} in {event.delay:g}s ({event.error})",
-                    style="yellow",
+                    "yellow",
                 )
             )
         elif isinstance(event, StageFinished):
@@ -234,4 +234,4 @@ class RunPrinter:
             )
             if r.status is StageStatus.FAILURE and not self.verbose:
                 for line in self.tails.get(event.stage_id, ()):
-                    self._print(Text(f"    │ {line}", style="dim red"))
+                    self._print(render.output(f"    │ {line}", "dim red"))

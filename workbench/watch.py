@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
 from workbench.cli import EXIT_INTERRUPTED
+from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 
@@ -25,14 +29,14 @@ DEBOUNCE_MS = 300
 
 def watched_paths(pipeline_path: Path, pipeline: Pipeline | None) -> set[Path]:
     """The pipeline file and every input path its stages declare."""
-    paths = {pipeline_path.resolve()}
+    paths = {real_path(pipeline_path)}
     if pipeline is not None:
         for ps in pipeline.stages.values():
             if ps.stage is not None:
                 for declared in ps.stage.input_paths():
                     # Stage configs are relative to the project folder, not the cwd.
                     full = declared if declared.is_absolute() else pipeline.project_dir / declared
-                    paths.add(full.resolve())
+                    paths.add(real_path(full))
     return paths
 
 
@@ -43,12 +47,13 @@ def watch_and_run(project: Project, path: Path, options: RunOptions) -> int:
         return EXIT_INTERRUPTED
 
 
-async def _next_change(targets: set[Path]) -> None:
-    from watchfiles import awatch
+async def _next_change(targets: set[Path], say: Callable[[str], None]) -> None:
+    """Return at the first change to a target, or when a folder of targets comes back."""
+    from workbench.watching import follow
 
-    folders = sorted({t.parent for t in targets if t.parent.is_dir()})
-    async for changes in awatch(*folders, debounce=DEBOUNCE_MS, recursive=False):
-        if any(Path(p).resolve() in targets for _, p in changes):
+    folders = sorted({t.parent for t in targets})
+    async for changes in follow(folders, say=say, debounce=DEBOUNCE_MS):
+        if any(real_path(Path(p)) in targets or Path(p) in folders for _, p in changes):
             return
 
 
@@ -58,10 +63,14 @@ async def _loop(project: Project, path: Path, options: RunOptions) -> int:
     from workbench.run_output import RunPrinter, start_run
 
     out = console()
+
+    def say(news: str) -> None:
+        out.print(Text(news, style="yellow"))
+
     while True:
         pipeline = project.load_pipeline(path)
         targets = watched_paths(path, pipeline)
-        change = asyncio.ensure_future(_next_change(targets))
+        change = asyncio.ensure_future(_next_change(targets, say))
         if pipeline.valid:
             printer = RunPrinter(out, options.verbose)
             runners: list[Runner] = []

@@ -238,3 +238,42 @@ def test_a_pipeline_changed_on_disk_shows_up_without_restarting(make_app, projec
         await wait_until(pilot, lambda: all(e.name != "zeta" for e in app.catalog))
 
     drive(app, script)
+
+
+def test_the_watcher_re_arms_when_the_project_folder_is_deleted_and_recreated(
+    make_app, project, write
+) -> None:
+    import shutil
+
+    app = make_app("alpha.toml", watch=True)
+    pipelines = project / "pipelines"
+    saved = {p.name: p.read_text() for p in pipelines.glob("*.toml")}
+
+    def messages() -> list[str]:
+        return [n.message for n in app._notifications]
+
+    async def script(pilot: Pilot[None]) -> None:
+        await pilot.pause(0.3)  # let the watcher start
+        shutil.rmtree(pipelines)
+        pipelines.mkdir()
+        write(
+            pipelines / "beta.toml", '[pipeline]\nname = "beta"\n[stages.b]\nuses = "core.noop"\n'
+        )
+        await wait_until(pilot, lambda: any(e.name == "beta" for e in app.catalog))
+
+        shutil.rmtree(project)
+        await wait_until(pilot, lambda: any("is gone; watching" in m for m in messages()))
+        for name, text in saved.items():
+            write(pipelines / name, text)
+        write(
+            pipelines / "gamma.toml", '[pipeline]\nname = "gamma"\n[stages.g]\nuses = "core.noop"\n'
+        )
+        await wait_until(pilot, lambda: any("is back" in m for m in messages()))
+        await wait_until(pilot, lambda: any(e.name == "gamma" for e in app.catalog))
+
+        write(
+            pipelines / "delta.toml", '[pipeline]\nname = "delta"\n[stages.d]\nuses = "core.noop"\n'
+        )
+        await wait_until(pilot, lambda: any(e.name == "delta" for e in app.catalog))
+
+    drive(app, script)

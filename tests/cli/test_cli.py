@@ -331,6 +331,11 @@ def test_run_concurrency_overrides_the_pipeline(cli: Cli, project: Project) -> N
     [
         (["run", "PIPELINE", "--from", "nope"], "nope"),
         (["run", "PIPELINE", "--set", "novalue"], "KEY=VALUE"),
+        (["run", "PIPELINE", "--from", "join", "--to", "load"], "selects no stages"),
+        (["run", "PIPELINE", "--set", "value=first\nsecond"], "control character"),
+        (["run", "PIPELINE", "--set", "value=a\x1b]52;c;eA==\x07"], "control character"),
+        (["run", "PIPELINE", "--set", "project_dir=/elsewhere"], "'project_dir' is reserved"),
+        (["dry-run", "PIPELINE", "--set", "project_dir=/elsewhere"], "'project_dir' is reserved"),
         (["run", "PIPELINE", "--concurrency", "0"], "must be 1 or more"),
         (["run", "PIPELINE", "--concurrency", "many"], "not a whole number"),
         (["graph", "PIPELINE", "--format", "svg"], "invalid choice"),
@@ -422,3 +427,17 @@ def test_log_file_receives_the_log(cli: Cli, project: Project, tmp_path: Path) -
 
     assert result.code == 0
     assert log.exists()
+
+
+def test_project_dir_in_the_context_table_is_an_error_naming_it(cli: Cli, project: Project) -> None:
+    path = project.root / "pipelines" / "moved.toml"
+    path.write_text(
+        '[pipeline]\nname = "moved"\n\n[context]\nproject_dir = "/elsewhere"\n\n'
+        '[stages.a]\nuses = "core.noop"\n'
+    )
+
+    result = cli("validate", path)
+
+    assert result.code == 1
+    assert f"{path}:5" in result.out
+    assert "'project_dir' is reserved" in result.out

@@ -213,3 +213,48 @@ def test_ctrl_c_during_a_run_ends_the_process_cleanly(
     assert time.monotonic() - began < 15
     assert code == 130
     assert "Traceback" not in errors
+
+
+def test_the_watcher_re_arms_after_its_folder_is_deleted_and_recreated(
+    folder: Path, start: Callable[[Path], Watcher]
+) -> None:
+    import shutil
+
+    path = write_pipeline(folder)
+    watcher = start(path)
+    watcher.wait_for("watched success")
+    watcher.wait_for("watching 2 file(s)")
+
+    shutil.rmtree(folder / "pipelines")
+    watcher.wait_for("pipelines is gone; watching")
+    (folder / "pipelines").mkdir()
+    write_pipeline(folder, description="restored")
+    watcher.wait_for("pipelines is back")
+    watcher.wait_for("watched success", 2)
+    # and it still hears ordinary edits afterwards
+    watcher.wait_for("watching 2 file(s)", 2)
+    edits = iter(range(1000))
+    watcher.wait_for(
+        "▶ watched",
+        3,
+        nudge=lambda: write_pipeline(folder, description=f"edit {next(edits)}"),
+    )
+    code, errors = watcher.interrupt()
+    assert code == 130
+    assert "Traceback" not in errors
+
+
+def test_a_folder_replaced_between_two_checks_is_watched_again(
+    folder: Path, start: Callable[[Path], Watcher]
+) -> None:
+    path = write_pipeline(folder)
+    watcher = start(path)
+    watcher.wait_for("watching 2 file(s)")
+
+    (folder / "pipelines").rename(folder / "old-pipelines")
+    (folder / "pipelines").mkdir()
+    write_pipeline(folder, description="swapped")
+
+    watcher.wait_for("pipelines is back")
+    watcher.wait_for("watched success", 2)
+    watcher.interrupt()

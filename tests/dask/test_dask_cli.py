@@ -23,8 +23,8 @@ from workbench.cli import main
 from workbench.engine.executors import dask_executor
 from workbench.engine.executors.choice import ExecutorChoice, choose_executor
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.project import ExecutorSettings
 from workbench.engine.registry import StageRegistry
+from workbench.engine.settings import ExecutorSettings
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,10 @@ BROKEN = DATA / "broken"
 CASES = [
     ("toml_syntax.toml", "toml", None, 6, ["not valid TOML"]),
     ("schema_unknown_key.toml", "schema", "load", 6, ["colour", "known here"]),
-    ("schema_wrong_type.toml", "schema", "load", 6, ["integer", "'three'"]),
+    ("schema_wrong_type.toml", "schema", "load", 6, ["whole number", "'three'"]),
+    ("strict_bool.toml", "schema", "load", 6, ["true or false", "'yes'", "without quotes"]),
+    ("strict_int.toml", "schema", "load", 6, ["whole number", "'3'", "without quotes"]),
+    ("strict_config.toml", "config", "nap", 6, ["config 'seconds' must be a number", "'0.5'"]),
     ("schema_negative_retries.toml", "schema", "save", 10, ["greater than or equal to 0", "-1"]),
     ("schema_bad_stage_id.toml", "schema", "-save", 7, ["not a valid stage id"]),
     ("schema_bad_timeout.toml", "schema", "load", 6, ["'soon' is not a duration", "'30s'"]),
@@ -68,7 +71,9 @@ def test_every_kind_of_problem_has_a_broken_file() -> None:
         "requirement",
     }
     assert sorted(p.name for p in BROKEN.glob("*.toml")) == sorted(
-        [c[0] for c in CASES] + ["several.toml", "several_schema.toml"]
+        [c[0] for c in CASES]
+        + ["several.toml", "several_schema.toml"]
+        + ["misspelt_uses_and_unknown_dependency.toml", "bad_timeout_and_cycle.toml"]
     )
 
 
@@ -105,3 +110,23 @@ def test_an_unreadable_file_is_an_io_problem(registry: StageRegistry, tmp_path: 
 
     assert [p.kind for p in pipeline.problems] == ["io"]
     assert "nowhere.toml" in pipeline.problems[0].describe()
+
+
+def test_a_misspelt_uses_key_does_not_hide_an_unknown_dependency(registry: StageRegistry) -> None:
+    pipeline = Pipeline.load(BROKEN / "misspelt_uses_and_unknown_dependency.toml", registry)
+
+    found = [(p.kind, p.stage, p.field, p.line) for p in pipeline.problems]
+    assert ("schema", "save", "usse", 8) in found
+    assert ("missing_dependency", "save", "depends_on", 9) in found
+    missing = next(p for p in pipeline.problems if p.kind == "missing_dependency")
+    assert "did you mean 'load'" in missing.describe()
+
+
+def test_a_bad_timeout_keeps_the_stage_edges_and_its_cycle(registry: StageRegistry) -> None:
+    pipeline = Pipeline.load(BROKEN / "bad_timeout_and_cycle.toml", registry)
+
+    kinds = sorted(p.kind for p in pipeline.problems)
+    assert kinds == ["cycle", "schema"]
+    cycle = next(p for p in pipeline.problems if p.kind == "cycle")
+    assert "a -> b -> a" in cycle.message
+    assert set(pipeline.graph.edges) == {("b", "a"), ("a", "b")}

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
-from watchfiles import Change, awatch
+from watchfiles import Change
 
 from workbench.app.catalog import PipelineEntry, ProjectChanges, ProjectFilter, classify, scan
 from workbench.app.commands import WorkbenchCommands
@@ -36,8 +36,10 @@ from workbench.app.themes import (
     theme_label,
 )
 from workbench.app.widgets.pipeline_list import PipelineList
+from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.project import Project
+from workbench.engine.project import SETTINGS_FILE, Project
+from workbench.watching import follow
 
 
 class WorkbenchApp(App[None]):
@@ -83,7 +85,7 @@ class WorkbenchApp(App[None]):
         wanted = self._config.theme or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else self._default_theme()
         if pipeline is not None:
-            self._set_pipeline(Path(pipeline).resolve())
+            self._set_pipeline(real_path(Path(pipeline)))
         self._update_titles()
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -93,21 +95,41 @@ class WorkbenchApp(App[None]):
             self.notify(self._config.problem, title="Settings not read", severity="warning")
         for problem in self._theme_problems:
             self.notify(problem, title="Skipped a theme file", severity="warning")
+        self._report_settings()
         if self._watching:
             self.watch_project()
 
     @work(group="watch", exit_on_error=False, exclusive=True)
     async def watch_project(self) -> None:
-        """Follow the project folder; each debounced batch of changes is applied at once."""
-        async for changes in awatch(
-            self.project.root, watch_filter=ProjectFilter(), debounce=200, step=50
+        """Follow the project folder; each debounced batch of changes is applied at once.
+
+        The folder may be deleted and recreated (a checkout, a sync tool): the
+        watcher re-arms on its parent and says so, and reloads everything when it
+        is back. A batch that cannot be applied is reported; watching goes on.
+        """
+        root = self.project.root
+        async for changes in follow(
+            [root],
+            say=self._watch_news,
+            recursive=True,
+            debounce=200,
+            step=50,
+            watch_filter=ProjectFilter(),
         ):
-            self.apply_changes(changes)
+            if any(Path(path) == root for _, path in changes):
+                changes = {(Change.modified, str(root / SETTINGS_FILE))}  # reload it all
+            try:
+                self.apply_changes(changes)
+            except Exception as exc:  # a bug here must not end watching
+                self.notify(f"{type(exc).__name__}: {exc}", title="Reload failed", severity="error")
+
+    def _watch_news(self, news: str) -> None:
+        self.notify(news, title="Watching the project", severity="warning")
 
     # -- state ---------------------------------------------------------------------------
     def open_pipeline(self, path: Path, view: str | None = None) -> None:
         """Open a pipeline file (valid or not) and tell every screen."""
-        self._set_pipeline(Path(path).resolve())
+        self._set_pipeline(real_path(Path(path)))
         self._update_titles()
         self.pipeline_changed.publish(self.pipeline)
         if view is not None:
@@ -118,6 +140,7 @@ class WorkbenchApp(App[None]):
         found = classify(self.project, changes)
         if found.settings:
             self.project = Project.open(self.project.root)
+            self._report_settings()
         elif found.stages:
             self.project.reload_registry()
         if found.themes:
@@ -148,6 +171,13 @@ class WorkbenchApp(App[None]):
                 # The workbench's own saves were already taken in: no news for those.
                 self.notify(f"{open_path.name} changed on disk and was reloaded", title="Reloaded")
         return found
+
+    def _report_settings(self) -> None:
+        """Say what is wrong with ``workbench.toml``; a broken one is never ignored silently."""
+        for problem in self.project.problems:
+            self.notify(
+                problem.describe(), title="workbench.toml has a problem", severity="warning"
+            )
 
     def _set_pipeline(self, path: Path) -> None:
         """Read the file afresh (the catalog may predate a save) and keep the catalog in step."""

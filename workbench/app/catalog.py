@@ -14,6 +14,7 @@ from pathlib import Path
 
 from watchfiles import Change, DefaultFilter
 
+from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import SETTINGS_FILE, Project
 
@@ -64,11 +65,11 @@ class ProjectChanges:
 def classify(project: Project, changes: Iterable[tuple[Change, str]]) -> ProjectChanges:
     """Sort raw watchfiles changes by the part of the project they touch."""
     out = ProjectChanges()
-    pipelines_dir = project.pipelines_dir.resolve()
-    themes_dir = (project.root / "themes").resolve()
-    stage_dirs = [(project.root / p).resolve() for p in project.settings.stage_paths]
+    pipelines_dir = real_path(project.pipelines_dir)
+    themes_dir = real_path(project.root / "themes")
+    stage_dirs = [real_path(project.root / p) for p in project.settings.stage_paths]
     for _change, raw in changes:
-        path = Path(raw).resolve()
+        path = real_path(Path(raw))
         if path.name == SETTINGS_FILE and path.parent == project.root:
             out.settings = True
         elif path.suffix == ".toml" and path.parent == pipelines_dir:

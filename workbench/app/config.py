@@ -54,8 +54,9 @@ def load_config(path: Path | None = None) -> UserConfig:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return UserConfig()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return UserConfig(problem=f"{path}: cannot read the settings ({exc}); using defaults")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        reason = "nested too deep" if isinstance(exc, RecursionError) else exc
+        return UserConfig(problem=f"{path}: cannot read the settings ({reason}); using defaults")
     try:
         return UserConfig.model_validate(raw)
     except ValidationError as exc:

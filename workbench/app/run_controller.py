@@ -35,6 +35,7 @@ from workbench.engine.events import (
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import RunResult
 from workbench.engine.stage import StageStatus, now
+from workbench.engine.terminal_text import clean_output
 
 LOG_LINES_KEPT = 10_000
 """Lines of each stage's log kept in memory; the full log is on disk in the history."""
@@ -65,6 +66,8 @@ class LogBuffer:
         return len(self.lines)
 
     def append(self, stream: str, message: str) -> None:
+        # The app draws plain text: every control sequence goes, colours included.
+        message = clean_output(message, keep_colour=False)
         text = message.rstrip("\r")
         redraw = "\r" in message
         if "\r" in text:
@@ -169,12 +172,12 @@ class RunController:
         elif isinstance(event, StageProgress):
             state.progress = (event.done, event.total)
             if event.message:
-                state.message = event.message
+                state.message = clean_output(event.message, keep_colour=False)
         elif isinstance(event, StageFinished):
             result = event.result
             state.status = result.status
             state.duration = result.duration if state.started is not None else None
-            state.message = result.message
+            state.message = clean_output(result.message, keep_colour=False)
             state.worker = result.worker
             if result.status is StageStatus.FAILURE and self.first_failure is None:
                 self.first_failure = stage_id
@@ -188,7 +191,9 @@ class RunController:
                 self.pause = None
             self._news = True
         elif isinstance(event, StageRetrying):
-            state.message = f"retrying (attempt {event.attempt}) after: {event.error}"
+            state.message = clean_output(
+                f"retrying (attempt {event.attempt}) after: {event.error}", keep_colour=False
+            )
 
     # -- draining (timer) --------------------------------------------------------------
     def drain(self) -> tuple[set[str], bool]:

@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from workbench.engine.fileio import real_path
+
 BUNDLED_THEMES_DIR = Path(__file__).resolve().parents[2] / "themes"
 """The repository's ``themes/`` folder, shipped with the source tree."""
 
@@ -108,6 +110,8 @@ def load_theme_file(path: Path) -> Theme | ThemeProblem:
         return ThemeProblem(path, f"cannot read the file ({exc})")
     except tomllib.TOMLDecodeError as exc:
         return ThemeProblem(path, f"not valid TOML: {exc}")
+    except RecursionError:
+        return ThemeProblem(path, "not valid TOML: values nested too deep to read")
     try:
         return ThemeFile.model_validate(raw).to_theme()
     except ValidationError as exc:
@@ -125,7 +129,7 @@ def theme_folders(project_root: Path | None) -> list[Path]:
         folders.append(project_root / "themes")
     unique: list[Path] = []
     for folder in folders:
-        if folder.is_dir() and folder.resolve() not in [f.resolve() for f in unique]:
+        if folder.is_dir() and real_path(folder) not in [real_path(f) for f in unique]:
             unique.append(folder)
     return unique
 

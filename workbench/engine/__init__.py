@@ -33,6 +33,8 @@ _EXPORTS = {
     "WorkbenchError": "errors",
     "DependencyGraph": "graph",
     "History": "history",
+    "LocalUrl": "paths",
+    "WrittenPath": "paths",
     "StageManager": "manager",
     "Pipeline": "pipeline",
     "PipelineStage": "pipeline",
@@ -98,6 +100,7 @@ if TYPE_CHECKING:
     from workbench.engine.graph import DependencyGraph
     from workbench.engine.history import History
     from workbench.engine.manager import StageManager
+    from workbench.engine.paths import LocalUrl, WrittenPath
     from workbench.engine.pipeline import Pipeline, PipelineStage
     from workbench.engine.project import Project
     from workbench.engine.registry import PluginLoadError, StageMetadata, StageRegistry

@@ -116,7 +116,9 @@ class StagePlan:
         )
 
 
-ConflictKind = Literal["write_key", "write_path", "unread_key", "no_dry_run", "plan_error"]
+ConflictKind = Literal[
+    "write_key", "write_path", "unread_key", "no_dry_run", "plan_error", "outside_project"
+]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -314,6 +316,7 @@ def build_report(
         )
     conflicts.extend(_write_conflicts(pipeline, plans))
     conflicts.extend(_unread_keys(pipeline, store.params))
+    conflicts.extend(_outside_project(pipeline, plans))
     seconds_by_id = {p.stage_id: p.estimated_seconds for p in plans}
     critical = graph.critical_path(seconds_by_id)
     level = max(1, concurrency or pipeline.max_concurrency)
@@ -390,6 +393,52 @@ def _unread_keys(pipeline: Pipeline, params: Mapping[str, Any]) -> list[Conflict
                 out.append(
                     Conflict("unread_key", key, (stage_id,), f"{stage_id} reads {key!r}{hint}")
                 )
+    return out
+
+
+def _outside_project(pipeline: Pipeline, plans: list[StagePlan]) -> list[Conflict]:
+    """Every path a stage would read or write outside the project folder, one conflict each.
+
+    Writes there are refused at validation unless ``allow_write`` opens the place, so
+    an allowed write is still listed: a person reading the plan sees it leave.
+    """
+    from workbench.engine.paths import WritePolicy, declared_paths, resolve_under
+    from workbench.engine.settings import read_settings
+
+    root = pipeline.project_dir
+    policy = WritePolicy.for_project(root, read_settings(root)[0].allow_write)
+    out: list[Conflict] = []
+    for plan in plans:
+        touched: dict[str, str] = {}
+        stage = pipeline.stages[plan.stage_id].stage
+        if stage is not None:
+            for item in declared_paths(stage.config, root):
+                touched.setdefault(
+                    str(item.resolved), "writes" if item.kind == "write" else "reads"
+                )
+        for op in plan.operations:
+            for text in op.paths_written:
+                touched[str(resolve_under(root, text))] = "writes"
+            for text in op.paths_read:
+                touched.setdefault(str(resolve_under(root, text)), "reads")
+        for path, verb in sorted(touched.items()):
+            resolved = resolve_under(root, path)
+            if policy.inside(resolved):
+                continue
+            if verb == "reads":
+                note = ""
+            elif policy.permits(resolved):
+                note = " (allowed by allow_write)"
+            else:
+                note = " (refused: not in allow_write)"
+            out.append(
+                Conflict(
+                    "outside_project",
+                    path,
+                    (plan.stage_id,),
+                    f"{plan.stage_id} {verb} {path}, outside the project folder{note}",
+                )
+            )
     return out
 
 

@@ -22,6 +22,7 @@ ProblemKind = Literal[
     "config",
     "requirement",
     "io",
+    "path",
 ]
 
 

@@ -502,5 +502,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_NAME_LIMIT = 100
+"""Longest log file name kept readable; file systems stop at 255 bytes."""
+
+
 def _safe_name(stage_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in stage_id)
+    """A file name for a stage's log: the id itself, or a prefix and a hash when too long."""
+    name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in stage_id)
+    if len(name.encode()) <= _NAME_LIMIT:
+        return name
+    digest = hashlib.sha1(stage_id.encode()).hexdigest()[:16]
+    return f"{name[:48]}-{digest}"

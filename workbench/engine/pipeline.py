@@ -14,12 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
+from workbench.engine.fileio import real_path
 from workbench.engine.graph import DependencyGraph
+from workbench.engine.params import PROJECT_DIR
+from workbench.engine.paths import WritePolicy, declared_paths
 from workbench.engine.registry import StageRegistry
+from workbench.engine.settings import SETTINGS_FILE, read_settings
 from workbench.engine.spec import (
+    STRICT_TYPES,
     LoadedSpec,
     PipelineMeta,
     PipelineSpec,
@@ -91,9 +96,10 @@ class Pipeline:
 
     def parameters(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied."""
-        params: dict[str, Any] = {"project_dir": str(self.project_dir)}
-        params.update(self.spec.context)
+        params: dict[str, Any] = dict(self.spec.context)
         params.update(overrides or {})
+        # Reserved: set last, so neither [context] nor an override can move the project.
+        params[PROJECT_DIR] = str(self.project_dir)
         return params
 
     def select(self, start: str | None = None, end: str | None = None) -> list[str]:
@@ -110,7 +116,13 @@ class Pipeline:
             keep &= self.graph.downstream(start) | {start}
         if end is not None:
             keep &= self.graph.upstream(end) | {end}
-        return self.graph.subgraph_order(keep)
+        chosen = self.graph.subgraph_order(keep)
+        if not chosen:
+            raise KeyError(
+                f"--from {start} --to {end} selects no stages: {end!r} does not run after "
+                f"{start!r}; pick a --to that is downstream of --from"
+            )
+        return chosen
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -183,6 +195,8 @@ class _Builder:
 
     def build(self) -> Pipeline:
         stages = {sid: self._resolve(sid, s) for sid, s in self.spec.stages.items()}
+        if self.path is not None:
+            self._check_paths(stages, find_project_root(self.path))
         edges = self._edges(stages)
         graph = DependencyGraph(list(stages), edges)
         if graph.cycle:
@@ -197,6 +211,34 @@ class _Builder:
             )
         problems = sorted(self.problems.items, key=_problem_order)
         return Pipeline(self.spec, stages, graph, problems, [], self.path, self.text)
+
+    def _check_paths(self, stages: Mapping[str, PipelineStage], root: Path) -> None:
+        """Every file a stage's config says it writes must be in the project or allowed."""
+        policy: WritePolicy | None = None
+        for sid, ps in stages.items():
+            if ps.stage is None:
+                continue
+            declared = declared_paths(ps.stage.config, root)
+            if not declared:
+                continue
+            if policy is None:
+                policy = WritePolicy.for_project(root, read_settings(root)[0].allow_write)
+            for item in policy.refused(declared):
+                verb = "writes" if item.kind == "write" else "reads the file: URL"
+                shown = repr(item.text)
+                if item.text != str(item.resolved):
+                    shown += f" ({item.resolved})"
+                self.problems.add(
+                    "path",
+                    f"stage {sid!r} {verb} {shown}, outside the project folder {policy.root}",
+                    stage=sid,
+                    field=f"config.{item.field}",
+                    expected="a path inside the project folder",
+                    found=item.text,
+                    hint=f"{'write' if item.kind == 'write' else 'read'} inside the project, "
+                    f'or allow the place in {SETTINGS_FILE}: allow_write = ["{item.resolved.parent}"]',
+                    **self.where(sid, item.field, sub="config"),
+                )
 
     def _resolve(self, stage_id: str, spec: StageSpec) -> PipelineStage:
         uses = spec.uses or stage_id
@@ -225,6 +267,11 @@ class _Builder:
                     if error["type"] == "missing"
                     else f"config '{loc}': {error['msg'].rstrip('.')}, found {error.get('input')!r}"
                 )
+                if error["type"] in STRICT_TYPES and isinstance(error.get("input"), str):
+                    message = (
+                        f"config '{loc}' must be {STRICT_TYPES[error['type']]}, "
+                        f"found {error['input']!r} (write it without quotes)"
+                    )
                 if error["type"] == "extra_forbidden":
                     known = ", ".join(stage_cls.Config.model_fields) or "no settings"
                     message = f"config '{loc}' is not a setting of {uses} (it takes: {known})"
@@ -254,7 +301,9 @@ class _Builder:
     def _config(self, stage_cls: type[Stage], raw: dict[str, Any]) -> Any:
         """Validate a stage's config; an empty one is validated once per class and shared."""
         if raw:
-            return stage_cls.Config.model_validate(raw)
+            config = stage_cls.Config.model_validate(raw)
+            _refuse_quoted_scalars(stage_cls.Config, raw)
+            return config
         if stage_cls not in self._defaults:
             self._defaults[stage_cls] = stage_cls.Config.model_validate({})
         return self._defaults[stage_cls]
@@ -328,6 +377,26 @@ class _Builder:
         )
 
 
+def _refuse_quoted_scalars(model: type[BaseModel], raw: dict[str, Any]) -> None:
+    """Raise for strings the lax config model turned into booleans or numbers.
+
+    Pydantic reads ``"yes"`` as true and ``"3"`` as 3; in a pipeline file that is a
+    mistake to report (with the place), not a value to guess. Only those coercions
+    are refused: strict mode's other demands (tuples from lists, paths from text)
+    are how TOML spells those values, so the stage's own model still decides them.
+    """
+    try:
+        model.model_validate(raw, strict=True)
+    except ValidationError as exc:
+        quoted = [
+            e
+            for e in exc.errors(include_url=False)
+            if e["type"] in STRICT_TYPES and isinstance(e.get("input"), str)
+        ]
+        if quoted:
+            raise ValidationError.from_exception_data(model.__name__, quoted) from None  # type: ignore[arg-type]
+
+
 def _problem_order(problem: Problem) -> tuple[int, int]:
     """File order: by line, then column; problems with no place keep their order at the end."""
     return (problem.line or 1 << 30, problem.column or 0)
@@ -360,19 +429,47 @@ def _salvage(loaded: LoadedSpec) -> PipelineSpec:
     stages: dict[str, StageSpec] = {}
     raw_stages: dict[str, Any] = raw["stages"] if isinstance(raw.get("stages"), dict) else {}
     for sid, entry in raw_stages.items():
-        try:
-            stages[str(sid)] = StageSpec.model_validate(entry)
-        except ValidationError:
-            uses = entry.get("uses") if isinstance(entry, dict) else None
-            stages[str(sid)] = StageSpec(uses=uses if isinstance(uses, str) else None)
+        stages[str(sid)] = _salvage_stage(entry)
     context: dict[str, Any] = raw["context"] if isinstance(raw.get("context"), dict) else {}
     return PipelineSpec.model_construct(pipeline=meta, context=context, stages=stages)
+
+
+def _salvage_stage(entry: Any) -> StageSpec:
+    """A stage entry keeping every field, and every list item, that is valid on its own.
+
+    A bad ``timeout`` must not drop the stage's ``depends_on``: the graph is built
+    from every edge that can be read, so a cycle through the stage is still found.
+    """
+    if not isinstance(entry, dict):
+        return StageSpec()
+    try:
+        return StageSpec.model_validate(entry)
+    except ValidationError:
+        pass
+    kept: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key not in StageSpec.model_fields:
+            continue
+        if key in ("depends_on", "before") and isinstance(value, list):
+            value = [item for item in value if _valid_field(key, [item])]
+            kept[key] = value
+        elif _valid_field(key, value):
+            kept[key] = value
+    return StageSpec.model_validate(kept)
+
+
+def _valid_field(key: str, value: Any) -> bool:
+    try:
+        StageSpec.model_validate({key: value})
+    except ValidationError:
+        return False
+    return True
 
 
 def find_project_root(pipeline_path: Path) -> Path:
     """The project folder of a pipeline file: the nearest ancestor with ``workbench.toml``
     or a ``pipelines/`` folder holding the file, else the file's own folder."""
-    path = pipeline_path.resolve()
+    path = real_path(pipeline_path)
     for folder in path.parents:
         if (folder / "workbench.toml").is_file():
             return folder

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from workbench.engine.errors import DuplicateStageError, InvalidStageError, UnknownStageError
 from workbench.engine.stage import Dependency, Stage
+from workbench.engine.terminal_text import clean_output
 
 ENTRY_POINT_GROUP = "workbench.stages"
 STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -98,7 +99,10 @@ class StageMetadata:
             raise InvalidStageError(f"{where}.dependencies: {exc}") from None
         return cls(
             name=stage.name,
-            description=(stage.description or inspect.getdoc(stage) or "").strip(),
+            # Plugin text: shown on terminals and in the app, so cleaned of escapes once here.
+            description=clean_output(
+                (stage.description or inspect.getdoc(stage) or "").strip(), keep_colour=False
+            ),
             reads=tuple(stage.reads),
             writes=tuple(stage.writes),
             requires=tuple(stage.requires),
@@ -247,7 +251,13 @@ class StageRegistry:
                 self._add_one(stage, str(path))
 
     def _fail(self, plugin: str, kind: str, message: str) -> None:
-        self.errors.append(PluginLoadError(plugin, message, kind))
+        self.errors.append(
+            PluginLoadError(
+                clean_output(plugin, keep_colour=False),
+                clean_output(message, keep_colour=False),
+                kind,
+            )
+        )
 
 
 @functools.cache

@@ -29,6 +29,7 @@ from pydantic import (
 
 from workbench.engine.errors import Problem, ProblemList
 from workbench.engine.fileio import atomic_write_text
+from workbench.engine.params import RESERVED_PARAMS
 
 STAGE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 _STAGE_ID = re.compile(STAGE_ID_PATTERN)
@@ -108,7 +109,7 @@ class DependencySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     stage: StageId
-    required: bool = True
+    required: bool = Field(default=True, strict=True)
 
 
 class StageSpec(BaseModel):
@@ -128,10 +129,12 @@ class StageSpec(BaseModel):
     before: list[StageId] = Field(
         default_factory=list, description="Stage ids that must wait for this one."
     )
-    retries: int = Field(default=0, ge=0, description="Extra attempts after a failure.")
+    retries: int = Field(
+        default=0, ge=0, strict=True, description="Extra attempts after a failure."
+    )
     timeout: Duration | None = Field(default=None, description="Cancel the stage after this long.")
     continue_on_error: bool = Field(
-        default=False, description="Let dependents run even when this stage fails."
+        default=False, strict=True, description="Let dependents run even when this stage fails."
     )
 
     def dependency_ids(self) -> list[tuple[str, bool]]:
@@ -151,7 +154,9 @@ class PipelineMeta(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
-    max_concurrency: int = Field(default=1, ge=1, description="Stages run at once, at most.")
+    max_concurrency: int = Field(
+        default=1, ge=1, strict=True, description="Stages run at once, at most."
+    )
     retry_delay: Duration = Field(
         default=1.0, description="Wait before the first retry; doubles on each further one."
     )
@@ -231,9 +236,26 @@ def load_spec(path: str | os.PathLike[str]) -> LoadedSpec:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        problems.add("io", f"cannot read the file: {reason}", hint="check the path")
+        problems.add("io", f"cannot read the file: {reason}", hint=io_hint(exc))
         return LoadedSpec(path, None, problems.items)
     return parse_spec(text, path)
+
+
+def io_hint(exc: Exception) -> str:
+    """How to fix a file that cannot be read, by what the system said."""
+    import errno
+
+    hints = {
+        errno.ELOOP: "the file is a symbolic link that leads back to itself; fix or remove the link",
+        errno.EACCES: "make the file readable (chmod u+r)",
+        errno.EPERM: "make the file readable (chmod u+r)",
+        errno.EISDIR: "that is a folder; give a .toml file",
+        errno.ENOENT: "check the path",
+        errno.ENAMETOOLONG: "use a shorter file name",
+    }
+    if isinstance(exc, UnicodeDecodeError):
+        return "save the file as UTF-8 text"
+    return hints.get(getattr(exc, "errno", None) or 0, "check the path")
 
 
 def parse_spec(text: str, path: str | os.PathLike[str] = "<pipeline>") -> LoadedSpec:
@@ -241,25 +263,117 @@ def parse_spec(text: str, path: str | os.PathLike[str] = "<pipeline>") -> Loaded
     problems = ProblemList(str(path))
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, column = _toml_position(exc, text)
-        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        message, line, column = toml_error(exc, text)
         problems.add(
             "toml",
-            f"not valid TOML: {message}",
+            message,
             line=line,
             column=column,
-            hint="fix the TOML syntax at that place",
+            hint="fix the TOML syntax at that place"
+            if isinstance(exc, tomllib.TOMLDecodeError)
+            else f"nest values at most {MAX_DEPTH} deep",
         )
         return LoadedSpec(path, None, problems.items, None, text)
+    deep = _too_deep(raw)
+    if deep is not None:
+        line, column = _locate_nearest(TomlLocator(text), deep)
+        problems.add(
+            "toml",
+            f"values nested more than {MAX_DEPTH} deep",
+            line=line,
+            column=column,
+            field=".".join(deep) or None,
+            hint=f"nest values at most {MAX_DEPTH} deep",
+        )
+        return LoadedSpec(path, None, problems.items, None, text)
+    locator = TomlLocator(text)
+    _reserved_parameters(raw, problems, locator)
     try:
         spec = PipelineSpec.model_validate(raw)
     except ValidationError as exc:
-        locator = TomlLocator(text)
         for error in exc.errors(include_url=False):
             problems.items.append(_schema_problem(str(path), error, locator))
         return LoadedSpec(path, None, problems.items, raw, text)
+    if problems:
+        return LoadedSpec(path, None, problems.items, raw, text)
     return LoadedSpec(path, spec, [], raw, text)
+
+
+def _reserved_parameters(raw: dict[str, Any], problems: ProblemList, locator: TomlLocator) -> None:
+    """``[context]`` may not set a parameter the workbench owns (see :mod:`params`)."""
+    context = raw.get("context")
+    if not isinstance(context, dict):
+        return
+    for name in RESERVED_PARAMS:
+        if name in context:
+            line, column = locator.find(("context",), name)
+            problems.add(
+                "schema",
+                f"'{name}' is reserved: the workbench sets it to the project folder",
+                field=f"context.{name}",
+                line=line,
+                column=column,
+                found=_short(context[name]),
+                hint=f"remove '{name}' from [context]; relative paths already start there",
+            )
+
+
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and tables a pipeline file may have.
+
+Far beyond any real config, and far below what would overflow the recursion of
+the TOML parser, pydantic or the writers (500 levels did).
+"""
+
+
+def toml_error(exc: Exception, text: str) -> tuple[str, int | None, int | None]:
+    """``(message, line, column)`` of a TOML file that cannot be parsed."""
+    if isinstance(exc, RecursionError):
+        depth = _deepest_line(text)
+        return f"not valid TOML: values nested too deep to read (over {MAX_DEPTH})", depth, None
+    assert isinstance(exc, tomllib.TOMLDecodeError)
+    line, column = _toml_position(exc, text)
+    message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+    return f"not valid TOML: {message}", line, column
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where bracket nesting first passes :data:`MAX_DEPTH` (a rough scan)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for ch in line:
+            depth += ch in "[{"
+            depth -= ch in "]}"
+            if depth > MAX_DEPTH:
+                return number
+    return None
+
+
+def _too_deep(raw: Any) -> tuple[str, ...] | None:
+    """The key path of the first value nested deeper than :data:`MAX_DEPTH`, else None.
+
+    Iterative, so the check itself cannot overflow.
+    """
+    todo: list[tuple[Any, int, tuple[str, ...]]] = [(raw, 0, ())]
+    while todo:
+        value, depth, keys = todo.pop()
+        if depth > MAX_DEPTH:
+            return keys
+        if isinstance(value, dict):
+            todo.extend((v, depth + 1, (*keys, str(k))) for k, v in value.items())
+        elif isinstance(value, list):
+            todo.extend((v, depth + 1, keys) for v in value)
+    return None
+
+
+def _locate_nearest(locator: TomlLocator, keys: tuple[str, ...]) -> tuple[int | None, int | None]:
+    """The line of ``keys``, or of the nearest enclosing key the locator knows."""
+    for end in range(len(keys), 0, -1):
+        line, column = locator.find(keys[: end - 1], keys[end - 1])
+        if line is not None:
+            return line, column
+    return None, None
 
 
 def _toml_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int | None, int | None]:
@@ -325,9 +439,21 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
             f"'{error.get('input')}' is not a valid stage id: use letters, digits, '_', '.', '-', "
             "not starting with '.' or '-'"
         )
+    if kind in STRICT_TYPES:
+        return f"'{name}' must be {STRICT_TYPES[kind]}, found {_short(error.get('input'))}" + (
+            " (write it without quotes)" if isinstance(error.get("input"), str) else ""
+        )
     if kind == "value_error":  # our own validators' messages already say what was found
         return str(error["msg"]).removeprefix("Value error, ")
     return f"{error['msg'].rstrip('.')}, found {_short(error.get('input'))}"
+
+
+STRICT_TYPES = {
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "float_type": "a number",
+}
+"""Types read strictly: ``"yes"`` or ``"3"`` is a mistake to report, not a value to guess."""
 
 
 def _expected(error: Mapping[str, Any]) -> str | None:

@@ -56,7 +56,7 @@ from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.toml_preview import TomlPreview
-from workbench.engine.fileio import atomic_write_text
+from workbench.engine.fileio import atomic_write_text, real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.spec import PipelineMeta, StageSpec
 
@@ -155,7 +155,7 @@ class EditorScreen(WorkbenchScreen):
             if session is None:
                 self._refresh(rebuild=True)
             return
-        path = pipeline.path.resolve()
+        path = real_path(pipeline.path)
         if session is None or not session.dirty:
             if session is not None and session.path == path and session.disk_text == pipeline.text:
                 return
@@ -180,7 +180,7 @@ class EditorScreen(WorkbenchScreen):
     def _load(self, pipeline: Pipeline) -> None:
         assert pipeline.path is not None
         self.session = EditSession.from_text(
-            pipeline.text, pipeline.path.resolve(), self.workbench.project.registry
+            pipeline.text, real_path(pipeline.path), self.workbench.project.registry
         )
         self._pending = None
         self._connect_from = None

@@ -13,6 +13,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from workbench.engine.errors import Problem
+from workbench.engine.fileio import real_path
 
 
 def short_place(problem: Problem, root: Path | None) -> str:
@@ -20,7 +21,7 @@ def short_place(problem: Problem, root: Path | None) -> str:
     place = problem.place
     if problem.path and root is not None:
         try:
-            relative = Path(problem.path).resolve().relative_to(root)
+            relative = real_path(Path(problem.path)).relative_to(root)
         except ValueError:
             return place
         place = place.replace(problem.path, str(relative), 1)

@@ -202,8 +202,10 @@ def describe_pipeline_stage(pipeline: Pipeline, stage_id: str) -> Content:
         _pairs(
             ("depends_on", depends),
             ("before", spec.before),
-            ("upstream", sorted(graph.upstream(stage_id)) if graph.cycle is None else []),
-            ("downstream", sorted(graph.downstream(stage_id)) if graph.cycle is None else []),
+            # Reachability is read even on a graph with a cycle: the pane must agree
+            # with the edges drawn beside it.
+            ("upstream", sorted(graph.upstream(stage_id) - {stage_id})),
+            ("downstream", sorted(graph.downstream(stage_id) - {stage_id})),
         )
     )
     lines.append(_section("Run"))

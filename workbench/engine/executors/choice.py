@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from workbench.engine.executors.dask_executor import DaskExecutor
     from workbench.engine.pipeline import Pipeline
-    from workbench.engine.project import ExecutorSettings
+    from workbench.engine.settings import ExecutorSettings
 
 ExecutorKind = Literal["local", "dask"]
 

@@ -1,0 +1,113 @@
+"""``workbench.toml``: a project's own settings, read strictly and reported with their line.
+
+A broken settings file must never be ignored in silence: its ``stage_paths``
+would vanish and the project's stages with them. Every problem is returned with
+the file, line and column, and every field that is valid on its own is kept, so
+one wrong key does not drop the others. The command line prints the problems
+(``stages``, ``validate``, ``run``) and the app shows them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workbench.engine.errors import Problem, ProblemList
+
+SETTINGS_FILE = "workbench.toml"
+PIPELINES_DIR = "pipelines"
+_KNOWN = "stage_paths, pipelines, allow_write, executor"
+
+
+class ExecutorSettings(BaseModel):
+    """The ``[executor]`` table: where this project's runs go unless told otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["local", "dask"] = Field(
+        default="local", description="'local' (this process) or 'dask' (a Dask cluster)."
+    )
+    scheduler: str | None = Field(
+        default=None,
+        description="A running Dask scheduler, e.g. 'tcp://host:8786'; none starts an "
+        "embedded LocalCluster.",
+    )
+    workers: int | None = Field(
+        default=None, ge=1, description="Worker processes of the embedded cluster (default: cores)."
+    )
+
+
+class ProjectSettings(BaseModel):
+    """The ``workbench.toml`` file of a project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage_paths: list[str] = Field(
+        default_factory=list, description="Folders of stage modules, relative to the project."
+    )
+    pipelines: str = Field(default=PIPELINES_DIR, description="The folder of pipeline files.")
+    allow_write: list[str] = Field(
+        default_factory=list,
+        description="Folders outside the project that stages may write to (and file: URLs read).",
+    )
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
+
+
+def read_settings(root: Path) -> tuple[ProjectSettings, list[Problem]]:
+    """The settings of the project at ``root`` (defaults when there is no file) and problems."""
+    path = root / SETTINGS_FILE
+    problems = ProblemList(str(path))
+    try:
+        if not path.is_file():
+            return ProjectSettings(), []
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problems.add("io", f"cannot read the settings: {reason}", hint="check its permissions")
+        return ProjectSettings(), problems.items
+    from workbench.engine.spec import TomlLocator, toml_error
+
+    try:
+        raw = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        message, line, column = toml_error(exc, text)
+        problems.add("toml", message, line=line, column=column, hint="fix the TOML at that place")
+        return ProjectSettings(), problems.items
+    try:
+        return ProjectSettings.model_validate(raw), []
+    except ValidationError as exc:
+        locator = TomlLocator(text)
+        for error in exc.errors(include_url=False):
+            loc = [str(part) for part in error["loc"]]
+            key = loc[0] if loc else None
+            line, column = locator.find((), key)
+            if error["type"] == "extra_forbidden":
+                message = f"unknown setting '{key}' (known here: {_KNOWN})"
+            else:
+                message = f"'{'.'.join(loc)}': {error['msg'].rstrip('.')}, found {error['input']!r}"
+            problems.add(
+                "schema",
+                message,
+                field=".".join(loc) or None,
+                line=line,
+                column=column,
+                hint="fix or remove it; the other settings still apply",
+            )
+    return _salvage(raw), problems.items
+
+
+def _salvage(raw: dict[str, Any]) -> ProjectSettings:
+    """Every setting that is valid on its own, so one mistake does not drop the rest."""
+    kept: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in ProjectSettings.model_fields:
+            continue
+        try:
+            ProjectSettings.model_validate({key: value})
+        except ValidationError:
+            continue
+        kept[key] = value
+    return ProjectSettings.model_validate(kept)
