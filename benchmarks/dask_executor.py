@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from stages.core import Noop
 from stages.similarity import MinHash, shingles, signature
-from workbench.engine.executors.dask_executor import DaskExecutor
+from workbench.engine.dask_executor import DaskExecutor
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.runner import Runner
@@ -165,7 +165,7 @@ class FirstStage(Stage):
 
 def startup_child(kind: str) -> None:
     """One measurement in a fresh process: start_run to the first stage's first line."""
-    from workbench.engine.executors.choice import ExecutorChoice
+    from workbench.engine.executor_choice import ExecutorChoice
     from workbench.engine.project import Project
     from workbench.run_output import RunOptions, start_run
 

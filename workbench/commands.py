@@ -29,7 +29,7 @@ from workbench.engine.spec import schema
 from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
-    from workbench.engine.executors.choice import ExecutorChoice
+    from workbench.engine.executor_choice import ExecutorChoice
     from workbench.engine.export import Exportable
 
 _stdout: Console | None = None
@@ -333,7 +333,7 @@ def _executor_choice(
     Asking to run on Dask where it is not installed is a usage error that says how
     to install it, raised before anything runs (a dry run only names the choice).
     """
-    from workbench.engine.executors.choice import choose_executor
+    from workbench.engine.executor_choice import choose_executor
 
     choice = choose_executor(
         pipeline,
@@ -343,7 +343,7 @@ def _executor_choice(
         workers=args.workers,
     )
     if check and choice.distributed:
-        from workbench.engine.executors.dask_executor import require_dask
+        from workbench.engine.dask_executor import require_dask
 
         require_dask()
     return choice

@@ -27,7 +27,7 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
-from workbench.engine.executors.choice import ExecutorChoice
+from workbench.engine.executor_choice import ExecutorChoice
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.runner import Executor, Runner, RunResult

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from daskkit import dask_registry
 
-from workbench.engine.executors.dask_executor import local_cluster
+from workbench.engine.dask_executor import local_cluster
 from workbench.engine.registry import StageRegistry
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from workbench.engine.dask_executor import DaskExecutor
 from workbench.engine.events import RunEvent
-from workbench.engine.executors.dask_executor import DaskExecutor
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.runner import Runner, RunResult

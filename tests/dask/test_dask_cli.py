@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.engine.executors import dask_executor
-from workbench.engine.executors.choice import ExecutorChoice, choose_executor
+from workbench.engine import dask_executor
+from workbench.engine.executor_choice import ExecutorChoice, choose_executor
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.settings import ExecutorSettings

@@ -61,8 +61,8 @@ from workbench.engine.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
-    from workbench.engine.executors.choice import ExecutorChoice
-    from workbench.engine.executors.dask_executor import DaskExecutor
+    from workbench.engine.dask_executor import DaskExecutor
+    from workbench.engine.executor_choice import ExecutorChoice
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
@@ -187,7 +187,7 @@ class RunScreen(WorkbenchScreen):
             dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
         params.set_parameters(dict(pipeline.spec.context), self.overrides)
         if self.executor_choice is None:
-            from workbench.engine.executors.choice import choose_executor
+            from workbench.engine.executor_choice import choose_executor
 
             settings = self.workbench.project.settings.executor
             self.query_one(RunExecutor).set_choice(choose_executor(pipeline, settings))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from workbench.engine.executors.dask_executor import DaskExecutor
+    from workbench.engine.dask_executor import DaskExecutor
     from workbench.engine.pipeline import Pipeline
     from workbench.engine.settings import ExecutorSettings
 
@@ -51,7 +51,7 @@ class ExecutorChoice:
         """
         if self.kind == "local":
             return None
-        from workbench.engine.executors.dask_executor import DaskExecutor, require_dask
+        from workbench.engine.dask_executor import DaskExecutor, require_dask
 
         require_dask()
         return DaskExecutor(scheduler=self.scheduler, workers=self.workers, pipeline=pipeline)

@@ -7,7 +7,7 @@ and only the context values the stage reads: its declared reads, or, when it
 declares none, the values written by the stages upstream of it. The worker sends
 back, in order, what the stage wrote; the changes are applied here, to the run's
 one context, so the change records are those of a local run. Log lines and
-progress arrive while the stage runs (see :mod:`.dask_task`).
+progress arrive while the stage runs (see :mod:`workbench.engine.dask_task`).
 
 A stage class with ``runs_on_driver = True`` (a gate waiting on the shared
 context, the workbench's lifecycle stages) runs in this process beside the
@@ -37,13 +37,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from workbench.engine.context import StageContext
-from workbench.engine.errors import ExecutorError, UsageError
-from workbench.engine.executors.dask_task import (
+from workbench.engine.dask_task import (
     AttemptSpec,
     as_result,
     cancel_attempts,
     run_attempt,
 )
+from workbench.engine.errors import ExecutorError, UsageError
 from workbench.engine.runner import LocalExecutor
 from workbench.engine.stage import Stage, StageResult
 
