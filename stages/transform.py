@@ -97,9 +97,12 @@ class Call(Stage):
         if inspect.iscoroutinefunction(function):
             result = await function(**kwargs)
         else:
-            import asyncio  # on use: discovery (every command) should not pay for it
+            # on use: discovery (every command) should not pay for asyncio
+            from workbench.engine.executors import run_in_daemon_thread
 
-            result = await asyncio.to_thread(function, **kwargs)
+            # A daemon thread: a function that outlives the stage's timeout never
+            # keeps the command alive (asyncio.to_thread's pool would).
+            result = await run_in_daemon_thread(function, **kwargs)
         if self.config.output_key:
             ctx.set(self.config.output_key, result)
         if isinstance(result, Sized) and not isinstance(result, (str, bytes)):

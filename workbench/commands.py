@@ -110,12 +110,15 @@ def cmd_stages(args: argparse.Namespace) -> int:
                 {
                     "stages": [m.to_json() for m in registry],
                     "errors": [e.to_json() for e in registry.errors],
+                    "output": [o.to_json() for o in registry.output],
                 }
             )
         )
         return EXIT_OK
     console().print(render.stages_table(registry))
     console().print(Text(f"{len(registry)} stages", style="dim"))
+    if registry.output:
+        error_console().print(render.plugin_output(registry.output))
     if registry.errors:
         error_console().print(render.plugin_errors(registry.errors))
     return EXIT_OK

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from workbench.engine.errors import Problem
     from workbench.engine.graph import DependencyGraph
     from workbench.engine.history import RunDetail, RunRecord
-    from workbench.engine.registry import PluginLoadError, StageMetadata
+    from workbench.engine.registry import PluginLoadError, PluginOutput, StageMetadata
     from workbench.engine.runner import RunResult
 
 STATUS_MARK = {
@@ -85,6 +85,16 @@ def plugin_errors(errors: Sequence[PluginLoadError]) -> RenderableType:
                 output(error.message),
             )
         )
+    return Group(*lines)
+
+
+def plugin_output(outputs: Sequence[PluginOutput]) -> RenderableType:
+    """What plugins printed while they were imported, each under its plugin's name."""
+    lines = []
+    for output in outputs:
+        lines.append(Text.assemble(("plugin output of ", "dim"), (output.plugin, "bold"), ":"))
+        for line in output.text.rstrip("\n").splitlines():
+            lines.append(Text(f"  │ {line}", style="dim"))
     return Group(*lines)
 
 
@@ -299,7 +309,13 @@ def run_summary(result: RunResult) -> RenderableType:
         (f"{mark} {result.pipeline} {result.status.value}", f"bold {style}"),
         f" in {format_seconds(result.duration)} ({counts})",
     )
-    return Group(table, verdict)
+    notes: list[Text] = []
+    if result.error is not None:
+        notes.append(Text(f"the runner failed: {result.error}", style="bold red"))
+    if result.left_running:
+        names = ", ".join(result.left_running)
+        notes.append(Text(f"left running (they ignore cancellation): {names}", style="yellow"))
+    return Group(table, *notes, verdict)
 
 
 def key_values(data: dict[str, Any]) -> Text:

@@ -35,7 +35,7 @@ def test_stages_json_lists_every_stage_with_its_metadata(cli: Cli) -> None:
 
     assert result.code == 0
     data = json.loads(result.out)
-    assert set(data) == {"stages", "errors"}
+    assert set(data) == {"stages", "errors", "output"}
     assert data["errors"] == []
     stages = {s["name"]: s for s in data["stages"]}
     assert {"core.noop", "kit.sleep", "kit.consumer"} <= set(stages)

@@ -382,3 +382,31 @@ def _wait_until(check: Any, message: str, seconds: float = 10.0) -> None:
     while not check():
         assert time.monotonic() < deadline, message
         time.sleep(0.05)
+
+
+def test_a_timed_out_attempt_is_cancelled_on_its_worker_and_the_retry_waits_for_it(
+    address: str, registry: StageRegistry, tmp_path: Path
+) -> None:
+    pipeline = make_pipeline(
+        registry,
+        tmp_path,
+        f"""
+        [pipeline]
+        name = "test"
+        retry_delay = "10ms"
+        [stages.slow]
+        uses = "dtest.slow_to_stop"
+        timeout = "1s"
+        retries = 1
+        config = {{ path = "{tmp_path}" }}
+        """,
+    )
+    result = run_on(address, pipeline)
+    slow = result.results["slow"]
+    assert slow.status is StageStatus.SUCCESS, result.to_json()
+    assert slow.attempts == 2
+    ended, woke = (tmp_path / "first-ended").read_text().split()
+    assert woke == "True"  # the timeout reached the worker: wait_cancelled woke early
+    began = float((tmp_path / "first-began").read_text())
+    assert float(ended) - began < 10
+    assert float((tmp_path / "second-began").read_text()) >= float(ended)

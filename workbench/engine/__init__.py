@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "CancelToken": "cancellation",
     "ChangeRecord": "context",
     "ContextKey": "context",
     "ContextStore": "context",
@@ -31,6 +32,8 @@ _EXPORTS = {
     "StageTimeoutError": "errors",
     "UnknownStageError": "errors",
     "WorkbenchError": "errors",
+    "Executor": "executors",
+    "LocalExecutor": "executors",
     "DependencyGraph": "graph",
     "History": "history",
     "LocalUrl": "paths",
@@ -40,12 +43,14 @@ _EXPORTS = {
     "PipelineStage": "pipeline",
     "Project": "project",
     "PluginLoadError": "registry",
+    "PluginOutput": "registry",
     "StageMetadata": "registry",
     "StageRegistry": "registry",
     "Hooks": "runner",
     "RunResult": "runner",
     "Runner": "runner",
     "PipelineSpec": "spec",
+    "StageCancelled": "stage_cancelled",
     "Dependency": "stage",
     "EmptyConfig": "stage",
     "Stage": "stage",
@@ -71,6 +76,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from workbench.engine.cancellation import CancelToken
     from workbench.engine.context import (
         ChangeRecord,
         ContextKey,
@@ -97,13 +103,19 @@ if TYPE_CHECKING:
         UnknownStageError,
         WorkbenchError,
     )
+    from workbench.engine.executors import Executor, LocalExecutor
     from workbench.engine.graph import DependencyGraph
     from workbench.engine.history import History
     from workbench.engine.manager import StageManager
     from workbench.engine.paths import LocalUrl, WrittenPath
     from workbench.engine.pipeline import Pipeline, PipelineStage
     from workbench.engine.project import Project
-    from workbench.engine.registry import PluginLoadError, StageMetadata, StageRegistry
+    from workbench.engine.registry import (
+        PluginLoadError,
+        PluginOutput,
+        StageMetadata,
+        StageRegistry,
+    )
     from workbench.engine.runner import Hooks, Runner, RunResult
     from workbench.engine.spec import PipelineSpec
     from workbench.engine.stage import (
@@ -114,3 +126,4 @@ if TYPE_CHECKING:
         StageResult,
         StageStatus,
     )
+    from workbench.engine.stage_cancelled import StageCancelled

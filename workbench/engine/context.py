@@ -10,18 +10,29 @@ new value, never a copy, so the context as it was right after any stage can be
 rebuilt by replaying the records up to that stage's finish mark. Stages should
 set new values rather than mutate old ones in place; a value mutated in place
 shows its latest state in every earlier view.
+
+Writes and removals take one lock, so a write is atomic and its sequence number
+unique whichever thread makes it. Each :class:`StageContext` is one *attempt*'s
+handle and carries that attempt's :class:`~workbench.engine.cancellation.CancelToken`:
+once the attempt is cancelled (its timeout, a cancel, the end of the run) it can
+still read and log, but its writes are refused, so a thread left running after
+its timeout can never change what a retry or a later stage sees.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
+
+from workbench.engine.cancellation import CancelToken
 
 T = TypeVar("T")
 
 _MISSING: Any = object()
+_TOKEN_LOCK = threading.Lock()
 
 
 class ExecutionMode(StrEnum):
@@ -128,6 +139,9 @@ class ContextStore:
         self.finished_at: dict[str, int] = {}
         """stage id -> number of changes recorded when that stage finished."""
         self._cancelled = False
+        self.token = CancelToken()
+        """The current run's token: every attempt's token is its child."""
+        self._lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------
     def __contains__(self, key: object) -> bool:
@@ -177,28 +191,41 @@ class ContextStore:
                 f"context key {name!r} holds {key.type.__name__}, "
                 f"stage {stage!r} tried to set a {type(value).__name__}"
             )
-        old = self._values.get(name, _MISSING)
-        self._values[name] = value
-        if self.record:
-            kind: ChangeKind = "added" if old is _MISSING else "changed"
-            self.changes.append(
+        if not self.record:
+            self._values[name] = value
+            return
+        after = summarize(value)
+        with self._lock:
+            old = self._values.get(name, _MISSING)
+            self._values[name] = value
+            changes = self.changes
+            changes.append(
                 ChangeRecord(
-                    len(self.changes), stage, name, kind, summarize(old), summarize(value), value
+                    len(changes),
+                    stage,
+                    name,
+                    "added" if old is _MISSING else "changed",
+                    summarize(old),
+                    after,
+                    value,
                 )
             )
 
     def remove(self, stage: str, key: str | ContextKey[Any]) -> None:
         name = _key_name(key)
-        old = self._values.pop(name, _MISSING)
-        if old is not _MISSING and self.record:
-            self.changes.append(
-                ChangeRecord(
-                    len(self.changes), stage, name, "removed", summarize(old), "—", _MISSING
+        with self._lock:
+            old = self._values.pop(name, _MISSING)
+            if old is not _MISSING and self.record:
+                self.changes.append(
+                    ChangeRecord(
+                        len(self.changes), stage, name, "removed", summarize(old), "—", _MISSING
+                    )
                 )
-            )
 
     # -- history -----------------------------------------------------------------------
     def mark_finished(self, stage: str) -> None:
+        # No lock: reading a list's length is atomic, and a write racing in from
+        # another stage's thread is either counted or not, both consistent.
         self.finished_at[stage] = len(self.changes)
 
     def changes_by(self, stage: str) -> list[ChangeRecord]:
@@ -223,32 +250,73 @@ class ContextStore:
     # -- cancellation ------------------------------------------------------------------
     @property
     def cancelled(self) -> bool:
+        """True once the whole run was cancelled (not merely ended)."""
         return self._cancelled
 
     def cancel(self) -> None:
+        """Cancel the run: every attempt's ``ctx.cancelled`` turns true at once."""
         self._cancelled = True
+        self.token.cancel("the run was cancelled")
+
+    def close(self) -> None:
+        """The run ended: an attempt still running sees ``ctx.cancelled`` and can no longer write."""
+        self.token.cancel("the run ended")
+
+    def begin_run(self) -> None:
+        """A new run on this store: attempts of an earlier, closed run stay shut out.
+
+        A store that was cancelled stays cancelled: attempts of any run on it see so.
+        """
+        if self.token.cancelled and not self._cancelled:
+            self.token = CancelToken()
 
     def for_stage(
         self,
         stage: str,
         log: LogSink = _drop_log,
         progress: ProgressSink = _drop_progress,
+        token: CancelToken | None = None,
     ) -> StageContext:
-        return StageContext(self, stage, log, progress)
+        """A handle for one attempt of ``stage``, with its own token (a child of the run's)."""
+        return StageContext(self, stage, log, progress, token)
 
 
 class StageContext:
-    """One stage's handle on the shared context: typed get/set, log, progress, cancel."""
+    """One attempt's handle on the shared context: typed get/set, log, progress, cancellation."""
 
-    __slots__ = ("_log", "_progress", "stage_id", "store")
+    __slots__ = ("_log", "_progress", "_run", "_token", "stage_id", "store")
 
     def __init__(
-        self, store: ContextStore, stage_id: str, log: LogSink, progress: ProgressSink
+        self,
+        store: ContextStore,
+        stage_id: str,
+        log: LogSink,
+        progress: ProgressSink,
+        token: CancelToken | None = None,
     ) -> None:
         self.store = store
         self.stage_id = stage_id
         self._log = log
         self._progress = progress
+        self._token = token
+        self._run = store.token
+        """The token of the run this attempt belongs to (the parent of its own)."""
+
+    @property
+    def token(self) -> CancelToken:
+        """This attempt's cancellation: a child of the run's token, made on first use.
+
+        Most attempts never look at it (a no-op stage, a quick async stage), so it is
+        not built until someone does; a run-level cancel reaches them through the
+        store's token all the same.
+        """
+        token = self._token
+        if token is None:
+            with _TOKEN_LOCK:
+                token = self._token
+                if token is None:
+                    token = self._token = CancelToken(self._run)
+        return token
 
     @property
     def mode(self) -> ExecutionMode:
@@ -282,13 +350,26 @@ class StageContext:
         return iter(self.store.keys())
 
     def set(self, key: str | ContextKey[T], value: T) -> None:
+        """Write a value; refused (:class:`StageCancelled`) once this attempt is cancelled."""
+        if (self._token or self._run).cancelled:
+            self._refuse(key)
         self.store.write(self.stage_id, key, value)
 
     def __setitem__(self, key: str | ContextKey[Any], value: Any) -> None:
-        self.store.write(self.stage_id, key, value)
+        self.set(key, value)
 
     def delete(self, key: str | ContextKey[Any]) -> None:
+        if self.cancelled:
+            self._refuse(key)
         self.store.remove(self.stage_id, key)
+
+    def _refuse(self, key: str | ContextKey[Any]) -> NoReturn:
+        from workbench.engine.stage_cancelled import StageCancelled
+
+        reason = self.token.reason or "cancelled"
+        raise StageCancelled(
+            self.stage_id, f"{reason}; its write of {_key_name(key)!r} was not made"
+        )
 
     def log(self, message: str, level: str = "info", stream: str = "log") -> None:
         """A line for this stage's log pane (and the CLI's output with ``-v``)."""
@@ -299,14 +380,32 @@ class StageContext:
 
     @property
     def cancelled(self) -> bool:
-        return self.store.cancelled
+        """True once this attempt is cancelled: its timeout, a cancel, or the end of the run.
 
-    def raise_if_cancelled(self) -> None:
-        """For long loops in thread stages, which asyncio cannot interrupt."""
-        if self.store.cancelled:
-            import asyncio
+        A thread stage cannot be interrupted from outside: check this (or call
+        :meth:`check_cancelled`) in loops and between chunks of I/O.
+        """
+        token = self._token
+        return (token or self._run).cancelled
 
-            raise asyncio.CancelledError()
+    def check_cancelled(self) -> None:
+        """Raise :class:`StageCancelled` (a ``CancelledError``) if this attempt is cancelled."""
+        if self.cancelled:
+            from workbench.engine.stage_cancelled import StageCancelled
+
+            raise StageCancelled(self.stage_id, self.token.reason or "cancelled")
+
+    raise_if_cancelled = check_cancelled
+    """The older name of :meth:`check_cancelled`."""
+
+    def wait_cancelled(self, timeout: float | None = None) -> bool:
+        """Block this thread until the attempt is cancelled or ``timeout`` passes.
+
+        Returns whether it was cancelled. Use it instead of ``time.sleep`` in thread
+        stages that poll or back off, so a timeout or a cancel stops them at once.
+        (An ``async def run`` is cancelled by asyncio itself and should not call it.)
+        """
+        return self.token.wait(timeout)
 
 
 def _key_name(key: object) -> str:

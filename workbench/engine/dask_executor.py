@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from workbench.engine.cancellation import CancelToken
 from workbench.engine.context import StageContext
 from workbench.engine.dask_task import (
     AttemptSpec,
@@ -44,7 +45,7 @@ from workbench.engine.dask_task import (
     run_attempt,
 )
 from workbench.engine.errors import ExecutorError, UsageError
-from workbench.engine.runner import LocalExecutor
+from workbench.engine.executors import LocalExecutor
 from workbench.engine.stage import Stage, StageResult
 
 if TYPE_CHECKING:
@@ -95,15 +96,25 @@ class ClusterInfo:
 
 @dataclass(slots=True)
 class _Attempt:
+    """One remote attempt, from its submission until its code has stopped on the worker."""
+
+    id: str
     ctx: StageContext
     outcome: asyncio.Future[dict[str, Any]]
+    """Resolved by the worker's last message (its outcome), whatever became of the await."""
+    waiting: bool = True
+    """True while ``execute`` awaits it; its log lines are delivered only then."""
+    token: CancelToken | None = None
+    """Its cancellation, once cancelled: :meth:`DaskExecutor.wait_stopped` finds it by that."""
 
 
 class DaskExecutor:
     """Runs stages as Dask tasks, on an embedded LocalCluster or a user's scheduler.
 
     Use it as an async context manager around the run: entering starts (or
-    connects to) the cluster, leaving closes what it started.
+    connects to) the cluster, leaving closes what it started. In between, the
+    runner drives it through the :class:`~workbench.engine.executors.Executor`
+    protocol (``start``, ``execute``, ``wait_stopped``, ``close``), once per run.
     """
 
     def __init__(
@@ -123,6 +134,9 @@ class DaskExecutor:
         self._topic = f"workbench-{uuid.uuid4().hex[:12]}"
         self._ids = itertools.count(1)
         self._attempts: dict[str, _Attempt] = {}
+        """Remote attempts by id, until the worker reports their code has stopped."""
+        self._by_token: dict[CancelToken, _Attempt] = {}
+        self._cancels: set[asyncio.Task[None]] = set()
         self._blobs: dict[int, tuple[Stage, bytes]] = {}
         self._params: tuple[dict[str, Any], bytes] | None = None
         """The run's parameters and their pickle: they travel with every attempt."""
@@ -134,7 +148,7 @@ class DaskExecutor:
 
     # -- the cluster ----------------------------------------------------------------------
     async def __aenter__(self) -> DaskExecutor:
-        await self.start()
+        await self.open()
         return self
 
     async def __aexit__(
@@ -143,9 +157,9 @@ class DaskExecutor:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.close()
+        await self.shutdown()
 
-    async def start(self) -> ClusterInfo:
+    async def open(self) -> ClusterInfo:
         """Start the embedded cluster or connect to the scheduler; fail fast with the fix."""
         require_dask()
         from distributed import Client
@@ -194,9 +208,14 @@ class DaskExecutor:
             ) from None
         return client
 
-    async def close(self) -> None:
+    async def shutdown(self) -> None:
         """Close the client, and the cluster when this executor started it."""
         self._finished.clear()
+        for attempt in self._attempts.values():
+            if not attempt.outcome.done():
+                attempt.outcome.cancel()
+        self._attempts.clear()
+        self._by_token.clear()
         client, self.client = self.client, None
         cluster, self._cluster = self._cluster, None
         if client is not None:
@@ -215,14 +234,31 @@ class DaskExecutor:
             return f"dask: the scheduler at {self.scheduler}"
         return f"dask: an embedded LocalCluster of {self.workers} workers"
 
+    # -- the executor protocol, once per run ----------------------------------------------
+    def start(self, concurrency: int) -> None:
+        """A run begins: stages that must stay here get threads for ``concurrency`` attempts."""
+        self._local.start(concurrency)
+
+    def close(self) -> None:
+        """A run ended. The cluster stays up until the ``async with`` block ends."""
+        self._local.close()
+
+    async def wait_stopped(self, ctx: StageContext, timeout: float) -> bool:
+        """True once the attempt's code has stopped, here or on its worker."""
+        attempt = self._by_token.get(ctx.token)
+        if attempt is None:
+            return await self._local.wait_stopped(ctx, timeout)
+        await asyncio.wait({attempt.outcome}, timeout=timeout)
+        return attempt.outcome.done()
+
     # -- one attempt ----------------------------------------------------------------------
-    async def execute(self, stage: Stage, ctx: StageContext) -> StageResult:
+    async def execute(self, stage: Stage, ctx: StageContext) -> Any:
         if type(stage).runs_on_driver:
             result = as_result(await self._local.execute(stage, ctx))
             result.worker = DRIVER
             return result
         if self.client is None:
-            raise ExecutorError("the Dask executor was not started (use `async with executor:`)")
+            raise ExecutorError("the Dask executor was not opened (use `async with executor:`)")
         try:
             stage_blob = self._stage_blob(stage)
             values = self._values_for(stage, ctx)
@@ -234,22 +270,36 @@ class DaskExecutor:
         spec = AttemptSpec(
             attempt_id, ctx.stage_id, self._topic, ctx.mode.value, params, self._paths
         )
-        outcome_future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._attempts[attempt_id] = _Attempt(ctx, outcome_future)
+        attempt = _Attempt(attempt_id, ctx, asyncio.get_running_loop().create_future())
+        self._attempts[attempt_id] = attempt
         # One bytes argument: Dask then measures and sends it without walking it.
         payload = pickle.dumps((spec, stage_blob, values), protocol=5)
         future = self.client.submit(run_attempt, payload, key=f"stage:{attempt_id}", pure=False)
         try:
-            outcome = await self._outcome(future, outcome_future)
+            outcome = await self._outcome(future, attempt.outcome)
         except asyncio.CancelledError:
-            await self._cancel_remote(future, attempt_id)
+            # Give control back at once; the workers hear of it in the background, and
+            # wait_stopped says when the stage's code has really stopped there.
+            attempt.waiting = False
+            attempt.token = ctx.token
+            self._by_token[ctx.token] = attempt
+            reason = ctx.token.reason or "cancelled"
+            task = asyncio.get_running_loop().create_task(
+                self._cancel_remote(future, attempt, reason)
+            )
+            self._cancels.add(task)
+            task.add_done_callback(self._cancels.discard)
             raise
-        finally:
-            self._attempts.pop(attempt_id, None)
+        self._forget(attempt)
         self._release_later(future)
         if isinstance(outcome, StageResult):
             return outcome
         return self._apply(outcome, ctx)
+
+    def _forget(self, attempt: _Attempt) -> None:
+        self._attempts.pop(attempt.id, None)
+        if attempt.token is not None:
+            self._by_token.pop(attempt.token, None)
 
     async def _outcome(
         self, future: Any, outcome: asyncio.Future[dict[str, Any]]
@@ -306,22 +356,43 @@ class DaskExecutor:
         result.worker = outcome["worker"]
         return result
 
-    async def _cancel_remote(self, future: Any, attempt_id: str) -> None:
-        """Tell the workers the attempt is cancelled, then drop its task from the cluster."""
+    async def _cancel_remote(self, future: Any, attempt: _Attempt, reason: str) -> None:
+        """Cancel the attempt on the workers, then drop its task from the cluster.
+
+        An attempt no worker is running (still queued, or over) counts as stopped;
+        one that is running stops when its worker sends its last message.
+        """
         client = self.client
         if client is None:
             return
+        running = True
+        try:
+            replies = await asyncio.wait_for(
+                client.run(cancel_attempts, [attempt.id], reason), CONNECT_TIMEOUT
+            )
+            running = any(replies.values())
+        except Exception:
+            log.debug("could not reach the workers to cancel %s", attempt.id, exc_info=True)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.run(cancel_attempts, [attempt_id]), 5)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.cancel([future], force=True), 5)
+            await asyncio.wait_for(client.cancel([future], force=True), CONNECT_TIMEOUT)
+        if not running:
+            self._stopped(attempt)
+
+    def _stopped(self, attempt: _Attempt) -> None:
+        if not attempt.outcome.done():
+            attempt.outcome.set_result({})
+        self._forget(attempt)
 
     def _on_event(self, event: tuple[float, dict[str, Any]]) -> None:
         """Log lines, progress and outcomes from the workers, on this loop."""
         message = event[1]
         attempt = self._attempts.get(message.get("a", ""))
         if attempt is None:
-            return  # an attempt that was cancelled or timed out here
+            return  # an attempt of another run, or long over
+        if not attempt.waiting:  # cancelled or timed out here: only its end matters now
+            if message.get("done"):
+                self._stopped(attempt)
+            return
         ctx = attempt.ctx
         for level, line, stream in message.get("lines", ()):
             ctx.log(line, level, stream)

@@ -21,8 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.engine.cancellation import CancelToken
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
 from workbench.engine.errors import StageError
+from workbench.engine.runner import _as_result as as_result
+from workbench.engine.runner import _base_message
 from workbench.engine.stage import Stage, StageResult
 
 FLUSH_EVERY = 0.1
@@ -30,8 +33,12 @@ FLUSH_EVERY = 0.1
 INLINE_LIMIT = 64 * 1024
 """Results up to this size ride the event stream; larger ones are fetched from the worker."""
 
-_CANCELLED: set[str] = set()
-"""Attempts the driver has cancelled, in this worker process."""
+_CANCELLED: dict[str, str] = {}
+"""Attempts the driver cancelled before they started here, with the reason."""
+_REMEMBERED = 10_000
+"""Cancels of attempts not running here that a worker keeps, at most."""
+_TOKENS: dict[str, CancelToken] = {}
+"""The token of every attempt running in this process: a cancel from the driver sets it."""
 _RUNNING: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = {}
 """Async attempts running in this process, so a cancel can reach their task."""
 _LOCK = threading.Lock()
@@ -49,18 +56,6 @@ class AttemptSpec:
     mode: str
     params: bytes
     paths: tuple[str, ...]
-
-
-class RemoteStore(ContextStore):
-    """A worker's context: the values sent with the attempt, cancelled when the driver says so."""
-
-    def __init__(self, attempt_id: str, params: dict[str, Any], mode: ExecutionMode) -> None:
-        super().__init__(params, mode)
-        self.attempt_id = attempt_id
-
-    @property
-    def cancelled(self) -> bool:
-        return self.attempt_id in _CANCELLED
 
 
 class EventChannel:
@@ -155,8 +150,6 @@ def run_attempt(payload: bytes) -> bytes | None:
             "outcome": blob if inline else None,
         },
     )
-    with _LOCK:
-        _CANCELLED.discard(spec.attempt_id)
     return None if inline else blob
 
 
@@ -185,10 +178,20 @@ def _run(
     project = params.get("project_dir")
     if isinstance(project, str):
         _add_paths((project,))  # `module:function` settings import the project's own modules
-    store = RemoteStore(spec.attempt_id, params, ExecutionMode(spec.mode))
+    store = ContextStore(params, ExecutionMode(spec.mode))
     store.preload({key: loads(blob) for key, blob in values.items()})
-    ctx = store.for_stage(spec.stage_id, channel.log, channel.report)
-    result = _call(stage, ctx, spec.attempt_id)
+    token = CancelToken()
+    with _LOCK:
+        _TOKENS[spec.attempt_id] = token
+        reason = _CANCELLED.pop(spec.attempt_id, None)
+    if reason is not None:
+        token.cancel(reason)
+    ctx = store.for_stage(spec.stage_id, channel.log, channel.report, token)
+    try:
+        result = _call(stage, ctx, spec.attempt_id)
+    finally:
+        with _LOCK:
+            _TOKENS.pop(spec.attempt_id, None)
     changes: list[tuple[str, str, bytes | None]] = []
     for change in store.changes:
         if change.kind == "removed":
@@ -208,8 +211,12 @@ def _run(
     return outcome
 
 
-def _call(stage: Stage, ctx: StageContext, attempt_id: str) -> StageResult | None:
-    """Run the stage as the local executor would, turning errors into a failed result."""
+def _call(stage: Stage, ctx: StageContext, attempt_id: str) -> StageResult:
+    """Run the stage as the runner would locally, turning what it raises into a result.
+
+    ``SystemExit`` and the like fail the stage alone, as locally: they must never
+    end the worker.
+    """
     try:
         if type(stage).runs_in_thread():
             value = stage.run(ctx)
@@ -217,7 +224,7 @@ def _call(stage: Stage, ctx: StageContext, attempt_id: str) -> StageResult | Non
             value = _run_async(stage, ctx, attempt_id)
         return as_result(value)
     except asyncio.CancelledError:
-        return StageResult.cancelled("cancelled while running")
+        return StageResult.cancelled(ctx.token.reason or "cancelled while running")
     except StageError as exc:
         ctx.log(exc.message, "error", "stderr")
         return StageResult.failure(exc.message)
@@ -226,6 +233,10 @@ def _call(stage: Stage, ctx: StageContext, attempt_id: str) -> StageResult | Non
         for line in text.splitlines():
             ctx.log(line, "error", "stderr")
         return StageResult.failure(f"{type(exc).__name__}: {exc}", text)
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt: this stage's, not the worker's
+        text = _base_message(exc)
+        ctx.log(text, "error", "stderr")
+        return StageResult.failure(text)
 
 
 def _run_async(stage: Stage, ctx: StageContext, attempt_id: str) -> Any:
@@ -236,7 +247,7 @@ def _run_async(stage: Stage, ctx: StageContext, attempt_id: str) -> Any:
     task: asyncio.Task[Any] = loop.create_task(stage.run(ctx))  # type: ignore[arg-type]
     with _LOCK:
         _RUNNING[attempt_id] = (loop, task)
-        if attempt_id in _CANCELLED:
+        if ctx.cancelled:
             task.cancel()
     try:
         return loop.run_until_complete(task)
@@ -245,27 +256,29 @@ def _run_async(stage: Stage, ctx: StageContext, attempt_id: str) -> Any:
             _RUNNING.pop(attempt_id, None)
 
 
-def cancel_attempts(attempt_ids: Sequence[str]) -> int:
-    """Run on every worker by the driver: mark attempts cancelled and interrupt async ones."""
-    hit = 0
+def cancel_attempts(attempt_ids: Sequence[str], reason: str) -> list[str]:
+    """Run on every worker by the driver: cancel attempts, and say which run here.
+
+    The attempt's token is cancelled (``ctx.cancelled`` turns true, a
+    ``ctx.wait_cancelled`` wakes) and an async attempt's task is cancelled too. An
+    attempt not started yet is remembered, so it starts cancelled if it ever does.
+    """
+    running: list[str] = []
     with _LOCK:
         for attempt_id in attempt_ids:
-            _CANCELLED.add(attempt_id)
-            running = _RUNNING.get(attempt_id)
-            if running is not None:
-                loop, task = running
-                loop.call_soon_threadsafe(task.cancel)
-                hit += 1
-    return hit
-
-
-def as_result(value: Any) -> StageResult:
-    """What ``run`` returned, as a result: the same rules as the runner's."""
-    if isinstance(value, StageResult):
-        return value
-    if value is None:
-        return StageResult.success()
-    return StageResult.success(str(value))
+            token = _TOKENS.get(attempt_id)
+            if token is None:
+                _CANCELLED[attempt_id] = reason
+                if len(_CANCELLED) > _REMEMBERED:  # ended here already, or never came
+                    del _CANCELLED[next(iter(_CANCELLED))]
+                continue
+            running.append(attempt_id)
+            token.cancel(reason)
+            task = _RUNNING.get(attempt_id)
+            if task is not None:
+                loop, job = task
+                loop.call_soon_threadsafe(job.cancel)
+    return running
 
 
 def _add_paths(paths: tuple[str, ...]) -> None:

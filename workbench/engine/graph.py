@@ -2,13 +2,16 @@
 
 Nodes are kept as integers in file order, so the topological order breaks ties by
 file order (a ready heap of indices): a file whose order already respects its
-dependencies runs in exactly that order. Everything is computed once, in one
-Kahn pass, when the graph is built; the graph is immutable afterwards.
+dependencies runs in exactly that order. Order, layers and any cycle are
+computed when the graph is built (for such a file in one pass over the edges, else
+in one Kahn pass); the lists of children and parents on first use, which plain
+validation never needs. The graph is immutable afterwards.
 """
 
 from __future__ import annotations
 
 import heapq
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,9 +34,12 @@ class DependencyGraph:
 
     __slots__ = (
         "_children",
+        "_dst",
         "_index",
         "_layer_of",
+        "_order_index",
         "_parents",
+        "_src",
         "cycle",
         "edges",
         "layers",
@@ -43,36 +49,81 @@ class DependencyGraph:
 
     def __init__(self, nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> None:
         self.nodes: tuple[str, ...] = tuple(nodes)
-        index = {node: i for i, node in enumerate(self.nodes)}
-        if len(index) != len(self.nodes):
+        n = len(self.nodes)
+        index = dict(zip(self.nodes, range(n), strict=True))
+        if len(index) != n:
             names: set[str] = set()
-            dup = next(n for n in self.nodes if n in names or names.add(n))  # type: ignore[func-returns-value]
+            dup = next(x for x in self.nodes if x in names or names.add(x))  # type: ignore[func-returns-value]
             raise ValueError(f"stage id {dup!r} appears twice")
         self._index = index
-        n = len(self.nodes)
-        children: list[list[int]] = [[] for _ in range(n)]
-        parents: list[list[int]] = [[] for _ in range(n)]
-        seen: set[int] = set()
-        kept: list[tuple[str, str]] = []
-        for before, after in edges:
-            a = index[before]
-            b = index[after]
-            key = a * n + b  # one int per pair: cheaper to build and hash than a tuple
-            if key in seen:
-                continue
-            seen.add(key)
-            kept.append((before, after))
-            children[a].append(b)
-            parents[b].append(a)
-        self._children = children
-        self._parents = parents
-        self.edges: tuple[tuple[str, str], ...] = tuple(kept)
+        pairs = edges if isinstance(edges, (list, tuple)) else list(edges)
+        if len(set(pairs)) != len(pairs):
+            pairs = list(dict.fromkeys(pairs))  # the first of each repeated edge, in order
+        self.edges: tuple[tuple[str, str], ...] = tuple(pairs)
+        if pairs:
+            befores, afters = zip(*pairs, strict=True)
+            # map() with a bound __getitem__ runs in C; an unknown name raises KeyError.
+            src = list(map(index.__getitem__, befores))
+            dst = list(map(index.__getitem__, afters))
+        else:
+            src, dst = [], []
+        self._src = src
+        self._dst = dst
+        self._children: list[list[int]] | None = None
+        self._parents: list[list[int]] | None = None
         nodes_t = self.nodes
-        self.order, layer_of, self.layers = _kahn(n, parents, children, nodes_t)
+        forward = all(map(operator.lt, src, dst))
+        if forward and all(map(operator.le, dst, dst[1:])):
+            # The usual file: every stage after what it depends on, edges grouped by the
+            # dependent stage. File order is then the order, and one pass over the edges
+            # gives each stage its layer (its parents' layers are final by then). The
+            # lists of children and parents wait for someone to ask (validation never does).
+            layer_of = [0] * n
+            for a, b in zip(src, dst, strict=True):
+                if layer_of[b] <= layer_of[a]:
+                    layer_of[b] = layer_of[a] + 1
+            order_index: list[int] = list(range(n))
+        else:
+            children = self._child_lists()
+            if forward:  # file order is still an order: one pass, parents before children
+                layer_of = [0] * n
+                for i, kids in enumerate(children):
+                    below = layer_of[i] + 1
+                    for c in kids:
+                        if layer_of[c] < below:
+                            layer_of[c] = below
+                order_index = list(range(n))
+            else:
+                indegree = [0] * n
+                for b in dst:
+                    indegree[b] += 1
+                order_index, layer_of = _kahn(n, indegree, children)
+        self._order_index = order_index
+        self.order: list[str] = [nodes_t[i] for i in order_index]
         self._layer_of = layer_of
+        self.layers = _layers(order_index, layer_of, nodes_t)
         self.cycle: tuple[str, ...] | None = None
-        if len(self.order) < n:
-            self.cycle = tuple(nodes_t[i] for i in _find_cycle(n, children, layer_of))
+        if len(order_index) < n:
+            child_lists = self._child_lists()
+            self.cycle = tuple(nodes_t[i] for i in _find_cycle(n, child_lists, layer_of))
+
+    def _child_lists(self) -> list[list[int]]:
+        """Each node's children by number: built once, on first use."""
+        if self._children is None:
+            children: list[list[int]] = [[] for _ in self.nodes]
+            for a, b in zip(self._src, self._dst, strict=True):
+                children[a].append(b)
+            self._children = children
+        return self._children
+
+    def _parent_lists(self) -> list[list[int]]:
+        """Each node's parents by number: built once, on first use."""
+        if self._parents is None:
+            parents: list[list[int]] = [[] for _ in self.nodes]
+            for a, b in zip(self._src, self._dst, strict=True):
+                parents[b].append(a)
+            self._parents = parents
+        return self._parents
 
     # -- basic queries -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -86,10 +137,10 @@ class DependencyGraph:
         return self.cycle is not None
 
     def parents(self, node: str) -> list[str]:
-        return [self.nodes[i] for i in self._parents[self._index[node]]]
+        return [self.nodes[i] for i in self._parent_lists()[self._index[node]]]
 
     def children(self, node: str) -> list[str]:
-        return [self.nodes[i] for i in self._children[self._index[node]]]
+        return [self.nodes[i] for i in self._child_lists()[self._index[node]]]
 
     def layer_of(self, node: str) -> int | None:
         """The node's layer, or None for a node on or behind a cycle."""
@@ -98,11 +149,11 @@ class DependencyGraph:
 
     def upstream(self, node: str) -> set[str]:
         """Every stage that ``node`` depends on, directly or not."""
-        return {self.nodes[i] for i in _reach(self._index[node], self._parents)}
+        return {self.nodes[i] for i in _reach(self._index[node], self._parent_lists())}
 
     def downstream(self, node: str) -> set[str]:
         """Every stage that depends on ``node``, directly or not."""
-        return {self.nodes[i] for i in _reach(self._index[node], self._children)}
+        return {self.nodes[i] for i in _reach(self._index[node], self._child_lists())}
 
     def is_ordered(self, a: str, b: str) -> bool:
         """True when one of the two must run before the other."""
@@ -111,12 +162,34 @@ class DependencyGraph:
     def subgraph_order(self, keep: set[str]) -> list[str]:
         return [node for node in self.order if node in keep]
 
+    # -- for the runner: the graph by node number (file position); do not mutate -------------
+    @property
+    def index(self) -> Mapping[str, int]:
+        """Node -> its number (its position in :attr:`nodes`)."""
+        return self._index
+
+    @property
+    def order_index(self) -> list[int]:
+        """:attr:`order` as node numbers."""
+        return self._order_index
+
+    @property
+    def child_index(self) -> list[list[int]]:
+        """Each node's children, by node number."""
+        return self._child_lists()
+
+    @property
+    def parent_index(self) -> list[list[int]]:
+        """Each node's parents, by node number."""
+        return self._parent_lists()
+
     # -- weighted --------------------------------------------------------------------------
     def critical_path(self, seconds: Mapping[str, float | None]) -> CriticalPath:
         """The longest chain through the graph by estimated seconds (unknown counts as 0)."""
         if not self.order:
             return CriticalPath((), 0.0)
         index = self._index
+        parents = self._parent_lists()
         best: dict[int, tuple[float, int]] = {}
         """node -> (seconds, stages) of the longest chain ending there; more stages wins ties."""
         via: dict[int, int] = {}
@@ -124,7 +197,7 @@ class DependencyGraph:
             i = index[node]
             own = seconds.get(node) or 0.0
             start, came = (0.0, 0), -1
-            for p in self._parents[i]:
+            for p in parents[i]:
                 if p in best and best[p] > start:
                     start, came = best[p], p
             best[i] = (start[0] + own, start[1] + 1)
@@ -145,11 +218,11 @@ class DependencyGraph:
         }
 
 
-def _kahn(
-    n: int, parents: list[list[int]], children: list[list[int]], names: tuple[str, ...]
-) -> tuple[list[str], list[int], list[list[str]]]:
-    """Topological order (ties by file order), each node's layer, and the layers."""
-    indegree = [len(p) for p in parents]
+def _kahn(n: int, indegree: list[int], children: list[list[int]]) -> tuple[list[int], list[int]]:
+    """Topological order (ties by file order) and each node's layer (-1 on or behind a cycle).
+
+    Consumes ``indegree``.
+    """
     ready = [i for i in range(n) if not indegree[i]]  # already a heap: ascending
     layer_of = [-1] * n
     for i in ready:
@@ -171,15 +244,15 @@ def _kahn(
         for i in range(n):
             if i not in done:
                 layer_of[i] = -1
-    layers: list[list[str]] = []
+    return order, layer_of
+
+
+def _layers(order: list[int], layer_of: list[int], names: tuple[str, ...]) -> list[list[str]]:
+    """The names of each layer, in order."""
+    layers: list[list[str]] = [[] for _ in range(max(layer_of, default=-1) + 1)]
     for i in order:
-        layer = layer_of[i]
-        if layer == len(layers):
-            layers.append([])
-        elif layer > len(layers):
-            layers.extend([] for _ in range(layer - len(layers) + 1))
-        layers[layer].append(names[i])
-    return [names[i] for i in order], layer_of, layers
+        layers[layer_of[i]].append(names[i])
+    return layers
 
 
 def _find_cycle(n: int, children: list[list[int]], layer_of: list[int]) -> list[int]:

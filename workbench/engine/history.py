@@ -414,9 +414,10 @@ class HistoryRecorder:
 
     def _new_changes(self) -> list[tuple[int, str, str, str, str, str, str | None]]:
         """Changes recorded since the last stage finished (concurrent stages' included)."""
-        changes = self.runner.store.changes
-        fresh = changes[self._seen_changes :]
-        self._seen_changes = len(changes)
+        # Count what was taken, not len(changes) afterwards: a thread stage may append
+        # between the two, and that record would never be stored.
+        fresh = self.runner.store.changes[self._seen_changes :]
+        self._seen_changes += len(fresh)
         return [(c.seq, c.stage, c.key, c.kind, c.before, c.after, preview(c.value)) for c in fresh]
 
     def _log_file(self, stage_id: str) -> IO[str]:

@@ -5,15 +5,22 @@ Stages come from three places: :meth:`StageRegistry.register` in code, the
 returning stages), and a project's own folders of stage modules. Discovery never
 lets one plugin break another: whatever goes wrong with a plugin (an import
 error, an object that is not a stage, bad metadata, a name already taken) is kept
-as a :class:`PluginLoadError` and every other stage still loads.
+as a :class:`PluginLoadError` and every other stage still loads. A plugin that
+calls ``sys.exit()`` while it is imported fails to load like any other import
+error (it never ends the command), and whatever a plugin prints while it is
+imported is kept as its :class:`PluginOutput` (so ``--format json`` stays JSON).
+Output written straight to the file descriptors (``os.write(1, ...)``, C
+extensions) bypasses Python's streams and is not captured.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.util
 import inspect
+import io
 import re
 import sys
 import traceback
@@ -46,6 +53,17 @@ class PluginLoadError:
 
     def to_json(self) -> dict[str, str]:
         return {"plugin": self.plugin, "kind": self.kind, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class PluginOutput:
+    """What a plugin printed while it was imported: shown as that plugin's, not the command's."""
+
+    plugin: str
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"plugin": self.plugin, "text": self.text}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +152,8 @@ class StageRegistry:
     def __init__(self) -> None:
         self._stages: dict[str, StageMetadata] = {}
         self.errors: list[PluginLoadError] = []
+        self.output: list[PluginOutput] = []
+        """What plugins printed while they were imported, by plugin."""
 
     # -- registering -------------------------------------------------------------------
     def register(
@@ -189,11 +209,24 @@ class StageRegistry:
     def load_entry_point(self, ep: EntryPoint) -> None:
         label = f"{ep.name} = {ep.value}"
         try:
-            obj = ep.load()
-        except Exception as exc:
+            with self._capture(label):
+                obj = ep.load()
+        except (Exception, SystemExit) as exc:
             self._fail(label, "import", f"could not import {ep.value}: {_one_line(exc)}")
             return
         self.add_from(obj, label)
+
+    @contextlib.contextmanager
+    def _capture(self, label: str) -> Iterator[None]:
+        """Keep what a plugin prints to stdout or stderr as its :class:`PluginOutput`."""
+        buffer = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+                yield
+        finally:
+            text = buffer.getvalue()
+            if text.strip():
+                self.output.append(PluginOutput(label, text))
 
     def add_from(self, obj: Any, label: str) -> None:
         """Register what a plugin object offers: a module, a Stage class, or a factory."""
@@ -206,8 +239,9 @@ class StageRegistry:
             candidates = [obj]
         elif callable(obj):
             try:
-                produced = obj()
-            except Exception as exc:
+                with self._capture(label):
+                    produced = obj()
+            except (Exception, SystemExit) as exc:
                 self._fail(label, "import", f"calling {label} raised {_one_line(exc)}")
                 return
             if inspect.isclass(produced) or not isinstance(produced, Iterable):
@@ -242,8 +276,9 @@ class StageRegistry:
                 continue
             module_name = f"workbench_local_stages.{_safe(folder.name)}.{_safe(path.stem)}"
             try:
-                module = _import_file(module_name, path)
-            except Exception as exc:
+                with self._capture(str(path)):
+                    module = _import_file(module_name, path)
+            except (Exception, SystemExit) as exc:
                 self._fail(str(path), "import", f"could not import {path}: {_one_line(exc)}")
                 continue
             found = stages_in_module(module)
@@ -301,7 +336,11 @@ def _safe(text: str) -> str:
 
 def _one_line(exc: BaseException) -> str:
     """`ValueError: bad thing (file.py:12)`: the message and the innermost place."""
-    text = f"{type(exc).__name__}: {exc}".strip()
+    if isinstance(exc, SystemExit):
+        code = "" if exc.code is None else repr(exc.code) if isinstance(exc.code, str) else exc.code
+        text = f"the module called sys.exit({code})"
+    else:
+        text = f"{type(exc).__name__}: {exc}".strip()
     frames = traceback.extract_tb(exc.__traceback__)
     if frames:
         last = frames[-1]

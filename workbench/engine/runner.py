@@ -1,9 +1,22 @@
 """The async runner: stages start as their dependencies finish, within a concurrency limit.
 
 The scheduler is driven by completions, not polling: when a stage finishes, its
-children's pending-dependency counts drop and those that reach zero start. One
-asyncio task per running stage; a plain ``def run`` goes to a worker thread so
-the event loop (and the app on it) never blocks.
+children's pending-dependency counts drop and those that reach zero start. The
+runner decides *when* an attempt runs; an :class:`~workbench.engine.executors.Executor`
+decides *how* it runs and how it is stopped (the default runs ``async def run`` on
+the loop and a plain ``def run`` on the executor's own threads).
+
+Every attempt gets its own :class:`~workbench.engine.cancellation.CancelToken`
+through its context: on a timeout, a cancel or the end of the run the token is
+cancelled first (``ctx.cancelled`` turns true, writes are refused) and only then
+is the awaiting task cancelled. A retry waits until the previous attempt's code
+has really stopped. A thread that ignores cancellation is reported by name and
+left behind: it never holds up the run, nor the process (its thread is a daemon).
+
+Nothing a stage does ends the run: ``SystemExit``, ``KeyboardInterrupt`` or any
+other ``BaseException`` from stage code fails that stage alone. An unexpected
+error in the runner itself ends the run as a failure naming the error
+(:attr:`RunResult.error`), never a hang. Every walk over the graph is iterative.
 
 Everything a person can do to a run goes through this object: subscribe to its
 events, cancel it, and in step mode pause before stages and step, continue to the
@@ -14,6 +27,7 @@ checkpointing, UI progress) are registered by id and removed the same way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -21,7 +35,8 @@ import threading
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from time import perf_counter
+from typing import Any
 
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
 from workbench.engine.errors import HookError, RunStateError, StageError
@@ -37,9 +52,12 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
+from workbench.engine.executors import Executor, LocalExecutor
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
-from workbench.engine.stage import Stage, StageResult, StageStatus, now
+from workbench.engine.stage import StageResult, StageStatus, now
+
+__all__ = ["Executor", "Hooks", "LocalExecutor", "RunResult", "Runner"]
 
 log = logging.getLogger(__name__)
 
@@ -47,32 +65,17 @@ _BATCH = 500
 """Thread events emitted per loop turn at most."""
 _YIELD_EVERY = 0.005
 """Seconds a worker may run stages back to back before letting the loop run."""
+LINGER_REPORT = 5.0
+"""Seconds a cancelled attempt may keep running before it is reported by name
+(and before its stage gives up on a retry that would overlap it)."""
+END_GRACE = 1.0
+"""Seconds the end of a run waits for cancelled attempts to stop, in all; then it
+reports those still running and ends without them."""
 
 Subscriber = Callable[[RunEvent], None]
 BeforeHook = Callable[[PipelineStage, StageContext], "Awaitable[None] | None"]
 AfterHook = Callable[[PipelineStage, StageContext, StageResult], "Awaitable[None] | None"]
-
-
-class Executor(Protocol):
-    """Where a stage's work runs. The seam for running stages on another engine."""
-
-    async def execute(self, stage: Stage, ctx: StageContext) -> Any: ...
-
-
-class LocalExecutor:
-    """Runs ``async def run`` on this loop and a plain ``def run`` in a worker thread."""
-
-    def __init__(self) -> None:
-        self._in_thread: dict[type[Stage], bool] = {}
-
-    async def execute(self, stage: Stage, ctx: StageContext) -> Any:
-        kind = type(stage)
-        in_thread = self._in_thread.get(kind)
-        if in_thread is None:
-            in_thread = self._in_thread[kind] = kind.runs_in_thread()
-        if in_thread:
-            return await asyncio.to_thread(stage.run, ctx)
-        return await stage.run(ctx)  # type: ignore[misc]
+_TIMED_OUT: Any = object()
 
 
 class Hooks:
@@ -110,6 +113,10 @@ class RunResult:
     results: dict[str, StageResult]
     duration: float
     store: ContextStore = field(repr=False)
+    error: str | None = None
+    """An unexpected error inside the runner that ended the run (status failure)."""
+    left_running: tuple[str, ...] = ()
+    """Stages whose code was still running when the run ended (it ignored cancellation)."""
 
     @property
     def ok(self) -> bool:
@@ -122,7 +129,7 @@ class RunResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "pipeline": self.pipeline,
             "status": self.status.value,
             "duration_s": round(self.duration, 6),
@@ -139,6 +146,11 @@ class RunResult:
                 for stage_id, r in self.results.items()
             ],
         }
+        if self.error is not None:
+            out["error"] = self.error
+        if self.left_running:
+            out["left_running"] = list(self.left_running)
+        return out
 
 
 class Runner:
@@ -170,19 +182,25 @@ class Runner:
         self.store = store or ContextStore(
             pipeline.parameters(params), ExecutionMode.LIVE, record=record_changes
         )
-        selected = set(only) if only is not None else None
-        self.order: list[str] = [
-            s for s in pipeline.graph.order if selected is None or s in selected
-        ]
+        if only is None:
+            self.order: list[str] = list(pipeline.graph.order)
+        else:
+            selected = set(only)
+            self.order = [s for s in pipeline.graph.order if s in selected]
         self.status: dict[str, StageStatus] = dict.fromkeys(self.order, StageStatus.PENDING)
         self.results: dict[str, StageResult] = {}
         self.step_mode = step
         self.breakpoints: set[str] = set(breakpoints)
         self._subscribers: list[Subscriber] = []
+        self._fanout: tuple[Subscriber, ...] = ()
         self._workers: dict[asyncio.Task[None], str | None] = {}
         """Each worker task and the stage it is running (None between stages)."""
         self._last_yield = 0.0
         self._cancelled = False
+        self._stopping = False
+        """Cancelled or failed: start nothing more."""
+        self._ended = False
+        self._error: str | None = None
         self._started = False
         self._resume: asyncio.Event | None = None
         self._paused_at: str | None = None
@@ -191,8 +209,13 @@ class Runner:
         self._loop_thread = 0
         self._done: asyncio.Future[None] | None = None
         self._started_at = 0.0
+        self._remaining = len(self.order)
         self._began: dict[str, float] = {}
         """When each stage started running (for the duration of a cancelled one)."""
+        self._interrupted: list[tuple[str, StageContext, float]] = []
+        """Attempts stopped from outside (stage, context, when) whose code may still run."""
+        self._watchers: set[asyncio.Task[None]] = set()
+        self._left_running: list[str] = []
         self._queue: list[RunEvent] = []
         self._queue_lock = threading.Lock()
         self._flush_scheduled = False
@@ -201,10 +224,16 @@ class Runner:
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber(event)`` for every event; returns a function that unsubscribes."""
         self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber)
+        self._fanout = tuple(self._subscribers)
+
+        def unsubscribe() -> None:
+            self._subscribers.remove(subscriber)
+            self._fanout = tuple(self._subscribers)
+
+        return unsubscribe
 
     def _emit(self, event: RunEvent) -> None:
-        for subscriber in tuple(self._subscribers):
+        for subscriber in self._fanout:
             try:
                 subscriber(event)
             except Exception:  # a broken subscriber must not break the run
@@ -215,17 +244,21 @@ class Runner:
 
         Lines from a thread are handed over in batches, one loop callback per batch
         rather than per line, so a stage printing 100,000 lines cannot flood the
-        loop (and the app on it) with callbacks.
+        loop (and the app on it) with callbacks. Once the run has ended, lines from
+        a thread left running are dropped.
         """
         if self._loop is None or threading.get_ident() == self._loop_thread:
             self._emit(event)
+            return
+        if self._ended:
             return
         with self._queue_lock:
             self._queue.append(event)
             if self._flush_scheduled:
                 return
             self._flush_scheduled = True
-        self._loop.call_soon_threadsafe(self._flush_queue)
+        with contextlib.suppress(RuntimeError):  # the loop closed under a thread left running
+            self._loop.call_soon_threadsafe(self._flush_queue)
 
     def _flush_queue(self) -> None:
         """Emit up to a batch of queued thread events; the rest wait for the next turn."""
@@ -288,16 +321,33 @@ class Runner:
             self._resume.set()
 
     def cancel(self) -> None:
-        """Cancel running stages; stages not started yet end as cancelled."""
+        """Cancel running stages; stages not started yet end as cancelled.
+
+        Every running attempt sees ``ctx.cancelled`` at once (the run's token is
+        cancelled before any task is), then its task is cancelled.
+        """
         if self._cancelled:
             return
         self._cancelled = True
         self.store.cancel()
+        self._stop()
+
+    def _abort(self, exc: BaseException) -> None:
+        """An unexpected error in the runner: end the run as a failure that names it."""
+        if self._error is None:
+            self._error = f"{type(exc).__name__}: {exc}"
+            log.error("the runner failed: %s", self._error)
+            log.debug("the runner failed", exc_info=exc)
+        self.store.token.cancel(f"the runner failed ({self._error})")
+        self._stop()
+
+    def _stop(self) -> None:
+        self._stopping = True
         for task in self._workers:
             task.cancel()
         self._release()
-        if self._loop is not None and self._done is not None and not self._workers:
-            self._finish_pending()
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
 
     # -- running -------------------------------------------------------------------------
     async def run(self) -> RunResult:
@@ -309,34 +359,129 @@ class Runner:
         self._loop_thread = threading.get_ident()
         self._done = self._loop.create_future()
         self._started_at = now()
-        selected = set(self.order)
-        graph = self.pipeline.graph
-        self._position = {sid: i for i, sid in enumerate(self.order)}
-        self._children = {
-            sid: [c for c in graph.children(sid) if c in selected] for sid in self.order
-        }
-        self._waiting_on = {
-            sid: sum(1 for p in graph.parents(sid) if p in selected) for sid in self.order
-        }
-        self._ready: list[int] = [self._position[s] for s in self.order if not self._waiting_on[s]]
-        heapq.heapify(self._ready)
-        self._remaining = len(self.order)
-        self._emit(PipelineStarted(self.pipeline.name, tuple(self.order), self.concurrency))
-        if self._remaining:
-            self._launch()
-            try:
+        interrupted: asyncio.CancelledError | None = None
+        try:
+            self.store.begin_run()
+            self._prepare()
+            self.executor.start(self.concurrency)
+            self._emit(PipelineStarted(self.pipeline.name, tuple(self.order), self.concurrency))
+            if self._remaining and not self._stopping:
+                self._launch()
                 await asyncio.shield(self._done)
-            except asyncio.CancelledError:
-                # The task running us was cancelled (Ctrl+C): end every stage, tell
-                # the subscribers how the run ended, then let the cancel go on.
-                self.cancel()
-                await asyncio.gather(*self._workers, return_exceptions=True)
-                self._finish_pending()
-                self._emit(PipelineFinished(self.result()))
-                raise
+        except asyncio.CancelledError as exc:
+            # The task running us was cancelled (Ctrl+C): end every stage, tell the
+            # subscribers how the run ended, then let the cancel go on.
+            interrupted = exc
+            self.cancel()
+        except Exception as exc:
+            self._abort(exc)
+        try:
+            await self._wind_down()
+        except asyncio.CancelledError as exc:  # cancelled again while ending: end now
+            interrupted = interrupted or exc
+            self.cancel()
+            self._finish_pending()
+        except Exception as exc:
+            self._abort(exc)
+            self._finish_pending()
+        self._ended = True
         result = self.result()
         self._emit(PipelineFinished(result))
+        if interrupted is not None:
+            raise interrupted
         return result
+
+    def _prepare(self) -> None:
+        """The scheduling state, by node number: who waits on how many, who is still open.
+
+        Plain lists indexed by the graph's node numbers (no dict per stage), so a
+        10,000-stage run starts in a couple of milliseconds.
+        """
+        graph = self.pipeline.graph
+        self._names = names = graph.nodes
+        self._index = graph.index
+        n = len(names)
+        rank = [-1] * n
+        """Node -> its position in :attr:`order` (the ready heap's key), -1 when not run."""
+        if len(self.order) == n:
+            order_index = graph.order_index
+            for position, node in enumerate(order_index):
+                rank[node] = position
+            self._children = graph.child_index
+            self._waiting = list(map(len, graph.parent_index))
+            self._open = bytearray(b"\x01") * n
+        else:
+            index = graph.index
+            order_index = [index[sid] for sid in self.order]
+            for position, node in enumerate(order_index):
+                rank[node] = position
+            parents = graph.parent_index
+            self._children = [
+                [c for c in kids if rank[c] >= 0] if rank[i] >= 0 else []
+                for i, kids in enumerate(graph.child_index)
+            ]
+            self._waiting = [sum(1 for p in ps if rank[p] >= 0) for ps in parents]
+            self._open = bytearray(n)
+            for node in order_index:
+                self._open[node] = 1
+        self._rank = rank
+        self._order_index = order_index
+        self._ready: list[int] = [rank[i] for i in order_index if not self._waiting[i]]
+        """Ranks of the stages ready to start: a heap, so ties go by order."""
+        self._remaining = len(self.order)
+
+    def _take_ready(self) -> str:
+        """Pop the first ready stage and mark it waiting for its worker."""
+        node = self._order_index[heapq.heappop(self._ready)]
+        self._open[node] = 0
+        sid = self._names[node]
+        self.status[sid] = StageStatus.WAITING
+        return sid
+
+    async def _wind_down(self) -> None:
+        """End what still runs, mark what never ran, give cancelled attempts a moment to stop.
+
+        Runs on every way out of :meth:`run`. Attempts whose code is still running
+        after :data:`END_GRACE` are reported by name and left behind: the store is
+        closed first, so they see ``ctx.cancelled`` and can no longer write.
+        """
+        deadline = now() + END_GRACE
+        if self._workers:
+            for task in self._workers:
+                task.cancel()
+            _, stuck = await asyncio.wait(set(self._workers), timeout=END_GRACE)
+            for task in stuck:  # an async stage that swallows its cancellation
+                sid = self._workers.pop(task, None)
+                if sid is not None and sid not in self.results:
+                    self._left_running.append(sid)
+                    self._report(sid, f"stage {sid!r} still running after it was cancelled")
+                    self._record(
+                        sid, StageResult.cancelled("left running: it ignores cancellation")
+                    )
+        self._finish_pending()
+        for watcher in tuple(self._watchers):
+            watcher.cancel()
+        self.store.close()
+        for sid, ctx, since in self._interrupted:
+            if await self.executor.wait_stopped(ctx, max(0.0, deadline - now())):
+                continue
+            if sid not in self._left_running:
+                self._left_running.append(sid)
+            after = (
+                "its timeout"
+                if (ctx.token.reason or "").startswith("timed out")
+                else ("it was cancelled")
+            )
+            self._report(
+                sid,
+                f"stage {sid!r} still running {now() - since:.1f} s after {after}, at the end "
+                "of the run; left behind (it does not check ctx.cancelled)",
+            )
+        self.executor.close()
+
+    def _report(self, sid: str, text: str) -> None:
+        log.warning("%s", text)
+        self._emit(StageLog(sid, "warning", text, "stderr"))
 
     def result(self) -> RunResult:
         """The run as it stands: final once :meth:`run` has returned or been cancelled."""
@@ -346,9 +491,13 @@ class Runner:
             {sid: self.results[sid] for sid in self.order if sid in self.results},
             now() - self._started_at,
             self.store,
+            self._error,
+            tuple(self._left_running),
         )
 
     def _overall(self) -> StageStatus:
+        if self._error is not None:
+            return StageStatus.FAILURE
         if self._cancelled:
             return StageStatus.CANCELLED
         for sid, result in self.results.items():
@@ -361,14 +510,13 @@ class Runner:
 
     def _launch(self) -> None:
         """Start workers for ready stages, up to the concurrency limit."""
-        while self._ready and len(self._workers) < self.concurrency and not self._cancelled:
-            sid = self.order[heapq.heappop(self._ready)]
-            self.status[sid] = StageStatus.WAITING
+        while self._ready and len(self._workers) < self.concurrency and not self._stopping:
+            sid = self._take_ready()
             task = asyncio.create_task(self._worker(sid), name=f"stage:{sid}")
             self._workers[task] = sid
             task.add_done_callback(self._worker_done)
 
-    async def _worker(self, sid: str | None) -> None:
+    async def _worker(self, sid: str) -> None:
         """Run a stage, then take the next ready one, until none is ready.
 
         A worker that goes straight on to the next stage saves a task and a turn of
@@ -377,54 +525,83 @@ class Runner:
         """
         task = asyncio.current_task()
         assert task is not None
-        while sid is not None:
-            self._workers[task] = sid
-            result = await self._run_stage(sid)
-            self._workers[task] = None
-            self._finish(sid, result)
-            sid = self._next_ready()
-            if sid is not None and now() - self._last_yield > _YIELD_EVERY:
-                self.status[sid] = StageStatus.WAITING
-                await asyncio.sleep(0)
-                self._last_yield = now()
-
-    def _next_ready(self) -> str | None:
-        if not self._ready or self._cancelled:
-            return None
-        sid = self.order[heapq.heappop(self._ready)]
-        self.status[sid] = StageStatus.WAITING
-        return sid
+        workers = self._workers
+        try:
+            while True:
+                workers[task] = sid  # left in place once finished: results say so
+                self._finish(sid, await self._run_stage(sid))
+                if not self._ready or self._stopping:
+                    return
+                sid = self._take_ready()
+                if perf_counter() - self._last_yield > _YIELD_EVERY:
+                    workers[task] = sid
+                    await asyncio.sleep(0)
+                    self._last_yield = perf_counter()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._abort(exc)
 
     async def _run_stage(self, sid: str) -> StageResult:
+        """Every attempt of one stage, one after the other; never two at once."""
         ps = self.pipeline.stages[sid]
+        stage = ps.stage
+        assert stage is not None  # a valid pipeline has every stage resolved
+        status = self.status
         try:
-            if self._should_pause(sid):
+            if (self.step_mode or self.breakpoints) and self._should_pause(sid):
                 await self._pause(sid, ps)
-            return await self._attempts(sid, ps)
+            status[sid] = StageStatus.RUNNING
+            started = self._began[sid] = perf_counter()
+            attempts = ps.retries + 1
+            attempt = 1
+            while True:
+                ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
+                self._emit(StageStarted(sid, attempt))
+                result = await self._attempt(sid, ps, ctx)
+                result.attempts = attempt
+                if result.status is not StageStatus.FAILURE or attempt == attempts:
+                    if ps.timeout is not None and ctx.token.cancelled:
+                        self._watch(sid, ctx)
+                    break
+                if ctx.token.cancelled and not await self.executor.wait_stopped(ctx, LINGER_REPORT):
+                    # Never two attempts at once: no retry while the last one runs on.
+                    text = f"stage {sid!r} still running {LINGER_REPORT:g} s after its timeout"
+                    self._report(sid, text + "; not retried while it runs")
+                    result.message += f"; not retried: {text}"
+                    result.errors.append(text)
+                    break
+                delay = self.pipeline.spec.pipeline.retry_delay * 2 ** (attempt - 1)
+                self._emit(StageRetrying(sid, attempt + 1, delay, result.message))
+                await asyncio.sleep(delay)
+                attempt += 1
+            result.duration = perf_counter() - started
+            return result
         except asyncio.CancelledError:
-            if self.status[sid] is not StageStatus.RUNNING:
+            if status[sid] is not StageStatus.RUNNING:
                 return StageResult.cancelled("cancelled")
             result = StageResult.cancelled("cancelled while running")
-            result.duration = now() - self._began.get(sid, now())
+            result.duration = perf_counter() - self._began.get(sid, perf_counter())
             return result
 
     def _worker_done(self, task: asyncio.Task[None]) -> None:
         """A worker ended: finish a stage it never got to (cancelled before it ran)."""
-        sid = self._workers.pop(task, None)
-        if sid is not None and sid not in self.results:
-            if task.cancelled():
-                result = StageResult.cancelled("cancelled before it started")
-            else:
-                exc = task.exception()
-                result = StageResult.failure(f"runner error: {type(exc).__name__}: {exc}")
-            self._finish(sid, result)
-        if self._cancelled and not self._workers:
-            self._finish_pending()
-        elif not self._cancelled:
-            self._launch()
+        try:
+            sid = self._workers.pop(task, None)
+            if sid is not None and sid not in self.results and self._error is None:
+                if task.cancelled():
+                    self._finish(sid, StageResult.cancelled("cancelled before it started"))
+                elif (exc := task.exception()) is not None:
+                    text = f"runner error: {type(exc).__name__}: {exc}"
+                    self._finish(sid, StageResult.failure(text))
+                # else the worker stopped the run itself: _finish_pending says why
+            if not self._stopping:
+                self._launch()
+        except Exception as exc:
+            self._abort(exc)
 
     def _should_pause(self, sid: str) -> bool:
-        if self._cancelled:
+        if self._stopping:
             return False
         if self.step_mode:
             return True
@@ -448,51 +625,36 @@ class Runner:
             self._paused_at = None
         self._emit(StageResumed(sid))
 
-    async def _attempts(self, sid: str, ps: PipelineStage) -> StageResult:
-        assert ps.stage is not None  # a valid pipeline has every stage resolved
-        ctx = self.store.for_stage(sid, self._log_sink, self._progress_sink)
-        self.status[sid] = StageStatus.RUNNING
-        attempts = ps.retries + 1
-        started = self._began[sid] = now()
-        attempt = 1
-        while True:
-            self._emit(StageStarted(sid, attempt))
-            result = await self._attempt(ps, ctx)
-            result.attempts = attempt
-            if result.status is not StageStatus.FAILURE or attempt == attempts:
-                break
-            delay = self.pipeline.spec.pipeline.retry_delay * 2 ** (attempt - 1)
-            self._emit(StageRetrying(sid, attempt + 1, delay, result.message))
-            await asyncio.sleep(delay)
-            attempt += 1
-        result.duration = now() - started
-        return result
-
-    async def _attempt(self, ps: PipelineStage, ctx: StageContext) -> StageResult:
-        assert ps.stage is not None
+    async def _attempt(self, sid: str, ps: PipelineStage, ctx: StageContext) -> StageResult:
+        stage = ps.stage
+        assert stage is not None
         try:
-            for hook_id, hook in self.hooks.before.items():
-                await _call_hook(hook_id, hook, ps, ctx)
+            if self.hooks.before:
+                for hook_id, hook in tuple(self.hooks.before.items()):
+                    await _call_hook(hook_id, hook, ps, ctx)
             if ps.timeout is None:
-                value = await self.executor.execute(ps.stage, ctx)
+                value = await self.executor.execute(stage, ctx)
             else:
-                try:
-                    async with asyncio.timeout(ps.timeout):
-                        value = await self.executor.execute(ps.stage, ctx)
-                except TimeoutError:
+                value = await self._timed(ps.timeout, ctx, ps)
+                if value is _TIMED_OUT:
+                    self._interrupted.append((sid, ctx, now()))
                     text = f"timed out after {_seconds(ps.timeout)}"
                     ctx.log(text, "error", "stderr")
                     return StageResult.failure(text)
-            result = _as_result(value)
-            for hook_id, after in self.hooks.after.items():
-                await _call_hook(hook_id, after, ps, ctx, result)
+            result = value if type(value) is StageResult else _as_result(value)
+            if self.hooks.after:
+                for hook_id, after in tuple(self.hooks.after.items()):
+                    await _call_hook(hook_id, after, ps, ctx, result)
             return result
-        except asyncio.CancelledError:
-            raise
-        except HookError as exc:
-            ctx.log(exc.message, "error", "stderr")
-            return StageResult.failure(exc.message)
-        except StageError as exc:
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if self._stopping or (task is not None and task.cancelling()):
+                self._interrupted.append((sid, ctx, now()))
+                raise
+            text = f"stage raised {type(exc).__name__} without being cancelled"
+            ctx.log(text, "error", "stderr")
+            return StageResult.failure(text)
+        except (HookError, StageError) as exc:
             ctx.log(exc.message, "error", "stderr")
             return StageResult.failure(exc.message)
         except Exception as exc:
@@ -500,46 +662,118 @@ class Runner:
             for line in text.splitlines():
                 ctx.log(line, "error", "stderr")
             return StageResult.failure(f"{type(exc).__name__}: {exc}", text)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt: this stage's, not the run's
+            text = _base_message(exc)
+            ctx.log(text, "error", "stderr")
+            return StageResult.failure(text)
 
-    def _finish(self, sid: str, result: StageResult) -> None:
-        if self._queue:
-            self._drain_queue()
+    async def _timed(self, seconds: float, ctx: StageContext, ps: PipelineStage) -> Any:
+        """Execute an attempt; at its deadline cancel its token, then its await.
+
+        Returns :data:`_TIMED_OUT` when the deadline passed, whatever the stage did
+        with its cancellation (raised, swallowed it, or raised something else).
+        """
+        assert ps.stage is not None and self._loop is not None
+        task = asyncio.current_task()
+        assert task is not None
+        base = task.cancelling()
+        fired = False
+
+        def expire() -> None:
+            nonlocal fired
+            fired = True
+            ctx.token.cancel(f"timed out after {_seconds(seconds)}")
+            task.cancel()
+
+        handle = self._loop.call_later(seconds, expire)
+        try:
+            value = await self.executor.execute(ps.stage, ctx)
+        except BaseException:
+            if fired and task.uncancel() <= base:
+                return _TIMED_OUT
+            raise
+        finally:
+            handle.cancel()
+        if fired:  # the stage swallowed its cancellation and returned anyway
+            task.uncancel()
+            return _TIMED_OUT
+        return value
+
+    def _watch(self, sid: str, ctx: StageContext) -> None:
+        """Report by name a timed-out attempt still running :data:`LINGER_REPORT` s later."""
+        assert self._loop is not None
+        watcher = self._loop.create_task(self._watch_attempt(sid, ctx))
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
+
+    async def _watch_attempt(self, sid: str, ctx: StageContext) -> None:
+        if not await self.executor.wait_stopped(ctx, LINGER_REPORT) and not self._ended:
+            self._report(sid, f"stage {sid!r} still running {LINGER_REPORT:g} s after its timeout")
+
+    def _record(self, sid: str, result: StageResult) -> None:
         self.results[sid] = result
         self.status[sid] = result.status
         self.store.mark_finished(sid)
         self._remaining -= 1
         self._emit(StageFinished(sid, result))
-        passes = result.status.ok or (
-            result.status is StageStatus.FAILURE and self.pipeline.stages[sid].continue_on_error
-        )
-        for child in self._children[sid]:
-            if self.status[child] is not StageStatus.PENDING:
-                continue
-            if passes:
-                self._waiting_on[child] -= 1
-                if not self._waiting_on[child]:
-                    heapq.heappush(self._ready, self._position[child])
-            elif self._cancelled:
-                continue  # left pending: _finish_pending marks it cancelled, not skipped
-            else:
-                cause = f"upstream {sid!r} {_verb(result.status)}"
-                if result.status is StageStatus.SKIPPED:
-                    cause = result.message
-                self._finish(child, StageResult.skipped(cause))
-        if self._cancelled:
+
+    def _finish(self, sid: str, result: StageResult) -> None:
+        if self._queue:
+            self._drain_queue()
+        self._record(sid, result)
+        status = result.status
+        if (
+            status is StageStatus.SUCCESS
+            or status is StageStatus.PARTIAL
+            or (status is StageStatus.FAILURE and self.pipeline.stages[sid].continue_on_error)
+        ):
+            is_open, waiting, rank, ready = self._open, self._waiting, self._rank, self._ready
+            for child in self._children[self._index[sid]]:
+                if is_open[child]:
+                    left = waiting[child] = waiting[child] - 1
+                    if not left:
+                        heapq.heappush(ready, rank[child])
+        elif not self._stopping:
+            # left pending when stopping: _finish_pending marks it cancelled, not skipped
+            self._skip_downstream(sid, result)
+        if self._stopping:
             return
-        self._launch()
+        if self._ready and len(self._workers) < self.concurrency:
+            self._launch()
         if self._remaining == 0 and self._done is not None and not self._done.done():
             self._done.set_result(None)
 
+    def _skip_downstream(self, sid: str, result: StageResult) -> None:
+        """Skip everything below a stage that did not pass: a loop, never recursion."""
+        is_open, names, children = self._open, self._names, self._children
+        todo = [(self._index[sid], result)]
+        while todo:
+            parent, outcome = todo.pop()
+            cause = (
+                outcome.message
+                if outcome.status is StageStatus.SKIPPED
+                else f"upstream {names[parent]!r} {_verb(outcome.status)}"
+            )
+            skipped = []
+            for child in children[parent]:
+                if is_open[child]:
+                    is_open[child] = 0
+                    child_result = StageResult.skipped(cause)
+                    self._record(names[child], child_result)
+                    skipped.append((child, child_result))
+            todo.extend(reversed(skipped))
+
     def _finish_pending(self) -> None:
-        running = set(self._workers.values())
-        for sid in self.order:
-            if sid not in self.results and sid not in running:
-                self.results[sid] = StageResult.cancelled("not started: the run was cancelled")
-                self.status[sid] = StageStatus.CANCELLED
-                self.store.mark_finished(sid)
-                self._emit(StageFinished(sid, self.results[sid]))
+        if len(self.results) < len(self.order):
+            running = {sid for sid in self._workers.values() if sid not in self.results}
+            message = (
+                f"not run: the runner failed ({self._error})"
+                if self._error is not None
+                else "not started: the run was cancelled"
+            )
+            for sid in self.order:
+                if sid not in self.results and sid not in running:
+                    self._record(sid, StageResult.cancelled(message))
         self._remaining = 0
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
@@ -562,6 +796,16 @@ def _as_result(value: Any) -> StageResult:
     if value is None:
         return StageResult.success()
     return StageResult.success(str(value))
+
+
+def _base_message(exc: BaseException) -> str:
+    """What a stage that raised SystemExit, KeyboardInterrupt and the like did, in words."""
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        args = "" if code is None else repr(code) if isinstance(code, str) else str(code)
+        return f"stage called sys.exit({args})"
+    text = str(exc)
+    return f"stage raised {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def _verb(status: StageStatus) -> str:

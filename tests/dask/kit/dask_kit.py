@@ -192,3 +192,26 @@ class RemoteLock(Stage):
     def run(self, ctx: StageContext) -> StageResult:
         ctx.set(self.config.key, threading.Lock())
         return StageResult.success()
+
+
+class SlowToStop(Stage):
+    """First attempt: waits for its cancel, then takes a while to stop; the next succeeds.
+
+    Leaves ``first-ended`` and ``second-began`` (wall-clock times) in its folder, so a
+    test can see that a retry never overlapped the attempt before it.
+    """
+
+    name = "dtest.slow_to_stop"
+    Config = KeyConfig
+
+    def run(self, ctx: StageContext) -> StageResult:
+        folder = Path(self.config.path)
+        first = folder / "first-began"
+        if not first.exists():
+            first.write_text(str(time.time()))
+            woke = ctx.wait_cancelled(30)
+            time.sleep(0.5)  # cleaning up after the cancel
+            (folder / "first-ended").write_text(f"{time.time()} {woke}")
+            return StageResult.cancelled("stopped")
+        (folder / "second-began").write_text(str(time.time()))
+        return StageResult.success("second attempt")
