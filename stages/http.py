@@ -6,6 +6,13 @@ computed, and only a complete, verified download replaces the target. Transient
 failures (connection errors, timeouts, 408, 429 and 5xx answers) are retried with
 a doubling delay; other 4xx answers are not, since asking again will not help.
 
+A download never outlives its attempt. The network timeout applies to connecting
+and to every read (a server silent for ``timeout`` seconds is a retryable
+failure); a read returns as soon as any bytes arrive, so a server that trickles
+is still watched; and a cancel (the pipeline's timeout, Ctrl+C, SIGTERM) shuts
+the socket down at once, waking a read blocked on a silent server. ``max_bytes``
+bounds the body. On every failure or cancel the temporary file is removed.
+
 ``file:`` URLs work too. A relative one (``file:pipelines/data/guide.md``, no
 slashes after the colon) is taken from the project folder, so example pipelines
 need no absolute paths.
@@ -13,10 +20,14 @@ need no absolute paths.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import time
+import os
+import socket
+import threading
 import urllib.parse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import Field
 
@@ -32,6 +43,9 @@ from workbench.engine import (
 )
 from workbench.engine.fileio import atomic_writer
 from workbench.engine.paths import LocalUrl, WrittenPath
+
+if TYPE_CHECKING:
+    import urllib.request
 
 _CHUNK = 64 * 1024
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -55,7 +69,16 @@ class DownloadConfig(StageConfig):
     backoff: float = Field(
         default=0.5, ge=0, description="Seconds before the first retry; doubles each time."
     )
-    timeout: float = Field(default=30.0, gt=0, description="Seconds to wait on the network.")
+    timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds to wait for a connection, and for each read while the body arrives.",
+    )
+    max_bytes: int = Field(
+        default=1 << 30,
+        gt=0,
+        description="Largest body accepted (default 1 GiB); a larger one fails the stage.",
+    )
     key: str | None = Field(
         default=None, description="Context key that receives the written file's path."
     )
@@ -105,7 +128,7 @@ class Download(Stage):
         attempts = self.config.retries + 1
         delay = self.config.backoff
         for attempt in range(1, attempts + 1):
-            ctx.raise_if_cancelled()
+            ctx.check_cancelled()
             try:
                 size, digest = self._fetch(url, target, ctx)
                 break
@@ -115,7 +138,8 @@ class Download(Stage):
                         f"{self.config.url}: {exc} (gave up after {attempts} attempts)"
                     ) from None
                 ctx.log(f"attempt {attempt} failed: {exc}; retrying in {delay:g}s", level="warning")
-                _sleep(delay, ctx)
+                if ctx.wait_cancelled(delay):  # wakes at once on a cancel
+                    ctx.check_cancelled()
                 delay *= 2
         if self.config.key:
             ctx.set(self.config.key, str(target))
@@ -130,37 +154,69 @@ class Download(Stage):
         )
 
     def _fetch(self, url: str, target: Path, ctx: StageContext) -> tuple[int, str]:
+        import http.client
         import urllib.error
         import urllib.request  # imported on use: it pulls in ssl and certificates
 
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        try:
-            response = urllib.request.urlopen(request, timeout=self.config.timeout)
-        except urllib.error.HTTPError as exc:
-            if exc.code in _RETRY_STATUS:
-                raise _Retryable(f"HTTP {exc.code} {exc.reason}") from None
-            raise StageError(f"{self.config.url}: HTTP {exc.code} {exc.reason}") from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, FileNotFoundError) or (
-                url.startswith("file:") and isinstance(reason, OSError)
-            ):
-                raise StageError(
-                    f"{self.config.url}: {getattr(reason, 'strerror', reason)}"
-                ) from None
-            raise _Retryable(str(reason)) from None
-        except (TimeoutError, ConnectionError) as exc:
-            raise _Retryable(str(exc) or type(exc).__name__) from None
+        with _Watchdog(ctx) as watchdog:
+            try:
+                response = _opener(watchdog).open(request, timeout=self.config.timeout)
+            except urllib.error.HTTPError as exc:
+                if exc.code in _RETRY_STATUS:
+                    raise _Retryable(f"HTTP {exc.code} {exc.reason}") from None
+                raise StageError(f"{self.config.url}: HTTP {exc.code} {exc.reason}") from None
+            except urllib.error.URLError as exc:
+                ctx.check_cancelled()
+                reason = exc.reason
+                if isinstance(reason, FileNotFoundError) or (
+                    url.startswith("file:") and isinstance(reason, OSError)
+                ):
+                    raise StageError(
+                        f"{self.config.url}: {getattr(reason, 'strerror', reason)}"
+                    ) from None
+                raise _Retryable(str(reason)) from None
+            except (OSError, http.client.HTTPException) as exc:
+                ctx.check_cancelled()
+                raise _Retryable(str(exc) or type(exc).__name__) from None
+            with response:
+                return self._save(response, target, ctx)
+
+    def _save(self, response: Any, target: Path, ctx: StageContext) -> tuple[int, str]:
+        """Stream the body into ``target`` (atomically), checking size, cancel and checksum."""
+        import http.client
+
+        limit = self.config.max_bytes
+        total = _length(response.headers.get("Content-Length"))
+        if total is not None and total > limit:
+            raise StageError(
+                f"{self.config.url}: the server announces {human_bytes(total)}, more than "
+                f"max_bytes = {limit:,}; raise max_bytes in the stage's config "
+                "to accept it"
+            )
+        read = getattr(response, "read1", response.read)  # read1: whatever has arrived
         hasher = hashlib.sha256()
         size = 0
-        total = _length(response.headers.get("Content-Length"))
         try:
-            with response, atomic_writer(target) as out:
-                while chunk := response.read(_CHUNK):
-                    ctx.raise_if_cancelled()
+            with atomic_writer(target) as out:
+                while True:
+                    try:
+                        chunk = read(_CHUNK)
+                    except BaseException:
+                        ctx.check_cancelled()  # the watchdog closed the socket
+                        raise
+                    ctx.check_cancelled()
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > limit:
+                        raise StageError(
+                            f"{self.config.url}: more than max_bytes = {limit:,} bytes "
+                            f"received; stopped, and {shown(ctx, target)} was left unchanged "
+                            "(raise max_bytes in the stage's config to accept a larger file)"
+                        )
                     out.write(chunk)
                     hasher.update(chunk)
-                    size += len(chunk)
                     ctx.progress(size, total, human_bytes(size))
                 if total is not None and size != total:
                     raise _Retryable(f"connection closed after {size:,} of {total:,} bytes")
@@ -171,9 +227,88 @@ class Download(Stage):
                         f"{self.config.url}: sha256 is {digest}, expected {expected}; "
                         f"{shown(ctx, target)} was left unchanged"
                     )
-        except (TimeoutError, ConnectionError) as exc:
+        except (OSError, http.client.HTTPException) as exc:
             raise _Retryable(str(exc) or type(exc).__name__) from None
         return size, digest
+
+
+class _Watchdog:
+    """Shuts a download's sockets down the moment its attempt is cancelled.
+
+    A thread blocked in a socket read cannot see ``ctx.cancelled``; shutting the
+    socket down from here makes that read return at once, and the stage then
+    raises its cancellation instead of waiting for the next byte or the timeout.
+    Each socket is watched through a duplicate of its descriptor, so the shutdown
+    never races with the response closing (or TLS wrapping) the original.
+    """
+
+    _POLL_SECONDS = 0.05
+
+    def __init__(self, ctx: StageContext) -> None:
+        self.ctx = ctx
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._fired = False
+        self._thread = threading.Thread(target=self._watch, name="http.download watchdog")
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+    def track(self, sock: socket.socket) -> None:
+        twin = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
+        with self._lock:
+            self._sockets.append(twin)
+            fired = self._fired
+        if fired:
+            _shutdown(twin)
+
+    def _watch(self) -> None:
+        while not self._done.wait(self._POLL_SECONDS):
+            if self.ctx.cancelled:
+                with self._lock:
+                    self._fired = True
+                    for sock in self._sockets:
+                        _shutdown(sock)
+                return
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _opener(watchdog: _Watchdog) -> urllib.request.OpenerDirector:
+    """urllib's opener (proxies, redirects, file:) whose HTTP(S) sockets the watchdog sees."""
+    import http.client
+    import urllib.request
+
+    def watched(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+        class Watched(base):  # type: ignore[valid-type,misc]
+            def connect(self) -> None:
+                super().connect()
+                watchdog.track(self.sock)
+
+        return Watched
+
+    class HTTP(urllib.request.HTTPHandler):
+        def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> Any:
+            return super().do_open(watched(http_class), req, **kwargs)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> Any:
+            return super().do_open(watched(http_class), req, **kwargs)
+
+    return urllib.request.build_opener(HTTP, HTTPS)
 
 
 class _Retryable(Exception):
@@ -201,11 +336,3 @@ def _remote_size(url: str) -> int | None:
             return _length(response.headers.get("Content-Length"))
     except (OSError, ValueError):
         return None
-
-
-def _sleep(seconds: float, ctx: StageContext) -> None:
-    """Sleep in short steps so a cancel is noticed between retries."""
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        ctx.raise_if_cancelled()
-        time.sleep(min(left, 0.1))

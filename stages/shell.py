@@ -3,12 +3,19 @@
 The command starts in a new session (its own process group), so a timeout, a
 cancel, or a command that exits while its children still run, ends with the whole
 group killed: a pipeline never leaves orphans holding files or ports. Output is
-read line by line as it comes and sent to the stage's log with its stream name,
-so the app's pane shows a long command as it works.
+read in chunks as it comes and sent to the stage's log line by line with its
+stream name, so the app's pane shows a long command as it works. A line of any
+length reaches ``stdout_key`` whole (the log gets a very long one in pieces).
+
+The stage ends when its command exits. A process the command started in another
+session (``setsid``, a daemon) is not in its group and may keep the output pipes
+open: what it writes in the second after the exit is still read, then the pipes
+are closed and the log says the rest was cut.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import shlex
@@ -36,7 +43,12 @@ if TYPE_CHECKING:
 
 _GRACE_SECONDS = 2.0
 _POLL_SECONDS = 0.1
-_LINE_LIMIT = 1 << 20
+_CHUNK = 64 * 1024
+"""Bytes read from a pipe at once."""
+_LOG_PIECE = 1 << 20
+"""Longest log line; a longer output line reaches the log in pieces (and ``stdout_key`` whole)."""
+_DRAIN_SECONDS = 1.0
+"""How long output is still read after the command exited, when something holds its pipes."""
 
 
 class RunConfig(StageConfig):
@@ -128,45 +140,55 @@ class Run(Stage):
         cwd = resolve(ctx, self.config.cwd) if self.config.cwd else project_dir(ctx)
         argv = self.argv()
         ctx.log(f"$ {self.display()}")
-        try:
-            proc = await _start(
-                argv,
-                cwd=cwd,
-                env=self._environment(),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,
-                limit=_LINE_LIMIT,
-            )
-        except FileNotFoundError as exc:
-            missing = exc.filename if exc.filename else argv[0]
-            raise StageError(f"cannot run {self.display()}: {missing} not found") from None
-        except (NotADirectoryError, PermissionError) as exc:
-            raise StageError(f"cannot run {self.display()}: {exc.strerror}") from None
-
         stdout_lines: list[str] = []
         stderr_tail: deque[str] = deque(maxlen=self.config.tail_lines)
-        assert proc.stdout is not None and proc.stderr is not None
-        readers = [
-            asyncio.create_task(_pump(proc.stdout, "stdout", ctx, stdout_lines.append)),
-            asyncio.create_task(_pump(proc.stderr, "stderr", ctx, stderr_tail.append)),
-        ]
+        keep_stdout = stdout_lines.append if self.config.stdout_key else None
+        pumps = [_Pump("stdout", ctx, keep_stdout), _Pump("stderr", ctx, stderr_tail.append)]
+        pipes: list[_Pipe] = []
+        readers: list[asyncio.Task[None]] = []
         try:
-            await self._wait(proc, ctx)
-        except BaseException:
-            await _kill_group(proc)
+            for _ in pumps:
+                pipes.append(await _Pipe.open())
+            try:
+                proc = await _start(
+                    argv,
+                    cwd=cwd,
+                    env=self._environment(),
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=pipes[0].write_fd,
+                    stderr=pipes[1].write_fd,
+                    start_new_session=True,
+                )
+            except FileNotFoundError as exc:
+                missing = exc.filename if exc.filename else argv[0]
+                raise StageError(f"cannot run {self.display()}: {missing} not found") from None
+            except (NotADirectoryError, PermissionError) as exc:
+                raise StageError(f"cannot run {self.display()}: {exc.strerror}") from None
+            finally:
+                for pipe in pipes:
+                    pipe.close_write_end()  # the command holds them now
+            readers = [
+                asyncio.create_task(pump.run(pipe.reader))
+                for pump, pipe in zip(pumps, pipes, strict=True)
+            ]
+            try:
+                await self._wait(proc, ctx)
+            except BaseException:
+                await _kill_group(proc)
+                raise
+            # The leader is gone; anything it left in its group is killed, then the pipes close.
+            _signal_group(proc.pid, signal.SIGKILL)
+            await self._drain(readers, ctx)
+        finally:
             for task in readers:
                 task.cancel()
             await asyncio.gather(*readers, return_exceptions=True)
-            raise
-        # The leader is gone; anything it left in its group is killed, then the pipes close.
-        _signal_group(proc.pid, signal.SIGKILL)
-        await asyncio.gather(*readers)
+            for pipe in pipes:
+                pipe.close()
 
         code = proc.returncode
         assert code is not None
-        lines = len(stdout_lines)
+        lines = pumps[0].lines
         if code != 0:
             reason = f"exit code {code}" if code > 0 else f"killed by signal {-code}"
             tail = list(stderr_tail)
@@ -190,8 +212,27 @@ class Run(Stage):
             exit_code=0,
         )
 
+    async def _drain(self, readers: list[asyncio.Task[None]], ctx: StageContext) -> None:
+        """Read what the command wrote before it exited, for :data:`_DRAIN_SECONDS` at most.
+
+        A process the command started in another session (``setsid``, a daemon) is
+        not in its group, survives it, and may hold the pipes open for ever: the
+        stage ends with its command, and says that later output was cut.
+        """
+        import asyncio
+
+        _, pending = await asyncio.wait(readers, timeout=_DRAIN_SECONDS)
+        if pending:
+            ctx.log(
+                f"{self.argv()[0]} exited, but a process it started outside its process group "
+                f"still holds its output open; output after the exit was cut "
+                f"(waited {_DRAIN_SECONDS:g}s)",
+                level="warning",
+                stream="stderr",
+            )
+
     async def _wait(self, proc: asyncio.subprocess.Process, ctx: StageContext) -> None:
-        """Wait for the command, watching the timeout and the run's cancel flag."""
+        """Wait for the command, watching its timeout and this attempt's cancellation."""
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -204,8 +245,7 @@ class Run(Stage):
                 done, _ = await asyncio.wait({waiter}, timeout=step)
                 if done:
                     return
-                if ctx.cancelled:
-                    raise asyncio.CancelledError()
+                ctx.check_cancelled()
                 if deadline is not None and loop.time() >= deadline:
                     raise StageTimeoutError(
                         f"{self.display()} did not finish within {self.config.timeout:g}s; "
@@ -222,10 +262,8 @@ _YIELD_LINES = 100
 async def _start(argv: list[str], **options: Any) -> asyncio.subprocess.Process:
     """Start the command; a cancel that arrives meanwhile kills its whole group.
 
-    asyncio, cancelled while a process starts, waits for that process to close its
-    pipes, and a child the command left behind (``sh -c "...; sleep 60"``) holds
-    them open: the cancel would hang until it exits. So the start is shielded, and
-    on cancel the group is killed once the process exists.
+    A start cancelled half-way would leave a process nobody waits for, so the start
+    is shielded, and on cancel the group is killed once the process exists.
     """
     import asyncio
 
@@ -241,31 +279,124 @@ async def _start(argv: list[str], **options: Any) -> asyncio.subprocess.Process:
         raise
 
 
-async def _pump(
-    stream: asyncio.StreamReader, name: str, ctx: StageContext, keep: Callable[[str], None]
-) -> None:
-    """Forward each line of a pipe to the log as it arrives.
+class _Pipe:
+    """A pipe the command writes into and this loop reads, owned by the stage.
 
-    ``readline`` does not suspend while the pipe's buffer holds whole lines, so a
-    chatty command could keep the loop for one full buffer; yielding every
-    :data:`_YIELD_LINES` lines keeps the app responsive during a flood.
+    asyncio's own subprocess pipes tie the process's exit to their closing: a
+    grandchild holding them keeps ``wait()`` from returning. With our own pipes the
+    exit is seen at once and the read side is closed when the stage decides.
     """
-    import asyncio
 
-    count = 0
-    while True:
-        count += 1
-        if count % _YIELD_LINES == 0:
-            await asyncio.sleep(0)
+    def __init__(
+        self, write_fd: int, reader: asyncio.StreamReader, transport: asyncio.BaseTransport
+    ) -> None:
+        self.write_fd = write_fd
+        self.reader = reader
+        self.transport = transport
+
+    @classmethod
+    async def open(cls) -> _Pipe:
+        import asyncio
+
+        read_fd, write_fd = os.pipe()
+        read_end = os.fdopen(read_fd, "rb", buffering=0)
+        # Up to 2 MiB may wait in the reader before the pipe is paused: a chatty
+        # command is not held up while the loop is busy elsewhere.
+        reader = asyncio.StreamReader(limit=1 << 20)
         try:
-            raw = await stream.readline()
-        except ValueError:  # a line longer than the buffer: pass it on in pieces
-            raw = await stream.read(_LINE_LIMIT)
-        if not raw:
-            return
-        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        keep(line)
-        ctx.log(line, stream=name)
+            transport, _ = await asyncio.get_running_loop().connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), read_end
+            )
+        except BaseException:
+            read_end.close()
+            os.close(write_fd)
+            raise
+        return cls(write_fd, reader, transport)
+
+    def close_write_end(self) -> None:
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
+    def close(self) -> None:
+        self.close_write_end()
+        self.transport.close()
+
+
+class _Pump:
+    """Reads one pipe in chunks and hands on each line, whatever its length.
+
+    A line reaches ``keep`` whole however long it is; the log gets lines of at most
+    :data:`_LOG_PIECE` characters, a longer one split into consecutive pieces, so
+    nothing is lost and no single log line is unbounded. Text is decoded as UTF-8
+    across chunk boundaries (a bad byte becomes U+FFFD). The loop gets a turn every
+    :data:`_YIELD_LINES` lines, so a flood of output keeps the app responsive.
+    """
+
+    def __init__(self, name: str, ctx: StageContext, keep: Callable[[str], None] | None) -> None:
+        self.name = name
+        self.ctx = ctx
+        self.keep = keep
+        self.lines = 0
+        """Lines read so far; a line split for the log counts once."""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._carry: list[str] = []
+        """Pieces of the unfinished line, for ``keep`` (always empty when nothing is kept)."""
+        self._unlogged = ""
+        """The part of the unfinished line not sent to the log yet."""
+        self._split = False
+        """Whether the start of the unfinished line is in the log already."""
+
+    async def run(self, reader: asyncio.StreamReader) -> None:
+        import asyncio
+
+        log = self.ctx.log
+        name = self.name
+        count = 0
+        try:
+            while chunk := await reader.read(_CHUNK):
+                for line in self._feed(self._decoder.decode(chunk)):
+                    log(line, stream=name)
+                    count += 1
+                    if count % _YIELD_LINES == 0:
+                        await asyncio.sleep(0)
+        finally:  # end of output, or cut after the command exited: what was read counts
+            rest = self._decoder.decode(b"", final=True)
+            if rest or self._carry or self._unlogged or self._split:
+                for line in self._feed(rest + "\n"):
+                    log(line, stream=name)
+
+    def _feed(self, text: str) -> list[str]:
+        """Keep the lines ``text`` completes; return the log lines, in order."""
+        parts = text.split("\n")
+        last = parts.pop()
+        logs = parts
+        if parts and (self._carry or self._unlogged or self._split):
+            head = parts[0]
+            first_log = (self._unlogged + head).rstrip("\r")
+            if self.keep is not None:
+                self._carry.append(head)
+                parts[0] = "".join(self._carry)
+                self._carry.clear()
+            logs = [first_log] if first_log or not self._split else []
+            logs.extend(line.rstrip("\r") for line in parts[1:])
+            self._unlogged = ""
+            self._split = False
+        else:
+            logs = [line.rstrip("\r") for line in parts]
+        self.lines += len(parts)
+        if self.keep is not None:
+            for line in parts:
+                self.keep(line.rstrip("\r"))
+        if last:
+            if self.keep is not None:
+                self._carry.append(last)
+            self._unlogged += last
+            while len(self._unlogged) >= _LOG_PIECE:
+                logs.append(self._unlogged[:_LOG_PIECE])
+                self._unlogged = self._unlogged[_LOG_PIECE:]
+                self._split = True
+        return logs
 
 
 def _signal_group(pid: int, sig: int) -> bool:

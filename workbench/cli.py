@@ -3,8 +3,9 @@
 ``workbench [DIR]`` opens the app; ``workbench COMMAND ...`` runs one headless
 command and prints with Rich, or JSON with ``--format json``. Textual is imported
 only when the app opens, so headless commands start fast. Exit codes: 0 success,
-1 an invalid pipeline or a failed stage, 2 bad usage or an unreadable file. A
-user's mistake never ends in a traceback.
+1 an invalid pipeline or a failed stage, 2 bad usage or an unreadable file, and
+for a run stopped from outside 128 + the signal: 130 Ctrl+C, 143 SIGTERM, 129
+SIGHUP (see :mod:`workbench.stopping`). A user's mistake never ends in a traceback.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="workbench",
         description="A terminal workbench for stage-based pipelines. "
         "`workbench [DIR]` opens the app on a project folder; the commands below run headless.",
-        epilog="Exit codes: 0 success, 1 invalid pipeline or failed stage, 2 bad usage or unreadable file.",
+        epilog="Exit codes: 0 success, 1 invalid pipeline or failed stage, 2 bad usage or "
+        "unreadable file, 130/143/129 run stopped by Ctrl+C/SIGTERM/SIGHUP.",
     )
     parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
     common = _Parser(add_help=False)

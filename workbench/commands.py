@@ -10,19 +10,18 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.text import Text
 
-from workbench import render
+from workbench import render, stopping
 from workbench.cli import (
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     dumps,
     parse_overrides,
     problems_json,
 )
+from workbench.consoles import console, emit, error_console
 from workbench.engine.pipeline import Pipeline, find_project_root
 from workbench.engine.project import Project
 from workbench.engine.spec import schema
@@ -31,28 +30,6 @@ from workbench.engine.stage import StageStatus
 if TYPE_CHECKING:
     from workbench.engine.executor_choice import ExecutorChoice
     from workbench.engine.export import Exportable
-
-_stdout: Console | None = None
-_stderr: Console | None = None
-
-
-def console() -> Console:
-    global _stdout
-    if _stdout is None:
-        _stdout = Console(highlight=False)
-        if not _stdout.is_terminal:
-            # CI logs and pipes: long lines stay whole instead of wrapping at 80.
-            _stdout = Console(highlight=False, width=160)
-    return _stdout
-
-
-def error_console() -> Console:
-    global _stderr
-    if _stderr is None:
-        _stderr = Console(stderr=True, highlight=False)
-        if not _stderr.is_terminal:
-            _stderr = Console(stderr=True, highlight=False, width=160)
-    return _stderr
 
 
 reported_settings: set[Path] = set()
@@ -105,7 +82,7 @@ def cmd_stages(args: argparse.Namespace) -> int:
     project = _project(args)
     registry = project.registry
     if args.format == "json":
-        print(
+        emit(
             dumps(
                 {
                     "stages": [m.to_json() for m in registry],
@@ -165,7 +142,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 )
                 out.print(render.problems(pipeline.problems))
     if args.format == "json":
-        print(dumps(results))
+        emit(dumps(results))
     return code
 
 
@@ -179,7 +156,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     _, pipeline = loaded
     graph = pipeline.graph
     if args.format == "json":
-        print(
+        emit(
             dumps(
                 {
                     "pipeline": pipeline.name,
@@ -190,9 +167,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
             )
         )
     elif args.format == "dot":
-        print(render.graph_dot(pipeline.name, graph))
+        emit(render.graph_dot(pipeline.name, graph))
     elif args.format == "mermaid":
-        print(render.graph_mermaid(graph))
+        emit(render.graph_mermaid(graph))
     else:
         console().print(render.graph_text(pipeline.name, graph))
     return EXIT_OK
@@ -264,13 +241,13 @@ def _print_dry_run(item: Exportable, args: argparse.Namespace, executor: str) ->
     from workbench.engine.export import to_markdown
 
     if args.format == "json":
-        print(dumps({**item.to_json(), "executor": executor}))
+        emit(dumps({**item.to_json(), "executor": executor}))
         return
     if not args.markdown:
         console().print(Text.assemble(("executor ", "bold"), executor))
         console().print()
     if args.markdown:
-        print(to_markdown(item), end="")
+        emit(to_markdown(item), end="")
     elif isinstance(item, DryRunReport):
         console().print(render.report(item))
     elif isinstance(item, Comparison):
@@ -317,14 +294,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         return watch_and_run(project, args.pipeline, options)
     if args.format == "json":
-        import asyncio
-
-        result = asyncio.run(start_run(project, pipeline, options, printer=None))
-        print(dumps(result.to_json()))
+        result = stopping.run(start_run(project, pipeline, options, printer=None))
+        emit(dumps(result.to_json()))
     else:
         result = RunPrinter.run_live(console(), project, pipeline, options)
     if result.status is StageStatus.CANCELLED:
-        return EXIT_INTERRUPTED
+        error_console().print(
+            f"[yellow]stopped by {stopping.stopped_by()}[/]: the run was cancelled"
+        )
+        return stopping.exit_code()
     return EXIT_OK if result.status is StageStatus.SUCCESS else EXIT_FAILED
 
 
@@ -368,13 +346,13 @@ def cmd_history(args: argparse.Namespace) -> int:
                 )
                 return EXIT_USAGE
             if args.format == "json":
-                print(dumps(run.to_json()))
+                emit(dumps(run.to_json()))
             else:
                 console().print(render.history_run(run))
             return EXIT_OK
         runs = history.list_runs(limit=args.limit)
         if args.format == "json":
-            print(dumps([r.to_json() for r in runs]))
+            emit(dumps([r.to_json() for r in runs]))
         else:
             console().print(render.history_table(runs))
     return EXIT_OK
@@ -384,7 +362,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    print(dumps(schema()))
+    emit(dumps(schema()))
     return EXIT_OK
 
 
@@ -393,5 +371,5 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
     project = args.project or Path.cwd()
     for path in write_screenshots(project, args.out):
-        print(path)
+        emit(str(path))
     return EXIT_OK

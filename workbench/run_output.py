@@ -6,7 +6,6 @@ Kept apart from the other commands so that only `run` imports the runner.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -91,33 +90,14 @@ async def _start_run(
         recorder = HistoryRecorder.attach(project.root, runner, source="cli")
     if on_runner is not None:
         on_runner(runner)
-    terminate = _cancel_on_sigterm(runner)
     try:
         return await runner.run()
     except asyncio.CancelledError:
         # Ctrl+C: the runner has ended every stage; report how far it got.
         return runner.result()
     finally:
-        terminate()
         if recorder is not None:
             recorder.close()
-
-
-def _cancel_on_sigterm(runner: Runner) -> Callable[[], None]:
-    """SIGTERM cancels the run as Ctrl+C does: stages (on a cluster too) see the cancel,
-    history records it, and a cluster the run started is closed. Returns the undo."""
-    import signal
-
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGTERM, runner.cancel)
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
-        return lambda: None
-
-    def undo() -> None:
-        loop.remove_signal_handler(signal.SIGTERM)
-
-    return undo
 
 
 class RunPrinter:
@@ -150,15 +130,17 @@ class RunPrinter:
         cls, out: Console, project: Project, pipeline: Pipeline, options: RunOptions
     ) -> RunResult:
         """Run with a spinner per running stage on a terminal, plain lines elsewhere."""
+        from workbench import stopping
+
         printer = cls(out, options.verbose)
         run = start_run(project, pipeline, options, printer)
         if out.is_terminal:
             with Live(console=out, refresh_per_second=10, transient=True) as live:
                 printer.live = live
-                result = asyncio.run(printer._refreshing(run))
+                result = stopping.run(printer._refreshing(run))
             printer.live = None
         else:
-            result = asyncio.run(run)
+            result = stopping.run(run)
         printer.summary(result)
         return result
 
@@ -178,11 +160,10 @@ class RunPrinter:
                     self.live.update(self._live_view(self.runner))
                 await asyncio.wait({task}, timeout=0.1)
         except asyncio.CancelledError:
-            # Ctrl+C: let the run cancel its stages itself before asyncio tears down.
+            # Ctrl+C, SIGTERM, SIGHUP: the run cancels its stages and returns how far
+            # it got, so the summary is shown as after any other run.
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            raise
+            return await task
         return task.result()
 
     def _live_view(self, runner: Runner) -> Table:

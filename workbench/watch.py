@@ -1,8 +1,9 @@
 """`workbench run --watch`: re-run when the pipeline or its stages' inputs change.
 
 watchfiles debounces the changes; a change during a run cancels it (shell stages'
-process groups are killed by their stage) and a fresh run starts at once. Ctrl+C
-ends the loop with the last run's exit code.
+process groups are killed by their stage) and a fresh run starts at once. Ctrl+C,
+SIGTERM or SIGHUP cancel the run in progress, print its summary and end the watch
+with the signal's exit code (130, 143, 129).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 
 if TYPE_CHECKING:
-    from workbench.engine.runner import Runner
+    from workbench.engine.runner import Runner, RunResult
     from workbench.run_output import RunOptions
 
 DEBOUNCE_MS = 300
@@ -41,9 +42,11 @@ def watched_paths(pipeline_path: Path, pipeline: Pipeline | None) -> set[Path]:
 
 
 def watch_and_run(project: Project, path: Path, options: RunOptions) -> int:
+    from workbench import stopping
+
     try:
-        return asyncio.run(_loop(project, path, options))
-    except KeyboardInterrupt:
+        return stopping.run(_loop(project, path, options))
+    except KeyboardInterrupt:  # a second Ctrl+C while the run was stopping
         return EXIT_INTERRUPTED
 
 
@@ -58,8 +61,14 @@ async def _next_change(targets: set[Path], say: Callable[[str], None]) -> None:
 
 
 async def _loop(project: Project, path: Path, options: RunOptions) -> int:
-    from workbench import render
-    from workbench.commands import console, error_console
+    """Run, wait for a change, run again, until Ctrl+C, SIGTERM or SIGHUP.
+
+    A stop signal ends the run in progress here (its stages kill their processes
+    and the summary is printed) and returns the signal's exit code; between runs
+    it just ends the watch.
+    """
+    from workbench import render, stopping
+    from workbench.consoles import console, error_console
     from workbench.run_output import RunPrinter, start_run
 
     out = console()
@@ -67,35 +76,41 @@ async def _loop(project: Project, path: Path, options: RunOptions) -> int:
     def say(news: str) -> None:
         out.print(Text(news, style="yellow"))
 
-    while True:
-        pipeline = project.load_pipeline(path)
-        targets = watched_paths(path, pipeline)
-        change = asyncio.ensure_future(_next_change(targets, say))
-        if pipeline.valid:
-            printer = RunPrinter(out, options.verbose)
-            runners: list[Runner] = []
-            run = asyncio.ensure_future(
-                start_run(project, pipeline, options, printer, on_runner=runners.append)
-            )
-            try:
+    change: asyncio.Future[None] | None = None
+    run: asyncio.Future[RunResult] | None = None
+    printer: RunPrinter | None = None
+    try:
+        while True:
+            pipeline = project.load_pipeline(path)
+            targets = watched_paths(path, pipeline)
+            change = asyncio.ensure_future(_next_change(targets, say))
+            if pipeline.valid:
+                printer = RunPrinter(out, options.verbose)
+                runners: list[Runner] = []
+                run = asyncio.ensure_future(
+                    start_run(project, pipeline, options, printer, on_runner=runners.append)
+                )
                 await asyncio.wait({run, change}, return_when=asyncio.FIRST_COMPLETED)
-            except asyncio.CancelledError:
-                # Ctrl+C: end the run here, so its stages kill their processes before
-                # asyncio cancels every remaining task at once on the way out.
-                change.cancel()
-                if runners:
+                if not run.done():
+                    out.print("[bold yellow]change detected: cancelling the run[/]")
                     runners[0].cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    printer.summary(await run)
-                raise
-            if not run.done():
-                out.print("[bold yellow]change detected: cancelling the run[/]")
-                runners[0].cancel()
-            result = await run
-            printer.summary(result)
-        else:
-            error_console().print(render.problems(pipeline.problems))
-        if not change.done():
-            out.print(f"[dim]watching {len(targets)} file(s) for changes; Ctrl+C to stop[/]")
-            await change
-        out.print("[bold]change detected: running again[/]")
+                result = await run
+                run = None
+                printer.summary(result)
+            else:
+                error_console().print(render.problems(pipeline.problems))
+            if not change.done():
+                out.print(f"[dim]watching {len(targets)} file(s) for changes; Ctrl+C to stop[/]")
+                await change
+            out.print("[bold]change detected: running again[/]")
+    except asyncio.CancelledError:
+        if change is not None:
+            change.cancel()
+        if run is not None and printer is not None:
+            # End the run here, so its stages kill their processes and the run is
+            # recorded, before asyncio cancels every remaining task on the way out.
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                printer.summary(await run)
+        error_console().print(f"[yellow]stopped by {stopping.stopped_by()}[/]: the watch ended")
+        return stopping.exit_code()

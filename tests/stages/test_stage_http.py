@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +28,7 @@ class Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.hits: dict[str, int] = {}
         self.fail_first = 0
+        self.stop = threading.Event()
 
     @property
     def base(self) -> str:
@@ -42,6 +46,22 @@ class Handler(BaseHTTPRequestHandler):
         hits[self.path] = hits.get(self.path, 0) + 1
         if self.path == "/flaky" and hits[self.path] <= self.server.fail_first:
             self.send_error(503, "busy")
+            return
+        if self.path == "/stalled":  # announces 100 bytes, sends one every 5 s
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                self.wfile.write(b"x")
+                while not self.server.stop.wait(5):
+                    self.wfile.write(b"x")
+            return
+        if self.path == "/endless":  # no length, bytes until the client goes
+            self.send_response(200)
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                while not self.server.stop.is_set():
+                    self.wfile.write(b"y" * 65536)
             return
         if self.path not in ("/data.csv", "/flaky"):
             self.send_error(404, "no such file")
@@ -67,6 +87,7 @@ def server() -> Iterator[Server]:
     try:
         yield srv
     finally:
+        srv.stop.set()
         srv.shutdown()
         srv.server_close()
         thread.join(5)
@@ -168,3 +189,47 @@ def test_plan_of_an_unreachable_size_says_unknown(harness: Harness, server: Serv
 def test_other_schemes_are_refused(harness: Harness) -> None:
     with pytest.raises(StageError, match="unsupported URL scheme 'ftp'"):
         harness.run(Download({"url": "ftp://127.0.0.1/x", "path": "x"}))
+
+
+def test_a_stalled_read_fails_on_the_network_timeout_and_leaves_no_tmp(
+    harness: Harness, server: Server, tmp_path: Path
+) -> None:
+    stage = Download({"url": f"{server.base}/stalled", "path": "s.bin", "timeout": 1, "retries": 0})
+    started = time.monotonic()
+    with pytest.raises(StageError, match="gave up after 1 attempts"):
+        harness.run(stage)
+    assert time.monotonic() - started < 2.5
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stalled_read_is_cancelled_at_once_and_leaves_no_tmp(
+    harness: Harness, server: Server, tmp_path: Path
+) -> None:
+    """A cancel (the stage's timeout, Ctrl+C) wakes a read blocked on a silent server."""
+    stage = Download({"url": f"{server.base}/stalled", "path": "s.bin", "retries": 0})
+    timer = threading.Timer(1.0, harness.store.cancel)
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(asyncio.CancelledError):
+        harness.run(stage)
+    assert time.monotonic() - started < 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_announced_size_over_max_bytes_fails_before_writing(
+    harness: Harness, server: Server, tmp_path: Path
+) -> None:
+    stage = Download({"url": f"{server.base}/data.csv", "path": "d.csv", "max_bytes": 1000})
+    with pytest.raises(StageError, match=r"announces 1\.5 kB, more than max_bytes = 1,000;"):
+        harness.run(stage)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_body_growing_past_max_bytes_stops_and_keeps_nothing(
+    harness: Harness, server: Server, tmp_path: Path
+) -> None:
+    stage = Download({"url": f"{server.base}/endless", "path": "e.bin", "max_bytes": 1_000_000})
+    with pytest.raises(StageError, match=r"more than max_bytes = 1,000,000 bytes received"):
+        harness.run(stage)
+    assert list(tmp_path.iterdir()) == []
+    assert server.hits["/endless"] == 1  # too big is not retried

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -164,3 +166,50 @@ def test_plan_shows_the_command_as_it_would_run(harness: Harness) -> None:
     )
     assert op.action == "exec"
     assert harness.logs == []  # planning ran nothing
+
+
+def test_a_3_mb_line_reaches_stdout_key_whole_and_the_log_in_pieces(harness: Harness) -> None:
+    script = "import sys; sys.stdout.write('a' * 3_000_000 + '\\nend\\n')"
+    result = harness.run(Run({"command": [PY, "-c", script], "stdout_key": "out"}))
+    assert result.status is StageStatus.SUCCESS
+    assert harness.get("out") == "a" * 3_000_000 + "\nend\n"
+    assert result.data["count"] == 2
+    logged = harness.lines("stdout")
+    assert logged[-1] == "end"
+    assert "".join(logged[:-1]) == "a" * 3_000_000  # split for the log, nothing lost
+    assert max(map(len, logged)) <= 1 << 20
+
+
+def test_multibyte_text_split_across_reads_stays_whole(harness: Harness) -> None:
+    script = "import sys; sys.stdout.write('é' * 200_000 + '\\n')"
+    harness.run(Run({"command": [PY, "-c", script], "stdout_key": "out"}))
+    assert harness.get("out") == "é" * 200_000 + "\n"
+
+
+def test_the_last_line_without_a_newline_is_kept(harness: Harness) -> None:
+    script = "import sys; sys.stdout.write('one\\r\\ntwo')"
+    harness.run(Run({"command": [PY, "-c", script], "stdout_key": "out"}))
+    assert harness.lines("stdout") == ["one", "two"]
+    assert harness.get("out") == "one\ntwo\n"
+
+
+def test_a_setsid_grandchild_holding_the_pipe_does_not_hang_the_stage(
+    harness: Harness, tmp_path: Path
+) -> None:
+    pidfile = tmp_path / "daemon.pid"
+    script = (
+        f"setsid sh -c 'echo $$ > {pidfile}.new; mv {pidfile}.new {pidfile}; sleep 30' & "
+        f"while [ ! -e {pidfile} ]; do sleep 0.01; done; echo started"
+    )
+    started = time.monotonic()
+    try:
+        result = harness.run(Run({"command": ["sh", "-c", script], "stdout_key": "out"}))
+        took = time.monotonic() - started
+    finally:
+        if pidfile.exists():  # the daemon outlives the stage by design: end it here
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+    assert result.status is StageStatus.SUCCESS
+    assert took < 3
+    assert harness.get("out") == "started\n"
+    warnings = [m for _, level, m, _ in harness.logs if level == "warning"]
+    assert len(warnings) == 1 and "output after the exit was cut" in warnings[0]
