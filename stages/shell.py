@@ -37,6 +37,7 @@ from workbench.engine import (
     StageResult,
     StageTimeoutError,
 )
+from workbench.engine.secrets import mask_env_text
 
 if TYPE_CHECKING:
     import asyncio  # imported in each function: discovery should not pay for it
@@ -62,7 +63,13 @@ class RunConfig(StageConfig):
         default=None, description="Working folder, relative to the project; default the project."
     )
     env: dict[str, str] = Field(
-        default_factory=dict, description="Environment variables to set for the command."
+        default_factory=dict,
+        description="Environment variables to set for the command; their values are masked "
+        "in plans, logs and history unless named in public_env.",
+    )
+    public_env: list[str] = Field(
+        default_factory=list,
+        description="Names in env whose values may be shown (not secrets), e.g. ['LANG'].",
     )
     inherit_env: bool = Field(
         default=True, description="Start from the workbench's own environment."
@@ -112,6 +119,11 @@ class Run(Stage):
         command = self.config.command
         return command if isinstance(command, str) else " ".join(map(_quote, command))
 
+    def secret_values(self) -> tuple[Any, ...]:
+        """env values, unless public: a command's environment is where credentials go."""
+        public = set(self.config.public_env)
+        return tuple(v for k, v in self.config.env.items() if k not in public)
+
     def _environment(self) -> dict[str, str]:
         base = dict(os.environ) if self.config.inherit_env else {}
         base.update(self.config.env)
@@ -121,9 +133,7 @@ class Run(Stage):
         cwd = resolve(ctx, self.config.cwd) if self.config.cwd else project_dir(ctx)
         extras = [f"in {shown(ctx, cwd) if cwd != project_dir(ctx) else 'the project folder'}"]
         if self.config.env:
-            extras.append(
-                "with " + " ".join(f"{k}={v}" for k, v in sorted(self.config.env.items()))
-            )
+            extras.append("with " + mask_env_text(self.config.env, self.config.public_env))
         if self.config.timeout:
             extras.append(f"timeout {self.config.timeout:g}s")
         return [

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -115,8 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-history", action="store_true", help="do not record this run")
     _executor_options(p)
     p = sub.add_parser("history", parents=[common, fmt], help="past runs from the history database")
-    p.add_argument("run_id", nargs="?", type=int, help="show one run in detail")
+    p.add_argument(
+        "target",
+        nargs="?",
+        metavar="RUN|prune",
+        help="a run id to show in detail, or `prune` to apply the retention limits now",
+    )
     p.add_argument("--limit", type=_positive_int, default=20)
+    p.add_argument(
+        "--keep", type=_positive_int, help="with prune: runs to keep (default: workbench.toml's)"
+    )
     sub.add_parser("schema", parents=[common], help="JSON Schema of the pipeline file format")
     p = sub.add_parser("screenshots", parents=[common], help="write an SVG of every screen")
     p.add_argument("--out", type=Path, default=Path("screenshots"))
@@ -197,7 +206,6 @@ def _open_app(args_list: list[str]) -> int:
 
 
 def _forced_app() -> bool:
-    import os
 
     return os.environ.get("WORKBENCH_FORCE_APP") == "1"
 
@@ -219,16 +227,24 @@ def _setup_logging(verbose: int, log_file: Path | None) -> None:
     import logging
 
     level = logging.WARNING - 10 * min(verbose, 2)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    stream = logging.StreamHandler(sys.stderr)
+    # A run's own lines reach the terminal through its printer; only the file takes them.
+    stream.addFilter(lambda record: not record.name.startswith("workbench.run"))
+    handlers: list[logging.Handler] = [stream]
     if log_file is not None:
         try:
+            if not log_file.exists():  # a new log file is private: it holds stage output
+                os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT, 0o600))
             handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
         except OSError as exc:
             sys.stderr.write(f"workbench: cannot write the log file {log_file}: {exc.strerror}\n")
             raise SystemExit(EXIT_USAGE) from None
         level = min(level, logging.INFO)
     logging.basicConfig(
-        level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level,
+        handlers=handlers,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
     )
 
 

@@ -30,6 +30,7 @@ from workbench.engine.stage import StageStatus
 if TYPE_CHECKING:
     from workbench.engine.executor_choice import ExecutorChoice
     from workbench.engine.export import Exportable
+    from workbench.engine.history import History
 
 
 reported_settings: set[Path] = set()
@@ -334,28 +335,91 @@ def _executor_choice(
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from workbench.engine.history import History
+    """Past runs, one run, or ``prune``. Reading never creates a folder or a file."""
+    import sqlite3
 
-    project = _project(args)
-    with History.open(project.root) as history:
-        if args.run_id is not None:
-            run = history.get_run(args.run_id)
-            if run is None:
-                error_console().print(
-                    f"[bold red]No such run:[/] {args.run_id} (see `workbench history`)"
-                )
-                return EXIT_USAGE
-            if args.format == "json":
-                emit(dumps(run.to_json()))
-            else:
-                console().print(render.history_run(run))
-            return EXIT_OK
-        runs = history.list_runs(limit=args.limit)
+    from workbench.engine.history import History, HistoryUnavailable, db_path
+
+    root = (args.project or Path.cwd()).resolve()
+    if not root.is_dir():
+        return _no_history(args, f"{root} is not a folder", EXIT_USAGE)
+    target = args.target
+    if not db_path(root).is_file():
+        if target is not None and target != "prune":
+            return _no_history(
+                args, f"{target} (no runs are recorded yet)", EXIT_USAGE, "No such run"
+            )
         if args.format == "json":
-            emit(dumps([r.to_json() for r in runs]))
+            emit(dumps([] if target is None else {"removed": []}))
         else:
-            console().print(render.history_table(runs))
+            console().print(render.history_table([]))
+        return EXIT_OK
+    try:
+        history = History.open(root, create=target == "prune")
+    except HistoryUnavailable as exc:
+        return _no_history(args, exc.message, EXIT_USAGE)
+    try:
+        with history:
+            return _show_history(history, args, target)
+    except sqlite3.Error as exc:
+        return _no_history(args, f"{history.path} cannot be read ({exc})", EXIT_USAGE)
+
+
+def _show_history(history: History, args: argparse.Namespace, target: str | None) -> int:
+    """Prune, one run in detail, or the list of runs."""
+    if target == "prune":
+        return _prune(history, args)
+    if target is not None:
+        run_id = _run_id(target)
+        run = history.get_run(run_id) if run_id is not None else None
+        if run is None:
+            return _no_history(
+                args, f"{target} (see `workbench history`)", EXIT_USAGE, "No such run"
+            )
+        if args.format == "json":
+            emit(dumps(run.to_json()))
+        else:
+            console().print(render.history_run(run))
+        return EXIT_OK
+    runs = history.list_runs(limit=args.limit)
+    if args.format == "json":
+        emit(dumps([r.to_json() for r in runs]))
+    else:
+        console().print(render.history_table(runs))
     return EXIT_OK
+
+
+def _prune(history: History, args: argparse.Namespace) -> int:
+    settings = Project.open(history.root).settings.history
+    keep = args.keep if args.keep is not None else settings.keep_runs
+    before = history.size_bytes()
+    removed = history.prune(keep, int(settings.max_mb * 1e6))
+    after = history.size_bytes()
+    if args.format == "json":
+        emit(dumps({"removed": removed, "bytes_before": before, "bytes_after": after}))
+    else:
+        console().print(
+            f"pruned {len(removed)} run(s); the history now takes {after / 1e6:.1f} MB "
+            f"(keeps {keep} runs, at most {settings.max_mb:g} MB)"
+        )
+    return EXIT_OK
+
+
+def _run_id(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _no_history(
+    args: argparse.Namespace, message: str, code: int, title: str = "No history"
+) -> int:
+    """Say there is no history there (or no such run) without creating anything."""
+    if args.format == "json":
+        emit(dumps({"error": f"{title}: {message}"}))
+    error_console().print(Text.assemble((f"{title}: ", "bold red"), message))
+    return code
 
 
 # -- schema and screenshots ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ Kept apart from the other commands so that only `run` imports the runner.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,11 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.runner import Executor, Runner, RunResult
 from workbench.engine.stage import StageStatus, now
+from workbench.engine.terminal_text import clean_output
+
+RUN_LOG = logging.getLogger("workbench.run")
+"""A run's stage log lines and outcomes, for ``--log-file``: masked by the runner, and
+cleaned of control sequences here (someone will ``cat`` that file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +93,13 @@ async def _start_run(
     if options.record:
         from workbench.engine.history import HistoryRecorder
 
-        recorder = HistoryRecorder.attach(project.root, runner, source="cli")
+        recorder = HistoryRecorder.attach(
+            project.root,
+            runner,
+            source="cli",
+            warn=warn_history,
+            settings=project.settings.history,
+        )
     if on_runner is not None:
         on_runner(runner)
     try:
@@ -98,6 +110,13 @@ async def _start_run(
     finally:
         if recorder is not None:
             recorder.close()
+
+
+def warn_history(message: str) -> None:
+    """A history problem, on stderr: the run goes on and its exit status is the stages'."""
+    from workbench.consoles import error_console
+
+    error_console().print(Text.assemble(("warning: ", "bold yellow"), "history: ", message))
 
 
 class RunPrinter:
@@ -191,6 +210,9 @@ class RunPrinter:
         elif isinstance(event, StageStarted):
             self.running.setdefault(event.stage_id, now())
         elif isinstance(event, StageLog):
+            if RUN_LOG.isEnabledFor(logging.INFO):
+                line = clean_output(event.message, keep_colour=False)
+                RUN_LOG.info("%s | %s: %s", event.stage_id, event.stream, line)
             tail = self.tails.setdefault(event.stage_id, deque(maxlen=self.TAIL))
             tail.append(event.message)
             if self.verbose:
@@ -210,6 +232,9 @@ class RunPrinter:
         elif isinstance(event, StageFinished):
             self.running.pop(event.stage_id, None)
             r = event.result
+            if RUN_LOG.isEnabledFor(logging.INFO):
+                message = clean_output(r.message, keep_colour=False)
+                RUN_LOG.info("%s finished: %s %s", event.stage_id, r.status.value, message)
             self._print(
                 render.finished_line(event.stage_id, r.status, r.duration, r.message, self.width)
             )

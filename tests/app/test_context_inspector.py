@@ -314,3 +314,51 @@ def test_snapshot_table(snap_compare: Any) -> None:
 
     app = InspectorApp(lambda i: i.show_live(sample_store()))
     assert snap_compare(app, run_before=table, terminal_size=(120, 36))
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+
+def secret_store() -> ContextStore:
+    from workbench.engine.secrets import Secrets
+
+    secrets = Secrets()
+    secrets.add("hunter2-horse", "password")
+    store = ContextStore({"password": "hunter2-horse", "region": "north"}, secrets=secrets)
+    store.write("copy", "pw_copy", "hunter2-horse")
+    store.write("copy", "settings", {"api_key": "k-9876", "note": "uses hunter2-horse"})
+    store.mark_finished("copy")
+    return store
+
+
+def _label(app: InspectorApp, inspector: ContextInspector, name: str) -> str:
+    return inspector.render_label(
+        node(inspector, name), app.screen.rich_style, app.screen.rich_style
+    ).plain
+
+
+def test_the_inspector_masks_secret_values_and_reveals_one_on_request() -> None:
+    async def go() -> None:
+        app = InspectorApp(lambda i: i.show_live(secret_store()))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            inspector = app.query_one(ContextInspector)
+            entries = top(inspector)
+            assert entries["password"].summary == "••••"
+            assert entries["pw_copy"].summary == "••••"
+            assert "hunter2" not in _label(app, inspector, "password")
+            assert entries["region"].summary == "'north'"
+            settings = node(inspector, "settings")
+            settings.expand()
+            await pilot.pause()
+            inner = {c.data.name: c.data.summary for c in settings.children if c.data}
+            assert inner == {"api_key": "••••", "note": "'uses ••••'"}
+
+            inspector.move_cursor(node(inspector, "password"))
+            await pilot.press("v")
+            assert "hunter2-horse" in _label(app, inspector, "password")
+            assert inspector.revealed == {"password"}
+            await pilot.press("v")
+            assert "hunter2" not in _label(app, inspector, "password")
+
+    asyncio.run(go())

@@ -254,3 +254,70 @@ def test_carriage_return_progress_is_redrawn_in_place_and_the_log_is_searchable(
             assert view.search_text == ""
 
     asyncio.run(go())
+
+
+SECRET_CHAIN = """
+[pipeline]
+name = "secret"
+
+[context]
+greeting = { secret = true, value = "classified-hello" }
+
+[stages.first]
+uses = "test.step"
+"""
+
+
+def test_a_secret_parameter_is_hidden_in_the_form_the_log_the_results_and_the_inspector(
+    run_project: Path,
+) -> None:
+    (run_project / "pipelines" / "secret.toml").write_text(SECRET_CHAIN)
+
+    async def go() -> None:
+        app = open_app(run_project, "secret")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "P")
+            run = screen(app)
+            field = next(i for i in run.query(Input) if i.name == "greeting")
+            assert field.password
+            await pilot.press("escape")
+            run.query_one(StageStatusList).focus()
+            await pilot.press("R")
+            await finish(pilot)
+            assert run.last_result is not None and run.last_result.ok
+            assert run.last_result.results["first"].message == "greeting ••••"
+            view = run.query_one(LogView)
+            assert view.buffer is not None
+            assert ("log", "first says ••••") in view.buffer.lines
+            await pilot.press("i")
+            await pilot.pause()
+            inspector = run.query_one(ContextInspector)
+            shown = {n.data.name: n.data.summary for n in inspector.root.children if n.data}
+            assert shown["greeting"] == "••••"
+            assert "classified" not in str(shown)
+
+    asyncio.run(go())
+    with History.open(run_project) as history:
+        (run,) = history.list_runs()
+    assert run.params["greeting"] == "••••"
+
+
+def test_a_garbage_history_file_warns_once_and_the_run_goes_on(run_project: Path) -> None:
+    state = run_project / ".workbench"
+    state.mkdir()
+    (state / "history.sqlite3").write_bytes(b"\x00garbage" * 500)
+
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R")
+            await finish(pilot)
+            run = screen(app)
+            assert run.last_result is not None and run.last_result.ok
+            warnings = [n for n in app._notifications if n.title == "History"]
+            assert len(warnings) == 1 and "moved it to" in warnings[0].message
+
+    asyncio.run(go())
+    assert len(list(state.glob("history.sqlite3.damaged-*"))) == 1
+    with History.open(run_project) as history:
+        assert len(history.list_runs()) == 1

@@ -156,13 +156,14 @@ def test_plan_shows_the_command_as_it_would_run(harness: Harness) -> None:
         {
             "command": ["sh", "-c", "echo 'a b'; exit 0"],
             "cwd": "build",
-            "env": {"MODE": "fast"},
+            "env": {"MODE": "fast", "KEY": "k-123"},
+            "public_env": ["MODE"],
             "timeout": 10,
         }
     )
     (op,) = harness.plan(stage)
     assert op.description == (
-        "$ sh -c \"echo 'a b'; exit 0\" (in build, with MODE=fast, timeout 10s)"
+        "$ sh -c \"echo 'a b'; exit 0\" (in build, with KEY=•••• MODE=fast, timeout 10s)"
     )
     assert op.action == "exec"
     assert harness.logs == []  # planning ran nothing

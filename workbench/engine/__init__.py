@@ -49,6 +49,8 @@ _EXPORTS = {
     "Hooks": "runner",
     "RunResult": "runner",
     "Runner": "runner",
+    "MASK": "secrets",
+    "Secrets": "secrets",
     "PipelineSpec": "spec",
     "StageCancelled": "stage_cancelled",
     "Dependency": "stage",
@@ -117,6 +119,7 @@ if TYPE_CHECKING:
         StageRegistry,
     )
     from workbench.engine.runner import Hooks, Runner, RunResult
+    from workbench.engine.secrets import MASK, Secrets
     from workbench.engine.spec import PipelineSpec
     from workbench.engine.stage import (
         Dependency,

@@ -36,9 +36,17 @@ from workbench.engine.dry_run import (
     diff_reports,
 )
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunDetail, StageRecord
+from workbench.engine.history import (
+    DB_NAME,
+    STATE_DIR,
+    History,
+    HistoryUnavailable,
+    RunDetail,
+    StageRecord,
+)
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
+from workbench.engine.secrets import Secrets, split_context
 from workbench.engine.spec import PipelineSpec
 
 ComparisonKind = Literal["edited", "pipelines", "parameters"]
@@ -62,9 +70,9 @@ def history_estimates(pipeline: Pipeline, root: Path | None) -> dict[str, float]
     if root is None or not (root / STATE_DIR / DB_NAME).is_file():
         return {}
     try:
-        with History.open(root) as history:
+        with History.open(root, create=False) as history:
             return history.estimates(pipeline)
-    except (sqlite3.Error, OSError):
+    except (HistoryUnavailable, sqlite3.Error, OSError):
         return {}
 
 
@@ -246,7 +254,9 @@ def compare_edited(
         )
     a = report_with_history(saved, root=root)
     b = report_with_history(current, root=root)
-    changes = parameter_changes(saved.spec.context, edited.context)
+    left, right = split_context(saved.spec.context)[0], split_context(edited.context)[0]
+    secrets = _secrets_of(current, left, right)
+    changes = parameter_changes(left, right, secrets)
     return compare_reports(a, b, "edited", "as saved", "as edited", changes)
 
 
@@ -261,18 +271,39 @@ def compare_parameters(
     """One pipeline with two sets of ``[context]`` overrides (an empty set: the file's own)."""
     a = report_with_history(pipeline, left, root=root, concurrency=concurrency)
     b = report_with_history(pipeline, right, root=root, concurrency=concurrency)
-    changes = parameter_changes(pipeline.parameters(left), pipeline.parameters(right))
-    return compare_reports(a, b, "parameters", _params_label(left), _params_label(right), changes)
+    before, after = pipeline.parameters(left), pipeline.parameters(right)
+    secrets = _secrets_of(pipeline, before, after)
+    changes = parameter_changes(before, after, secrets)
+    return compare_reports(
+        a,
+        b,
+        "parameters",
+        _params_label(left, secrets),
+        _params_label(right, secrets),
+        changes,
+    )
 
 
 def parameter_changes(
-    left: Mapping[str, Any], right: Mapping[str, Any]
+    left: Mapping[str, Any], right: Mapping[str, Any], secrets: Secrets | None = None
 ) -> list[tuple[str, Any, Any]]:
+    """(key, before, after) of the values that differ; secret ones masked with ``secrets``."""
+    shown = secrets or Secrets()
     return [
-        (key, left.get(key), right.get(key))
+        (key, shown.mask_value(key, left.get(key)), shown.mask_value(key, right.get(key)))
         for key in sorted(left.keys() | right.keys())
         if key not in left or key not in right or left[key] != right[key]
     ]
+
+
+def _secrets_of(pipeline: Pipeline, *param_sets: Mapping[str, Any]) -> Secrets:
+    """The secrets of a pipeline under several sets of parameters at once."""
+    secrets = Secrets.for_pipeline(pipeline, {})
+    for params in param_sets:
+        for key, value in params.items():
+            if secrets.is_secret(key):
+                secrets.add(value, key)
+    return secrets
 
 
 def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
@@ -302,10 +333,10 @@ def _label(report: DryRunReport) -> str:
     return Path(report.path).name if report.path else report.pipeline
 
 
-def _params_label(params: Mapping[str, Any]) -> str:
+def _params_label(params: Mapping[str, Any], secrets: Secrets) -> str:
     if not params:
         return "file's parameters"
-    return ", ".join(f"{k}={v}" for k, v in params.items())
+    return ", ".join(f"{k}={secrets.mask_value(k, v)}" for k, v in params.items())
 
 
 # -- the plan against a past run ------------------------------------------------------------------
@@ -431,8 +462,11 @@ def plan_against_run(
     root = root if root is not None else _root_of(pipeline)
     if root is None or not (root / STATE_DIR / DB_NAME).is_file():
         raise CompareError("this project has no run history yet; run the pipeline first")
-    with History.open(root) as history:
-        detail = history.get_run(run_id)
+    try:
+        with History.open(root, create=False) as history:
+            detail = history.get_run(run_id)
+    except HistoryUnavailable as exc:
+        raise CompareError(exc.message) from None
     if detail is None:
         raise CompareError(f"there is no run #{run_id} in the history")
     if detail.run.pipeline != pipeline.name:

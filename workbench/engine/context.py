@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
 from workbench.engine.cancellation import CancelToken
+from workbench.engine.secrets import MASK, Secrets
 
 T = TypeVar("T")
 
@@ -130,10 +131,13 @@ class ContextStore:
         mode: ExecutionMode = ExecutionMode.LIVE,
         *,
         record: bool = True,
+        secrets: Secrets | None = None,
     ) -> None:
         self.params: dict[str, Any] = dict(params or {})
         self.mode = mode
         self.record = record
+        self.secrets = secrets or Secrets()
+        """The run's secret keys and values: summaries of their writes are masked."""
         self._values: dict[str, Any] = dict(self.params)
         self.changes: list[ChangeRecord] = []
         self.finished_at: dict[str, int] = {}
@@ -191,10 +195,11 @@ class ContextStore:
                 f"context key {name!r} holds {key.type.__name__}, "
                 f"stage {stage!r} tried to set a {type(value).__name__}"
             )
+        secret = self.secrets.note_write(name, value)
         if not self.record:
             self._values[name] = value
             return
-        after = summarize(value)
+        after = self._summary(value, secret)
         with self._lock:
             old = self._values.get(name, _MISSING)
             self._values[name] = value
@@ -205,21 +210,26 @@ class ContextStore:
                     stage,
                     name,
                     "added" if old is _MISSING else "changed",
-                    summarize(old),
+                    self._summary(old, secret),
                     after,
                     value,
                 )
             )
+
+    def _summary(self, value: Any, secret: bool) -> str:
+        """A change's before/after text, masked for a secret key (a missing value shows)."""
+        if secret and value is not _MISSING:
+            return MASK
+        return self.secrets.mask_text(summarize(value))
 
     def remove(self, stage: str, key: str | ContextKey[Any]) -> None:
         name = _key_name(key)
         with self._lock:
             old = self._values.pop(name, _MISSING)
             if old is not _MISSING and self.record:
+                before = self._summary(old, self.secrets.is_secret(name))
                 self.changes.append(
-                    ChangeRecord(
-                        len(self.changes), stage, name, "removed", summarize(old), "—", _MISSING
-                    )
+                    ChangeRecord(len(self.changes), stage, name, "removed", before, "—", _MISSING)
                 )
 
     # -- history -----------------------------------------------------------------------

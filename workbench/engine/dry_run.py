@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import difflib
 import heapq
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -258,9 +258,12 @@ def build_report(
     """
     from workbench.engine.context import ContextStore, ExecutionMode
     from workbench.engine.project import importable
+    from workbench.engine.secrets import Secrets
 
     importable(pipeline.project_dir)
-    store = ContextStore(pipeline.parameters(params), ExecutionMode.DRY_RUN)
+    values = pipeline.parameters(params)
+    secrets = Secrets.for_pipeline(pipeline, values)
+    store = ContextStore(values, ExecutionMode.DRY_RUN, secrets=secrets)
     graph = pipeline.graph
     estimates = estimates or {}
     plans: list[StagePlan] = []
@@ -269,14 +272,16 @@ def build_report(
         ps = pipeline.stages[stage_id]
         stage = ps.stage
         config = stage.config.model_dump(mode="json") if stage is not None else dict(ps.spec.config)
+        config = secrets.mask_data(config)
         operations: tuple[PlannedOperation, ...] = ()
         error: str | None = None
         supported = stage is not None and type(stage).supports_dry_run
         if stage is not None and supported:
             try:
-                operations = tuple(stage.plan(store.for_stage(stage_id)))
+                planned = stage.plan(store.for_stage(stage_id))
+                operations = tuple(_masked(op, secrets.mask_text) for op in planned)
             except Exception as exc:  # a plan that fails is reported, never fatal
-                error = f"{type(exc).__name__}: {exc}"
+                error = secrets.mask_text(f"{type(exc).__name__}: {exc}")
                 conflicts.append(
                     Conflict(
                         "plan_error", stage_id, (stage_id,), f"{stage_id}: plan failed: {error}"
@@ -332,6 +337,16 @@ def build_report(
         critical_seconds=critical.seconds,
         wall_seconds=_simulate(pipeline, seconds_by_id, level),
     )
+
+
+def _masked(op: PlannedOperation, mask: Callable[[str], str]) -> PlannedOperation:
+    """The operation with secret values masked in its description and paths."""
+    description = mask(op.description)
+    read = tuple(mask(p) for p in op.paths_read)
+    written = tuple(mask(p) for p in op.paths_written)
+    if (description, read, written) == (op.description, op.paths_read, op.paths_written):
+        return op
+    return replace(op, description=description, paths_read=read, paths_written=written)
 
 
 def _write_conflicts(pipeline: Pipeline, plans: list[StagePlan]) -> list[Conflict]:

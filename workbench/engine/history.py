@@ -3,26 +3,41 @@
 The database lives in the project at ``.workbench/history.sqlite3`` in WAL mode.
 Each stage's result is committed as soon as the stage finishes, so a run killed
 half-way keeps everything it recorded; the next time the database is opened, a
-run still marked running whose process is gone is marked ``interrupted``.
-Full stage logs are plain files beside it (``.workbench/logs/<run>/<stage>.log``),
-so a long log costs disk, not memory.
+run still marked running whose process is gone (or whose pid now names another
+process) is marked ``interrupted``. Full stage logs are plain files beside it
+(``.workbench/logs/<run>/<stage>.log``), so a long log costs disk, not memory.
+
+The history never stops a run: :func:`open_for_run` moves a damaged database
+aside (``history.sqlite3.damaged-<time>``) and starts a fresh one, and when the
+folder cannot be written (read-only, a directory in the way, a full disk) the run
+goes on unrecorded after one warning. Reading never creates anything.
+
+What is stored is bounded and masked: secret values never reach the file (see
+:mod:`workbench.engine.secrets`), each parameter and preview is cut at
+:data:`PREVIEW_LIMIT` characters, and after each run the oldest runs are pruned
+to the project's ``[history]`` limits (``keep_runs``, ``max_mb``). The folder is
+created 0700 and its files 0600: parameters and logs are nobody else's business.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
+import logging
 import os
+import shutil
 import sqlite3
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
+from workbench.engine.errors import WorkbenchError
 from workbench.engine.events import (
     PipelineFinished,
     PipelineStarted,
@@ -31,14 +46,27 @@ from workbench.engine.events import (
     StageLog,
     StageStarted,
 )
+from workbench.engine.procinfo import is_alive, start_identity
+from workbench.engine.secrets import MASK, Secrets
 
 if TYPE_CHECKING:
     from workbench.engine.pipeline import Pipeline
     from workbench.engine.runner import Runner
+    from workbench.engine.settings import HistorySettings
+
+log = logging.getLogger(__name__)
 
 STATE_DIR = ".workbench"
 DB_NAME = "history.sqlite3"
 PREVIEW_LIMIT = 2000
+"""Characters kept of a context change's preview, and of each stored parameter."""
+PARAMS_LIMIT = 64_000
+"""Characters of a run's stored parameters, at most: the rest are named, not kept."""
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+Warn = Callable[[str], None]
+"""Where the history says it could not do something (once per problem)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -51,7 +79,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished REAL,
     duration REAL,
     params TEXT NOT NULL DEFAULT '{}',
-    pid INTEGER NOT NULL
+    pid INTEGER NOT NULL,
+    pid_start TEXT
 );
 CREATE TABLE IF NOT EXISTS stages (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -172,27 +201,81 @@ class RunDetail:
         }
 
 
+class HistoryUnavailable(WorkbenchError):
+    """The history database cannot be opened or written here (the run goes on without it)."""
+
+    title = "History unavailable"
+
+
+class HistoryDamaged(HistoryUnavailable):
+    """The history file is not a database, or its pages are malformed."""
+
+    title = "History damaged"
+
+
 class History:
-    """The history database of one project folder."""
+    """The history database of one project folder. Open with :meth:`open`."""
 
     def __init__(self, root: Path, connection: sqlite3.Connection) -> None:
         self.root = root
         self.db = connection
 
     @classmethod
-    def open(cls, root: str | Path) -> History:
+    def open(cls, root: str | Path, *, create: bool = True) -> History:
+        """Open (and with ``create``, make) the database under ``root``.
+
+        Raises :class:`HistoryDamaged` for a damaged file and
+        :class:`HistoryUnavailable` when it cannot be opened or made; never a raw
+        ``sqlite3`` or ``OSError``. Without ``create`` a missing database is
+        :class:`HistoryUnavailable` too, and nothing is written on disk.
+        """
         root = Path(root)
-        state = root / STATE_DIR
-        state.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(state / DB_NAME, timeout=10, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+        path = db_path(root)
+        try:
+            if create:
+                _make_private_dir(path.parent)
+                _touch_private(path)
+            elif not path.is_file():
+                raise HistoryUnavailable(
+                    f"there is no run history in {root} ({path} does not exist)"
+                )
+            db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        except OSError as exc:
+            raise HistoryUnavailable(f"cannot use {path}: {_os_reason(exc)}") from None
+        except sqlite3.Error as exc:
+            raise _unavailable(path, exc) from None
+        try:
+            history = cls(root, db)
+            history._prepare(create)
+            return history
+        except BaseException as exc:
+            db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise _unavailable(path, exc) from None
+            if isinstance(exc, OSError):
+                raise HistoryUnavailable(f"cannot use {path}: {_os_reason(exc)}") from None
+            raise
+
+    def _prepare(self, create: bool) -> None:
+        db = self.db
+        if create:
+            # A new file only: an existing database keeps the vacuum mode it was made with.
+            db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        db.executescript(_SCHEMA)
-        _add_missing_columns(db)
-        history = cls(root, db)
-        history.mark_interrupted()
-        return history
+        if create:
+            # Before a run writes into it: a damaged file is found now, not mid-run
+            # (~25 ms for 4 MB; reads skip it and fail on the page they need).
+            check = db.execute("PRAGMA quick_check(1)").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({check})")
+            db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+            if "pid_start" not in columns:  # a database from before pid start times
+                db.execute("ALTER TABLE runs ADD COLUMN pid_start TEXT")
+            _add_missing_columns(db)
+            self.mark_interrupted()
 
     def close(self) -> None:
         self.db.close()
@@ -206,14 +289,23 @@ class History:
         self.close()
 
     @property
+    def path(self) -> Path:
+        return db_path(self.root)
+
+    @property
     def logs_dir(self) -> Path:
         return self.root / STATE_DIR / "logs"
 
     # -- writing -------------------------------------------------------------------------------
     def mark_interrupted(self) -> int:
-        """Runs left 'running' by a process that no longer exists become 'interrupted'."""
-        rows = self.db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
-        dead = [run_id for run_id, pid in rows if not _alive(pid)]
+        """Runs left 'running' by a process that is gone (or whose pid was reused) become
+        'interrupted'."""
+        rows = self.db.execute(
+            "SELECT id, pid, pid_start FROM runs WHERE status = 'running'"
+        ).fetchall()
+        dead = [run_id for run_id, pid, started in rows if not is_alive(pid, started)]
+        if not dead:
+            return 0
         with self._transaction():
             for run_id in dead:
                 self.db.execute("UPDATE runs SET status = 'interrupted' WHERE id = ?", (run_id,))
@@ -225,27 +317,30 @@ class History:
         return len(dead)
 
     def start_run(
-        self, pipeline: Pipeline, source: str, params: dict[str, Any], order: list[str]
+        self, pipeline: Pipeline, source: str, params: Mapping[str, Any], order: list[str]
     ) -> int:
+        """Record a run as started. ``params`` should already be masked; they are bounded here."""
         with self._transaction():
             cursor = self.db.execute(
-                "INSERT INTO runs (pipeline, path, source, status, started, params, pid) "
-                "VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                "INSERT INTO runs (pipeline, path, source, status, started, params, pid, pid_start) "
+                "VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
                 (
                     pipeline.name,
                     str(pipeline.path) if pipeline.path else None,
                     source,
                     time.time(),
-                    json.dumps(params, default=str),
+                    bounded_params(params),
                     os.getpid(),
+                    start_identity(os.getpid()),
                 ),
             )
             run_id = int(cursor.lastrowid or 0)
+            hashes = config_hashes(pipeline, order)
             self.db.executemany(
                 "INSERT INTO stages (run_id, stage_id, position, uses, config_hash, status) "
                 "VALUES (?, ?, ?, ?, ?, 'pending')",
                 [
-                    (run_id, sid, i, pipeline.stages[sid].uses, config_hash(pipeline, sid))
+                    (run_id, sid, i, pipeline.stages[sid].uses, hashes[sid])
                     for i, sid in enumerate(order)
                 ],
             )
@@ -298,13 +393,83 @@ class History:
                 (status, time.time(), duration, run_id),
             )
 
+    # -- retention -----------------------------------------------------------------------------
+    def prune(self, keep_runs: int, max_bytes: int) -> list[int]:
+        """Delete the oldest finished runs (and their logs) beyond ``keep_runs`` runs or
+        ``max_bytes`` of database and logs together. The newest run is always kept.
+
+        Returns the ids of the runs deleted.
+        """
+        rows = self.db.execute(
+            "SELECT id, status, length(params) FROM runs ORDER BY id DESC"
+        ).fetchall()
+        if not rows:
+            return []
+        doomed = [run_id for run_id, status, _ in rows[keep_runs:] if status != "running"]
+        kept = [(run_id, status, size) for run_id, status, size in rows[:keep_runs]]
+        total = self.size_bytes()
+        if total > max_bytes and len(kept) > 1:
+            weights = self._run_weights([r[0] for r in kept])
+            for run_id, status, _ in reversed(kept[1:]):
+                if total <= max_bytes:
+                    break
+                if status == "running":
+                    continue
+                doomed.append(run_id)
+                total -= weights.get(run_id, 0)
+        if not doomed:
+            return []
+        with self._transaction():
+            self.db.executemany("DELETE FROM changes WHERE run_id = ?", [(r,) for r in doomed])
+            self.db.executemany("DELETE FROM stages WHERE run_id = ?", [(r,) for r in doomed])
+            self.db.executemany("DELETE FROM runs WHERE id = ?", [(r,) for r in doomed])
+        for run_id in doomed:
+            shutil.rmtree(self.logs_dir / str(run_id), ignore_errors=True)
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("PRAGMA incremental_vacuum")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return sorted(doomed)
+
+    def size_bytes(self) -> int:
+        """Bytes of the database (with its WAL) and the stage logs."""
+        total = 0
+        for suffix in ("", "-wal"):
+            with contextlib.suppress(OSError):
+                total += os.stat(f"{self.path}{suffix}").st_size
+        for folder, _, files in os.walk(self.logs_dir):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.stat(os.path.join(folder, name)).st_size
+        return total
+
+    def _run_weights(self, run_ids: list[int]) -> dict[int, int]:
+        """Roughly what each run costs on disk: its stored text and its logs."""
+        weights: dict[int, int] = {}
+        for run_id in run_ids:
+            stored = self.db.execute(
+                "SELECT (SELECT length(params) FROM runs WHERE id = ?1) + "
+                "(SELECT coalesce(sum(length(preview) + length(before) + length(after) + 64), 0) "
+                "FROM changes WHERE run_id = ?1) + "
+                "(SELECT coalesce(sum(length(message) + length(errors) + 128), 0) "
+                "FROM stages WHERE run_id = ?1)",
+                (run_id,),
+            ).fetchone()[0]
+            logs = 0
+            for folder, _, files in os.walk(self.logs_dir / str(run_id)):
+                for name in files:
+                    with contextlib.suppress(OSError):
+                        logs += os.stat(os.path.join(folder, name)).st_size
+            weights[run_id] = int(stored or 0) + logs
+        return weights
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -344,27 +509,110 @@ class History:
         return RunDetail(_run(row), stages, changes)
 
     def estimates(self, pipeline: Pipeline, recent: int = 10) -> dict[str, float]:
-        """Median seconds of each stage's recent successful runs with the same type and config."""
-        out: dict[str, float] = {}
+        """Median seconds of each stage's recent successful runs with the same type and config.
+
+        One query for the whole pipeline (a 10,000-stage dry run must not make
+        10,000 round trips): the wanted (type, config) pairs travel as one JSON array.
+        """
+        wanted: dict[tuple[str, str], list[str]] = {}
+        hashes = config_hashes(pipeline, pipeline.stages)
         for sid, ps in pipeline.stages.items():
-            rows = self.db.execute(
-                "SELECT duration FROM stages WHERE uses = ? AND config_hash = ? AND status = 'success' "
-                "AND duration IS NOT NULL ORDER BY run_id DESC LIMIT ?",
-                (ps.uses, config_hash(pipeline, sid), recent),
-            ).fetchall()
-            if rows:
-                out[sid] = statistics.median(r[0] for r in rows)
+            wanted.setdefault((ps.uses, hashes[sid]), []).append(sid)
+        if not wanted:
+            return {}
+        rows = self.db.execute(
+            "WITH wanted(uses, hash) AS ("
+            "  SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)"
+            ") "
+            "SELECT uses, config_hash, duration FROM ("
+            "  SELECT s.uses, s.config_hash, s.duration, row_number() OVER ("
+            "    PARTITION BY s.uses, s.config_hash ORDER BY s.run_id DESC) AS n "
+            "  FROM stages AS s JOIN wanted AS w ON s.uses = w.uses AND s.config_hash = w.hash "
+            "  WHERE s.status = 'success' AND s.duration IS NOT NULL"
+            ") WHERE n <= ?",
+            (json.dumps([list(pair) for pair in wanted]), recent),
+        ).fetchall()
+        durations: dict[tuple[str, str], list[float]] = {}
+        for uses, hashed, duration in rows:
+            durations.setdefault((uses, hashed), []).append(duration)
+        out: dict[str, float] = {}
+        for pair, seconds in durations.items():
+            median = statistics.median(seconds)
+            for sid in wanted.get(pair, ()):
+                out[sid] = median
         return out
 
 
-class HistoryRecorder:
-    """Records one run into the history as its events arrive (a run subscriber)."""
+def db_path(root: Path) -> Path:
+    return root / STATE_DIR / DB_NAME
 
-    def __init__(self, history: History, runner: Runner, source: str, own: bool = False) -> None:
+
+def open_for_run(root: Path, warn: Warn) -> History | None:
+    """The history to record a run in, or None (after one warning) when there can be none.
+
+    A damaged database is moved aside and a fresh one started; a folder that cannot
+    be written means this run is not recorded. Never raises for what is on disk.
+    """
+    try:
+        return History.open(root)
+    except HistoryDamaged as exc:
+        path = db_path(root)
+        try:
+            moved = move_aside(path)
+            history = History.open(root)
+        except (OSError, HistoryUnavailable) as again:
+            reason = again.message if isinstance(again, HistoryUnavailable) else _os_reason(again)
+            warn(f"{exc.message}; it could not be replaced ({reason}), so this run is not recorded")
+            return None
+        warn(f"{exc.message}; moved it to {moved.name} and started a fresh history")
+        return history
+    except HistoryUnavailable as exc:
+        warn(f"this run is not recorded: {exc.message}")
+        return None
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a damaged database (and its WAL files) to ``<name>.damaged-<time>``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        if side.exists():
+            with contextlib.suppress(OSError):
+                os.replace(side, Path(f"{target}{suffix}"))
+    return target
+
+
+class HistoryRecorder:
+    """Records one run into the history as its events arrive (a run subscriber).
+
+    Whatever goes wrong with the history (a full disk, a file that turns bad) is
+    said once through ``warn`` and recording stops; the run itself goes on and its
+    exit status is the stages', never the history's.
+    """
+
+    def __init__(
+        self,
+        history: History | None,
+        runner: Runner,
+        source: str,
+        own: bool = False,
+        *,
+        warn: Warn | None = None,
+        settings: HistorySettings | None = None,
+    ) -> None:
         self.history = history
         self.runner = runner
         self.source = source
         self.own = own
+        self.settings = settings
+        self.warnings: list[str] = []
+        self._warn_to = warn
         self.run_id: int | None = None
         self._logs: dict[str, IO[str]] = {}
         self._log_paths: dict[str, str] = {}
@@ -372,15 +620,65 @@ class HistoryRecorder:
         self._unsubscribe = runner.subscribe(self.on_event)
 
     @classmethod
-    def attach(cls, root: Path, runner: Runner, source: str) -> HistoryRecorder:
-        return cls(History.open(root), runner, source, own=True)
+    def attach(
+        cls,
+        root: Path,
+        runner: Runner,
+        source: str,
+        *,
+        warn: Warn | None = None,
+        settings: HistorySettings | None = None,
+    ) -> HistoryRecorder:
+        """A recorder on the history under ``root``; one that records nothing (after a
+        warning) when there can be no history there."""
+        if settings is None:
+            from workbench.engine.settings import settings_of
+
+            settings = settings_of(root).history
+        warnings: list[str] = []
+        history = open_for_run(root, warnings.append)
+        recorder = cls(history, runner, source, own=True, warn=warn, settings=settings)
+        for message in warnings:
+            recorder.warn(message)
+        return recorder
+
+    @property
+    def secrets(self) -> Secrets:
+        return self.runner.secrets
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._warn_to is not None:
+            self._warn_to(message)
+        else:
+            log.warning("history: %s", message)
 
     def on_event(self, event: RunEvent) -> None:
+        if self.history is None:
+            return
+        try:
+            self._record(event)
+        except (sqlite3.Error, OSError) as exc:
+            self._give_up(exc)
+
+    def _give_up(self, exc: sqlite3.Error | OSError) -> None:
+        """Stop recording this run, saying why once."""
+        where = self.history.path if self.history is not None else "the history"
+        reason = _sqlite_reason(exc) if isinstance(exc, sqlite3.Error) else _os_reason(exc)
+        self.warn(f"stopped recording this run in {where}: {reason}; the run goes on")
+        self._close_logs()
+        if self.history is not None and self.own:
+            with contextlib.suppress(sqlite3.Error):
+                self.history.close()
+        self.history = None
+
+    def _record(self, event: RunEvent) -> None:
+        assert self.history is not None
         if isinstance(event, PipelineStarted):
             self.run_id = self.history.start_run(
                 self.runner.pipeline,
                 self.source,
-                _jsonable(self.runner.store.params),
+                self.secrets.mask_params(_jsonable(self.runner.store.params)),
                 list(event.order),
             )
         elif self.run_id is None:
@@ -411,6 +709,8 @@ class HistoryRecorder:
             )
         elif isinstance(event, PipelineFinished):
             self.history.finish_run(self.run_id, event.result.status.value, event.result.duration)
+            if self.settings is not None:
+                self.history.prune(self.settings.keep_runs, int(self.settings.max_mb * 1e6))
 
     def _new_changes(self) -> list[tuple[int, str, str, str, str, str, str | None]]:
         """Changes recorded since the last stage finished (concurrent stages' included)."""
@@ -418,26 +718,51 @@ class HistoryRecorder:
         # between the two, and that record would never be stored.
         fresh = self.runner.store.changes[self._seen_changes :]
         self._seen_changes += len(fresh)
-        return [(c.seq, c.stage, c.key, c.kind, c.before, c.after, preview(c.value)) for c in fresh]
+        secrets = self.secrets
+        return [
+            (
+                c.seq,
+                c.stage,
+                c.key,
+                c.kind,
+                c.before,
+                c.after,
+                MASK if secrets.is_secret(c.key) else secrets.mask_text(preview(c.value) or ""),
+            )
+            for c in fresh
+        ]
 
     def _log_file(self, stage_id: str) -> IO[str]:
         handle = self._logs.get(stage_id)
         if handle is None:
+            assert self.history is not None
+            _make_private_dir(self.history.logs_dir)
             folder = self.history.logs_dir / str(self.run_id)
-            folder.mkdir(parents=True, exist_ok=True)
+            _make_private_dir(folder)
             path = folder / f"{_safe_name(stage_id)}.log"
-            handle = path.open("a", encoding="utf-8", buffering=1 << 16)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+            handle = open(fd, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
             self._logs[stage_id] = handle
             self._log_paths[stage_id] = str(path.relative_to(self.history.root))
         return handle
 
+    def _close_logs(self) -> None:
+        for handle in self._logs.values():
+            with contextlib.suppress(OSError):
+                handle.close()
+        self._logs.clear()
+
     def close(self) -> None:
         self._unsubscribe()
-        for handle in self._logs.values():
-            handle.close()
-        self._logs.clear()
-        if self.own:
+        try:
+            for handle in list(self._logs.values()):
+                handle.close()
+        except OSError as exc:
+            self._give_up(exc)
+        self._close_logs()
+        if self.own and self.history is not None:
             self.history.close()
+            self.history = None
 
 
 def read_log(root: Path, log_path: str, last: int | None = None) -> list[tuple[str, str]]:
@@ -463,8 +788,31 @@ def config_hash(pipeline: Pipeline, stage_id: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
+def config_hashes(pipeline: Pipeline, ids: Iterable[str]) -> dict[str, str]:
+    """:func:`config_hash` of many stages; stages written alike (same type, same config
+    in the file) are hashed once, which is most of a generated 10,000-stage file."""
+    memo: dict[tuple[str, str], str] = {}
+    out: dict[str, str] = {}
+    for sid in ids:
+        ps = pipeline.stages[sid]
+        key = (ps.uses, repr(ps.spec.config))
+        hashed = memo.get(key)
+        if hashed is None:
+            hashed = memo[key] = config_hash(pipeline, sid)
+        out[sid] = hashed
+    return out
+
+
 def preview(value: Any) -> str | None:
-    """A JSON preview of a value, cut at :data:`PREVIEW_LIMIT` characters."""
+    """A JSON preview of a value, cut at :data:`PREVIEW_LIMIT` characters.
+
+    A large value is cut before it is serialised whole where that is cheap (text,
+    bytes); other values are serialised once and cut.
+    """
+    if isinstance(value, str) and len(value) > PREVIEW_LIMIT:
+        value = value[:PREVIEW_LIMIT]
+    elif isinstance(value, (bytes, bytearray)) and len(value) > PREVIEW_LIMIT:
+        value = bytes(value[:PREVIEW_LIMIT])
     try:
         text = json.dumps(value, default=str)
     except (TypeError, ValueError):
@@ -474,8 +822,44 @@ def preview(value: Any) -> str | None:
     return text
 
 
+def bounded_params(params: Mapping[str, Any]) -> str:
+    """The parameters as JSON, each value over :data:`PREVIEW_LIMIT` characters replaced
+    by its cut preview and the whole kept under :data:`PARAMS_LIMIT` (the rest are
+    counted under ``"…"``): a 50 MB parameter must not be stored with every run."""
+    out: dict[str, Any] = {}
+    used = 2
+    left_out = 0
+    for key, value in params.items():
+        text = json.dumps(value, default=str)
+        if len(text) > PREVIEW_LIMIT:
+            value = preview(value)
+            text = json.dumps(value)
+        cost = len(key) + len(text) + 6
+        if used + cost > PARAMS_LIMIT:
+            left_out += 1
+            continue
+        out[key] = value
+        used += cost
+    if left_out:
+        out["…"] = f"{left_out} more parameter(s) not stored"
+    return json.dumps(out, default=str)
+
+
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(params, default=str))
+    return {key: _small(value) for key, value in params.items()}
+
+
+def _small(value: Any) -> Any:
+    """A JSON-friendly value; a big one as its preview (never serialised whole twice)."""
+    if isinstance(value, (str, bytes, bytearray)) and len(value) > PREVIEW_LIMIT:
+        return preview(value)
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return repr(value)[:PREVIEW_LIMIT]
+    if len(text) > PREVIEW_LIMIT:
+        return preview(value)
+    return json.loads(text)
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
@@ -491,16 +875,47 @@ def _run(row: tuple[Any, ...]) -> RunRecord:
     )
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _make_private_dir(folder: Path) -> None:
+    """Make the history's own ``folder`` 0700 (a folder left open by an older version is
+    tightened). Only the history's folders are passed here, never the project's."""
+    if not folder.is_dir():
+        folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    elif not folder.stat().st_mode & 0o077:
+        return
+    with contextlib.suppress(OSError):
+        os.chmod(folder, DIR_MODE)
+
+
+def _touch_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (SQLite gives its WAL the same mode)."""
+    if path.is_file():
+        with contextlib.suppress(OSError):
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, FILE_MODE)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    os.close(fd)
+
+
+def _unavailable(path: Path, exc: sqlite3.Error) -> HistoryUnavailable:
+    code = getattr(exc, "sqlite_errorcode", None)
+    damaged = code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    if damaged or (type(exc) is sqlite3.DatabaseError and code is None):
+        return HistoryDamaged(f"the history database {path} is damaged ({exc})")
+    return HistoryUnavailable(f"cannot use {path}: {_sqlite_reason(exc)}")
+
+
+def _sqlite_reason(exc: sqlite3.Error) -> str:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
+        return "the disk is full"
+    return str(exc)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    return exc.strerror or str(exc)
 
 
 _NAME_LIMIT = 100

@@ -95,8 +95,13 @@ class Pipeline:
         return find_project_root(self.path)
 
     def parameters(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied."""
-        params: dict[str, Any] = dict(self.spec.context)
+        """The ``[context]`` table, with ``project_dir`` filled in and ``--set`` applied.
+
+        Secrecy declarations (``{ secret = true, value = ... }``) give their value.
+        """
+        from workbench.engine.secrets import split_context
+
+        params: dict[str, Any] = split_context(self.spec.context)[0]
         params.update(overrides or {})
         # Reserved: set last, so neither [context] nor an override can move the project.
         params[PROJECT_DIR] = str(self.project_dir)

@@ -20,11 +20,21 @@ from workbench.engine.registry import PluginLoadError, StageRegistry
 from workbench.engine.settings import (
     PIPELINES_DIR,
     SETTINGS_FILE,
+    HistorySettings,
     ProjectSettings,
     read_settings,
+    settings_of,
 )
 
-__all__ = ["PIPELINES_DIR", "SETTINGS_FILE", "Project", "ProjectSettings", "natural_key"]
+__all__ = [
+    "PIPELINES_DIR",
+    "SETTINGS_FILE",
+    "HistorySettings",
+    "Project",
+    "ProjectSettings",
+    "natural_key",
+    "settings_of",
+]
 
 
 @dataclass(slots=True)

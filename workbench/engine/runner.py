@@ -55,6 +55,7 @@ from workbench.engine.events import (
 from workbench.engine.executors import Executor, LocalExecutor
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
+from workbench.engine.secrets import Secrets
 from workbench.engine.stage import StageResult, StageStatus, now
 
 __all__ = ["Executor", "Hooks", "LocalExecutor", "RunResult", "Runner"]
@@ -179,9 +180,17 @@ class Runner:
         self.concurrency = max(1, concurrency or pipeline.max_concurrency)
         self.hooks = hooks or Hooks()
         self.executor: Executor = executor or LocalExecutor()
-        self.store = store or ContextStore(
-            pipeline.parameters(params), ExecutionMode.LIVE, record=record_changes
-        )
+        if store is None:
+            values = pipeline.parameters(params)
+            store = ContextStore(
+                values,
+                ExecutionMode.LIVE,
+                record=record_changes,
+                secrets=Secrets.for_pipeline(pipeline, values),
+            )
+        self.store = store
+        self.secrets = store.secrets
+        """Masks secret values in every log line, message and error the run emits."""
         if only is None:
             self.order: list[str] = list(pipeline.graph.order)
         else:
@@ -281,10 +290,10 @@ class Runner:
             self._emit(event)
 
     def _log_sink(self, stage: str, level: str, message: str, stream: str) -> None:
-        self._emit_threadsafe(StageLog(stage, level, message, stream))
+        self._emit_threadsafe(StageLog(stage, level, self.secrets.mask_text(message), stream))
 
     def _progress_sink(self, stage: str, done: float, total: float | None, message: str) -> None:
-        self._emit_threadsafe(StageProgress(stage, done, total, message))
+        self._emit_threadsafe(StageProgress(stage, done, total, self.secrets.mask_text(message)))
 
     # -- control -------------------------------------------------------------------------
     @property
@@ -572,7 +581,8 @@ class Runner:
                     result.errors.append(text)
                     break
                 delay = self.pipeline.spec.pipeline.retry_delay * 2 ** (attempt - 1)
-                self._emit(StageRetrying(sid, attempt + 1, delay, result.message))
+                error = self.secrets.mask_text(result.message)
+                self._emit(StageRetrying(sid, attempt + 1, delay, error))
                 await asyncio.sleep(delay)
                 attempt += 1
             result.duration = perf_counter() - started
@@ -711,6 +721,10 @@ class Runner:
             self._report(sid, f"stage {sid!r} still running {LINGER_REPORT:g} s after its timeout")
 
     def _record(self, sid: str, result: StageResult) -> None:
+        if self.secrets.active:
+            result.message = self.secrets.mask_text(result.message)
+            result.errors = [self.secrets.mask_text(e) for e in result.errors]
+            result.data = self.secrets.mask_data(result.data)
         self.results[sid] = result
         self.status[sid] = result.status
         self.store.mark_finished(sid)

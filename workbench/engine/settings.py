@@ -19,7 +19,24 @@ from workbench.engine.errors import Problem, ProblemList
 
 SETTINGS_FILE = "workbench.toml"
 PIPELINES_DIR = "pipelines"
-_KNOWN = "stage_paths, pipelines, allow_write, executor"
+DEFAULT_KEEP_RUNS = 200
+DEFAULT_MAX_MB = 100.0
+_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history, executor"
+
+
+class HistorySettings(BaseModel):
+    """The ``[history]`` table of ``workbench.toml``: retention of the run history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keep_runs: int = Field(
+        default=DEFAULT_KEEP_RUNS, ge=1, description="Runs kept; older ones are pruned."
+    )
+    max_mb: float = Field(
+        default=DEFAULT_MAX_MB,
+        gt=0,
+        description="Megabytes the history (database and logs) may take; oldest runs go first.",
+    )
 
 
 class ExecutorSettings(BaseModel):
@@ -53,7 +70,19 @@ class ProjectSettings(BaseModel):
         default_factory=list,
         description="Folders outside the project that stages may write to (and file: URLs read).",
     )
+    secret_keys: list[str] = Field(
+        default_factory=list,
+        description="Context keys whose values are masked everywhere, beside the name patterns.",
+    )
+    history: HistorySettings = Field(
+        default_factory=lambda: HistorySettings(), description="How much run history is kept."
+    )
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
+
+
+def settings_of(root: Path) -> ProjectSettings:
+    """The settings of the project at ``root`` (every valid field of a broken file)."""
+    return read_settings(root)[0]
 
 
 def read_settings(root: Path) -> tuple[ProjectSettings, list[Problem]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -167,14 +168,49 @@ class PipelineMeta(BaseModel):
     )
 
 
+def _check_declarations(context: dict[str, Any]) -> dict[str, Any]:
+    """A table meant as a secrecy declaration (``secret`` with at most ``value``) must
+    say ``secret = true`` or ``false``: ``secret = "yes"`` would otherwise pass as a
+    plain table and leave the value unmasked."""
+    for key, value in context.items():
+        meant = isinstance(value, dict) and "secret" in value and set(value) <= {"secret", "value"}
+        if meant and not isinstance(value["secret"], bool):
+            raise ValueError(
+                f"{key}: secret must be true or false, not {value['secret']!r} "
+                f"(write {key} = {{ secret = true, value = ... }})"
+            )
+    return context
+
+
 class PipelineSpec(BaseModel):
     """A whole pipeline file. ``stages`` keeps the file's order."""
 
     model_config = ConfigDict(extra="forbid", title="Stage Workbench pipeline")
 
     pipeline: PipelineMeta
-    context: dict[str, Any] = Field(
-        default_factory=dict, description="Pipeline parameters; `--set key=value` overrides."
+    context: Annotated[dict[str, Any], AfterValidator(_check_declarations)] = Field(
+        default_factory=dict,
+        description="Pipeline parameters; `--set key=value` overrides. "
+        "`key = { secret = true, value = ... }` declares a secret (masked everywhere; "
+        "`value` may be left out and given with --set); `secret = false` un-masks a key "
+        "whose name only looks secret.",
+        json_schema_extra={
+            "additionalProperties": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "title": "Secrecy declaration",
+                        "properties": {
+                            "secret": {"type": "boolean"},
+                            "value": {},
+                        },
+                        "required": ["secret"],
+                        "additionalProperties": False,
+                    },
+                    {},
+                ]
+            }
+        },
     )
     stages: dict[StageId, StageSpec] = Field(default_factory=dict)
 

@@ -183,6 +183,22 @@ class Stage:
         """Files whose change should trigger a re-run under ``workbench run --watch``."""
         return ()
 
+    def secret_values(self) -> tuple[Any, ...]:
+        """Config values that must never be shown: masked in plans, logs and history.
+
+        By default the values of config fields declared with
+        ``Field(json_schema_extra={"secret": True})``; a stage whose config holds
+        secrets in another shape (``shell.run``'s ``env``) overrides this.
+        """
+        out: list[Any] = []
+        for name, info in type(self.config).model_fields.items():
+            extra = info.json_schema_extra
+            if isinstance(extra, dict) and extra.get("secret") is True:
+                value = getattr(self.config, name, None)
+                if value is not None:
+                    out.append(value)
+        return tuple(out)
+
     # -- work ------------------------------------------------------------------------
     def run(self, ctx: StageContext) -> StageResult | Awaitable[StageResult]:
         raise NotImplementedError(f"stage {self.name!r} does not implement run()")

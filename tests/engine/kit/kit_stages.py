@@ -172,6 +172,21 @@ class Read(Stage):
         return StageResult.success(f"read {ctx.get(self.config.key)!r}")
 
 
+class Echo(Stage):
+    """Logs a context key's value and reports it: what a careless stage does with a secret."""
+
+    name = "kit.echo"
+    Config = ReadConfig
+
+    def keys_read(self) -> tuple[str, ...]:
+        return (self.config.key,)
+
+    async def run(self, ctx: StageContext) -> StageResult:
+        value = ctx.get(self.config.key)
+        ctx.log(f"{self.config.key} is {value}")
+        return StageResult.success(f"echoed {value!r}")
+
+
 class Chatty(Stage):
     """Logs lines and reports progress, for event-order tests."""
 

@@ -59,6 +59,7 @@ from workbench.engine.export import (
 )
 from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.pipeline import Pipeline
+from workbench.engine.secrets import SecretPolicy, split_context
 
 NO_PIPELINE = "No pipeline is open. Press p to choose one; its dry run shows here."
 BUILDING = "Planning…"
@@ -240,7 +241,10 @@ class DryRunScreen(WorkbenchScreen):
                 if values is not None:
                     self._start(lambda: compare_parameters(pipeline, {}, values, root=root))
 
-            self.app.push_screen(ParametersForm(dict(pipeline.spec.context)), params)
+            values = split_context(pipeline.spec.context)[0]
+            policy = SecretPolicy.for_pipeline(pipeline)
+            secret = {key for key in values if policy.is_secret(key)}
+            self.app.push_screen(ParametersForm(values, secret), params)
         elif choice == "run":
             runs = self._runs()
             if not runs:
@@ -299,7 +303,7 @@ class DryRunScreen(WorkbenchScreen):
         if pipeline is None or not (root / STATE_DIR / DB_NAME).is_file():
             return []
         try:
-            with History.open(root) as history:
+            with History.open(root, create=False) as history:
                 return history.list_runs(limit=30, pipeline=pipeline.name)
         except Exception:  # an unreadable history is the same as none here
             return []

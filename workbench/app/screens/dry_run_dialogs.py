@@ -6,6 +6,7 @@ the dry-run screen decides what to do with the answer. Escape always cancels.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -186,9 +187,11 @@ class ParametersForm(DryRunDialog):
         Binding("ctrl+s", "submit", "Compare", id="parameters-submit"),
     ]
 
-    def __init__(self, context: dict[str, Any]) -> None:
+    def __init__(self, context: dict[str, Any], secret: Iterable[str] = ()) -> None:
         super().__init__()
         self.context = context
+        self.secret = frozenset(secret)
+        """Keys whose inputs hide their value (password fields)."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -196,7 +199,8 @@ class ParametersForm(DryRunDialog):
             with VerticalScroll():
                 for key, value in self.context.items():
                     yield Label(key, classes="param-label")
-                    yield Input(toml_value(value), name=key, classes="param")
+                    hidden = key in self.secret
+                    yield Input(toml_value(value), name=key, classes="param", password=hidden)
                 yield Label("more, as key=value separated by ;", classes="param-label")
                 yield Input(placeholder="input=data/other.csv; limit=10", id="param-more")
             yield Label("", classes="dialog-error")

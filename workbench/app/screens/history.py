@@ -41,6 +41,7 @@ from workbench.engine.history import (
     RunDetail,
     RunRecord,
     StageRecord,
+    db_path,
     read_log,
 )
 from workbench.engine.pipeline import Pipeline
@@ -204,12 +205,17 @@ class RunList(OptionList):
 
 
 def load_runs(root: Path, pipeline: str | None) -> list[RunRecord]:
-    with History.open(root) as history:
+    """The recorded runs; none when there is no history yet (nothing is created to say so)."""
+    if not db_path(root).is_file():
+        return []
+    with History.open(root, create=False) as history:
         return history.list_runs(limit=RUNS_SHOWN, pipeline=pipeline)
 
 
 def load_run(root: Path, run_id: int) -> RunDetail | None:
-    with History.open(root) as history:
+    if not db_path(root).is_file():
+        return None
+    with History.open(root, create=False) as history:
         return history.get_run(run_id)
 
 

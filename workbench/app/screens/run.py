@@ -58,6 +58,7 @@ from workbench.engine.errors import UsageError
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
+from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
 
 if TYPE_CHECKING:
@@ -185,7 +186,10 @@ class RunScreen(WorkbenchScreen):
             dag.set_graph(list(pipeline.graph.order), labels, pipeline.graph.edges)
         else:
             dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
-        params.set_parameters(dict(pipeline.spec.context), self.overrides)
+        values = split_context(pipeline.spec.context)[0]
+        policy = SecretPolicy.for_pipeline(pipeline)
+        secret = [key for key in values if policy.is_secret(key)]
+        params.set_parameters(values, self.overrides, secret)
         if self.executor_choice is None:
             from workbench.engine.executor_choice import choose_executor
 
@@ -299,11 +303,15 @@ class RunScreen(WorkbenchScreen):
         self.controller = RunController(runner.order)
         runner.subscribe(self.controller.on_event)
         self._failure_opened = False
-        recorder: HistoryRecorder | None = None
-        try:
-            recorder = HistoryRecorder.attach(self.workbench.project.root, runner, source="app")
-        except Exception as exc:  # a locked or broken database must not stop the run
-            self.notify(f"This run is not recorded: {exc}", title="History", severity="warning")
+        project = self.workbench.project
+        # A broken, locked or unwritable history is said once and never stops the run.
+        recorder = HistoryRecorder.attach(
+            project.root,
+            runner,
+            source="app",
+            warn=self._warn_history,
+            settings=project.settings.history,
+        )
         self._show_order(runner.order)
         # Pending stages carry no mark: a fresh graph needs no repaint to start a run.
         self.query_one(DagView).set_statuses(dict.fromkeys(pipeline.stages))
@@ -314,6 +322,9 @@ class RunScreen(WorkbenchScreen):
         self._drive(runner, recorder, executor)
         self.refresh_bindings()
         return runner
+
+    def _warn_history(self, message: str) -> None:
+        self.notify(message, title="History", severity="warning", timeout=10)
 
     @work(group="run", exit_on_error=False)
     async def _drive(

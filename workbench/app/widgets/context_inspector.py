@@ -12,6 +12,10 @@ asks: a node's children are built when it is first expanded, a page at a time
 (:data:`PAGE`), with a "… N more" node that loads the next page when selected.
 A list of dicts sharing the same keys is a *table*; ``t`` opens it in a paged
 :class:`TableScreen` instead of as a tree of rows.
+
+Secret keys (see :mod:`workbench.engine.secrets`) show ``••••``; ``v`` reveals the
+value under the cursor until the next run or until pressed again. What was revealed
+lives only in this widget, never in a file.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from textual.widgets.tree import TreeNode
 
 from workbench.engine.context import ContextStore, summarize
 from workbench.engine.history import ChangeSummary
+from workbench.engine.secrets import MASK, Secrets
 
 PAGE = 100
 """Children built per page when a node is expanded or its "… more" node selected."""
@@ -61,6 +66,16 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
+
+
+class _Masked:
+    """A secret value, not shown until revealed."""
+
+    def __repr__(self) -> str:
+        return MASK
+
+
+MASKED: Any = _Masked()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +119,14 @@ def type_label(value: Any) -> str:
     """The short type shown beside a scalar (containers say it in their summary)."""
     if isinstance(value, Preview):
         return "preview"
+    if isinstance(value, _Masked):
+        return "secret (v reveals)"
     return type(value).__name__
 
 
 def value_summary(value: Any) -> str:
+    if isinstance(value, _Masked):
+        return MASK
     if isinstance(value, Preview):
         return summarize(value.text, SUMMARY_WIDTH)
     if isinstance(value, Salvaged):
@@ -308,6 +327,7 @@ class ContextInspector(Tree[Entry]):
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("t", "show_table", "As table", id="inspector-table"),
+        Binding("v", "reveal", "Reveal secret", id="inspector-reveal"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -348,10 +368,20 @@ class ContextInspector(Tree[Entry]):
         """Top-level key names are padded to this width so values line up."""
         self._top: list[Entry] = []
         """The top-level keys, paged into the tree like any other children."""
+        self.secrets = Secrets()
+        """Which keys and values to mask: the live run's, or none for a recorded run
+        (whose secrets were masked before they were stored)."""
+        self.revealed: set[str] = set()
+        """Secret keys shown in clear on request; forgotten when another run is shown."""
+        self._shown: tuple[Any, ...] | None = None
+        """The arguments of the last :meth:`_show`, to redraw after a reveal."""
 
     # -- what it shows --------------------------------------------------------------------
     def show_live(self, store: ContextStore, after_stage: str | None = None) -> None:
         """Show a live run's context now, or as it was right after ``after_stage`` finished."""
+        if store.secrets is not self.secrets:
+            self.secrets = store.secrets
+            self.revealed.clear()
         if after_stage is None:
             self._show(store.snapshot(), store.writers(), {}, None)
             return
@@ -378,6 +408,8 @@ class ContextInspector(Tree[Entry]):
         Values are the recorded JSON previews parsed back; one cut short at the
         history's preview limit shows as text. ``params`` are the run's parameters.
         """
+        self.secrets = Secrets()
+        self.revealed.clear()
         state = replay(changes, after_stage, params)
         self._show(state.values, state.writers, state.changes, after_stage)
 
@@ -392,15 +424,19 @@ class ContextInspector(Tree[Entry]):
         made: dict[str, KeyChange],
         after_stage: str | None,
     ) -> None:
+        self._shown = (values, writers, made, after_stage)
         expanded, cursor = self._remember()
         self.after_stage = after_stage
         self.changes = made
         self.clear()
+        values = {key: self._masked(key, value) for key, value in values.items()}
         entries = [
             Entry(
                 key,
                 value,
-                value_summary(value),
+                value_summary(value)
+                if key in self.revealed
+                else self.secrets.mask_text(value_summary(value)),
                 writer=writers.get(key),
                 change=made[key].kind if key in made else None,
                 before=made[key].before if key in made else "",
@@ -428,6 +464,12 @@ class ContextInspector(Tree[Entry]):
             self.root.add_leaf("", Entry("the context is empty", role="note"))
         self._subtitle(len(values))
         self._restore(expanded, cursor)
+
+    def _masked(self, key: str, value: Any) -> Any:
+        """The value to show for ``key``: masked when secret and not revealed."""
+        if key in self.revealed or not self.secrets.is_secret(key):
+            return value
+        return MASKED
 
     def _show_note(self, message: str, after_stage: str | None) -> None:
         self.after_stage = after_stage
@@ -473,7 +515,11 @@ class ContextInspector(Tree[Entry]):
             self._add_page(node, self._top[start : start + PAGE], start)
             return
         pairs = children(entry.value, start, start + PAGE)
-        items = [Entry(name, value, value_summary(value), role="item") for name, value in pairs]
+        mask = self.secrets
+        items = [
+            Entry(name, value, mask.mask_text(value_summary(value)), role="item")
+            for name, value in ((n, MASKED if mask.is_secret(n) else v) for n, v in pairs)
+        ]
         self._add_page(node, items, start)
 
     # -- keeping the place across updates -----------------------------------------------
@@ -529,7 +575,25 @@ class ContextInspector(Tree[Entry]):
         if node is not None and node.data is not None and is_table(node.data.value):
             self.app.push_screen(TableScreen(_path_label(node), node.data.value))
 
+    def action_reveal(self) -> None:
+        """Show (or hide again) the secret value of the top-level key under the cursor."""
+        key = self._cursor_key()
+        if key is None or self._shown is None:
+            return
+        self.revealed.symmetric_difference_update({key})
+        self._show(*self._shown)
+
+    def _cursor_key(self) -> str | None:
+        node = self.cursor_node
+        while node is not None and node.parent is not None and node.parent is not self.root:
+            node = node.parent
+        if node is None or node.data is None or node.data.role != "key":
+            return None
+        return node.data.name if self.secrets.is_secret(node.data.name) else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return self._cursor_key() is not None
         if action == "show_table":
             node = self.cursor_node
             return node is not None and node.data is not None and is_table(node.data.value)

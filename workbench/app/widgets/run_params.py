@@ -6,13 +6,16 @@ not valid TOML is taken as plain text, the same rule as ``workbench run --set``,
 so typing ``data/other.csv`` without quotes works. Only values that differ from
 the file's are overrides; the file itself is never changed.
 
+A secret parameter's input is a password field: its value is typed and kept, but
+shown as dots, and its default is not put in the tooltip.
+
 Messages go up: :class:`RunParams.Changed` with the overrides after every edit.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import tomli_w
@@ -73,11 +76,20 @@ class RunParams(VerticalScroll):
         super().__init__(id=id, classes=classes)
         self.defaults: dict[str, Any] = {}
         self.overrides: dict[str, Any] = {}
+        self.secret: frozenset[str] = frozenset()
+        """Keys whose inputs hide their value."""
 
     # -- methods down --------------------------------------------------------------------
-    def set_parameters(self, defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
-        """Show the file's ``[context]`` values, with ``overrides`` already applied."""
+    def set_parameters(
+        self,
+        defaults: Mapping[str, Any],
+        overrides: Mapping[str, Any],
+        secret: Iterable[str] = (),
+    ) -> None:
+        """Show the file's ``[context]`` values, with ``overrides`` already applied;
+        the ``secret`` keys' values hidden."""
         self.defaults = dict(defaults)
+        self.secret = frozenset(secret)
         self.overrides = {k: v for k, v in overrides.items() if k in self.defaults}
         self.remove_children()
         if not self.defaults:
@@ -86,16 +98,19 @@ class RunParams(VerticalScroll):
         rows = []
         for key, value in self.defaults.items():
             shown = self.overrides.get(key, value)
-            field = Input(toml_literal(shown), name=key, classes="param-value")
+            hidden = key in self.secret
+            field = Input(toml_literal(shown), name=key, classes="param-value", password=hidden)
             label = Label(key)
-            label.tooltip = f"default: {toml_literal(value)}"
+            label.tooltip = (
+                "secret: masked everywhere" if hidden else f"default: {toml_literal(value)}"
+            )
             row = Horizontal(label, field, classes="param-row")
             row.set_class(key in self.overrides, "-changed")
             rows.append(row)
         self.mount_all(rows)
 
     def action_reset(self) -> None:
-        self.set_parameters(self.defaults, {})
+        self.set_parameters(self.defaults, {}, self.secret)
         self.post_message(self.Changed(self, {}))
 
     @on(Input.Changed)
