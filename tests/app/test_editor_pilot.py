@@ -273,9 +273,12 @@ def test_external_change_with_unsaved_edits_offers_a_choice(
     drive(make_app("alpha.toml"), scenario)
 
 
-def test_first_save_of_a_commented_file_offers_a_copy(make_app: MakeApp, project: Path) -> None:
+def test_saving_a_commented_file_keeps_it_and_asks_nothing(
+    make_app: MakeApp, project: Path
+) -> None:
     path = project / "pipelines" / "alpha.toml"
-    original = "# kept by hand\n" + path.read_text(encoding="utf-8")
+    body = path.read_text(encoding="utf-8").replace("[pipeline]\n", "[pipeline]  # step #1\n", 1)
+    original = "# kept by hand\n\n" + body
     path.write_text(original, encoding="utf-8")
 
     async def scenario(app: WorkbenchApp, pilot: Pilot[None], editor: EditorScreen) -> None:
@@ -283,10 +286,33 @@ def test_first_save_of_a_commented_file_offers_a_copy(make_app: MakeApp, project
         editor.session.set_stage_settings("start", retries=1)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen.id == "confirm-lossy"
-        await pilot.click("#choice-copy")
-        await pilot.pause()
+        assert app.screen is editor  # no dialog: nothing is dropped
+        assert not editor.session.dirty
 
     drive(make_app("alpha.toml"), scenario)
-    assert (project / "pipelines" / "alpha.toml.orig").read_text(encoding="utf-8") == original
-    assert "retries = 1" in path.read_text(encoding="utf-8")
+    saved = path.read_text(encoding="utf-8")
+    assert saved.startswith("# kept by hand\n\n[pipeline]  # step #1\n")
+    assert "retries = 1" in saved
+    assert [line for line in saved.splitlines() if "retries" not in line] == original.splitlines()
+    assert not list(path.parent.glob("*.orig*"))
+
+
+def test_a_file_that_is_not_toml_asks_before_it_is_written_afresh(
+    make_app: MakeApp, project: Path
+) -> None:
+    path = project / "pipelines" / "alpha.toml"
+    text = path.read_text(encoding="utf-8")
+
+    async def scenario(app: WorkbenchApp, pilot: Pilot[None], editor: EditorScreen) -> None:
+        assert editor.session is not None
+        path.write_text(text + "\n[stages.broken\n", encoding="utf-8")
+        editor.session.reload(path.read_text(encoding="utf-8"))
+        editor.session.set_pipeline_settings(description="fresh")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "confirm-rewrite"
+        await pilot.click("#choice-cancel")
+        await pilot.pause()
+        assert "[stages.broken" in path.read_text(encoding="utf-8")
+
+    drive(make_app("alpha.toml"), scenario)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from workbench.app.editing import operations as ops
 from workbench.engine.spec import (
@@ -21,6 +20,7 @@ from workbench.engine.spec import (
     parse_spec,
     to_toml,
 )
+from workbench.engine.toml_edit import edit_in_place
 
 stage_ids = st.from_regex(STAGE_ID_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 20)
 keys = st.text(min_size=1, max_size=12)
@@ -79,3 +79,54 @@ def test_saved_text_parses_back_to_an_equal_spec(spec: PipelineSpec) -> None:
     assert loaded.spec == spec
     assert list(loaded.spec.stages) == list(spec.stages)  # file order is kept
     assert to_toml(loaded.spec) == text
+
+
+def _commented(text: str) -> str:
+    """``text`` with a comment above every table and a blank line after it, as people write."""
+    out: list[str] = ["# a pipeline someone wrote by hand", ""]
+    for line in text.split("\n")[:-1]:
+        if line.startswith("["):
+            out.append(f"# about {line}")
+        out.append(line)
+    return "\n".join(out) + "\n\n# the end\n"
+
+
+@settings(max_examples=20, deadline=None)
+@given(pipelines())
+def test_a_commented_file_with_no_edits_comes_back_byte_for_byte(spec: PipelineSpec) -> None:
+    text = _commented(to_toml(spec))
+    data = spec.to_toml_data()
+    assert edit_in_place(text, data, data) == text
+
+
+@settings(max_examples=40, deadline=None)
+@given(pipelines(), pipelines())
+def test_any_edit_in_place_reads_back_as_the_edited_spec(
+    before: PipelineSpec, after: PipelineSpec
+) -> None:
+    """Whatever the edit, the file holds exactly the new spec (and its comments still parse)."""
+    text = _commented(to_toml(before))
+    edited = edit_in_place(text, before.to_toml_data(), after.to_toml_data())
+    loaded = parse_spec(edited)
+    assert loaded.problems == []
+    assert loaded.spec == after
+    assert "\n# the end\n" in edited
+
+
+@settings(max_examples=20, deadline=None)
+@given(pipelines(), st.data())
+def test_changing_config_values_keeps_every_comment(
+    spec: PipelineSpec, data: st.DataObject
+) -> None:
+    text = _commented(to_toml(spec))
+    changed = spec
+    for sid in spec.stages:
+        config = data.draw(st.dictionaries(keys, values, max_size=3))
+        changed = ops.set_config(changed, sid, config)
+    edited = edit_in_place(text, spec.to_toml_data(), changed.to_toml_data())
+    assert parse_spec(edited).spec == changed
+    kept = [line for line in edited.split("\n") if line.startswith("# ")]
+    wanted = [line for line in text.split("\n") if line.startswith("# ")]
+    for line in wanted:
+        if "config" not in line:  # a table that became empty may go, with its comment
+            assert line in kept

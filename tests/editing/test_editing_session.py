@@ -101,15 +101,17 @@ def test_save_writes_what_the_preview_shows_and_loads_back_equal(
     assert Pipeline.load(path, registry).valid
 
 
-def test_disk_changes_and_comments_are_noticed(session: EditSession) -> None:
+def test_disk_changes_are_noticed_and_a_reload_keeps_the_new_comments(
+    session: EditSession,
+) -> None:
     assert session.path is not None
     assert not session.disk_changed()
-    assert not session.has_comments
     session.path.write_text("# mine\n" + CHAIN, encoding="utf-8")
     assert session.disk_changed()
     session.reload(session.path.read_text(encoding="utf-8"))
-    assert session.has_comments and session.save_loses_text
     assert not session.dirty and not session.disk_changed()
+    session.set_stage_settings("start", retries=2)
+    assert session.text.startswith("# mine\n")
 
 
 def test_keep_mine_acknowledges_the_disk_without_taking_it(session: EditSession) -> None:
@@ -137,5 +139,19 @@ def test_an_unreadable_file_is_salvaged_and_flagged(
     path = tmp_path / "bad.toml"
     path.write_text(CHAIN + "\n[stages.odd]\nretries = -1\n", encoding="utf-8")
     session = EditSession.open(path, registry)
-    assert session.unreadable and session.save_loses_text
+    assert session.unreadable and not session.save_replaces_file
     assert "start" in session.spec.stages
+    session.set_stage_settings("start", retries=2)
+    session.save()
+    saved = path.read_text(encoding="utf-8")
+    assert "[stages.odd]\nretries = -1\n" in saved  # the part it could not read is kept
+    assert "retries = 2" in saved
+
+
+def test_a_file_that_is_not_toml_is_written_afresh(tmp_path: Path, registry: StageRegistry) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(CHAIN + "\n[stages.odd\n", encoding="utf-8")
+    session = EditSession.open(path, registry)
+    assert session.save_replaces_file
+    session.save()
+    assert load_spec(path).spec == session.spec

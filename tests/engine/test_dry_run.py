@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from enginekit import PipelineFactory
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from workbench.engine.dry_run import DryRunReport, build_report, diff_reports
 from workbench.engine.pipeline import Pipeline

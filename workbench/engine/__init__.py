@@ -2,7 +2,11 @@
 
 Never imports Textual, so the command line and CI stay fast and headless. Names
 are re-exported lazily (PEP 562), so ``import workbench`` costs nothing until a
-name is used and ``workbench --help`` starts at once.
+name is used and ``workbench --help`` starts at once. Type checkers read the
+``TYPE_CHECKING`` block instead: every name there is imported ``as`` itself, the
+explicit re-export ``mypy --strict`` asks for, and ``__all__`` is a literal list.
+A new public name goes in three places: ``_EXPORTS``, ``__all__`` and that block
+(a test checks they agree).
 """
 
 from __future__ import annotations
@@ -36,9 +40,9 @@ _EXPORTS = {
     "LocalExecutor": "executors",
     "DependencyGraph": "graph",
     "History": "history",
+    "StageManager": "manager",
     "LocalUrl": "paths",
     "WrittenPath": "paths",
-    "StageManager": "manager",
     "Pipeline": "pipeline",
     "PipelineStage": "pipeline",
     "Project": "project",
@@ -52,16 +56,66 @@ _EXPORTS = {
     "MASK": "secrets",
     "Secrets": "secrets",
     "PipelineSpec": "spec",
-    "StageCancelled": "stage_cancelled",
     "Dependency": "stage",
     "EmptyConfig": "stage",
     "Stage": "stage",
     "StageConfig": "stage",
     "StageResult": "stage",
     "StageStatus": "stage",
+    "StageCancelled": "stage_cancelled",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "MASK",
+    "CancelToken",
+    "ChangeRecord",
+    "Conflict",
+    "ContextKey",
+    "ContextStore",
+    "Dependency",
+    "DependencyGraph",
+    "DryRunReport",
+    "EmptyConfig",
+    "ExecutionMode",
+    "Executor",
+    "GateConditionError",
+    "History",
+    "HookError",
+    "Hooks",
+    "LocalExecutor",
+    "LocalUrl",
+    "Pipeline",
+    "PipelineFileError",
+    "PipelineSpec",
+    "PipelineStage",
+    "PlannedOperation",
+    "PluginLoadError",
+    "PluginOutput",
+    "Problem",
+    "Project",
+    "ReportDiff",
+    "RunResult",
+    "Runner",
+    "Secrets",
+    "Stage",
+    "StageCancelled",
+    "StageConfig",
+    "StageContext",
+    "StageError",
+    "StageManager",
+    "StageMetadata",
+    "StageRegistry",
+    "StageResult",
+    "StageStatus",
+    "StageTimeoutError",
+    "UnknownStageError",
+    "WorkbenchError",
+    "WrittenPath",
+    "build_report",
+    "diff_reports",
+    "summarize",
+]
+"""Written out, not computed, so type checkers see what a stage author may import."""
 
 
 def __getattr__(name: str) -> Any:
@@ -78,55 +132,85 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from workbench.engine.cancellation import CancelToken
+    from workbench.engine.cancellation import (
+        CancelToken as CancelToken,
+    )
     from workbench.engine.context import (
-        ChangeRecord,
-        ContextKey,
-        ContextStore,
-        ExecutionMode,
-        StageContext,
-        summarize,
+        ChangeRecord as ChangeRecord,
+        ContextKey as ContextKey,
+        ContextStore as ContextStore,
+        ExecutionMode as ExecutionMode,
+        StageContext as StageContext,
+        summarize as summarize,
     )
     from workbench.engine.dry_run import (
-        Conflict,
-        DryRunReport,
-        PlannedOperation,
-        ReportDiff,
-        build_report,
-        diff_reports,
+        Conflict as Conflict,
+        DryRunReport as DryRunReport,
+        PlannedOperation as PlannedOperation,
+        ReportDiff as ReportDiff,
+        build_report as build_report,
+        diff_reports as diff_reports,
     )
     from workbench.engine.errors import (
-        GateConditionError,
-        HookError,
-        PipelineFileError,
-        Problem,
-        StageError,
-        StageTimeoutError,
-        UnknownStageError,
-        WorkbenchError,
+        GateConditionError as GateConditionError,
+        HookError as HookError,
+        PipelineFileError as PipelineFileError,
+        Problem as Problem,
+        StageError as StageError,
+        StageTimeoutError as StageTimeoutError,
+        UnknownStageError as UnknownStageError,
+        WorkbenchError as WorkbenchError,
     )
-    from workbench.engine.executors import Executor, LocalExecutor
-    from workbench.engine.graph import DependencyGraph
-    from workbench.engine.history import History
-    from workbench.engine.manager import StageManager
-    from workbench.engine.paths import LocalUrl, WrittenPath
-    from workbench.engine.pipeline import Pipeline, PipelineStage
-    from workbench.engine.project import Project
+    from workbench.engine.executors import (
+        Executor as Executor,
+        LocalExecutor as LocalExecutor,
+    )
+    from workbench.engine.graph import (
+        DependencyGraph as DependencyGraph,
+    )
+    from workbench.engine.history import (
+        History as History,
+    )
+    from workbench.engine.manager import (
+        StageManager as StageManager,
+    )
+    from workbench.engine.paths import (
+        LocalUrl as LocalUrl,
+        WrittenPath as WrittenPath,
+    )
+    from workbench.engine.pipeline import (
+        Pipeline as Pipeline,
+        PipelineStage as PipelineStage,
+    )
+    from workbench.engine.project import (
+        Project as Project,
+    )
     from workbench.engine.registry import (
-        PluginLoadError,
-        PluginOutput,
-        StageMetadata,
-        StageRegistry,
+        PluginLoadError as PluginLoadError,
+        PluginOutput as PluginOutput,
+        StageMetadata as StageMetadata,
+        StageRegistry as StageRegistry,
     )
-    from workbench.engine.runner import Hooks, Runner, RunResult
-    from workbench.engine.secrets import MASK, Secrets
-    from workbench.engine.spec import PipelineSpec
+    from workbench.engine.runner import (
+        Hooks as Hooks,
+        Runner as Runner,
+        RunResult as RunResult,
+    )
+    from workbench.engine.secrets import (
+        MASK as MASK,
+        Secrets as Secrets,
+    )
+    from workbench.engine.spec import (
+        PipelineSpec as PipelineSpec,
+    )
     from workbench.engine.stage import (
-        Dependency,
-        EmptyConfig,
-        Stage,
-        StageConfig,
-        StageResult,
-        StageStatus,
+        Dependency as Dependency,
+        EmptyConfig as EmptyConfig,
+        Stage as Stage,
+        StageConfig as StageConfig,
+        StageResult as StageResult,
+        StageStatus as StageStatus,
     )
-    from workbench.engine.stage_cancelled import StageCancelled
+    from workbench.engine.stage_cancelled import (
+        StageCancelled as StageCancelled,
+    )

@@ -24,8 +24,7 @@ from typing import Any
 from workbench.engine.cancellation import CancelToken
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
 from workbench.engine.errors import StageError
-from workbench.engine.runner import _as_result as as_result
-from workbench.engine.runner import _base_message
+from workbench.engine.runner import _as_result as as_result, _base_message
 from workbench.engine.stage import Stage, StageResult
 
 FLUSH_EVERY = 0.1

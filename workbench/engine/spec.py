@@ -258,11 +258,6 @@ class LoadedSpec:
     """The parsed TOML even when the models rejected it, so a broken file can still be drawn."""
     text: str = ""
 
-    @property
-    def has_comments(self) -> bool:
-        """True when saving would lose comments (TOML writers cannot keep them)."""
-        return any(line.lstrip().startswith("#") or " #" in line for line in self.text.splitlines())
-
 
 def load_spec(path: str | os.PathLike[str]) -> LoadedSpec:
     """Read and check one pipeline file. Never raises for bad content; I/O errors become problems."""

@@ -8,11 +8,14 @@ a single undo step (``coalesce``), so ctrl+z undoes a word, not a letter.
 
 Three texts are kept apart:
 
-- :attr:`text` — ``to_toml(spec)``, exactly what a save writes (the preview);
-- :attr:`baseline` — the same rendering of the spec as last loaded or saved;
-  the work is *dirty* when the two differ;
+- :attr:`text` — exactly what a save writes (the preview): the file as it was read
+  with only the edits applied in place (:mod:`workbench.engine.toml_edit`), so every
+  comment, blank line and key order the user wrote stays; a new pipeline, or a file
+  that is not TOML at all, is written from the model (``to_toml``);
+- :attr:`baseline` — that text as last loaded or saved; the work is *dirty* when
+  the two differ;
 - :attr:`disk_text` — the file's own bytes as last read or written, used to notice
-  that someone else changed the file, and whether it holds comments a save drops.
+  that someone else changed the file.
 """
 
 from __future__ import annotations
@@ -28,12 +31,12 @@ from workbench.engine.fileio import atomic_write_text
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import (
-    LoadedSpec,
     PipelineMeta,
     PipelineSpec,
     parse_spec,
     to_toml,
 )
+from workbench.engine.toml_edit import NotEditable, edit_in_place, editable
 
 MAX_UNDO = 500
 
@@ -69,7 +72,11 @@ class EditSession:
         self._spec = spec
         self._undo: list[Step] = []
         self._redo: list[Step] = []
-        self.baseline: str | None = to_toml(spec) if disk_text is not None else None
+        self._base_text = disk_text
+        """The text edits are applied to: the file as read or saved by this session."""
+        self._base_data = spec.to_toml_data()
+        """:attr:`_base_text`'s data as the models see it, the other side of the difference."""
+        self.baseline: str | None = self.text if disk_text is not None else None
         self._pipeline: Pipeline | None = None
 
     # -- opening ---------------------------------------------------------------------------
@@ -105,7 +112,27 @@ class EditSession:
 
     @cached_property
     def _text(self) -> str:
-        return to_toml(self._spec)
+        if self._base_text is None:
+            return to_toml(self._spec)
+        wanted = self._spec.to_toml_data()
+        try:
+            text = edit_in_place(self._base_text, self._base_data, wanted)
+        except NotEditable:
+            return to_toml(self._spec)
+        # A file that reads back as a valid pipeline must read back as exactly this one;
+        # should an in-place edit ever miss, the model's own rendering is the safe answer.
+        loaded = parse_spec(text)
+        if loaded.spec is not None and loaded.spec.to_toml_data() != wanted:
+            return to_toml(self._spec)
+        return text
+
+    @property
+    def save_replaces_file(self) -> bool:
+        """True when the file on disk is not TOML, so a save writes it afresh from the model.
+
+        Any other file is edited in place and keeps everything the editor does not change.
+        """
+        return self._base_text is not None and not editable(self._base_text)
 
     @property
     def pipeline(self) -> Pipeline:
@@ -139,18 +166,6 @@ class EditSession:
     @property
     def redo_label(self) -> str | None:
         return self._redo[-1].label if self._redo else None
-
-    @property
-    def has_comments(self) -> bool:
-        """True when the file on disk holds comments, which a save cannot keep."""
-        if self.disk_text is None:
-            return False
-        return LoadedSpec(self.path or Path(), None, [], text=self.disk_text).has_comments
-
-    @property
-    def save_loses_text(self) -> bool:
-        """A save drops something of the file on disk: comments, or parts it could not read."""
-        return self.disk_text is not None and (self.has_comments or self.unreadable)
 
     def refresh(self) -> None:
         """Rebuild the pipeline, e.g. after the registry was reloaded."""
@@ -281,6 +296,8 @@ class EditSession:
         atomic_write_text(target, text)
         self.path = target
         self.disk_text = text
+        self._base_text = text
+        self._base_data = self._spec.to_toml_data()
         self.baseline = text
         self.unreadable = False
         self._pipeline = None
@@ -290,6 +307,8 @@ class EditSession:
         """Take the file's new text as the truth; unsaved edits and their history are dropped."""
         fresh = EditSession.from_text(text, self.path or Path("<pipeline>"), self.registry)
         self._spec = fresh._spec
+        self._base_text = fresh._base_text
+        self._base_data = fresh._base_data
         self.__dict__.pop("_text", None)
         self._pipeline = None
         self.disk_text = text
@@ -299,6 +318,10 @@ class EditSession:
         self._redo.clear()
 
     def keep_mine(self, text: str) -> None:
-        """Acknowledge the file's new text without taking it; the next save replaces it."""
+        """Acknowledge the file's new text without taking it; the next save replaces it.
+
+        The save still writes this session's file with its edits (not a merge into
+        theirs): what the preview shows is what lands on disk.
+        """
         self.disk_text = text
         self.baseline = None

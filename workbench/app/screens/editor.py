@@ -56,7 +56,7 @@ from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.toml_preview import TomlPreview
-from workbench.engine.fileio import atomic_write_text, real_path
+from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.spec import PipelineMeta, StageSpec
 
@@ -190,7 +190,7 @@ class EditorScreen(WorkbenchScreen):
         if self.session.unreadable:
             self.notify(
                 "Parts of this file could not be read; the editor shows the rest. "
-                "Saving will ask first.",
+                "Saving changes only what you edit and keeps the rest of the file.",
                 title="Opened with problems",
                 severity="warning",
             )
@@ -824,28 +824,17 @@ class EditorScreen(WorkbenchScreen):
             )
             if choice != "replace":
                 return False
-        if same_file and session.save_loses_text and session.disk_text is not None:
-            reason = (
-                "has comments, which a TOML writer cannot keep"
-                if session.has_comments
-                else "has parts the editor could not read"
-            )
-            copy = _free_copy_name(path)
+        if same_file and session.save_replaces_file:
             choice = await self.app.push_screen_wait(
                 ChoiceDialog(
-                    "Saving drops part of the file",
-                    f"{path.name} {reason}. Keep a copy of the original as {copy.name} beside it?",
-                    [
-                        Choice("Keep a copy and save", "copy", "primary"),
-                        Choice("Save without a copy", "save", "warning"),
-                        Choice("Cancel", "cancel"),
-                    ],
-                    id="confirm-lossy",
+                    f"Replace {path.name}?",
+                    f"{path.name} is not valid TOML, so it cannot be edited in place. "
+                    "Saving writes it afresh with what the editor shows.",
+                    [Choice("Replace", "replace", "error"), Choice("Cancel", "cancel")],
+                    id="confirm-rewrite",
                 )
             )
-            if choice == "copy":
-                atomic_write_text(copy, session.disk_text)
-            elif choice != "save":
+            if choice != "replace":
                 return False
         try:
             written = session.save(path)
@@ -907,13 +896,3 @@ class EditorScreen(WorkbenchScreen):
             yield PaletteCommand(
                 f"editor: Redo {self.session.redo_label}", self.action_redo, "ctrl+y"
             )
-
-
-def _free_copy_name(path: Path) -> Path:
-    """``x.toml.orig``, or ``x.toml.orig.2`` and so on: never over an earlier copy."""
-    candidate = path.with_name(path.name + ".orig")
-    number = 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}.orig.{number}")
-        number += 1
-    return candidate
