@@ -47,6 +47,7 @@ def test_every_example_is_here() -> None:
         "hello",
         "ingest",
         "keep-going",
+        "licence-similarity",
         "lifecycle",
         "parallel",
         "sales-report",
@@ -140,6 +141,31 @@ def test_ingest_gate_closes_on_too_few_chunks(project: Path, manager: StageManag
     gate = result.results["enough"]
     assert gate.status is StageStatus.FAILURE
     assert "index.rows >= 500 failed: value is" in gate.message + " ".join(gate.errors)
+
+
+def test_licence_similarity_ranks_the_near_duplicates_first(
+    project: Path, manager: StageManager
+) -> None:
+    pipeline = project / "pipelines" / "licence-similarity.toml"
+    text = pipeline.read_text("utf-8")
+    assert "permutations = 768" in text
+    pipeline.write_text(text.replace("permutations = 768", "permutations = 64"), "utf-8")
+    result = _run(manager, project, "licence-similarity")
+    assert result.ok, result.to_json()
+    pairs = json.loads(_out(project, "licence-similarity", "pairs.json").read_text("utf-8"))
+    first = pairs[0]
+    assert (first["left"], first["right"]) == (
+        "pipelines/data/licences/GFDL-1.2.txt",
+        "pipelines/data/licences/GFDL-1.3.txt",
+    )
+    assert first["similarity"] > 0.7
+    assert [p["similarity"] for p in pairs] == sorted(
+        (p["similarity"] for p in pairs), reverse=True
+    )
+    report = _out(project, "licence-similarity", "report.md").read_text("utf-8")
+    assert (
+        "| pipelines/data/licences/GFDL-1.2.txt | pipelines/data/licences/GFDL-1.3.txt |" in report
+    )
 
 
 def test_lifecycle(project: Path, manager: StageManager) -> None:

@@ -31,6 +31,7 @@ from workbench.engine.stage import StageStatus
 from workbench.engine.units import counted
 
 if TYPE_CHECKING:
+    from workbench.engine.executor_choice import ExecutorChoice
     from workbench.engine.export import Exportable
     from workbench.engine.history import History
 
@@ -269,18 +270,31 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
         item = plan_against_run(pipeline, args.against_run, root=root)
     else:
         item = report_with_history(pipeline, overrides, root=root, concurrency=args.concurrency)
-    _print_dry_run(item, args)
+    choice = _executor_choice(args, project, pipeline, check=False)
+    executor = choice.describe()
+    if choice.distributed:
+        here = [
+            s for s, ps in pipeline.stages.items() if ps.stage and type(ps.stage).runs_on_driver
+        ]
+        if here:
+            executor += f"; on the driver (they must be): {', '.join(here)}"
+    _print_dry_run(item, args, executor)
     return EXIT_OK
 
 
-def _print_dry_run(item: Exportable, args: argparse.Namespace) -> None:
+def _print_dry_run(item: Exportable, args: argparse.Namespace, executor: str) -> None:
+    """The report or comparison, with the executor and cluster a run would use."""
     from workbench.engine.compare import Comparison
     from workbench.engine.dry_run import DryRunReport
     from workbench.engine.export import to_markdown
 
     if args.format == "json":
-        emit(dumps(item.to_json()))
-    elif args.markdown:
+        emit(dumps({**item.to_json(), "executor": executor}))
+        return
+    if not args.markdown:
+        console().print(Text.assemble(("executor ", "bold"), executor))
+        console().print()
+    if args.markdown:
         emit(to_markdown(item), end="")
     elif isinstance(item, DryRunReport):
         console().print(render.report(item))
@@ -340,6 +354,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         except UsageError as exc:
             return fail(exc.title, exc.message, EXIT_USAGE, as_json=wants_json(args))
         error_console().print(Text(seed.describe(), style="dim"))
+    choice = _executor_choice(args, project, pipeline)
     options = RunOptions(
         overrides,
         args.concurrency,
@@ -351,6 +366,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         force=args.force,
         force_stages=tuple(args.force_stages),
+        executor=choice,
     )
     if args.watch:
         if wants_json(args):
@@ -433,6 +449,30 @@ def cmd_cache(args: argparse.Namespace) -> int:
     else:
         console().print(render.cache_info(info))
     return EXIT_OK
+
+
+def _executor_choice(
+    args: argparse.Namespace, project: Project, pipeline: Pipeline, *, check: bool = True
+) -> ExecutorChoice:
+    """The executor the options, the pipeline file and ``workbench.toml`` ask for.
+
+    Asking to run on Dask where it is not installed is a usage error that says how
+    to install it, raised before anything runs (a dry run only names the choice).
+    """
+    from workbench.engine.executor_choice import choose_executor
+
+    choice = choose_executor(
+        pipeline,
+        project.settings.executor,
+        kind=args.executor,
+        scheduler=args.scheduler,
+        workers=args.workers,
+    )
+    if check and choice.distributed:
+        from workbench.engine.dask_executor import require_dask
+
+        require_dask()
+    return choice
 
 
 # -- history ----------------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency", type=_positive_int, metavar="N", help="override max_concurrency"
     )
+    _executor_options(p)
     p = sub.add_parser("run", parents=[common, fmt], help="run a pipeline with live progress")
     p.add_argument("pipeline", type=Path)
     p.add_argument(
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="re-run when the pipeline or its inputs change"
     )
     p.add_argument("--no-history", action="store_true", help="do not record this run")
+    _executor_options(p)
     _cache_flags(p)
     p = sub.add_parser(
         "status",
@@ -254,6 +256,27 @@ def _cache_flags(p: argparse.ArgumentParser) -> None:
         help="rerun this stage (repeatable); its downstream reruns only if its writes change",
     )
     p.add_argument("--no-cache", action="store_true", help="neither use nor record cached results")
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        help="where stages run: this process, or a Dask cluster (default: the pipeline's "
+        "[pipeline] executor, else workbench.toml's [executor] kind, else local)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://host:8786 (implies --executor dask); "
+        "without it Dask runs on an embedded LocalCluster",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes of the embedded cluster (default: the machine's cores)",
+    )
 
 
 def _positive_int(text: str) -> int:

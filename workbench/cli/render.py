@@ -328,8 +328,15 @@ def run_summary(result: RunResult) -> RenderableType:
     table.add_column("status", no_wrap=True)
     table.add_column("time", justify="right")
     table.add_column("result")
+    workers = any(r.worker for r in result.results.values())
+    if workers:
+        table.add_column("worker", style="dim", no_wrap=True)
     for sid, r in result.results.items():
-        table.add_row(sid, status_text(r.status), format_seconds(r.duration), output(r.message))
+        row: list[RenderableType] = [sid, status_text(r.status), format_seconds(r.duration)]
+        row.append(output(r.message))
+        if workers:
+            row.append(r.worker or "")
+        table.add_row(*row)
         _child_rows(table, r.data.get("children"), 1)
     counts = ", ".join(f"{n} {k}" for k, n in result.counts().items())
     mark, style = STATUS_MARK[result.status]
@@ -472,15 +479,21 @@ def history_run(detail: RunDetail) -> RenderableType:
     table.add_column("status")
     table.add_column("time", justify="right")
     table.add_column("result")
+    workers = any(stage.worker for stage in detail.stages)
+    if workers:
+        table.add_column("worker", style="dim", no_wrap=True)
     table.add_column("log", style="dim")
     for stage in detail.stages:
-        table.add_row(
+        row: list[RenderableType] = [
             stage.stage_id,
             Text(stage.status, style=_HISTORY_STYLE.get(stage.status, "")),
             format_seconds(stage.duration) if stage.duration is not None else "—",
             output(stage.message),
-            stage.log_path or "",
-        )
+        ]
+        if workers:
+            row.append(stage.worker or "")
+        row.append(stage.log_path or "")
+        table.add_row(*row)
         _child_rows(table, stage.data.get("children"), 1, log_column=True)
     parts: list[RenderableType] = [head, table]
     if detail.changes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
@@ -26,10 +26,11 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
+from workbench.engine.executor_choice import ExecutorChoice
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.resume import Seed
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.runner import Executor, Runner, RunResult
 from workbench.engine.stage import StageStatus, now
 
 
@@ -52,6 +53,7 @@ class RunOptions:
     """``--force``: every stage runs; results are still recorded."""
     force_stages: tuple[str, ...] = ()
     """``--force-stage ID``: these rerun; their downstream only if their writes change."""
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
 
 async def start_run(
@@ -61,7 +63,28 @@ async def start_run(
     printer: RunPrinter | None,
     on_runner: Callable[[Runner], None] | None = None,
 ) -> RunResult:
-    """One run with its printer and history recorder attached."""
+    """One run with its printer and history recorder attached, on the chosen executor.
+
+    A Dask executor is started (or connected) before the run begins and closed
+    after it, so a scheduler that cannot be reached fails before any stage.
+    """
+    executor = options.executor.build(pipeline)
+    if executor is None:
+        return await _start_run(project, pipeline, options, printer, on_runner, None)
+    async with executor:
+        if printer is not None:
+            printer.cluster(executor.describe())
+        return await _start_run(project, pipeline, options, printer, on_runner, executor)
+
+
+async def _start_run(
+    project: Project,
+    pipeline: Pipeline,
+    options: RunOptions,
+    printer: RunPrinter | None,
+    on_runner: Callable[[Runner], None] | None,
+    executor: Executor | None,
+) -> RunResult:
     store = None
     if options.seed is not None:
         store = options.seed.store(pipeline.with_parameters(options.overrides).parameters())
@@ -82,6 +105,7 @@ async def start_run(
         only=options.only,
         store=store,
         cache=cache,
+        executor=executor,
     )
     if printer is not None:
         printer.attach(runner)
@@ -172,6 +196,10 @@ class RunPrinter:
             result = stopping.run(run)
             printer.summary(result)
         return result
+
+    def cluster(self, text: str) -> None:
+        """Where the stages run, printed once the cluster is up (with its dashboard)."""
+        self._print(Text(f"⚙ {text}", style="dim"))
 
     def summary(self, result: RunResult, *, tails: bool = False) -> None:
         """The table of every stage; with ``tails``, failed stages' last log lines after it."""

@@ -182,6 +182,13 @@ class ContextStore:
         return out
 
     # -- writing ---------------------------------------------------------------------
+    def preload(self, values: Mapping[str, Any]) -> None:
+        """Values known before any stage ran, not recorded as changes.
+
+        A stage running elsewhere (a Dask worker) starts from the values it reads.
+        """
+        self._values.update(values)
+
     def write(self, stage: str, key: str | ContextKey[Any], value: Any) -> None:
         name = _key_name(key)
         if isinstance(key, ContextKey) and key.type is not None and not isinstance(value, key.type):

@@ -97,6 +97,7 @@ CREATE TABLE IF NOT EXISTS stages (
     errors TEXT NOT NULL DEFAULT '[]',
     attempts INTEGER NOT NULL DEFAULT 1,
     log_path TEXT,
+    worker TEXT,
     PRIMARY KEY (run_id, stage_id)
 );
 CREATE TABLE IF NOT EXISTS changes (
@@ -157,6 +158,8 @@ class StageRecord:
     log_path: str | None
     data: dict[str, Any] = field(default_factory=dict)
     """The result's data: output counts (``count``, ``unit``, ``bytes_written``), children."""
+    worker: str | None = None
+    """The Dask worker that ran the stage ("driver" beside them); None in a local run."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -172,6 +175,7 @@ class StageRecord:
             "unit": self.data.get("unit"),
             "bytes_written": self.data.get("bytes_written", 0),
             "data": self.data,
+            "worker": self.worker,
         }
 
 
@@ -285,6 +289,7 @@ class History:
             columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
             if "pid_start" not in columns:  # a database from before pid start times
                 db.execute("ALTER TABLE runs ADD COLUMN pid_start TEXT")
+            _add_missing_columns(db)
             self.mark_interrupted()
 
     def close(self) -> None:
@@ -374,11 +379,12 @@ class History:
         log_path: str | None,
         changes: list[tuple[int, str, str, str, str, str, str | None]],
         data: dict[str, Any] | None = None,
+        worker: str | None = None,
     ) -> None:
         with self._transaction():
             self.db.execute(
                 "UPDATE stages SET status = ?, duration = ?, message = ?, errors = ?, attempts = ?, "
-                "log_path = ? WHERE run_id = ? AND stage_id = ?",
+                "log_path = ?, worker = ? WHERE run_id = ? AND stage_id = ?",
                 (
                     status,
                     duration,
@@ -386,6 +392,7 @@ class History:
                     json.dumps(errors),
                     attempts,
                     log_path,
+                    worker,
                     run_id,
                     stage_id,
                 ),
@@ -522,10 +529,11 @@ class History:
                 r[7],
                 r[8],
                 json.loads(data.get(r[0], "{}")),
+                r[9],
             )
             for r in self.db.execute(
-                "SELECT stage_id, uses, status, started, duration, message, errors, attempts, log_path "
-                "FROM stages WHERE run_id = ? ORDER BY position",
+                "SELECT stage_id, uses, status, started, duration, message, errors, attempts, "
+                "log_path, worker FROM stages WHERE run_id = ? ORDER BY position",
                 (run_id,),
             )
         ]
@@ -743,6 +751,7 @@ class HistoryRecorder:
                 self._log_paths.get(event.stage_id),
                 self._summaries(fresh),
                 r.data,
+                r.worker,
             )
         elif isinstance(event, PipelineFinished):
             self.history.finish_run(self.run_id, event.result.status.value, event.result.duration)
@@ -903,6 +912,13 @@ def _small(value: Any) -> Any:
     if len(text) > PREVIEW_LIMIT:
         return preview(value)
     return json.loads(text)
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a database written by an older workbench up to the current columns."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(stages)")}
+    if "worker" not in columns:
+        db.execute("ALTER TABLE stages ADD COLUMN worker TEXT")
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:

@@ -152,6 +152,7 @@ class RunResult:
                     "unit": r.data.get("unit"),
                     "bytes_written": r.data.get("bytes_written", 0),
                     "data": r.data,
+                    "worker": r.worker,
                 }
                 for stage_id, r in self.results.items()
             ],

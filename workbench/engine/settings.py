@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -58,7 +58,7 @@ class CacheSettings(BaseModel):
 
 DEFAULT_KEEP_RUNS = 200
 DEFAULT_MAX_MB = 100.0
-_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history, hooks, cache"
+_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history, hooks, cache, executor"
 
 
 class HistorySettings(BaseModel):
@@ -73,6 +73,24 @@ class HistorySettings(BaseModel):
         default=DEFAULT_MAX_MB,
         gt=0,
         description="Megabytes the history (database and logs) may take; oldest runs go first.",
+    )
+
+
+class ExecutorSettings(BaseModel):
+    """The ``[executor]`` table: where this project's runs go unless told otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["local", "dask"] = Field(
+        default="local", description="'local' (this process) or 'dask' (a Dask cluster)."
+    )
+    scheduler: str | None = Field(
+        default=None,
+        description="A running Dask scheduler, e.g. 'tcp://host:8786'; none starts an "
+        "embedded LocalCluster.",
+    )
+    workers: int | None = Field(
+        default=None, ge=1, description="Worker processes of the embedded cluster (default: cores)."
     )
 
 
@@ -100,6 +118,7 @@ class ProjectSettings(BaseModel):
     history: HistorySettings = Field(
         default_factory=lambda: HistorySettings(), description="How much run history is kept."
     )
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
 
 
 def settings_of(root: Path) -> ProjectSettings:

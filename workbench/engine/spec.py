@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -167,6 +167,11 @@ class PipelineMeta(BaseModel):
     )
     cache: bool = Field(
         default=True, description="Reuse cached stage results; false runs every stage every time."
+    )
+    executor: Literal["local", "dask"] | None = Field(
+        default=None,
+        description="Where stages run: 'local' (this process) or 'dask' (a Dask cluster); "
+        "`workbench run --executor` wins.",
     )
 
 

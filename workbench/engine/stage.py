@@ -73,6 +73,8 @@ class StageResult:
     errors: list[str] = field(default_factory=list)
     duration: float = 0.0
     attempts: int = 1
+    worker: str | None = None
+    """Where the stage ran when not in this process: a Dask worker's address, or "driver"."""
 
     @classmethod
     def success(cls, message: str = "", **data: Any) -> StageResult:
@@ -106,6 +108,7 @@ class StageResult:
             "errors": list(self.errors),
             "duration_s": round(self.duration, 6),
             "attempts": self.attempts,
+            "worker": self.worker,
         }
 
 
@@ -164,6 +167,10 @@ class Stage:
     provides: ClassVar[tuple[str, ...]] = ()
     dependencies: ClassVar[tuple[Dependency | str, ...]] = ()
     supports_dry_run: ClassVar[bool] = True
+    runs_on_driver: ClassVar[bool] = False
+    """True for a stage that must run in the workbench's own process even when the run
+    goes to a cluster: a gate waiting on the shared context, a lifecycle stage of the
+    workbench itself. It then runs locally beside the remote stages."""
 
     def __init__(
         self, config: BaseModel | Mapping[str, Any] | None = None, *, id: str = ""

@@ -435,6 +435,7 @@ class EditorScreen(WorkbenchScreen):
                         PipelineMeta,
                         spec.pipeline.model_dump(mode="json", exclude_defaults=True)
                         | {"name": spec.pipeline.name},
+                        only=PIPELINE_SETTINGS,
                         classes="pipeline-form",
                     ),
                     Label("Context parameters", classes="editor-section"),

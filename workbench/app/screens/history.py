@@ -356,7 +356,8 @@ def stage_result(record: StageRecord) -> Content:
             status_content(record.status),
             Content.styled(
                 f"  {format_seconds(record.duration) if record.duration is not None else ''}"
-                + (f"  {record.attempts} attempts" if record.attempts > 1 else ""),
+                + (f"  {record.attempts} attempts" if record.attempts > 1 else "")
+                + (f"  on {record.worker}" if record.worker else ""),
                 "$foreground-muted",
             ),
         )

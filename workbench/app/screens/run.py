@@ -13,7 +13,8 @@ Keys (screen-wide; free of the app's view keys p, g, s, r, q and the others):
 - ``t`` step mode (pause before every stage), ``space`` step one stage, ``c``
   continue to the next breakpoint, ``G`` / ``end`` run to the end, ``b``
   toggle a breakpoint on the selected stage (in the list or the graph).
-- ``P`` the parameters form, ``i`` the context inspector, ``/`` search the log
+- ``P`` the run options: parameters and the executor (local, or a Dask cluster
+  with its scheduler and dashboard shown), ``i`` the context inspector, ``/`` search the log
   (then ``n`` / ``N``), ``y`` copy the log.
 
 Partial runs (re-run failed, run from a stage) reuse the context the last run
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -52,11 +53,13 @@ from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
+from workbench.app.widgets.run_executor import RunExecutor
 from workbench.app.widgets.run_params import RunParams, toml_literal
 from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.app.widgets.stage_result import StageResultHeader
 from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
+from workbench.engine.errors import UsageError
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
@@ -70,6 +73,10 @@ CACHE_MODES: dict[str, str] = {
     "force": "Every stage reruns; results are still recorded.",
     "off": "The cache is neither read nor written.",
 }
+
+if TYPE_CHECKING:
+    from workbench.engine.dask_executor import DaskExecutor
+    from workbench.engine.executor_choice import ExecutorChoice
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
@@ -164,6 +171,8 @@ class RunScreen(WorkbenchScreen):
         self._failure_opened = False
         self._last_pause: Pause | None = None
         self._summary = ""
+        self.executor_choice: ExecutorChoice | None = None
+        """The executor a person picked in the run options; None follows the files."""
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -178,6 +187,7 @@ class RunScreen(WorkbenchScreen):
                 yield LogPane(id="run-log")
             with Vertical(id="run-side"):
                 yield RunParams(id="run-params")
+                yield RunExecutor(id="run-executor")
                 yield ContextInspector(id="run-context")
 
     def on_mount(self) -> None:
@@ -211,6 +221,11 @@ class RunScreen(WorkbenchScreen):
         policy = SecretPolicy.for_pipeline(pipeline)
         secret = [key for key in values if policy.is_secret(key)]
         params.set_parameters(values, self.overrides, secret)
+        if self.executor_choice is None:
+            from workbench.engine.executor_choice import choose_executor
+
+            settings = self.workbench.project.settings.executor
+            self.query_one(RunExecutor).set_choice(choose_executor(pipeline, settings))
         self.breakpoints &= set(pipeline.stages)
         if self.running:
             return  # the run in progress keeps its own stages until it ends
@@ -328,6 +343,11 @@ class RunScreen(WorkbenchScreen):
                 force=self.cache_mode == "force",
                 force_stages=(self.force_stages | (force or set())) & set(pipeline.stages),
             )
+        try:
+            executor = self.query_one(RunExecutor).choice.build(pipeline)
+        except UsageError as exc:  # Dask chosen but not installed: say how to install it
+            self.notify(exc.message, title=label, severity="error")
+            return None
         runner = Runner(
             pipeline,
             params=self.overrides,
@@ -336,6 +356,7 @@ class RunScreen(WorkbenchScreen):
             breakpoints=self.breakpoints,
             store=store,
             cache=cache,
+            executor=executor,
         )
         self.runner = runner
         if only is not None and self.last_result is not None:
@@ -369,7 +390,7 @@ class RunScreen(WorkbenchScreen):
         self.sub_title = f"{pipeline.name} · running"
         if self._timer is not None:
             self._timer.resume()
-        self._drive(runner, recorder)
+        self._drive(runner, recorder, executor)
         self.refresh_bindings()
         return runner
 
@@ -377,10 +398,19 @@ class RunScreen(WorkbenchScreen):
         self.notify(message, title="History", severity="warning", timeout=10)
 
     @work(group="run", exit_on_error=False)
-    async def _drive(self, runner: Runner, recorder: HistoryRecorder | None) -> RunResult:
-        """The run itself, on the app's loop; blocking stages go to threads."""
+    async def _drive(
+        self, runner: Runner, recorder: HistoryRecorder | None, executor: DaskExecutor | None
+    ) -> RunResult:
+        """The run itself, on the app's loop; blocking stages go to threads, or to a
+        Dask cluster started (or reached) first and closed after."""
         try:
-            return await runner.run()
+            if executor is None:
+                return await runner.run()
+            options = self.query_one(RunExecutor)
+            options.show_cluster(f"starting {executor.describe()}…")
+            async with executor:
+                options.show_cluster(executor.describe())
+                return await runner.run()
         finally:
             if recorder is not None:
                 recorder.close()
@@ -404,6 +434,7 @@ class RunScreen(WorkbenchScreen):
         self._refresh_summary()
         self._show_banner()
         self._show_context()
+        self._show_log(self._selected)  # its title names the worker that ran it
         self.refresh_bindings()
 
     def _announce(self, result: RunResult) -> None:
@@ -602,7 +633,8 @@ class RunScreen(WorkbenchScreen):
             pane.border_title = "Log"
             pane.show(None, "Select a stage to read its log.")
             return
-        pane.border_title = f"Log · {stage_id}"
+        where = f" · on {state.worker}" if state.worker else ""
+        pane.border_title = f"Log · {stage_id}{where}"
         pane.show(state.log, _empty_log_text(state))
 
     def _show_result(self, stage_id: str | None) -> None:
@@ -640,6 +672,10 @@ class RunScreen(WorkbenchScreen):
     @on(LogPane.Copied)
     def _on_copied(self, event: LogPane.Copied) -> None:
         self.notify(f"{event.lines:,} lines copied to the clipboard.", title="Log", timeout=2)
+
+    @on(RunExecutor.Changed)
+    def _on_executor(self, event: RunExecutor.Changed) -> None:
+        self.executor_choice = event.choice
 
     @on(RunParams.Changed)
     def _on_params(self, event: RunParams.Changed) -> None:
