@@ -92,8 +92,8 @@ def test_run_and_history_json_carry_attempts_counts_and_bytes(cli: Cli, project:
 def test_history_stats_shows_median_p95_failure_rate_and_last_outcome(
     cli: Cli, project: Project
 ) -> None:
-    for _ in range(3):
-        cli("run", project.pipeline("failing"))
+    for _ in range(3):  # executions, not cache hits: every run runs every stage
+        cli("run", project.pipeline("failing"), "--no-cache")
     data = json.loads(cli("history", "stats", "failing", "--format", "json").out)
     stages = {s["id"]: s for s in data["stages"]}
     assert stages["bad"]["runs"] == 3 and stages["bad"]["failure_rate"] == 1.0

@@ -49,7 +49,9 @@ def test_run_from_refuses_when_no_run_was_recorded(cli: Cli, chain: Project) -> 
 
 def test_run_from_after_a_recorded_run_restores_and_names_what(cli: Cli, chain: Project) -> None:
     assert cli("run", chain.pipeline("chain")).code == 0
-    outcome = cli("run", chain.pipeline("chain"), "--from", "read", "--format", "json")
+    outcome = cli(
+        "run", chain.pipeline("chain"), "--from", "read", "--no-cache", "--format", "json"
+    )
     assert outcome.code == 0, outcome.err
     assert "restored 2 key(s) from run #1: 'note' (from side), 'rows' (from load)" in outcome.err
     data = json.loads(outcome.out)
@@ -89,7 +91,7 @@ def test_run_from_refuses_when_the_upstream_failed_or_a_value_was_too_large(
 def test_run_from_refusal_is_json_with_format_json(cli: Cli, chain: Project) -> None:
     outcome = cli("run", chain.pipeline("chain"), "--from", "read", "--format", "json")
     assert outcome.code == 2
-    assert "no recorded run of 'chain'" in json.loads(outcome.out)["error"]
+    assert "no recorded run of 'chain'" in json.loads(outcome.out)["error"]["message"]
 
 
 def test_a_secret_written_by_a_stage_is_never_kept_for_run_from(cli: Cli, project: Project) -> None:
@@ -117,3 +119,12 @@ def test_a_secret_written_by_a_stage_is_never_kept_for_run_from(cli: Cli, projec
     outcome = cli("run", project.pipeline("secretive"), "--from", "use")
     assert outcome.code == 2
     assert "'api_token' (read by 'use') was not kept: a secret" in " ".join(outcome.err.split())
+
+
+def test_the_stage_a_run_starts_from_runs_again_even_when_cached(cli: Cli, chain: Project) -> None:
+    assert cli("run", chain.pipeline("chain")).code == 0
+    outcome = cli("run", chain.pipeline("chain"), "--from", "read", "--format", "json")
+    assert outcome.code == 0, outcome.err
+    stages = {s["id"]: s for s in json.loads(outcome.out)["stages"]}
+    assert stages["read"]["status"] == "success"
+    assert stages["read"]["message"] == "read [1, 2, 3]"

@@ -92,7 +92,16 @@ def test_the_history_view_names_the_worker_of_a_stage() -> None:
     from workbench.engine.history import StageRecord
 
     record = StageRecord(
-        "load", "files.load", "success", 0.0, 0.2, "10 lines", [], 1, None, "tcp://10.0.0.7:4001"
+        "load",
+        "files.load",
+        "success",
+        0.0,
+        0.2,
+        "10 lines",
+        [],
+        1,
+        None,
+        worker="tcp://10.0.0.7:4001",
     )
     assert "on tcp://10.0.0.7:4001" in stage_result(record).plain
     local = StageRecord("load", "files.load", "success", 0.0, 0.2, "10 lines", [], 1, None)

@@ -28,6 +28,7 @@ REPO = Path(__file__).parents[2]
 ALL = [
     "load",
     "validate",
+    "select",
     "by_region",
     "by_product",
     "totals",
@@ -123,7 +124,7 @@ def test_a_config_change_reruns_that_stage_and_its_downstream_with_reasons(
     assert kinds(status, "write_json") == {ReasonKind.UPSTREAM_WILL_RUN}
     result = run(pipeline)
     assert ran(result) == ["by_region", "summary", "write_json", "write_markdown"]
-    assert cached(result) == ["load", "validate", "by_product", "totals"]
+    assert cached(result) == ["load", "validate", "select", "by_product", "totals"]
 
 
 def test_touching_an_input_without_changing_it_reruns_nothing(
@@ -179,7 +180,14 @@ def test_a_new_stage_version_reruns_its_uses_and_early_cutoff_keeps_the_rest(
     result = run(pipeline)
     # The three reran and wrote exactly what they wrote before: nothing downstream reruns.
     assert ran(result) == ["by_region", "by_product", "totals"]
-    assert cached(result) == ["load", "validate", "summary", "write_json", "write_markdown"]
+    assert cached(result) == [
+        "load",
+        "validate",
+        "select",
+        "summary",
+        "write_json",
+        "write_markdown",
+    ]
 
 
 def test_force_stage_reruns_that_stage_and_its_downstream_only_if_its_writes_change(
@@ -189,6 +197,7 @@ def test_force_stage_reruns_that_stage_and_its_downstream_only_if_its_writes_cha
     status = pipeline_status(load(project, installed), force_stages=["validate"])
     assert status.will_run == [
         "validate",
+        "select",
         "by_region",
         "by_product",
         "totals",

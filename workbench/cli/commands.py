@@ -365,7 +365,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=seed,
         use_cache=not args.no_cache,
         force=args.force,
-        force_stages=tuple(args.force_stages),
+        # The stage a run starts from runs again, as in the app; its downstream
+        # reruns where what it wrote changed.
+        force_stages=tuple(args.force_stages) + ((args.start,) if args.start else ()),
         executor=choice,
     )
     if args.watch:
