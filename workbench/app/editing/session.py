@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.app.editing import operations as ops
+from workbench.app.editing.one_stage_edit import edit_one_stage
 from workbench.engine.fileio import atomic_write_text
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
@@ -132,7 +133,9 @@ class EditSession:
             return to_toml(self._spec)
         wanted = self._spec.to_toml_data()
         try:
-            text = edit_in_place(self._base_text, self._base_data, wanted)
+            text = edit_one_stage(self._base_text, self._base_data, wanted)
+            if text is None:
+                text = edit_in_place(self._base_text, self._base_data, wanted)
         except NotEditable:
             return to_toml(self._spec)
         # A file that reads back as a valid pipeline must read back as exactly this one;
