@@ -132,10 +132,11 @@ class EditSession:
         if self._base_text is None:
             return to_toml(self._spec)
         wanted = self._spec.to_toml_data()
+        fast = edit_one_stage(self._base_text, self._base_data, wanted)
+        if fast is not None:
+            return fast  # checked where it was made, without parsing the whole file again
         try:
-            text = edit_one_stage(self._base_text, self._base_data, wanted)
-            if text is None:
-                text = edit_in_place(self._base_text, self._base_data, wanted)
+            text = edit_in_place(self._base_text, self._base_data, wanted)
         except NotEditable:
             return to_toml(self._spec)
         # A file that reads back as a valid pipeline must read back as exactly this one;
