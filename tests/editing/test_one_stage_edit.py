@@ -68,11 +68,3 @@ def test_a_stage_whose_tables_are_apart_is_left_to_the_whole_file() -> None:
     after = copy.deepcopy(before)
     after["stages"]["b"]["config"]["key"] = "x"
     assert edit_one_stage(split, before, after) is None
-
-
-def test_a_stage_partly_written_elsewhere_is_left_to_the_whole_file() -> None:
-    dotted = TEXT.replace("[stages.a]", "[stages]\nb.retries = 2\n\n[stages.a]", 1)
-    before = tomllib.loads(dotted)
-    after = copy.deepcopy(before)
-    after["stages"]["b"]["config"]["key"] = "x"
-    assert edit_one_stage(dotted, before, after) is None
