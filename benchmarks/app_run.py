@@ -37,8 +37,8 @@ from rich.console import Console
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.run import RunScreen
+from workbench.cli.run_output import RunOptions, RunPrinter, start_run
 from workbench.engine.project import Project
-from workbench.run_output import RunOptions, RunPrinter, start_run
 
 SIZE = (120, 36)
 RUNS = 3

@@ -10,36 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.engine import StageResult
+from workbench.engine.units import counted, format_bytes, plural
 
-_IRREGULAR = {"entry": "entries", "match": "matches", "dictionary": "dictionaries"}
-
-
-def plural(unit: str, count: int) -> str:
-    if count == 1:
-        return unit
-    if unit in _IRREGULAR:
-        return _IRREGULAR[unit]
-    if unit.endswith("s"):
-        return unit
-    return unit + "s"
-
-
-def counted(count: int, unit: str) -> str:
-    """``counted(1204, "row")`` is ``"1,204 rows"``."""
-    return f"{count:,} {plural(unit, count)}"
+__all__ = ["counted", "human_bytes", "plural", "produced"]
 
 
 def human_bytes(size: int | None) -> str:
-    if size is None:
-        return "size unknown"
-    if size < 1000:
-        return f"{size:,} B"
-    value = float(size)
-    for suffix in ("kB", "MB", "GB", "TB"):
-        value /= 1000
-        if value < 1000 or suffix == "TB":
-            return f"{value:.1f} {suffix}"
-    raise AssertionError("unreachable")
+    """A size for a result message; a stage that could not tell says so."""
+    return "size unknown" if size is None else format_bytes(size)
 
 
 def produced(count: int, unit: str, detail: str = "", **data: Any) -> StageResult:

@@ -139,6 +139,10 @@ class Save(Stage):
     def keys_read(self) -> tuple[str, ...]:
         return (self.config.key,)
 
+    def cache_paths(self, ctx: StageContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Without serializing the value, as :meth:`plan` does to tell its size."""
+        return (), (str(resolve(ctx, self.config.path)),)
+
     def _serialize(self, value: Any, fmt: str) -> bytes:
         cfg = self.config
         return _formats.dump(
@@ -170,6 +174,7 @@ class Save(Stage):
             f"written to {shown(ctx, path)} ({human_bytes(len(data))})",
             path=str(path),
             bytes=len(data),
+            bytes_written=len(data),
             key=self.config.key,
         )
 

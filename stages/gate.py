@@ -85,6 +85,8 @@ class Check(Stage):
     description = "Pass only when conditions on context values hold; optionally wait for them."
     Config = GateConfig
     config: GateConfig
+    runs_on_driver = True
+    """It waits on values other branches write to the run's one context."""
 
     def keys_read(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.key.split(".")[0] for c in self.config.conditions))

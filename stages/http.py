@@ -95,6 +95,19 @@ class Download(Stage):
     def keys_written(self) -> tuple[str, ...]:
         return (self.config.key,) if self.config.key else ()
 
+    def not_cacheable(self) -> str | None:
+        if self.config.sha256 is None:
+            return "a download without a checksum may change at the source; set sha256 to cache it"
+        return None
+
+    def cache_paths(self, ctx: StageContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """No network here: the checksum stands for the content; a local file: URL is read."""
+        import urllib.request
+
+        url = urllib.parse.urlsplit(self._url(ctx))
+        read = (urllib.request.url2pathname(url.path),) if url.scheme == "file" else ()
+        return read, (str(resolve(ctx, self.config.path)),)
+
     def _url(self, ctx: StageContext) -> str:
         """The URL to open, with a relative file: URL made absolute against the project."""
         parsed = urllib.parse.urlsplit(self.config.url)
@@ -148,6 +161,7 @@ class Download(Stage):
             count=1,
             unit="files",
             bytes=size,
+            bytes_written=size,
             path=str(target),
             sha256=digest,
             attempts=attempt,

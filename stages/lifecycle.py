@@ -55,6 +55,7 @@ class Bootstrap(Stage):
     """Marks the start of an application run, so later stages can measure against it."""
 
     name = "core.bootstrap"
+    runs_on_driver = True
     description = "Record the start time and the platform (Python, OS, machine, pid)."
     writes = (STARTED, PLATFORM)
 
@@ -90,6 +91,7 @@ class ConfigLoad(Stage):
     """Reads the application's settings once, early, so every later stage sees the same ones."""
 
     name = "core.config_load"
+    runs_on_driver = True
     description = "Read a TOML config file into app.config."
     Config = ConfigLoadConfig
     config: ConfigLoadConfig
@@ -144,6 +146,7 @@ class PluginLoad(Stage):
     """Finds the installed plugins without importing them, so a broken one cannot stop start-up."""
 
     name = "core.plugin_load"
+    runs_on_driver = True
     description = "Discover the entry points of a group and record them in app.plugins."
     Config = PluginLoadConfig
     config: PluginLoadConfig
@@ -195,6 +198,7 @@ class PluginInit(Stage):
     """Imports the discovered plugins, keeping each failure apart so the others still start."""
 
     name = "core.plugin_init"
+    runs_on_driver = True
     description = "Load each plugin found by core.plugin_load and record what it provided."
     Config = PluginInitConfig
     config: PluginInitConfig
@@ -259,6 +263,7 @@ class UiInit(Stage):
     """Settles the display settings before anything is drawn."""
 
     name = "core.ui_init"
+    runs_on_driver = True
     description = "Record the terminal size, theme and colour settings in app.ui."
     Config = UiInitConfig
     config: UiInitConfig
@@ -297,6 +302,7 @@ class Ready(Stage):
     """Marks the moment the application can take work, and how long start-up took."""
 
     name = "core.ready"
+    runs_on_driver = True
     description = "Write the ready flag, its time and the start-up duration to app.ready."
     reads = (STARTED,)
     writes = (READY,)
@@ -328,6 +334,7 @@ class Shutdown(Stage):
     """Closes the run with a summary of what the application did, for people and for logs."""
 
     name = "core.shutdown"
+    runs_on_driver = True
     description = (
         "Write a summary (uptime, plugins, context keys) to app.summary and optionally a file."
     )

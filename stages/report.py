@@ -105,6 +105,7 @@ class Markdown(Stage):
             f"written to {shown(ctx, path)} ({human_bytes(len(data))})",
             path=str(path),
             bytes=len(data),
+            bytes_written=len(data),
         )
 
 

@@ -83,6 +83,14 @@ class RunConfig(StageConfig):
     tail_lines: int = Field(
         default=20, ge=1, description="Lines of stderr quoted when the command fails."
     )
+    inputs: list[str] = Field(
+        default_factory=list,
+        description="Files the command reads, relative to the project (their content keys the cache).",
+    )
+    outputs: list[str] | None = Field(
+        default=None,
+        description="Files the command writes; naming them (even as []) lets its result be cached.",
+    )
 
     @model_validator(mode="after")
     def _string_needs_shell(self) -> Self:
@@ -105,6 +113,18 @@ class Run(Stage):
 
     def keys_written(self) -> tuple[str, ...]:
         return (self.config.stdout_key,) if self.config.stdout_key else ()
+
+    def not_cacheable(self) -> str | None:
+        if self.config.outputs is None:
+            return (
+                "a command's effects are unknown to the workbench; "
+                "name the files it writes (outputs = [...]) to cache it"
+            )
+        return None
+
+    def cache_paths(self, ctx: StageContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        read = tuple(str(resolve(ctx, p)) for p in self.config.inputs)
+        return read, tuple(str(resolve(ctx, p)) for p in self.config.outputs or ())
 
     def argv(self) -> list[str]:
         command = self.config.command

@@ -1,4 +1,5 @@
-"""``csv.aggregate``: group rows and compute counts, sums, means, minima and maxima.
+"""``csv.aggregate`` and ``csv.filter``: group rows and compute counts, sums, means,
+minima and maxima; keep the rows a report is about.
 
 Rows are dicts, as ``files.load`` reads a CSV. Numbers given as text ("12.50")
 are converted; a value that is not a number fails the stage naming the row and
@@ -148,3 +149,55 @@ def _number(row: Mapping[str, Any], column: str, key: str) -> float | None:
         return float(str(value).replace(",", ""))
     except ValueError:
         raise StageError(f"column {column!r} holds {value!r}, which is not a number") from None
+
+
+class FilterConfig(StageConfig):
+    key: str = Field(description="Context key holding the rows (a list of dicts).")
+    output_key: str = Field(description="Context key that receives the rows kept.")
+    equals: dict[str, Any] = Field(
+        default_factory=dict,
+        description="column = value: keep rows whose column equals the value; '*' keeps any.",
+    )
+    starts_with: dict[str, str] = Field(
+        default_factory=dict,
+        description="column = prefix: keep rows whose column (as text) starts with the prefix.",
+    )
+
+
+class Filter(KeyToKeyStage):
+    """Keeps the rows a report is about (a region, a month), so one pipeline serves many
+    reports through its parameters: ``equals = { region = "${region}" }``."""
+
+    name = "csv.filter"
+    description = "Keep the rows whose columns equal given values or start with given prefixes."
+    Config = FilterConfig
+    config: FilterConfig
+
+    def plan(self, ctx: StageContext) -> list[PlannedOperation]:
+        cfg = self.config
+        tests = [f"{c} = {v!r}" for c, v in cfg.equals.items() if v != "*"]
+        tests += [f"{c} starts with {p!r}" for c, p in cfg.starts_with.items()]
+        where = " and ".join(tests) or "every row"
+        return [PlannedOperation(f"keep rows of {cfg.key!r} where {where} -> {cfg.output_key!r}")]
+
+    def run(self, ctx: StageContext) -> StageResult:
+        cfg = self.config
+        rows = ctx.get(cfg.key, None)
+        if not isinstance(rows, list):
+            raise StageError(f"{cfg.key!r} must hold a list of rows")
+        columns = [*cfg.equals, *cfg.starts_with]
+        kept: list[Any] = []
+        for number, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                raise StageError(f"{cfg.key}[{number}] is a {type(row).__name__}, not a row")
+            missing = [c for c in columns if c not in row]
+            if missing:
+                raise StageError(
+                    f"{cfg.key}[{number}] has no column {', '.join(map(repr, missing))}"
+                )
+            if all(v == "*" or row[c] == v for c, v in cfg.equals.items()) and all(
+                str(row[c]).startswith(p) for c, p in cfg.starts_with.items()
+            ):
+                kept.append(row)
+        ctx.set(cfg.output_key, kept)
+        return produced(len(kept), "row", f"kept of {counted(len(rows), 'row')}")

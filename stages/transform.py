@@ -10,6 +10,7 @@ functions are awaited; plain ones run in a worker thread so the app stays live.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Sized
 from typing import Any
 
@@ -58,6 +59,15 @@ class Call(Stage):
 
     def keys_written(self) -> tuple[str, ...]:
         return (self.config.output_key,) if self.config.output_key else ()
+
+    def cache_paths(self, ctx: StageContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The function's source file is an input: editing the function reruns the stage."""
+        module = sys.modules.get(self.config.function.partition(":")[0])
+        if module is None:
+            self._function()
+            module = sys.modules.get(self.config.function.partition(":")[0])
+        source = getattr(module, "__file__", None)
+        return ((str(source),) if source else ()), ()
 
     def _signature(self) -> str:
         parts = [f"{name}=ctx[{key!r}]" for name, key in self.config.args.items()]

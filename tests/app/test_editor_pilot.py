@@ -316,3 +316,30 @@ def test_a_file_that_is_not_toml_asks_before_it_is_written_afresh(
         assert "[stages.broken" in path.read_text(encoding="utf-8")
 
     drive(make_app("alpha.toml"), scenario)
+
+
+def test_new_pipeline_from_a_template_is_valid_and_saves(make_app: MakeApp, project: Path) -> None:
+    from textual.widgets import Select
+
+    async def scenario(app: WorkbenchApp, pilot: Pilot[None], editor: EditorScreen) -> None:
+        await pilot.press("n")
+        await pilot.pause()
+        await type_text(pilot, "word counts")
+        template = app.screen.query_one("#new-template", Select)
+        template.value = "load-transform-save"
+        await pilot.pause()
+        await pilot.click("#new-ok")
+        await pilot.pause()
+        session = editor.session
+        assert session is not None and session.dirty
+        assert list(session.spec.stages) == ["load", "transform", "save"]
+        assert session.pipeline.valid, session.pipeline.problems
+        assert session.spec.context["input"] == "pipelines/data/hello/greeting.txt"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        saved = load_spec(project / "pipelines" / "word-counts.toml")
+        assert saved.spec is not None
+        assert saved.spec.stages["save"].config["path"] == "out/word-counts/stats.json"
+
+    drive(make_app(), scenario)

@@ -35,7 +35,7 @@ def test_stages_json_lists_every_stage_with_its_metadata(cli: Cli) -> None:
 
     assert result.code == 0
     data = json.loads(result.out)
-    assert set(data) == {"stages", "errors", "output"}
+    assert set(data) == {"stages", "errors", "output", "providers"}
     assert data["errors"] == []
     stages = {s["name"]: s for s in data["stages"]}
     assert {"core.noop", "kit.sleep", "kit.consumer"} <= set(stages)
@@ -174,7 +174,7 @@ def test_graph_of_an_invalid_pipeline_exits_1_and_names_the_cycle(cli: Cli) -> N
     result = cli("graph", BROKEN / "cycle.toml", "--format", "json")
 
     assert result.code == 1
-    assert result.out == ""
+    assert json.loads(result.out)["problems"][0]["cycle"] == ["a", "b", "c", "a"]
     assert "a -> b -> c -> a" in result.err
 
 
@@ -311,6 +311,7 @@ def test_run_set_overrides_a_context_parameter(cli: Cli, project: Project) -> No
 
 def test_run_from_and_to_select_stages(cli: Cli, project: Project) -> None:
     path = project.pipeline("good")
+    cli("run", path)  # --from starts from a recorded run's context
 
     after = json.loads(cli("run", path, "--from", "read", "--format", "json").out)
     before = json.loads(cli("run", path, "--to", "read", "--format", "json").out)
@@ -427,6 +428,38 @@ def test_log_file_receives_the_log(cli: Cli, project: Project, tmp_path: Path) -
 
     assert result.code == 0
     assert log.exists()
+
+
+def test_an_optional_upstream_failing_lets_its_dependent_run(cli: Cli, project: Project) -> None:
+    project.write(
+        "optional",
+        """
+        [pipeline]
+        name = "optional"
+
+        [stages.enrich]
+        uses = "kit.fail"
+        config = { message = "the enrichment service is down" }
+
+        [stages.base]
+        uses = "core.noop"
+
+        [stages.summary]
+        uses = "core.noop"
+        depends_on = ["base", { stage = "enrich", required = false }]
+
+        [stages.needs_enrich]
+        uses = "core.noop"
+        depends_on = ["enrich"]
+        """,
+    )
+    outcome = cli("run", project.pipeline("optional"), "--format", "json")
+    data = json.loads(outcome.out)
+    stages = {s["id"]: s for s in data["stages"]}
+    assert stages["summary"]["status"] == "success"
+    assert "ran without optional input 'enrich' failed" in stages["summary"]["message"]
+    assert stages["needs_enrich"]["status"] == "skipped"
+    assert outcome.code == 1  # enrich itself failed, without continue_on_error
 
 
 def test_project_dir_in_the_context_table_is_an_error_naming_it(cli: Cli, project: Project) -> None:

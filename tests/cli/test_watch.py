@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.cli.watch import watched_paths
 from workbench.engine.project import Project
-from workbench.watch import watched_paths
 
 PIPELINE = """\
 [pipeline]

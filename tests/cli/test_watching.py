@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from watchfiles import Change
 
-import workbench.watching as watching
+import workbench.engine.watching as watching
 
 
 def test_a_watcher_that_fails_is_reported_and_restarted(

@@ -50,6 +50,8 @@ def test_report_has_order_layers_operations_and_totals(make_pipeline: PipelineFa
     totals = report.to_json()["totals"]
     assert totals == {
         "stages": 4,
+        "will_run": 4,  # no cache consulted: every stage counts
+        "up_to_date": 0,
         "operations": 4,
         "bytes": 10,
         "seconds": 1.0,

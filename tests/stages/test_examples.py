@@ -43,9 +43,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_every_example_is_here() -> None:
     assert EXAMPLES == [
+        "composite",
         "hello",
         "ingest",
         "keep-going",
+        "licence-similarity",
         "lifecycle",
         "parallel",
         "sales-report",
@@ -92,7 +94,7 @@ def test_sales_report(project: Path, manager: StageManager) -> None:
     revenues = [r["revenue"] for r in summary["by_region"]]
     assert revenues == sorted(revenues, reverse=True)
     report = _out(project, "sales-report", "report.md").read_text("utf-8")
-    assert report.startswith("# Sales, January to June 2024\n")
+    assert report.startswith("# Sales for region *, period 2024\n")
     assert "## By region" in report and "| region | orders |" in report
     assert result.results["validate"].message.startswith("120 items valid")
 
@@ -141,6 +143,31 @@ def test_ingest_gate_closes_on_too_few_chunks(project: Path, manager: StageManag
     assert "index.rows >= 500 failed: value is" in gate.message + " ".join(gate.errors)
 
 
+def test_licence_similarity_ranks_the_near_duplicates_first(
+    project: Path, manager: StageManager
+) -> None:
+    pipeline = project / "pipelines" / "licence-similarity.toml"
+    text = pipeline.read_text("utf-8")
+    assert "permutations = 768" in text
+    pipeline.write_text(text.replace("permutations = 768", "permutations = 64"), "utf-8")
+    result = _run(manager, project, "licence-similarity")
+    assert result.ok, result.to_json()
+    pairs = json.loads(_out(project, "licence-similarity", "pairs.json").read_text("utf-8"))
+    first = pairs[0]
+    assert (first["left"], first["right"]) == (
+        "pipelines/data/licences/GFDL-1.2.txt",
+        "pipelines/data/licences/GFDL-1.3.txt",
+    )
+    assert first["similarity"] > 0.7
+    assert [p["similarity"] for p in pairs] == sorted(
+        (p["similarity"] for p in pairs), reverse=True
+    )
+    report = _out(project, "licence-similarity", "report.md").read_text("utf-8")
+    assert (
+        "| pipelines/data/licences/GFDL-1.2.txt | pipelines/data/licences/GFDL-1.3.txt |" in report
+    )
+
+
 def test_lifecycle(project: Path, manager: StageManager) -> None:
     result = _run(manager, project, "lifecycle")
     assert result.ok, result.to_json()
@@ -186,3 +213,48 @@ def test_command_line_exit_codes(project: Path, capsys: pytest.CaptureFixture[st
     assert main(["run", str(project / "pipelines" / "hello.toml")]) == 0
     assert main(["run", str(project / "pipelines" / "keep-going.toml")]) == 1
     assert main(["validate", *map(str, (project / "pipelines").glob("*.toml"))]) == 0
+
+
+def test_sales_report_region_parameter_changes_what_is_written(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`${region}` in the file decides the report; `--set region=…` changes it again."""
+    monkeypatch.chdir(project)
+    path = project / "pipelines" / "sales-report.toml"
+    summary_path = _out(project, "sales-report", "summary.json")
+    path.write_text(path.read_text("utf-8").replace('region = "*"', 'region = "West"'), "utf-8")
+    assert main(["run", str(path), "--no-history"]) == 0
+    west = json.loads(summary_path.read_text("utf-8"))
+    assert [r["region"] for r in west["by_region"]] == ["West"]
+    assert main(["run", str(path), "--no-history", "--set", "region=North"]) == 0
+    north = json.loads(summary_path.read_text("utf-8"))
+    assert [r["region"] for r in north["by_region"]] == ["North"]
+    assert north["totals"] != west["totals"]
+    report = _out(project, "sales-report", "report.md").read_text("utf-8")
+    assert report.startswith("# Sales for region North, period 2024\n")
+    assert main(["run", str(path), "--no-history", "--set", "period=2024-03"]) == 0
+    march = json.loads(summary_path.read_text("utf-8"))
+    assert march["totals"][0]["orders"] < west["totals"][0]["orders"]
+
+
+def test_hello_top_parameter_keeps_its_type(project: Path, manager: StageManager) -> None:
+    pipeline = manager.load(project / "pipelines" / "hello.toml")
+    assert pipeline.stages["count"].stage is not None
+    assert pipeline.stages["count"].stage.config.top == 5
+    result = manager.run(pipeline, params={"top": 2})
+    assert result.ok, result.to_json()
+    stats = json.loads(_out(project, "hello", "stats.json").read_text(encoding="utf-8"))
+    assert len(stats["top_words"]) == 2
+
+
+def test_composite_runs_pipelines_as_stages_and_rolls_up(
+    project: Path, manager: StageManager
+) -> None:
+    result = _run(manager, project, "composite")
+    assert result.ok, result.to_json()
+    assert result.results["checks"].status is StageStatus.PARTIAL
+    assert result.results["words"].message == "3 stages succeeded"
+    totals = json.loads(_out(project, "composite", "west-totals.json").read_text("utf-8"))
+    summary = json.loads(_out(project, "sales-report", "summary.json").read_text("utf-8"))
+    assert [r["region"] for r in summary["by_region"]] == ["West"]
+    assert totals == summary["totals"]

@@ -39,7 +39,7 @@ from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import SETTINGS_FILE, Project
-from workbench.watching import follow
+from workbench.engine.watching import follow
 
 
 class WorkbenchApp(App[None]):

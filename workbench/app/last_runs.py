@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.app.widgets.dag_view import STATUS_MARKS
-from workbench.engine.dry_run import format_seconds
+from workbench.engine.glyphs import INTERRUPTED_GLYPH
 from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
+from workbench.engine.units import format_seconds
 
 STATUS_STYLES: dict[str, str] = {
     "success": "$text-success",
@@ -23,9 +24,10 @@ STATUS_STYLES: dict[str, str] = {
     "interrupted": "$text-error",
     "running": "$text-primary",
     "skipped": "$foreground-muted",
+    "cached": "$text-secondary",
 }
 """The theme colour of a recorded run's status."""
-RUN_MARKS = {**STATUS_MARKS, "interrupted": "⚡"}
+RUN_MARKS = {**STATUS_MARKS, "interrupted": INTERRUPTED_GLYPH}
 """The mark of a recorded run's status (the graph's marks, plus interrupted runs)."""
 
 RECENT = 500

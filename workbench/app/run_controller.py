@@ -105,6 +105,8 @@ class StageState:
     """The stage's full result once it finished (message, errors, data, attempts)."""
     reused: bool = False
     """Not run this time: a partial re-run reuses what the last run left for it."""
+    worker: str | None = None
+    """The Dask worker that ran the stage ("driver" beside them); None in a local run."""
 
     def elapsed(self, at: float | None = None) -> float | None:
         if self.duration is not None:
@@ -198,6 +200,7 @@ class RunController:
             state.duration = result.duration if state.started is not None else None
             state.message = clean_output(result.message, keep_colour=False)
             state.result = result
+            state.worker = result.worker
             if result.status is StageStatus.FAILURE and self.first_failure is None:
                 self.first_failure = stage_id
         elif isinstance(event, StagePaused):

@@ -50,7 +50,7 @@ _EXPORTS = {
     "PluginOutput": "registry",
     "StageMetadata": "registry",
     "StageRegistry": "registry",
-    "Hooks": "runner",
+    "Hooks": "hooks",
     "RunResult": "runner",
     "Runner": "runner",
     "MASK": "secrets",
@@ -171,6 +171,9 @@ if TYPE_CHECKING:
     from workbench.engine.history import (
         History as History,
     )
+    from workbench.engine.hooks import (
+        Hooks as Hooks,
+    )
     from workbench.engine.manager import (
         StageManager as StageManager,
     )
@@ -192,7 +195,6 @@ if TYPE_CHECKING:
         StageRegistry as StageRegistry,
     )
     from workbench.engine.runner import (
-        Hooks as Hooks,
         Runner as Runner,
         RunResult as RunResult,
     )

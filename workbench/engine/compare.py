@@ -21,12 +21,12 @@ the command line and the Markdown export show the same comparison.
 from __future__ import annotations
 
 import sqlite3
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.engine.assignments import AssignmentError, parse_assignments
 from workbench.engine.dry_run import (
     DryRunReport,
     ReportDiff,
@@ -48,6 +48,10 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.secrets import Secrets, split_context
 from workbench.engine.spec import PipelineSpec
+from workbench.engine.units import counted
+
+if TYPE_CHECKING:
+    from workbench.engine.cache.reasons import StageStatusLine
 
 ComparisonKind = Literal["edited", "pipelines", "parameters"]
 
@@ -82,15 +86,40 @@ def report_with_history(
     *,
     root: Path | None = None,
     concurrency: int | None = None,
+    cache: bool = True,
 ) -> DryRunReport:
-    """The dry-run report of a pipeline, with estimates from the history under ``root``.
+    """The dry-run report of a pipeline, with estimates from the history under ``root``
+    and, with ``cache``, what the project's cache would reuse (and why the rest runs).
 
     Raises :class:`CompareError` for a pipeline that cannot be planned (a cycle or
     unknown stages), naming its problems, since a report of half a graph misleads.
     """
     require_plannable(pipeline)
-    estimates = history_estimates(pipeline, root if root is not None else _root_of(pipeline))
-    return build_report(pipeline, params, estimates=estimates, concurrency=concurrency)
+    root = root if root is not None else _root_of(pipeline)
+    estimates = history_estimates(pipeline, root)
+    status = cache_status(pipeline, params, root) if cache else None
+    return build_report(
+        pipeline, params, estimates=estimates, concurrency=concurrency, status=status
+    )
+
+
+def cache_status(
+    pipeline: Pipeline, params: Mapping[str, Any] | None, root: Path | None
+) -> dict[str, StageStatusLine] | None:
+    """Each stage's line of `workbench status`, read without writing; None without a project."""
+    if root is None:
+        return None
+    from workbench.engine.cache.status import pipeline_status
+    from workbench.engine.cache.store import CacheStore
+
+    store = CacheStore.for_project(root)
+    if not store.root.is_dir():
+        return None  # never run with a cache: every stage runs, nothing to explain
+    try:
+        status = pipeline_status(pipeline, store, params, save_stamps=False)
+    except Exception:  # a broken cache never stops a dry run
+        return None
+    return {line.stage_id: line for line in status.stages}
 
 
 def require_plannable(pipeline: Pipeline) -> None:
@@ -165,7 +194,7 @@ class Comparison:
         parts: list[str] = []
         if self.parameter_changes:
             n = len(self.parameter_changes)
-            parts.append(f"{n} parameter{'s' if n != 1 else ''} changed")
+            parts.append(f"{counted(n, 'parameter')} changed")
         text = self.diff.summary()
         if text != "no differences" or not parts:
             parts.append(text)
@@ -307,26 +336,11 @@ def _secrets_of(pipeline: Pipeline, *param_sets: Mapping[str, Any]) -> Secrets:
 
 
 def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
-    """``key=value`` texts; a value is read as TOML when it is one (``3``, ``true``), else as text."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise CompareError(
-                f"{item!r}: write KEY=VALUE, for example input=data/sales.csv",
-                title="Bad parameter",
-            )
-        out[key] = parse_value(raw)
-    return out
-
-
-def parse_value(raw: str) -> Any:
-    """A TOML value when the text is one (``3``, ``true``, ``["a"]``), else the text itself."""
+    """``key=value`` texts, read by :mod:`workbench.engine.assignments` as ``--set`` is."""
     try:
-        return tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw.strip()
+        return parse_assignments(items, option="")
+    except AssignmentError as exc:
+        raise CompareError(exc.message, title="Bad parameter") from None
 
 
 def _label(report: DryRunReport) -> str:
@@ -341,7 +355,9 @@ def _params_label(params: Mapping[str, Any], secrets: Secrets) -> str:
 
 # -- the plan against a past run ------------------------------------------------------------------
 
-Verdict = Literal["as planned", "slower", "faster", "failed", "skipped", "not run", "not planned"]
+Verdict = Literal[
+    "as planned", "slower", "faster", "failed", "skipped", "cached", "not run", "not planned"
+]
 
 SLOWER_FACTOR = 1.5
 """A stage that took this many times its estimate (and half a second more) ran slow."""
@@ -376,6 +392,8 @@ class ActualRow:
             return "failed"
         if status == "skipped":
             return "skipped"
+        if status == "cached":
+            return "cached"
         estimate, real = self.plan.estimated_seconds, self.actual.duration
         if estimate is not None and real is not None:
             if real > estimate * SLOWER_FACTOR and real - estimate > SLOWER_MARGIN:
@@ -435,7 +453,7 @@ class PlanAgainstRun:
 
     def summary(self) -> str:
         """ "run #3 success: 4 as planned, 1 slower; planned ~2.0 s wall, took 3.1 s"."""
-        from workbench.engine.dry_run import format_seconds
+        from workbench.engine.units import format_seconds
 
         counts = ", ".join(f"{n} {verdict}" for verdict, n in self.counts().items())
         return (

@@ -29,6 +29,7 @@ from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
 from workbench.engine.cancellation import CancelToken
 from workbench.engine.secrets import MASK, Secrets
+from workbench.engine.units import counted
 
 T = TypeVar("T")
 
@@ -99,7 +100,7 @@ def summarize(value: Any, width: int = 60) -> str:
         return f"{type(value).__name__}[{len(value):,}]"
     if isinstance(value, dict):
         n = len(value)
-        return f"dict{{{n:,} key{'s' if n != 1 else ''}}}"
+        return f"dict{{{counted(n, 'key')}}}"
     if isinstance(value, (bytes, bytearray)):
         return f"{type(value).__name__}[{len(value):,}]"
     text = repr(value)
@@ -181,6 +182,13 @@ class ContextStore:
         return out
 
     # -- writing ---------------------------------------------------------------------
+    def preload(self, values: Mapping[str, Any]) -> None:
+        """Values known before any stage ran, not recorded as changes.
+
+        A stage running elsewhere (a Dask worker) starts from the values it reads.
+        """
+        self._values.update(values)
+
     def write(self, stage: str, key: str | ContextKey[Any], value: Any) -> None:
         name = _key_name(key)
         if isinstance(key, ContextKey) and key.type is not None and not isinstance(value, key.type):
@@ -287,7 +295,7 @@ class ContextStore:
 class StageContext:
     """One attempt's handle on the shared context: typed get/set, log, progress, cancellation."""
 
-    __slots__ = ("_log", "_progress", "_run", "_token", "stage_id", "store")
+    __slots__ = ("_log", "_progress", "_run", "_token", "attempt", "stage_id", "store")
 
     def __init__(
         self,
@@ -299,6 +307,8 @@ class StageContext:
     ) -> None:
         self.store = store
         self.stage_id = stage_id
+        self.attempt = 1
+        """Which attempt this is (1, then 2 on the first retry): stages and hooks may read it."""
         self._log = log
         self._progress = progress
         self._token = token

@@ -15,7 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.engine.cache.reasons import Reason
+from workbench.engine.units import counted, format_bytes, format_seconds
+
 if TYPE_CHECKING:
+    from workbench.engine.cache.reasons import StageStatusLine
     from workbench.engine.pipeline import Pipeline
 
 
@@ -76,6 +80,14 @@ class StagePlan:
     estimated_seconds: float | None
     estimate_source: EstimateSource
     error: str | None = None
+    up_to_date: bool = False
+    """The cache holds this stage's result: a run would reuse it, not run it."""
+    reasons: tuple[Reason, ...] = ()
+    """Why it will run (empty when up to date, or when the cache was not consulted)."""
+
+    @property
+    def will_run(self) -> bool:
+        return not self.up_to_date
 
     @property
     def estimated_bytes(self) -> int:
@@ -98,6 +110,8 @@ class StagePlan:
             "estimated_seconds": self.estimated_seconds,
             "estimate_source": self.estimate_source,
             "error": self.error,
+            "state": "up_to_date" if self.up_to_date else "will_run",
+            "reasons": [r.to_json() for r in self.reasons],
         }
 
     @classmethod
@@ -113,6 +127,8 @@ class StagePlan:
             estimated_seconds=data.get("estimated_seconds"),
             estimate_source=data.get("estimate_source", "unknown"),
             error=data.get("error"),
+            up_to_date=data.get("state") == "up_to_date",
+            reasons=tuple(Reason.from_json(r) for r in data.get("reasons", ())),
         )
 
 
@@ -160,30 +176,39 @@ class DryRunReport:
     """Estimated wall time at the concurrency, unknown estimates counted as zero."""
 
     @property
+    def running(self) -> list[StagePlan]:
+        """The stages a run would really run (the cache reuses the others)."""
+        return [s for s in self.stages if not s.up_to_date]
+
+    @property
     def total_operations(self) -> int:
-        return sum(len(s.operations) for s in self.stages)
+        return sum(len(s.operations) for s in self.running)
 
     @property
     def total_bytes(self) -> int:
-        return sum(s.estimated_bytes for s in self.stages)
+        return sum(s.estimated_bytes for s in self.running)
 
     @property
     def total_seconds(self) -> float:
-        return sum(s.estimated_seconds or 0.0 for s in self.stages)
+        return sum(s.estimated_seconds or 0.0 for s in self.running)
+
+    @property
+    def up_to_date(self) -> int:
+        return len(self.stages) - len(self.running)
 
     @property
     def unknown_writes(self) -> int:
         """Writes whose size the plan cannot know (their data comes from upstream)."""
         return sum(
             1
-            for s in self.stages
+            for s in self.running
             for op in s.operations
             if op.writes and op.estimated_bytes is None
         )
 
     @property
     def unknown_estimates(self) -> int:
-        return sum(1 for s in self.stages if s.estimated_seconds is None)
+        return sum(1 for s in self.running if s.estimated_seconds is None)
 
     def stage(self, stage_id: str) -> StagePlan:
         for plan in self.stages:
@@ -212,15 +237,17 @@ class DryRunReport:
     def summary(self) -> str:
         """One line: "5 stages, 9 operations, 12.0 kB, ~3.1 s, 0 conflicts"."""
         unsupported = sum(1 for s in self.stages if not s.supported)
+        cached = self.up_to_date
         parts = [
-            f"{len(self.stages)} stage{'s' if len(self.stages) != 1 else ''}",
-            f"{self.total_operations} operation{'s' if self.total_operations != 1 else ''}",
+            counted(len(self.stages), "stage")
+            + (f" ({len(self.stages) - cached} to run, {cached} up to date)" if cached else ""),
+            counted(self.total_operations, "operation"),
             format_bytes(self.total_bytes)
             + (f" (+{self.unknown_writes} of unknown size)" if self.unknown_writes else ""),
             f"{self.wall_text()} wall"
             if not self.unknown_estimates
             else f"wall {self.wall_text()}",
-            f"{len(self.conflicts)} conflict{'s' if len(self.conflicts) != 1 else ''}",
+            counted(len(self.conflicts), "conflict"),
         ]
         if unsupported:
             parts.append(f"{unsupported} cannot dry-run")
@@ -236,6 +263,8 @@ class DryRunReport:
             "stages": [s.to_json() for s in self.stages],
             "totals": {
                 "stages": len(self.stages),
+                "will_run": len(self.running),
+                "up_to_date": self.up_to_date,
                 "operations": self.total_operations,
                 "bytes": self.total_bytes,
                 "seconds": round(self.total_seconds, 6),
@@ -270,17 +299,21 @@ def build_report(
     *,
     estimates: Mapping[str, float] | None = None,
     concurrency: int | None = None,
+    status: Mapping[str, StageStatusLine] | None = None,
 ) -> DryRunReport:
     """Ask every stage for its plan, without side effects, and gather the report.
 
     ``estimates`` are seconds per stage id from elsewhere (the run history), used
-    where a stage gives no estimate of its own.
+    where a stage gives no estimate of its own. ``status`` is what the cache says
+    of each stage (``workbench status``): up-to-date stages are marked and left out
+    of the totals and the wall time, the others carry their reasons.
     """
     from workbench.engine.context import ContextStore, ExecutionMode
     from workbench.engine.project import importable
     from workbench.engine.secrets import Secrets
 
     importable(pipeline.project_dir)
+    pipeline = pipeline.with_parameters(params)
     values = pipeline.parameters(params)
     secrets = Secrets.for_pipeline(pipeline, values)
     store = ContextStore(values, ExecutionMode.DRY_RUN, secrets=secrets)
@@ -325,6 +358,7 @@ def build_report(
             seconds, source = float(estimates[stage_id]), "history"
         else:
             seconds, source = None, "unknown"
+        line = status.get(stage_id) if status is not None else None
         plans.append(
             StagePlan(
                 stage_id,
@@ -337,12 +371,14 @@ def build_report(
                 seconds,
                 source,
                 error,
+                up_to_date=line is not None and not line.will_run,
+                reasons=line.reasons if line is not None else (),
             )
         )
     conflicts.extend(_write_conflicts(pipeline, plans))
     conflicts.extend(_unread_keys(pipeline, store.params))
     conflicts.extend(_outside_project(pipeline, plans))
-    seconds_by_id = {p.stage_id: p.estimated_seconds for p in plans}
+    seconds_by_id = {p.stage_id: 0.0 if p.up_to_date else p.estimated_seconds for p in plans}
     critical = graph.critical_path(seconds_by_id)
     level = max(1, concurrency or pipeline.max_concurrency)
     return DryRunReport(
@@ -500,7 +536,17 @@ def _simulate(pipeline: Pipeline, seconds: Mapping[str, float | None], concurren
 
 # -- comparing ---------------------------------------------------------------------------
 
-ChangeKind = Literal["added", "removed", "reordered", "reconfigured", "rewired", "operations"]
+ChangeKind = Literal[
+    "added",
+    "removed",
+    "reordered",
+    "reconfigured",
+    "rewired",
+    "operations",
+    "now_runs",
+    "now_cached",
+]
+"""``now_runs``: up to date on the left, will run on the right; ``now_cached`` the reverse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,12 +603,16 @@ class ReportDiff:
         for change in self.stages:
             for kind in change.kinds:
                 counts[kind] = counts.get(kind, 0) + 1
-        label = {"operations": "with other operations"}
+        label = {
+            "operations": "with other operations",
+            "now_runs": "now to run",
+            "now_cached": "now up to date",
+        }
         parts = [f"{n} {label.get(kind, kind)}" for kind, n in counts.items()]
         if self.conflicts_new:
-            parts.append(f"{_plural(len(self.conflicts_new), 'new conflict')}")
+            parts.append(f"{counted(len(self.conflicts_new), 'new conflict')}")
         if self.conflicts_resolved:
-            parts.append(f"{_plural(len(self.conflicts_resolved), 'conflict')} resolved")
+            parts.append(f"{counted(len(self.conflicts_resolved), 'conflict')} resolved")
         return ", ".join(parts) if parts else "no differences"
 
     def to_json(self) -> dict[str, Any]:
@@ -607,6 +657,10 @@ def diff_reports(left: DryRunReport, right: DryRunReport) -> ReportDiff:
         removed = tuple(d for d in ops_before if d not in ops_after)
         if added or removed:
             kinds.append("operations")
+        if before.up_to_date and not after.up_to_date:
+            kinds.append("now_runs")
+        elif after.up_to_date and not before.up_to_date:
+            kinds.append("now_cached")
         if kinds or before.estimated_seconds != after.estimated_seconds:
             changes[sid] = StageChange(
                 sid,
@@ -627,12 +681,19 @@ def diff_reports(left: DryRunReport, right: DryRunReport) -> ReportDiff:
         conflicts_resolved=tuple(sorted(left_conflicts - right_conflicts)),
         totals={
             "stages": (len(left.stages), len(right.stages)),
+            **_will_run_totals(left, right),
             "operations": (left.total_operations, right.total_operations),
             "bytes": (left.total_bytes, right.total_bytes),
             "seconds": (left.total_seconds, right.total_seconds),
             "wall_seconds": (left.wall_seconds, right.wall_seconds),
         },
     )
+
+
+def _will_run_totals(left: DryRunReport, right: DryRunReport) -> dict[str, tuple[float, float]]:
+    """Stages to run on each side, when either report consulted the cache."""
+    consulted = any(p.up_to_date or p.reasons for p in (*left.stages, *right.stages))
+    return {"will_run": (len(left.running), len(right.running))} if consulted else {}
 
 
 def _moved(left: list[str], right: list[str]) -> set[str]:
@@ -652,8 +713,8 @@ def _union_order(left: tuple[str, ...], right: tuple[str, ...]) -> list[str]:
 
 
 def _config_changes(before: StagePlan, after: StagePlan) -> list[tuple[str, Any, Any]]:
-    flat_a = _flatten(before.config)
-    flat_b = _flatten(after.config)
+    flat_a = flatten_config(before.config)
+    flat_b = flatten_config(after.config)
     if before.uses != after.uses:
         flat_a["(uses)"], flat_b["(uses)"] = before.uses, after.uses
     return [
@@ -666,28 +727,16 @@ def _config_changes(before: StagePlan, after: StagePlan) -> list[tuple[str, Any,
 _ABSENT = object()
 
 
-def _flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_config(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested config as ``dotted.key -> value``, so changes can be named field by field."""
     out: dict[str, Any] = {}
     for key, item in value.items():
         name = f"{prefix}{key}"
         if isinstance(item, Mapping) and item:
-            out.update(_flatten(item, name + "."))
+            out.update(flatten_config(item, name + "."))
         else:
             out[name] = item
     return out
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def format_bytes(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{count} B"
 
 
 def estimate_text(seconds: float, unknown: int, total: int) -> str:
@@ -697,17 +746,3 @@ def estimate_text(seconds: float, unknown: int, total: int) -> str:
     if unknown:
         return f"at least ~{format_seconds(seconds)} ({unknown} of {total} estimates unknown)"
     return f"~{format_seconds(seconds)}"
-
-
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 90:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 90:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"

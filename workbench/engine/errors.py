@@ -22,6 +22,9 @@ ProblemKind = Literal[
     "config",
     "requirement",
     "io",
+    "parameter",
+    "composite",
+    "hook",
     "path",
 ]
 
@@ -189,3 +192,9 @@ class ProblemList:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+class ExecutorError(WorkbenchError):
+    """The executor a run was asked to use cannot run it: not installed, unreachable."""
+
+    title = "Executor"

@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbench.engine.compare import Comparison, PlanAgainstRun
-from workbench.engine.dry_run import DryRunReport, StagePlan, format_bytes, format_seconds
+from workbench.engine.dry_run import DryRunReport, StagePlan
 from workbench.engine.fileio import atomic_write_text
+from workbench.engine.units import (
+    format_bytes,
+    format_change,
+    format_seconds,
+    format_total,
+    total_label,
+)
 
 Exportable = DryRunReport | Comparison | PlanAgainstRun
 ExportFormat = Literal["json", "markdown"]
@@ -73,17 +80,27 @@ def write_export(item: Exportable, fmt: ExportFormat, root: Path, path: Path | N
 def report_markdown(report: DryRunReport) -> str:
     lines = [f"## Dry run: {report.pipeline}", "", f"**{report.summary()}**", ""]
     lines += _layers_md(report)
+    cached = any(p.up_to_date or p.reasons for p in report.stages)
+    cache_head = (" cache |", "---|") if cached else ("", "")
     lines += [
-        "| # | layer | stage | uses | planned operations | bytes | estimate |",
-        "|--:|--:|---|---|---|--:|--:|",
+        "| # | layer | stage | uses | planned operations | bytes | estimate |" + cache_head[0],
+        "|--:|--:|---|---|---|--:|--:|" + cache_head[1],
     ]
     for n, plan in enumerate(report.stages, 1):
         lines.append(
             f"| {n} | {plan.layer} | `{plan.stage_id}` | `{plan.uses}` | {_ops_md(plan)} | "
-            f"{_bytes(plan)} | {_estimate(plan)} |"
+            f"{_bytes(plan)} | {_estimate(plan)} |" + (f" {_cache_md(plan)} |" if cached else "")
         )
     lines += ["", *_critical_md(report), "", *_conflicts_md(report)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _cache_md(plan: StagePlan) -> str:
+    """Up to date, or will run with its reasons (Markdown table cell)."""
+    if plan.up_to_date:
+        return "up to date"
+    reasons = "<br>".join(f"{r.kind.value}: {r.detail}".replace("|", "\\|") for r in plan.reasons)
+    return f"will run<br>{reasons}" if reasons else "will run"
 
 
 def comparison_markdown(comparison: Comparison) -> str:
@@ -116,8 +133,8 @@ def comparison_markdown(comparison: Comparison) -> str:
     lines += ["| total | before | after | change |", "|---|--:|--:|--:|"]
     for name, (before, after) in c.diff.totals.items():
         lines.append(
-            f"| {name.replace('_', ' ')} | {_num(name, before)} | {_num(name, after)} | "
-            f"{_delta(name, before, after)} |"
+            f"| {total_label(name)} | {format_total(name, before)} | {format_total(name, after)} | "
+            f"{format_change(name, before, after)} |"
         )
     lines.append("")
     for conflict in c.diff.conflicts_new:
@@ -154,7 +171,7 @@ def plan_against_run_markdown(item: PlanAgainstRun) -> str:
     lines += ["", "| total | planned | actual |", "|---|--:|--:|"]
     for name, (planned, actual_value) in item.totals.items():
         lines.append(
-            f"| {name.replace('_', ' ')} | {_num(name, planned)} | {_num(name, actual_value)} |"
+            f"| {total_label(name)} | {format_total(name, planned)} | {format_total(name, actual_value)} |"
         )
     lines += ["", f"Run #{run.id} ({run.source}) finished {run.status}."]
     return "\n".join(lines).rstrip() + "\n"
@@ -212,23 +229,6 @@ def _estimate(plan: StagePlan) -> str:
 
 def _bytes(plan: StagePlan) -> str:
     return format_bytes(plan.estimated_bytes) if plan.estimated_bytes else "—"
-
-
-def _num(name: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if name == "bytes":
-        return format_bytes(int(value))
-    if "seconds" in name:
-        return format_seconds(value)
-    return f"{int(value):,}"
-
-
-def _delta(name: str, before: float, after: float) -> str:
-    if before == after:
-        return "="
-    sign = "+" if after > before else "−"
-    return sign + _num(name, abs(after - before))
 
 
 def _value(value: Any) -> str:

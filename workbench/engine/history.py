@@ -37,6 +37,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
+from workbench.engine import resume
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.events import (
     PipelineFinished,
@@ -50,6 +51,7 @@ from workbench.engine.procinfo import is_alive, start_identity
 from workbench.engine.secrets import MASK, Secrets
 
 if TYPE_CHECKING:
+    from workbench.engine.context import ChangeRecord
     from workbench.engine.pipeline import Pipeline
     from workbench.engine.runner import Runner
     from workbench.engine.settings import HistorySettings
@@ -95,6 +97,7 @@ CREATE TABLE IF NOT EXISTS stages (
     errors TEXT NOT NULL DEFAULT '[]',
     attempts INTEGER NOT NULL DEFAULT 1,
     log_path TEXT,
+    worker TEXT,
     PRIMARY KEY (run_id, stage_id)
 );
 CREATE TABLE IF NOT EXISTS changes (
@@ -109,6 +112,12 @@ CREATE TABLE IF NOT EXISTS changes (
     PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS stages_by_kind ON stages (uses, config_hash, status);
+CREATE TABLE IF NOT EXISTS stage_data (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    stage_id TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (run_id, stage_id)
+);
 """
 
 
@@ -147,6 +156,10 @@ class StageRecord:
     errors: list[str]
     attempts: int
     log_path: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    """The result's data: output counts (``count``, ``unit``, ``bytes_written``), children."""
+    worker: str | None = None
+    """The Dask worker that ran the stage ("driver" beside them); None in a local run."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -158,6 +171,11 @@ class StageRecord:
             "errors": self.errors,
             "attempts": self.attempts,
             "log_path": self.log_path,
+            "count": self.data.get("count"),
+            "unit": self.data.get("unit"),
+            "bytes_written": self.data.get("bytes_written", 0),
+            "data": self.data,
+            "worker": self.worker,
         }
 
 
@@ -267,9 +285,11 @@ class History:
             if check is None or check[0] != "ok":
                 raise sqlite3.DatabaseError(f"database disk image is malformed ({check})")
             db.executescript(_SCHEMA)
+            db.executescript(resume.SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
             if "pid_start" not in columns:  # a database from before pid start times
                 db.execute("ALTER TABLE runs ADD COLUMN pid_start TEXT")
+            _add_missing_columns(db)
             self.mark_interrupted()
 
     def close(self) -> None:
@@ -358,11 +378,13 @@ class History:
         attempts: int,
         log_path: str | None,
         changes: list[tuple[int, str, str, str, str, str, str | None]],
+        data: dict[str, Any] | None = None,
+        worker: str | None = None,
     ) -> None:
         with self._transaction():
             self.db.execute(
                 "UPDATE stages SET status = ?, duration = ?, message = ?, errors = ?, attempts = ?, "
-                "log_path = ? WHERE run_id = ? AND stage_id = ?",
+                "log_path = ?, worker = ? WHERE run_id = ? AND stage_id = ?",
                 (
                     status,
                     duration,
@@ -370,6 +392,7 @@ class History:
                     json.dumps(errors),
                     attempts,
                     log_path,
+                    worker,
                     run_id,
                     stage_id,
                 ),
@@ -378,6 +401,11 @@ class History:
                 "INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, *change) for change in changes],
             )
+            if data:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO stage_data VALUES (?, ?, ?)",
+                    (run_id, stage_id, json.dumps(data, default=str)),
+                )
 
     def finish_run(self, run_id: int, status: str, duration: float) -> None:
         with self._transaction():
@@ -483,11 +511,29 @@ class History:
         ).fetchone()
         if row is None:
             return None
+        try:
+            data = dict(
+                self.db.execute("SELECT stage_id, data FROM stage_data WHERE run_id = ?", (run_id,))
+            )
+        except sqlite3.OperationalError:  # a database no run of this version has written to
+            data = {}
         stages = [
-            StageRecord(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8])
+            StageRecord(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                json.loads(r[6]),
+                r[7],
+                r[8],
+                json.loads(data.get(r[0], "{}")),
+                r[9],
+            )
             for r in self.db.execute(
-                "SELECT stage_id, uses, status, started, duration, message, errors, attempts, log_path "
-                "FROM stages WHERE run_id = ? ORDER BY position",
+                "SELECT stage_id, uses, status, started, duration, message, errors, attempts, "
+                "log_path, worker FROM stages WHERE run_id = ? ORDER BY position",
                 (run_id,),
             )
         ]
@@ -688,6 +734,12 @@ class HistoryRecorder:
             if event.stage_id in self._logs:
                 self._logs.pop(event.stage_id).close()
             r = event.result
+            fresh = self._take_changes()
+            if fresh:
+                with self.history._transaction():
+                    resume.save_values(
+                        self.history.db, self.run_id, self.runner.store, fresh, self.secrets
+                    )
             self.history.stage_finished(
                 self.run_id,
                 event.stage_id,
@@ -697,19 +749,27 @@ class HistoryRecorder:
                 r.errors,
                 r.attempts,
                 self._log_paths.get(event.stage_id),
-                self._new_changes(),
+                self._summaries(fresh),
+                r.data,
+                r.worker,
             )
         elif isinstance(event, PipelineFinished):
             self.history.finish_run(self.run_id, event.result.status.value, event.result.duration)
             if self.settings is not None:
                 self.history.prune(self.settings.keep_runs, int(self.settings.max_mb * 1e6))
 
-    def _new_changes(self) -> list[tuple[int, str, str, str, str, str, str | None]]:
+    def _take_changes(self) -> list[ChangeRecord]:
         """Changes recorded since the last stage finished (concurrent stages' included)."""
         # Count what was taken, not len(changes) afterwards: a thread stage may append
         # between the two, and that record would never be stored.
         fresh = self.runner.store.changes[self._seen_changes :]
         self._seen_changes += len(fresh)
+        return fresh
+
+    def _summaries(
+        self, fresh: list[ChangeRecord]
+    ) -> list[tuple[int, str, str, str, str, str, str | None]]:
+        """The changes as stored: a secret key's preview masked, secret text in others too."""
         secrets = self.secrets
         return [
             (
@@ -852,6 +912,13 @@ def _small(value: Any) -> Any:
     if len(text) > PREVIEW_LIMIT:
         return preview(value)
     return json.loads(text)
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a database written by an older workbench up to the current columns."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(stages)")}
+    if "worker" not in columns:
+        db.execute("ALTER TABLE stages ADD COLUMN worker TEXT")
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:

@@ -15,9 +15,10 @@ from typing import Any
 
 from workbench.engine.dry_run import DryRunReport, build_report
 from workbench.engine.errors import PipelineFileError
+from workbench.engine.hooks import AfterHook, BeforeHook, Hooks
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageMetadata, StageRegistry
-from workbench.engine.runner import AfterHook, BeforeHook, Hooks, Runner, RunResult, Subscriber
+from workbench.engine.runner import Runner, RunResult, Subscriber
 from workbench.engine.stage import Stage
 
 

@@ -16,10 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from workbench.engine.composite import PipelineCall
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
 from workbench.engine.fileio import real_path
 from workbench.engine.graph import DependencyGraph
-from workbench.engine.params import PROJECT_DIR
+from workbench.engine.hooks import unknown_hooks
+from workbench.engine.params import PROJECT_DIR, has_references, substitute, unresolved
 from workbench.engine.paths import WritePolicy, declared_paths
 from workbench.engine.registry import StageRegistry
 from workbench.engine.settings import SETTINGS_FILE, read_settings
@@ -70,6 +72,9 @@ class Pipeline:
     warnings: list[Problem] = field(default_factory=list)
     path: Path | None = None
     text: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """The ``--set`` values this pipeline's configs were resolved with."""
+    _registry: StageRegistry | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -102,10 +107,32 @@ class Pipeline:
         from workbench.engine.secrets import split_context
 
         params: dict[str, Any] = split_context(self.spec.context)[0]
+        params.update(self.overrides)
         params.update(overrides or {})
         # Reserved: set last, so neither [context] nor an override can move the project.
         params[PROJECT_DIR] = str(self.project_dir)
         return params
+
+    @property
+    def parameterised(self) -> bool:
+        """True when some stage config uses ``${name}`` (so ``--set`` can change it)."""
+        return any(has_references(ps.spec.config) for ps in self.stages.values())
+
+    def with_parameters(self, overrides: Mapping[str, Any] | None) -> Pipeline:
+        """This pipeline with its configs resolved under ``--set`` values.
+
+        The same object when no config refers to a parameter, so runs of large
+        pipelines without parameters pay nothing. The result may carry problems
+        (an override of the wrong type for a config field): check :attr:`valid`.
+        """
+        if not overrides or not self.parameterised:
+            return self
+        if self._registry is None:
+            raise RuntimeError("a pipeline built without a registry cannot take parameters")
+        merged = {**self.overrides, **overrides}
+        built = _Builder(self.spec, self._registry, self.path, self.text, merged).build()
+        built.warnings = list(self.warnings)
+        return built
 
     def select(self, start: str | None = None, end: str | None = None) -> list[str]:
         """Ids to run for ``--from start`` / ``--to end``, in order."""
@@ -140,12 +167,21 @@ class Pipeline:
         return cls.from_loaded(parse_spec(text, path), registry)
 
     @classmethod
-    def from_loaded(cls, loaded: LoadedSpec, registry: StageRegistry) -> Pipeline:
+    def from_loaded(
+        cls,
+        loaded: LoadedSpec,
+        registry: StageRegistry,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        chain: tuple[Path, ...] | None = None,
+    ) -> Pipeline:
         spec = loaded.spec
         problems = list(loaded.problems)
         if spec is None:
             spec = _salvage(loaded)
-        built = cls.from_spec(spec, registry, path=loaded.path, text=loaded.text)
+        built = cls.from_spec(
+            spec, registry, path=loaded.path, text=loaded.text, overrides=overrides, chain=chain
+        )
         built.problems = sorted(problems + built.problems, key=_problem_order)
         return built
 
@@ -168,17 +204,41 @@ class Pipeline:
         *,
         path: str | Path | None = None,
         text: str = "",
+        overrides: Mapping[str, Any] | None = None,
+        chain: tuple[Path, ...] | None = None,
     ) -> Pipeline:
-        return _Builder(spec, registry, Path(path) if path else None, text).build()
+        """Build a spec. ``chain`` is the pipeline files calling this one (composite stages)."""
+        return _Builder(
+            spec, registry, Path(path) if path else None, text, overrides, chain
+        ).build()
 
 
 class _Builder:
     """Resolves one spec. Kept apart so :class:`Pipeline` stays a plain record."""
 
     def __init__(
-        self, spec: PipelineSpec, registry: StageRegistry, path: Path | None, text: str
+        self,
+        spec: PipelineSpec,
+        registry: StageRegistry,
+        path: Path | None,
+        text: str,
+        overrides: Mapping[str, Any] | None = None,
+        chain: tuple[Path, ...] | None = None,
     ) -> None:
         self.spec = spec
+        self.overrides = dict(overrides or {})
+        root = find_project_root(path) if path is not None else Path.cwd()
+        self.root = root
+        if chain is None:
+            chain = (real_path(path),) if path is not None else ()
+        self.chain = chain
+        from workbench.engine.secrets import split_context
+
+        self.params: dict[str, Any] = {
+            **split_context(spec.context or {})[0],
+            **self.overrides,
+            PROJECT_DIR: str(root),  # reserved: neither [context] nor --set moves it
+        }
         self.registry = registry
         self.path = path
         self.text = text
@@ -202,6 +262,8 @@ class _Builder:
         stages = {sid: self._resolve(sid, s) for sid, s in self.spec.stages.items()}
         if self.path is not None:
             self._check_paths(stages, find_project_root(self.path))
+        if self.spec.hooks:
+            self._check_hooks()
         edges = self._edges(stages)
         graph = DependencyGraph(list(stages), edges)
         if graph.cycle:
@@ -215,7 +277,28 @@ class _Builder:
                 **self.where(first),
             )
         problems = sorted(self.problems.items, key=_problem_order)
-        return Pipeline(self.spec, stages, graph, problems, [], self.path, self.text)
+        built = Pipeline(
+            self.spec, stages, graph, problems, [], self.path, self.text, self.overrides
+        )
+        built._registry = self.registry
+        return built
+
+    def _check_hooks(self) -> None:
+        """Hook names that cannot be right, with their line (importing waits for the run)."""
+        for kind, name, why in unknown_hooks(self.spec.hooks):
+            line, column = (
+                TomlLocator(self.text).find(("hooks",), kind) if self.text else (None, None)
+            )
+            self.problems.add(
+                "hook",
+                f"[hooks].{kind} names {name!r}, which is not a hook",
+                field=f"hooks.{kind}",
+                expected="module:function or an installed hook",
+                found=name,
+                hint=why,
+                line=line,
+                column=column,
+            )
 
     def _check_paths(self, stages: Mapping[str, PipelineStage], root: Path) -> None:
         """Every file a stage's config says it writes must be in the project or allowed."""
@@ -261,8 +344,31 @@ class _Builder:
             )
             return PipelineStage(stage_id, uses, spec, None)
         stage_cls = self.registry.get(uses)
+        raw_config = spec.config
+        if has_references(raw_config):
+            missing = unresolved(raw_config, self.params)
+            for ref in missing:
+                names = sorted(k for k in self.params if k != PROJECT_DIR)
+                suggestion = did_you_mean(ref.name, names)
+                self.problems.add(
+                    "parameter",
+                    f"config '{'.'.join(ref.where)}' uses the parameter ${{{ref.name}}}, "
+                    "which this pipeline does not define",
+                    stage=stage_id,
+                    field="config." + ".".join(ref.where),
+                    expected="a parameter from [context] or --set"
+                    + (f" ({', '.join(names)})" if names else ""),
+                    found=ref.name,
+                    hint=f"did you mean ${{{suggestion}}}?"
+                    if suggestion
+                    else f"add {ref.name} = ... under [context], or write $${{ for a literal",
+                    **self.where(stage_id, ref.where[0] if ref.where else None, sub="config"),
+                )
+            if missing:
+                return PipelineStage(stage_id, uses, spec, None)
+            raw_config = substitute(raw_config, self.params)
         try:
-            config = self._config(stage_cls, spec.config)
+            config = self._config(stage_cls, raw_config)
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
                 loc = ".".join(str(p) for p in error["loc"])
@@ -301,6 +407,20 @@ class _Builder:
                 **self.where(stage_id),
             )
             return PipelineStage(stage_id, uses, spec, None)
+        if isinstance(stage, PipelineCall):
+            for message in stage.bind(self.registry, self.root, self.chain):
+                self.problems.add(
+                    "composite",
+                    message,
+                    stage=stage_id,
+                    field="config",
+                    hint="fix the called pipeline, or the path",
+                    **self.where(stage_id, "path", sub="config"),
+                )
+            if self.problems.items and any(
+                p.stage == stage_id and p.kind == "composite" for p in self.problems.items
+            ):
+                return PipelineStage(stage_id, uses, spec, None)
         return PipelineStage(stage_id, uses, spec, stage)
 
     def _config(self, stage_cls: type[Stage], raw: dict[str, Any]) -> Any:

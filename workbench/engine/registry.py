@@ -21,8 +21,10 @@ import importlib
 import importlib.util
 import inspect
 import io
+import logging
 import re
 import sys
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +38,8 @@ from pydantic import BaseModel
 from workbench.engine.errors import DuplicateStageError, InvalidStageError, UnknownStageError
 from workbench.engine.stage import Dependency, Stage
 from workbench.engine.terminal_text import clean_output
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "workbench.stages"
 STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -80,6 +84,8 @@ class StageMetadata:
     supports_dry_run: bool
     source: str
     cls: type[Stage]
+    version: str = "1"
+    """The class's ``version``; a new one invalidates its cached results."""
 
     @property
     def config_schema(self) -> dict[str, Any]:
@@ -115,6 +121,10 @@ class StageMetadata:
             deps = stage.dependency_list()
         except TypeError as exc:
             raise InvalidStageError(f"{where}.dependencies: {exc}") from None
+        if not isinstance(stage.version, (str, int)) or isinstance(stage.version, bool):
+            raise InvalidStageError(
+                f"{where}.version must be a string such as '2', not {stage.version!r}"
+            )
         return cls(
             name=stage.name,
             # Plugin text: shown on terminals and in the app, so cleaned of escapes once here.
@@ -129,11 +139,13 @@ class StageMetadata:
             supports_dry_run=bool(stage.supports_dry_run),
             source=source or stage.__module__,
             cls=stage,
+            version=str(stage.version),
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "version": self.version,
             "description": self.description,
             "config_schema": self.config_schema,
             "reads": list(self.reads),
@@ -203,18 +215,41 @@ class StageRegistry:
     # -- discovery -----------------------------------------------------------------------
     def discover(self, group: str = ENTRY_POINT_GROUP) -> None:
         """Load every entry point of ``group``; failures become :attr:`errors`."""
-        for ep in sorted(entry_points(group=group), key=lambda e: (e.name, e.value)):
+        started = time.perf_counter()
+        found = sorted(entry_points(group=group), key=lambda e: (e.name, e.value))
+        log.debug(
+            "discovery: %d entry points in %s (%.1f ms to list)",
+            len(found),
+            group,
+            (time.perf_counter() - started) * 1000,
+        )
+        before, errors = len(self._stages), len(self.errors)
+        for ep in found:
             self.load_entry_point(ep)
+        log.debug(
+            "discovery: %d stages registered, %d plugin errors, in %.1f ms",
+            len(self._stages) - before,
+            len(self.errors) - errors,
+            (time.perf_counter() - started) * 1000,
+        )
 
     def load_entry_point(self, ep: EntryPoint) -> None:
         label = f"{ep.name} = {ep.value}"
+        started = time.perf_counter()
         try:
             with self._capture(label):
                 obj = ep.load()
         except (Exception, SystemExit) as exc:
             self._fail(label, "import", f"could not import {ep.value}: {_one_line(exc)}")
             return
+        loaded = time.perf_counter()
         self.add_from(obj, label)
+        log.debug(
+            "discovery: %s imported in %.1f ms, registered in %.1f ms",
+            label,
+            (loaded - started) * 1000,
+            (time.perf_counter() - loaded) * 1000,
+        )
 
     @contextlib.contextmanager
     def _capture(self, label: str) -> Iterator[None]:
@@ -261,6 +296,7 @@ class StageRegistry:
             return
         try:
             self.register(candidate, source=label)
+            log.debug("discovery: registered %s from %s", candidate.name, label)
         except DuplicateStageError as exc:
             self._fail(label, "duplicate", exc.message)
         except InvalidStageError as exc:
@@ -284,8 +320,12 @@ class StageRegistry:
             found = stages_in_module(module)
             for stage in found:
                 self._add_one(stage, str(path))
+            from workbench.engine.api import providers
+
+            providers.add_from_module(module)
 
     def _fail(self, plugin: str, kind: str, message: str) -> None:
+        log.debug("discovery: plugin error (%s) in %s: %s", kind, plugin, message)
         self.errors.append(
             PluginLoadError(
                 clean_output(plugin, keep_colour=False),

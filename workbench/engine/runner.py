@@ -29,14 +29,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-import itertools
 import logging
 import threading
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Any
+from typing import Any, Protocol
 
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
 from workbench.engine.errors import HookError, RunStateError, StageError
@@ -53,12 +52,27 @@ from workbench.engine.events import (
     StageStarted,
 )
 from workbench.engine.executors import Executor, LocalExecutor
+from workbench.engine.hooks import AfterHook, BeforeHook, Hooks, call_hook, with_file_hooks
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
 from workbench.engine.secrets import Secrets
 from workbench.engine.stage import StageResult, StageStatus, now
+from workbench.engine.upstream import (
+    note_missing_optional,
+    optional_upstreams,
+    upstream_lets_run,
+)
 
-__all__ = ["Executor", "Hooks", "LocalExecutor", "RunResult", "Runner"]
+__all__ = [
+    "AfterHook",
+    "BeforeHook",
+    "Executor",
+    "Hooks",
+    "LocalExecutor",
+    "RunResult",
+    "Runner",
+    "StageCache",
+]
 
 log = logging.getLogger(__name__)
 
@@ -74,35 +88,27 @@ END_GRACE = 1.0
 reports those still running and ends without them."""
 
 Subscriber = Callable[[RunEvent], None]
-BeforeHook = Callable[[PipelineStage, StageContext], "Awaitable[None] | None"]
-AfterHook = Callable[[PipelineStage, StageContext, StageResult], "Awaitable[None] | None"]
 _TIMED_OUT: Any = object()
 
 
-class Hooks:
-    """Before/after hooks by id, run in the order they were added."""
+class StageCache(Protocol):
+    """What the runner asks before and after each stage (see ``workbench.engine.cache``).
 
-    def __init__(self) -> None:
-        self.before: dict[str, BeforeHook] = {}
-        self.after: dict[str, AfterHook] = {}
-        self._ids = itertools.count(1)
+    ``lookup`` returns a finished (``cached``) result after restoring the stage's
+    writes, or None to run it; ``record`` is told how every stage that ran ended;
+    ``close`` is called once when the run ends. The cache must never fail a run:
+    the runner logs what it raises and goes on as if it were not there.
+    """
 
-    def add_before(self, hook: BeforeHook, id: str | None = None) -> str:
-        hook_id = id or f"before-{next(self._ids)}"
-        self.before[hook_id] = hook
-        return hook_id
+    async def lookup(
+        self, sid: str, ps: PipelineStage, ctx: StageContext
+    ) -> StageResult | None: ...
 
-    def add_after(self, hook: AfterHook, id: str | None = None) -> str:
-        hook_id = id or f"after-{next(self._ids)}"
-        self.after[hook_id] = hook
-        return hook_id
+    async def record(
+        self, sid: str, ps: PipelineStage, ctx: StageContext, result: StageResult
+    ) -> None: ...
 
-    def remove(self, hook_id: str) -> None:
-        if self.before.pop(hook_id, None) is None and self.after.pop(hook_id, None) is None:
-            raise KeyError(f"no hook with id {hook_id!r}")
-
-    def __len__(self) -> int:
-        return len(self.before) + len(self.after)
+    def close(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -142,6 +148,11 @@ class RunResult:
                     "message": r.message,
                     "errors": list(r.errors),
                     "attempts": r.attempts,
+                    "count": r.data.get("count"),
+                    "unit": r.data.get("unit"),
+                    "bytes_written": r.data.get("bytes_written", 0),
+                    "data": r.data,
+                    "worker": r.worker,
                 }
                 for stage_id, r in self.results.items()
             ],
@@ -169,16 +180,20 @@ class Runner:
         executor: Executor | None = None,
         store: ContextStore | None = None,
         record_changes: bool = True,
+        cache: StageCache | None = None,
     ) -> None:
+        pipeline = pipeline.with_parameters(params)
         if not pipeline.valid:
             raise RunStateError(
                 f"pipeline {pipeline.name!r} has {len(pipeline.problems)} problem(s); "
-                "fix them before running (`workbench validate` lists them)"
+                "fix them before running (`workbench validate` lists them): "
+                + "; ".join(p.describe() for p in pipeline.problems[:3])
             )
         self.pipeline = pipeline
         self.concurrency = max(1, concurrency or pipeline.max_concurrency)
         self.hooks = hooks or Hooks()
         self.executor: Executor = executor or LocalExecutor()
+        self.cache = cache
         if store is None:
             values = pipeline.parameters(params)
             store = ContextStore(
@@ -224,6 +239,9 @@ class Runner:
         """Attempts stopped from outside (stage, context, when) whose code may still run."""
         self._watchers: set[asyncio.Task[None]] = set()
         self._left_running: list[str] = []
+        self._optional = optional_upstreams(pipeline)
+        """stage id -> upstream ids it needs only optionally (their failure does not skip it)."""
+        self._missing_optional: dict[str, dict[str, StageStatus]] = {}
         self._queue: list[RunEvent] = []
         self._queue_lock = threading.Lock()
         self._flush_scheduled = False
@@ -363,6 +381,9 @@ class Runner:
             raise RunStateError("a runner runs once; create a new Runner to run again")
         self._started = True
         importable(self.pipeline.project_dir)
+        self.hooks = with_file_hooks(self.hooks, self.pipeline)
+        for hook_id, hook in self.hooks.before_run.items():
+            await call_hook(hook_id, hook, self.pipeline, self.store)
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._done = self._loop.create_future()
@@ -392,12 +413,24 @@ class Runner:
         except Exception as exc:
             self._abort(exc)
             self._finish_pending()
+        self._close_cache()
         self._ended = True
         result = self.result()
+        await self._after_run(result)
         self._emit(PipelineFinished(result))
         if interrupted is not None:
             raise interrupted
         return result
+
+    async def _after_run(self, result: RunResult) -> None:
+        """After-run hooks see the final result; one that fails is logged, not fatal."""
+        for hook_id, hook in self.hooks.after_run.items():
+            try:
+                await call_hook(hook_id, hook, self.pipeline, result)
+            except HookError as exc:
+                log.error("%s", exc.message)
+            except asyncio.CancelledError:
+                log.error("after-run hook %r was cancelled", hook_id)
 
     def _prepare(self) -> None:
         """The scheduling state, by node number: who waits on how many, who is still open.
@@ -559,12 +592,24 @@ class Runner:
         try:
             if (self.step_mode or self.breakpoints) and self._should_pause(sid):
                 await self._pause(sid, ps)
+            if self.cache is not None:
+                hit = await self._cached(sid, ps)
+                if hit is not None:
+                    return hit
             status[sid] = StageStatus.RUNNING
             started = self._began[sid] = perf_counter()
             attempts = ps.retries + 1
             attempt = 1
+            ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
+            if self.hooks.before:
+                failed = await self._before_stage(ps, ctx)
+                if failed is not None:
+                    failed.duration = perf_counter() - started
+                    return await self._after_stage(ps, failed)
             while True:
-                ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
+                if attempt > 1:
+                    ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
+                ctx.attempt = attempt
                 self._emit(StageStarted(sid, attempt))
                 result = await self._attempt(sid, ps, ctx)
                 result.attempts = attempt
@@ -585,13 +630,75 @@ class Runner:
                 await asyncio.sleep(delay)
                 attempt += 1
             result.duration = perf_counter() - started
-            return result
+            if self.cache is not None:
+                await self._record_in_cache(sid, ps, ctx, result)
         except asyncio.CancelledError:
             if status[sid] is not StageStatus.RUNNING:
                 return StageResult.cancelled("cancelled")
             result = StageResult.cancelled("cancelled while running")
             result.duration = perf_counter() - self._began.get(sid, perf_counter())
-            return result
+        if self.hooks.after:
+            return await self._after_stage(ps, result)
+        return result
+
+    async def _before_stage(self, ps: PipelineStage, ctx: StageContext) -> StageResult | None:
+        """Before-hooks, once per stage (not per attempt); a failure when one fails."""
+        try:
+            for hook_id, hook in tuple(self.hooks.before.items()):
+                await call_hook(hook_id, hook, ps, ctx)
+        except HookError as exc:
+            ctx.log(exc.message, "error", "stderr")
+            return StageResult.failure(exc.message)
+        return None
+
+    async def _after_stage(self, ps: PipelineStage, result: StageResult) -> StageResult:
+        """After-hooks for every outcome of a stage that started; a failing one fails it.
+
+        They get a fresh context: the last attempt's may be cancelled (a timeout).
+        """
+        ctx = StageContext(self.store, ps.id, self._log_sink, self._progress_sink)
+        ctx.attempt = result.attempts
+        for hook_id, hook in tuple(self.hooks.after.items()):
+            try:
+                await call_hook(hook_id, hook, ps, ctx, result)
+            except HookError as exc:
+                ctx.log(exc.message, "error", "stderr")
+                failed = StageResult.failure(exc.message)
+                failed.duration, failed.attempts = result.duration, result.attempts
+                return failed
+            except asyncio.CancelledError:
+                return result
+        return result
+
+    async def _cached(self, sid: str, ps: PipelineStage) -> StageResult | None:
+        """The stage's cached result (its writes restored), or None to run it."""
+        assert self.cache is not None
+        ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
+        try:
+            return await self.cache.lookup(sid, ps, ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the cache must never fail a run
+            log.exception("cache lookup failed for %s", sid)
+            return None
+
+    async def _record_in_cache(
+        self, sid: str, ps: PipelineStage, ctx: StageContext, result: StageResult
+    ) -> None:
+        assert self.cache is not None
+        try:
+            await self.cache.record(sid, ps, ctx, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("cache record failed for %s", sid)
+
+    def _close_cache(self) -> None:
+        if self.cache is not None:
+            try:
+                self.cache.close()
+            except Exception:
+                log.exception("closing the cache failed")
 
     def _worker_done(self, task: asyncio.Task[None]) -> None:
         """A worker ended: finish a stage it never got to (cancelled before it ran)."""
@@ -638,9 +745,6 @@ class Runner:
         stage = ps.stage
         assert stage is not None
         try:
-            if self.hooks.before:
-                for hook_id, hook in tuple(self.hooks.before.items()):
-                    await _call_hook(hook_id, hook, ps, ctx)
             if ps.timeout is None:
                 value = await self.executor.execute(stage, ctx)
             else:
@@ -650,11 +754,7 @@ class Runner:
                     text = f"timed out after {_seconds(ps.timeout)}"
                     ctx.log(text, "error", "stderr")
                     return StageResult.failure(text)
-            result = value if type(value) is StageResult else _as_result(value)
-            if self.hooks.after:
-                for hook_id, after in tuple(self.hooks.after.items()):
-                    await _call_hook(hook_id, after, ps, ctx, result)
-            return result
+            return value if type(value) is StageResult else _as_result(value)
         except asyncio.CancelledError as exc:
             task = asyncio.current_task()
             if self._stopping or (task is not None and task.cancelling()):
@@ -733,10 +833,13 @@ class Runner:
     def _finish(self, sid: str, result: StageResult) -> None:
         if self._queue:
             self._drain_queue()
+        if self._missing_optional:
+            note_missing_optional(result, self._missing_optional.pop(sid, {}))
         self._record(sid, result)
         status = result.status
         if (
             status is StageStatus.SUCCESS
+            or status is StageStatus.CACHED
             or status is StageStatus.PARTIAL
             or (status is StageStatus.FAILURE and self.pipeline.stages[sid].continue_on_error)
         ):
@@ -769,12 +872,28 @@ class Runner:
             )
             skipped = []
             for child in children[parent]:
+                if is_open[child] and self._optional and self._runs_anyway(parent, child, outcome):
+                    continue
                 if is_open[child]:
                     is_open[child] = 0
                     child_result = StageResult.skipped(cause)
                     self._record(names[child], child_result)
                     skipped.append((child, child_result))
             todo.extend(reversed(skipped))
+
+    def _runs_anyway(self, parent: int, child: int, outcome: StageResult) -> bool:
+        """An optional upstream that did not pass still lets its dependent run (noted)."""
+        parent_id, child_id = self._names[parent], self._names[child]
+        if parent_id not in self._optional.get(child_id, ()):
+            return False
+        continues = self.pipeline.stages[parent_id].continue_on_error
+        if not upstream_lets_run(outcome, continues, optional=not self._stopping):
+            return False
+        self._missing_optional.setdefault(child_id, {})[parent_id] = outcome.status
+        left = self._waiting[child] = self._waiting[child] - 1
+        if not left:
+            heapq.heappush(self._ready, self._rank[child])
+        return True
 
     def _finish_pending(self) -> None:
         if len(self.results) < len(self.order):
@@ -790,17 +909,6 @@ class Runner:
         self._remaining = 0
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
-
-
-async def _call_hook(hook_id: str, hook: Callable[..., Any], *args: Any) -> None:
-    try:
-        value = hook(*args)
-        if asyncio.iscoroutine(value):
-            await value
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        raise HookError(f"hook {hook_id!r} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _as_result(value: Any) -> StageResult:

@@ -9,19 +9,56 @@ one wrong key does not drop the others. The command line prints the problems
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from workbench.engine.errors import Problem, ProblemList
+from workbench.engine.hooks import HookTable
 
 SETTINGS_FILE = "workbench.toml"
 PIPELINES_DIR = "pipelines"
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 1 << 10,
+    "mib": 1 << 20,
+    "gib": 1 << 30,
+    "tib": 1 << 40,
+}
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from ``1073741824``, ``"500 MB"`` or ``"1 GiB"``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a size; write bytes or a string like '500 MB', '1 GiB'")
+    return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+
+
+class CacheSettings(BaseModel):
+    """The ``[cache]`` table: how large ``.workbench/cache`` may grow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_size: Annotated[int, BeforeValidator(parse_size)] = Field(
+        default=1 << 30,
+        description="Largest size of .workbench/cache; least recently used results go first.",
+    )
+
+
 DEFAULT_KEEP_RUNS = 200
 DEFAULT_MAX_MB = 100.0
-_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history"
+_KNOWN = "stage_paths, pipelines, allow_write, secret_keys, history, hooks, cache, executor"
 
 
 class HistorySettings(BaseModel):
@@ -39,6 +76,24 @@ class HistorySettings(BaseModel):
     )
 
 
+class ExecutorSettings(BaseModel):
+    """The ``[executor]`` table: where this project's runs go unless told otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["local", "dask"] = Field(
+        default="local", description="'local' (this process) or 'dask' (a Dask cluster)."
+    )
+    scheduler: str | None = Field(
+        default=None,
+        description="A running Dask scheduler, e.g. 'tcp://host:8786'; none starts an "
+        "embedded LocalCluster.",
+    )
+    workers: int | None = Field(
+        default=None, ge=1, description="Worker processes of the embedded cluster (default: cores)."
+    )
+
+
 class ProjectSettings(BaseModel):
     """The ``workbench.toml`` file of a project."""
 
@@ -52,6 +107,10 @@ class ProjectSettings(BaseModel):
         default_factory=list,
         description="Folders outside the project that stages may write to (and file: URLs read).",
     )
+    hooks: HookTable = Field(
+        default_factory=HookTable, description="Hooks for every pipeline of the project."
+    )
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     secret_keys: list[str] = Field(
         default_factory=list,
         description="Context keys whose values are masked everywhere, beside the name patterns.",
@@ -59,6 +118,7 @@ class ProjectSettings(BaseModel):
     history: HistorySettings = Field(
         default_factory=lambda: HistorySettings(), description="How much run history is kept."
     )
+    executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
 
 
 def settings_of(root: Path) -> ProjectSettings:

@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -30,6 +30,7 @@ from pydantic import (
 
 from workbench.engine.errors import Problem, ProblemList
 from workbench.engine.fileio import atomic_write_text
+from workbench.engine.hooks import HookTable
 from workbench.engine.params import RESERVED_PARAMS
 
 STAGE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
@@ -137,6 +138,9 @@ class StageSpec(BaseModel):
     continue_on_error: bool = Field(
         default=False, strict=True, description="Let dependents run even when this stage fails."
     )
+    cache: bool = Field(
+        default=True, description="Reuse this stage's cached result when nothing it reads changed."
+    )
 
     def dependency_ids(self) -> list[tuple[str, bool]]:
         """``(stage id, required)`` pairs; cheap, for building large graphs."""
@@ -160,6 +164,14 @@ class PipelineMeta(BaseModel):
     )
     retry_delay: Duration = Field(
         default=1.0, description="Wait before the first retry; doubles on each further one."
+    )
+    cache: bool = Field(
+        default=True, description="Reuse cached stage results; false runs every stage every time."
+    )
+    executor: Literal["local", "dask"] | None = Field(
+        default=None,
+        description="Where stages run: 'local' (this process) or 'dask' (a Dask cluster); "
+        "`workbench run --executor` wins.",
     )
 
 
@@ -206,6 +218,10 @@ class PipelineSpec(BaseModel):
                 ]
             }
         },
+    )
+    hooks: HookTable = Field(
+        default_factory=HookTable,
+        description="Hooks for this pipeline: module:function or a workbench.hooks name.",
     )
     stages: dict[StageId, StageSpec] = Field(default_factory=dict)
 
@@ -458,7 +474,7 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
             "continue_on_error",
         }
         table = "stages" if loc and loc[0] == "stages" else (loc[0] if len(loc) > 1 else "")
-        known = allowed.get(table, "pipeline, context, stages")
+        known = allowed.get(table, "pipeline, context, hooks, stages")
         return f"unknown setting '{name}' (known here: {known})"
     if kind == "string_pattern_mismatch" and len(loc) >= 2 and loc[0] == "stages":
         return (

@@ -38,6 +38,8 @@ class StageStatus(StrEnum):
     SKIPPED = "skipped"
     PARTIAL = "partial"
     CANCELLED = "cancelled"
+    CACHED = "cached"
+    """Up to date: not run, its writes restored from the cache."""
 
     @property
     def finished(self) -> bool:
@@ -46,7 +48,7 @@ class StageStatus(StrEnum):
     @property
     def ok(self) -> bool:
         """True for outcomes that let dependents run."""
-        return self in (StageStatus.SUCCESS, StageStatus.PARTIAL)
+        return self in (StageStatus.SUCCESS, StageStatus.PARTIAL, StageStatus.CACHED)
 
 
 _FINISHED = frozenset(
@@ -56,6 +58,7 @@ _FINISHED = frozenset(
         StageStatus.SKIPPED,
         StageStatus.PARTIAL,
         StageStatus.CANCELLED,
+        StageStatus.CACHED,
     }
 )
 
@@ -70,6 +73,8 @@ class StageResult:
     errors: list[str] = field(default_factory=list)
     duration: float = 0.0
     attempts: int = 1
+    worker: str | None = None
+    """Where the stage ran when not in this process: a Dask worker's address, or "driver"."""
 
     @classmethod
     def success(cls, message: str = "", **data: Any) -> StageResult:
@@ -91,6 +96,10 @@ class StageResult:
     def cancelled(cls, message: str = "cancelled") -> StageResult:
         return cls(StageStatus.CANCELLED, message)
 
+    @classmethod
+    def cached(cls, message: str, **data: Any) -> StageResult:
+        return cls(StageStatus.CACHED, message, data)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status.value,
@@ -99,6 +108,7 @@ class StageResult:
             "errors": list(self.errors),
             "duration_s": round(self.duration, 6),
             "attempts": self.attempts,
+            "worker": self.worker,
         }
 
 
@@ -144,6 +154,9 @@ class Stage:
 
     name: ClassVar[str] = ""
     """Registry name, dotted: ``namespace.action``."""
+    version: ClassVar[str] = "1"
+    """Bump it when the stage's code changes what it produces: cached results of the
+    old version are then no longer used."""
     description: ClassVar[str] = ""
     Config: ClassVar[type[BaseModel]] = EmptyConfig
     reads: ClassVar[tuple[str, ...]] = ()
@@ -154,6 +167,10 @@ class Stage:
     provides: ClassVar[tuple[str, ...]] = ()
     dependencies: ClassVar[tuple[Dependency | str, ...]] = ()
     supports_dry_run: ClassVar[bool] = True
+    runs_on_driver: ClassVar[bool] = False
+    """True for a stage that must run in the workbench's own process even when the run
+    goes to a cluster: a gate waiting on the shared context, a lifecycle stage of the
+    workbench itself. It then runs locally beside the remote stages."""
 
     def __init__(
         self, config: BaseModel | Mapping[str, Any] | None = None, *, id: str = ""
@@ -175,6 +192,30 @@ class Stage:
     def input_paths(self) -> tuple[Path, ...]:
         """Files whose change should trigger a re-run under ``workbench run --watch``."""
         return ()
+
+    # -- caching ---------------------------------------------------------------------
+    def not_cacheable(self) -> str | None:
+        """Why this configured stage must always run, or None when its results can be reused.
+
+        Stages with effects outside the project (the network, commands whose outputs
+        are unknown) override this; a result is reused only when everything it
+        depends on can be fingerprinted.
+        """
+        return None
+
+    def cache_paths(self, ctx: StageContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The files this stage reads and writes, as ``(read, written)`` absolute paths.
+
+        The cache fingerprints the files read and checks that the files written are
+        still intact before reusing a result. The default asks :meth:`plan`; a stage
+        whose plan is costly (it serializes a value to tell its size) overrides this.
+        """
+        read: list[str] = []
+        written: list[str] = []
+        for op in self.plan(ctx):
+            read.extend(op.paths_read)
+            written.extend(op.paths_written)
+        return tuple(dict.fromkeys(read)), tuple(dict.fromkeys(written))
 
     def secret_values(self) -> tuple[Any, ...]:
         """Config values that must never be shown: masked in plans, logs and history.

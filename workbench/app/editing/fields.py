@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from workbench.engine.compare import parse_value
+from workbench.engine.assignments import NotTomlValue, parse_value, read_toml_value
 
 FieldKind = Literal["text", "int", "float", "bool", "choice", "lines", "table", "toml"]
 
@@ -247,11 +247,11 @@ def parse_table(text: str) -> dict[str, Any]:
 
 
 def parse_inline_toml(text: str) -> Any:
+    """One TOML value, strictly (a field of kind ``toml`` has no text fallback)."""
     try:
-        return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError as exc:
-        message = re.sub(r"\s*\(at line \d+, column (\d+)\)", "", str(exc))
-        raise TomlTextError(f"not a TOML value: {message}") from None
+        return read_toml_value(text)
+    except NotTomlValue as exc:
+        raise TomlTextError(f"not a TOML value: {exc}") from None
 
 
 def toml_key(key: str) -> str:

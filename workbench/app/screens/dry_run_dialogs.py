@@ -20,7 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from workbench.engine.compare import CompareError, parse_parameters, parse_value
+from workbench.engine.assignments import parse_value
+from workbench.engine.compare import CompareError, parse_parameters
 from workbench.engine.history import RunRecord
 
 DIALOG_CSS = """
@@ -152,7 +153,7 @@ class PickRun(DryRunDialog):
     def compose(self) -> ComposeResult:
         from datetime import datetime
 
-        from workbench.engine.dry_run import format_seconds
+        from workbench.engine.units import format_seconds
 
         style = {"success": "$text-success", "failure": "$text-error"}
         with Vertical():

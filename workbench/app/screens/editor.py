@@ -20,6 +20,7 @@ and forwards edits to it. Decisions where the issue is silent:
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,8 @@ from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.toml_preview import TomlPreview
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.spec import PipelineMeta, StageSpec
+from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec
+from workbench.engine.templates import render as render_template
 
 PIPELINE_ITEM = "⚙ pipeline"
 FORM_CLASSES = {
@@ -440,6 +442,7 @@ class EditorScreen(WorkbenchScreen):
                         PipelineMeta,
                         spec.pipeline.model_dump(mode="json", exclude_defaults=True)
                         | {"name": spec.pipeline.name},
+                        only=PIPELINE_SETTINGS,
                         classes="pipeline-form",
                     ),
                     Label("Context parameters", classes="editor-section"),
@@ -884,13 +887,19 @@ class EditorScreen(WorkbenchScreen):
         )
         if result is None:
             return
-        session = EditSession.new(result.name, self.workbench.project.registry, result.description)
+        registry = self.workbench.project.registry
+        if result.template == "empty":
+            session = EditSession.new(result.name, registry, result.description)
+        else:
+            text = render_template(result.template, result.name, result.description)
+            session = EditSession(PipelineSpec.model_validate(tomllib.loads(text)), registry)
         session.path = result.path
         self.session = session
         self.selected = None
         self._pending = None
         self._refresh(rebuild=True)
-        self.notify(f"New pipeline {result.name}: press a to add a stage", timeout=4)
+        hint = "press a to add a stage" if result.template == "empty" else "ctrl+s saves it"
+        self.notify(f"New pipeline {result.name}: {hint}", timeout=4)
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_save(self) -> None:

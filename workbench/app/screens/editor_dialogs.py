@@ -20,12 +20,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from workbench.app.editing import id_problem, propose_id
 from workbench.app.widgets.stage_picker import StagePicker
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import PipelineSpec
+from workbench.engine.templates import TEMPLATES, slug
 
 T = TypeVar("T")
 
@@ -205,17 +206,13 @@ class RenameDialog(EditorDialog[str]):
 # -- files ------------------------------------------------------------------------------
 
 
-def slug(name: str) -> str:
-    """A file name from a pipeline name: ``Sales report`` -> ``sales-report``."""
-    out = "".join(c.lower() if c.isalnum() else "-" for c in name.strip())
-    return "-".join(p for p in out.split("-") if p) or "pipeline"
-
-
 @dataclass(frozen=True, slots=True)
 class NewPipeline:
     name: str
     description: str
     path: Path
+    template: str = "empty"
+    """A name from :data:`workbench.engine.templates.TEMPLATES`."""
 
 
 class FileNameDialog(EditorDialog[Path]):
@@ -283,6 +280,14 @@ class NewPipelineDialog(EditorDialog[NewPipeline]):
             yield Input(
                 placeholder="what it does, in a sentence", id="new-description", compact=True
             )
+            yield Label("Start from", classes="dialog-label")
+            yield Select(
+                [(f"{t.name}: {t.description}", t.name) for t in TEMPLATES.values()],
+                value="empty",
+                allow_blank=False,
+                id="new-template",
+                compact=True,
+            )
             yield Static("", id="new-reason", classes="dialog-reason")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", variant="primary", id="new-ok")
@@ -319,6 +324,7 @@ class NewPipelineDialog(EditorDialog[NewPipeline]):
                     self.query_one("#new-name", Input).value.strip(),
                     self.query_one("#new-description", Input).value.strip(),
                     self._path(),
+                    str(self.query_one("#new-template", Select).value),
                 )
             )
 

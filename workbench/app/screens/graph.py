@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,7 +23,9 @@ from workbench.app.screens.stage_dialog import StageDialog
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import PipelineStageDetails, describe_pipeline_stage
+from workbench.engine.cache.reasons import StageStatusLine
 from workbench.engine.pipeline import Pipeline
+from workbench.engine.units import counted
 
 NO_PIPELINE = "No pipeline is open. Press p to choose one, or ctrl+p and type “open”."
 
@@ -34,7 +36,7 @@ def summary(pipeline: Pipeline) -> Content:
         mark = Content.styled("✔ valid", "$text-success bold")
     else:
         count = len(pipeline.problems)
-        mark = Content.styled(f"✘ {count} problem{'s' if count != 1 else ''}", "$text-error bold")
+        mark = Content.styled(f"✘ {counted(count, 'problem')}", "$text-error bold")
     layers = len(pipeline.graph.layers) if pipeline.graph.cycle is None else 0
     size = f"{len(pipeline.stages)} stages" + (f" in {layers} layers" if layers else "")
     parts = [
@@ -55,6 +57,11 @@ class GraphScreen(WorkbenchScreen):
         Binding("escape", "back_to_graph", "Graph", show=False, id="graph-back"),
         Binding("t", "flip", "Flip layout", id="graph-flip"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache_status: dict[str, StageStatusLine] = {}
+        """What the cache says of each stage of the shown pipeline (empty: not known)."""
 
     def compose_body(self) -> ComposeResult:
         yield Static(NO_PIPELINE, id="graph-summary")
@@ -84,6 +91,9 @@ class GraphScreen(WorkbenchScreen):
         header.update(summary(pipeline))
         labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
         dag.set_graph(list(pipeline.graph.nodes), labels, pipeline.graph.edges)
+        self.cache_status = {}
+        if pipeline.valid:
+            self._read_cache(pipeline)
         path = pipeline.path.name if pipeline.path else ""
         dag.border_subtitle = path
         problems.set_problems(pipeline.problems, self.workbench.project.root)
@@ -92,16 +102,42 @@ class GraphScreen(WorkbenchScreen):
         info.show_stage(pipeline, dag.selected)
         self.refresh_bindings()
 
+    @work(thread=True, group="graph-cache", exclusive=True, exit_on_error=False)
+    def _read_cache(self, pipeline: Pipeline) -> None:
+        """Which stages a run would reuse: hashing input files is work for a thread."""
+        from workbench.engine.cache.status import pipeline_status
+        from workbench.engine.cache.store import CacheStore
+
+        store = CacheStore.for_project(self.workbench.project.root)
+        if not store.root.is_dir():
+            return  # never run with a cache: nothing to tell apart
+        status = pipeline_status(pipeline, store, save_stamps=False)
+        self.app.call_from_thread(self._show_cache, pipeline, status.stages)
+
+    def _show_cache(self, pipeline: Pipeline, lines: tuple[StageStatusLine, ...]) -> None:
+        if pipeline is not self.workbench.pipeline:
+            return  # another pipeline was opened meanwhile
+        self.cache_status = {line.stage_id: line for line in lines}
+        dag = self.query_one(DagView)
+        dag.set_statuses(
+            {line.stage_id: "will_run" if line.will_run else "cached" for line in lines}
+        )
+        self._show_details(dag.selected)
+
+    def _show_details(self, stage_id: str | None) -> None:
+        self.query_one(PipelineStageDetails).show_stage(
+            self.workbench.pipeline, stage_id, self.cache_status.get(stage_id or "")
+        )
+
     @on(DagView.StageSelected, "#dag")
     def _on_selected(self, event: DagView.StageSelected) -> None:
-        self.query_one(PipelineStageDetails).show_stage(self.workbench.pipeline, event.stage_id)
+        self._show_details(event.stage_id)
 
     @on(DagView.StageActivated, "#dag")
     def _on_activated(self, event: DagView.StageActivated) -> None:
         """Enter (or a double click) opens the stage's details in a box of their own."""
         pipeline = self.workbench.pipeline
-        info = self.query_one(PipelineStageDetails)
-        info.show_stage(pipeline, event.stage_id)
+        self._show_details(event.stage_id)
         if pipeline is not None and event.stage_id in pipeline.stages:
             details = describe_pipeline_stage(pipeline, event.stage_id)
             self.app.push_screen(StageDialog(event.stage_id, details))

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -34,7 +34,6 @@ from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.dry_run import format_seconds
 from workbench.engine.history import (
     ChangeSummary,
     History,
@@ -46,6 +45,7 @@ from workbench.engine.history import (
 )
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.stage import StageStatus
+from workbench.engine.units import counted, format_seconds
 
 RUNS_SHOWN = 200
 """Runs listed, newest first; older ones stay in the database (`workbench history --limit`)."""
@@ -123,7 +123,7 @@ def run_summary(detail: RunDetail, root: Path) -> Content:
             Content(f"{len(detail.stages)} stages   "),
             tally,
             Content.styled(
-                f"   {len(detail.changes)} context change{'s' if len(detail.changes) != 1 else ''}",
+                f"   {counted(len(detail.changes), 'context change')}",
                 "$foreground-muted",
             ),
         ),
@@ -274,7 +274,7 @@ class HistoryScreen(WorkbenchScreen):
         run_list.set_runs(runs)
         self.query_one("#history-columns", Static).update(header_prompt(run_list.width))
         panel = self.query_one("#history-runs-panel")
-        shown = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+        shown = counted(len(runs), "run")
         panel.border_subtitle = f"{shown} of {pipeline}" if pipeline else shown
         if not runs:
             where = f" of {pipeline}" if pipeline else ""
@@ -356,7 +356,8 @@ def stage_result(record: StageRecord) -> Content:
             status_content(record.status),
             Content.styled(
                 f"  {format_seconds(record.duration) if record.duration is not None else ''}"
-                + (f"  {record.attempts} attempts" if record.attempts > 1 else ""),
+                + (f"  {record.attempts} attempts" if record.attempts > 1 else "")
+                + (f"  on {record.worker}" if record.worker else ""),
                 "$foreground-muted",
             ),
         )
@@ -364,7 +365,32 @@ def stage_result(record: StageRecord) -> Content:
     if record.message:
         parts.append(Content(record.message))
     parts.extend(Content.styled(error, "$text-error") for error in record.errors)
+    parts.extend(child_lines(record.data.get("children"), 1))
     return Content("\n").join(parts)
+
+
+def child_lines(children: Any, depth: int) -> list[Content]:
+    """A composite stage's children, indented under it (and theirs under them)."""
+    if not isinstance(children, list):
+        return []
+    out: list[Content] = []
+    for child in children:
+        duration = child.get("duration_s")
+        out.append(
+            Content.assemble(
+                Content("  " * depth + "└ "),
+                Content.styled(str(child.get("id")), "bold"),
+                "  ",
+                status_content(str(child.get("status"))),
+                Content.styled(
+                    f"  {format_seconds(duration) if isinstance(duration, (int, float)) else ''}"
+                    f"  {child.get('message', '')}",
+                    "$foreground-muted",
+                ),
+            )
+        )
+        out.extend(child_lines(child.get("children"), depth + 1))
+    return out
 
 
 class RecordedRunScreen(WorkbenchScreen):

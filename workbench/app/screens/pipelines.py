@@ -34,6 +34,7 @@ from workbench.engine.fileio import atomic_write_text
 from workbench.engine.history import RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
+from workbench.engine.units import counted
 
 
 def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None) -> Content:
@@ -73,9 +74,7 @@ def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = No
         lines.append(Content.styled("✔ valid: ready to run", "$text-success"))
     else:
         count = len(pipeline.problems)
-        lines.append(
-            Content.styled(f"✘ {count} problem{'s' if count != 1 else ''}", "$text-error bold")
-        )
+        lines.append(Content.styled(f"✘ {counted(count, 'problem')}", "$text-error bold"))
     return Content("\n").join(lines)
 
 

@@ -13,7 +13,8 @@ Keys (screen-wide; free of the app's view keys p, g, s, r, q and the others):
 - ``t`` step mode (pause before every stage), ``space`` step one stage, ``c``
   continue to the next breakpoint, ``G`` / ``end`` run to the end, ``b``
   toggle a breakpoint on the selected stage (in the list or the graph).
-- ``P`` the parameters form, ``i`` the context inspector, ``/`` search the log
+- ``P`` the run options: parameters and the executor (local, or a Dask cluster
+  with its scheduler and dashboard shown), ``i`` the context inspector, ``/`` search the log
   (then ``n`` / ``N``), ``y`` copy the log.
 
 Partial runs (re-run failed, run from a stage) reuse the context the last run
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -52,15 +53,30 @@ from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
+from workbench.app.widgets.run_executor import RunExecutor
 from workbench.app.widgets.run_params import RunParams, toml_literal
-from workbench.app.widgets.stage_pane import StageStatusList, format_elapsed
+from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.app.widgets.stage_result import StageResultHeader
+from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
+from workbench.engine.errors import UsageError
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
+from workbench.engine.units import format_elapsed
+
+CacheMode = Literal["use", "force", "off"]
+CACHE_MODES: dict[str, str] = {
+    "use": "Up-to-date stages are reused from the cache.",
+    "force": "Every stage reruns; results are still recorded.",
+    "off": "The cache is neither read nor written.",
+}
+
+if TYPE_CHECKING:
+    from workbench.engine.dask_executor import DaskExecutor
+    from workbench.engine.executor_choice import ExecutorChoice
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
@@ -69,6 +85,7 @@ NO_PIPELINE = "No pipeline is open. Press p to choose one."
 
 COUNT_ORDER = (
     StageStatus.SUCCESS,
+    StageStatus.CACHED,
     StageStatus.PARTIAL,
     StageStatus.FAILURE,
     StageStatus.SKIPPED,
@@ -78,6 +95,7 @@ COUNT_ORDER = (
 )
 STATUS_STYLE = {
     StageStatus.SUCCESS: "$text-success",
+    StageStatus.CACHED: "$text-secondary",
     StageStatus.PARTIAL: "$text-warning",
     StageStatus.FAILURE: "$text-error",
     StageStatus.SKIPPED: "$foreground-muted",
@@ -123,6 +141,15 @@ class RunScreen(WorkbenchScreen):
         Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
         Binding("ctrl+c", "copy_text", "Copy log", id="run-copy"),
         Binding("z", "zoom", "Zoom", id="run-zoom"),
+        Binding("C", "cycle_cache", "Cache mode", show=False, id="run-cache-mode"),
+        Binding(
+            "exclamation_mark",
+            "force_stage",
+            "Force stage",
+            key_display="!",
+            show=False,
+            id="run-force-stage",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -135,11 +162,17 @@ class RunScreen(WorkbenchScreen):
         """Parameter values set in the form, applied to every run from this screen."""
         self.step_mode = False
         self.breakpoints: set[str] = set()
+        self.cache_mode: CacheMode = "use"
+        """``use`` reuses up-to-date stages; ``force`` reruns all (and records); ``off``."""
+        self.force_stages: set[str] = set()
+        """Stages the next runs rerun even when cached (``--force-stage``)."""
         self._timer: Timer | None = None
         self._selected: str | None = None
         self._failure_opened = False
         self._last_pause: Pause | None = None
         self._summary = ""
+        self.executor_choice: ExecutorChoice | None = None
+        """The executor a person picked in the run options; None follows the files."""
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -154,6 +187,7 @@ class RunScreen(WorkbenchScreen):
                 yield LogPane(id="run-log")
             with Vertical(id="run-side"):
                 yield RunParams(id="run-params")
+                yield RunExecutor(id="run-executor")
                 yield ContextInspector(id="run-context")
 
     def on_mount(self) -> None:
@@ -187,6 +221,11 @@ class RunScreen(WorkbenchScreen):
         policy = SecretPolicy.for_pipeline(pipeline)
         secret = [key for key in values if policy.is_secret(key)]
         params.set_parameters(values, self.overrides, secret)
+        if self.executor_choice is None:
+            from workbench.engine.executor_choice import choose_executor
+
+            settings = self.workbench.project.settings.executor
+            self.query_one(RunExecutor).set_choice(choose_executor(pipeline, settings))
         self.breakpoints &= set(pipeline.stages)
         if self.running:
             return  # the run in progress keeps its own stages until it ends
@@ -242,10 +281,17 @@ class RunScreen(WorkbenchScreen):
                 severity="warning",
             )
             return
-        self._partial_run(pipeline, last, from_stage(pipeline, stage), f"Run from {stage}")
+        self._partial_run(
+            pipeline, last, from_stage(pipeline, stage), f"Run from {stage}", force={stage}
+        )
 
     def _partial_run(
-        self, pipeline: Pipeline, last: RunResult, selection: list[str], label: str
+        self,
+        pipeline: Pipeline,
+        last: RunResult,
+        selection: list[str],
+        label: str,
+        force: set[str] | None = None,
     ) -> None:
         missing = missing_inputs(pipeline, last, selection)
         if missing:
@@ -257,12 +303,20 @@ class RunScreen(WorkbenchScreen):
             )
             return
         store = seeded_store(last.store, pipeline.parameters(self.overrides), selection)
-        self.start_run(selection, store, label)
+        self.start_run(selection, store, label, force=force)
 
     def start_run(
-        self, only: list[str] | None, store: ContextStore | None, label: str = "Run"
+        self,
+        only: list[str] | None,
+        store: ContextStore | None,
+        label: str = "Run",
+        force: set[str] | None = None,
     ) -> Runner | None:
-        """Start a run of the open pipeline (or of ``only``, on ``store``)."""
+        """Start a run of the open pipeline (or of ``only``, on ``store``).
+
+        ``force`` names stages to rerun even when cached: "run from here" reruns the
+        stage it starts from; its downstream reruns when what it writes changed.
+        """
         pipeline = self.workbench.pipeline
         if self.running:
             self.notify("A run is in progress; cancel it first (x).", title=label)
@@ -277,6 +331,23 @@ class RunScreen(WorkbenchScreen):
                 severity="error",
             )
             return None
+        bound = pipeline.with_parameters(self.overrides)
+        if not bound.valid:  # a parameter of the wrong type for a config field
+            self.notify(bound.problems[0].describe(), title="Parameters", severity="error")
+            return None
+        cache = None
+        if self.cache_mode != "off":
+            cache = RunCache.for_pipeline(
+                bound,
+                max_bytes=self.workbench.project.settings.cache.max_size,
+                force=self.cache_mode == "force",
+                force_stages=(self.force_stages | (force or set())) & set(pipeline.stages),
+            )
+        try:
+            executor = self.query_one(RunExecutor).choice.build(pipeline)
+        except UsageError as exc:  # Dask chosen but not installed: say how to install it
+            self.notify(exc.message, title=label, severity="error")
+            return None
         runner = Runner(
             pipeline,
             params=self.overrides,
@@ -284,6 +355,8 @@ class RunScreen(WorkbenchScreen):
             step=self.step_mode,
             breakpoints=self.breakpoints,
             store=store,
+            cache=cache,
+            executor=executor,
         )
         self.runner = runner
         if only is not None and self.last_result is not None:
@@ -317,7 +390,7 @@ class RunScreen(WorkbenchScreen):
         self.sub_title = f"{pipeline.name} · running"
         if self._timer is not None:
             self._timer.resume()
-        self._drive(runner, recorder)
+        self._drive(runner, recorder, executor)
         self.refresh_bindings()
         return runner
 
@@ -325,10 +398,19 @@ class RunScreen(WorkbenchScreen):
         self.notify(message, title="History", severity="warning", timeout=10)
 
     @work(group="run", exit_on_error=False)
-    async def _drive(self, runner: Runner, recorder: HistoryRecorder | None) -> RunResult:
-        """The run itself, on the app's loop; blocking stages go to threads."""
+    async def _drive(
+        self, runner: Runner, recorder: HistoryRecorder | None, executor: DaskExecutor | None
+    ) -> RunResult:
+        """The run itself, on the app's loop; blocking stages go to threads, or to a
+        Dask cluster started (or reached) first and closed after."""
         try:
-            return await runner.run()
+            if executor is None:
+                return await runner.run()
+            options = self.query_one(RunExecutor)
+            options.show_cluster(f"starting {executor.describe()}…")
+            async with executor:
+                options.show_cluster(executor.describe())
+                return await runner.run()
         finally:
             if recorder is not None:
                 recorder.close()
@@ -352,6 +434,7 @@ class RunScreen(WorkbenchScreen):
         self._refresh_summary()
         self._show_banner()
         self._show_context()
+        self._show_log(self._selected)  # its title names the worker that ran it
         self.refresh_bindings()
 
     def _announce(self, result: RunResult) -> None:
@@ -466,6 +549,26 @@ class RunScreen(WorkbenchScreen):
         self.query_one(StageStatusList).set_breakpoints(self.breakpoints)
         self._refresh_summary()
 
+    def action_cycle_cache(self) -> None:
+        """Reuse cached results, rerun everything, or leave the cache alone: for the next runs."""
+        order: list[CacheMode] = ["use", "force", "off"]
+        self.cache_mode = order[(order.index(self.cache_mode) + 1) % len(order)]
+        self.notify(CACHE_MODES[self.cache_mode], title="Cache")
+        self._refresh_summary()
+
+    def action_force_stage(self) -> None:
+        """Rerun the selected stage on the next runs even when it is up to date."""
+        stage = self._selected
+        if stage is None:
+            return
+        self.force_stages ^= {stage}
+        forced = stage in self.force_stages
+        self.notify(
+            f"{stage} {'reruns' if forced else 'is reused when up to date'} on the next runs.",
+            title="Force stage",
+        )
+        self._refresh_summary()
+
     def action_toggle_params(self) -> None:
         self._toggle_side("-params", self.query_one(RunParams))
 
@@ -530,7 +633,8 @@ class RunScreen(WorkbenchScreen):
             pane.border_title = "Log"
             pane.show(None, "Select a stage to read its log.")
             return
-        pane.border_title = f"Log · {stage_id}"
+        where = f" · on {state.worker}" if state.worker else ""
+        pane.border_title = f"Log · {stage_id}{where}"
         pane.show(state.log, _empty_log_text(state))
 
     def _show_result(self, stage_id: str | None) -> None:
@@ -568,6 +672,10 @@ class RunScreen(WorkbenchScreen):
     @on(LogPane.Copied)
     def _on_copied(self, event: LogPane.Copied) -> None:
         self.notify(f"{event.lines:,} lines copied to the clipboard.", title="Log", timeout=2)
+
+    @on(RunExecutor.Changed)
+    def _on_executor(self, event: RunExecutor.Changed) -> None:
+        self.executor_choice = event.choice
 
     @on(RunParams.Changed)
     def _on_params(self, event: RunParams.Changed) -> None:
@@ -654,6 +762,19 @@ class RunScreen(WorkbenchScreen):
             n = len(self.breakpoints)
             parts.append(
                 Content.styled(f"  ·  {n} breakpoint{'s' if n != 1 else ''}", "$text-error")
+            )
+        if self.cache_mode != "use":
+            parts.append(
+                Content.styled(
+                    "  ·  cache off" if self.cache_mode == "off" else "  ·  force all",
+                    "$text-warning",
+                )
+            )
+        if self.force_stages:
+            parts.append(
+                Content.styled(
+                    f"  ·  force: {', '.join(sorted(self.force_stages))}", "$text-warning"
+                )
             )
         if self.overrides:
             changed = ", ".join(f"{k}={toml_literal(v)}" for k, v in self.overrides.items())
@@ -772,6 +893,18 @@ class RunScreen(WorkbenchScreen):
             self.action_toggle_step,
             "Pause before every stage (t)",
         )
+        yield PaletteCommand(
+            "run: Cache mode (now: " + self.cache_mode + ")",
+            self.action_cycle_cache,
+            "Reuse up-to-date stages, rerun all, or leave the cache alone (C)",
+        )
+        if self._selected is not None:
+            forced = self._selected in self.force_stages
+            yield PaletteCommand(
+                f"run: {'Stop forcing' if forced else 'Force'} {self._selected}",
+                self.action_force_stage,
+                "Rerun this stage even when it is up to date (!)",
+            )
 
 
 def _empty_log_text(state: StageState) -> str:

@@ -41,6 +41,7 @@ from textual.widgets.tree import TreeNode
 from workbench.engine.context import ContextStore, summarize
 from workbench.engine.history import ChangeSummary
 from workbench.engine.secrets import MASK, Secrets
+from workbench.engine.units import counted
 
 PAGE = 100
 """Children built per page when a node is expanded or its "… more" node selected."""
@@ -139,7 +140,7 @@ def value_summary(value: Any) -> str:
         return f"{kind}, first {len(value):,} recorded"
     if is_table(value):
         rows = len(value)
-        return f"table {rows:,} row{'s' if rows != 1 else ''} × {len(value[0])} columns"
+        return f"table {counted(rows, 'row')} × {len(value[0])} columns"
     return summarize(value, SUMMARY_WIDTH)
 
 
@@ -479,7 +480,7 @@ class ContextInspector(Tree[Entry]):
         self.border_subtitle = ""
 
     def _subtitle(self, count: int) -> None:
-        noun = f"{count:,} key{'s' if count != 1 else ''}"
+        noun = counted(count, "key")
         if self.after_stage is None:
             self.border_subtitle = noun
             return

@@ -34,22 +34,17 @@ from workbench.app.widgets.dag_layout import (
     compute_layout,
     nearest_in_direction,
 )
+from workbench.engine.glyphs import STATUS_GLYPHS
 
 Highlight = Literal["upstream", "downstream"]
 """Which part of the graph around the selection is lit up."""
 
 STATUS_MARKS: dict[str, str] = {
-    "pending": "○",
-    "waiting": "◌",
-    "paused": "⏸",
-    "running": "●",
-    "success": "✔",
-    "failure": "✘",
-    "skipped": "⊘",
-    "partial": "◐",
-    "cancelled": "■",
+    **{status.value: glyph for status, glyph in STATUS_GLYPHS.items()},
+    "will_run": "▸",
 }
-"""The mark shown in a box for each stage status (the values of `StageStatus`)."""
+"""The mark shown in a box for each stage status (the values of `StageStatus`), and
+``will_run`` for a stage the cache cannot reuse, shown before a run starts."""
 
 EMPTY_MESSAGE = "No stages"
 
@@ -118,6 +113,8 @@ class DagView(ScrollView, can_focus=True):
         & > .dag-view--status-skipped { color: $foreground-muted; }
         & > .dag-view--status-partial { color: $warning; }
         & > .dag-view--status-cancelled { color: $error 70%; }
+        & > .dag-view--status-cached { color: $secondary; }
+        & > .dag-view--status-will_run { color: $warning; }
     }
     """
 

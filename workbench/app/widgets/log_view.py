@@ -35,6 +35,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from workbench.app.run_controller import LogBuffer
+from workbench.engine.units import counted
 
 
 class LogView(ScrollView, can_focus=True):
@@ -347,7 +348,7 @@ class LogPane(Vertical):
             status.text = ""
             return
         total = len(buffer) + buffer.dropped
-        text = f"{total:,} line{'s' if total != 1 else ''}"
+        text = counted(total, "line")
         if buffer.dropped:
             text += f" · last {len(buffer):,} shown, full log in .workbench/logs/"
         if view.search_text:

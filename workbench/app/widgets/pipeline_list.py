@@ -22,6 +22,7 @@ from workbench.app.last_runs import (
     run_summary,
 )
 from workbench.engine.history import RunRecord
+from workbench.engine.units import counted
 
 
 def entry_prompt(
@@ -38,7 +39,7 @@ def entry_prompt(
     detail = entry.path.name
     if not entry.valid:
         count = entry.problem_count
-        detail += f" · {count} problem{'s' if count != 1 else ''}"
+        detail += f" · {counted(count, 'problem')}"
     parts = [mark, Content(" "), name, Content("  "), Content.styled(detail, "$foreground-muted")]
     if is_open:
         parts.append(Content.styled("  (open)", "$text-accent"))

@@ -38,7 +38,13 @@ from workbench.app.widgets.report_view import (
     stage_heading,
 )
 from workbench.engine.compare import ActualRow, CompareRow, Comparison, PlanAgainstRun
-from workbench.engine.dry_run import DryRunReport, StagePlan, format_bytes, format_seconds
+from workbench.engine.dry_run import DryRunReport, StagePlan
+from workbench.engine.units import (
+    format_change,
+    format_seconds,
+    format_total,
+    total_label,
+)
 
 MARK_WIDTH = 16
 GAP = 2
@@ -51,6 +57,8 @@ MARK_STYLE = {
     "rewired": ("⇄ rewired", "$text-warning"),
     "operations": ("± operations", "$text-warning"),
     "estimate": ("≈ estimate", "$text-warning"),
+    "now_runs": ("▸ now runs", "$text-warning"),
+    "now_cached": ("≡ now cached", "$text-secondary"),
 }
 """How each kind of change is named and coloured in the middle column."""
 
@@ -60,6 +68,7 @@ VERDICT_STYLE = {
     "faster": ("▼ faster", "$text-primary"),
     "failed": ("✘ failed", "$text-error"),
     "skipped": ("⊘ skipped", MUTED),
+    "cached": ("≡ cached", "$text-secondary"),
     "not run": ("○ not run", MUTED),
     "not planned": ("+ not planned", "$text-warning"),
 }
@@ -71,6 +80,7 @@ STATUS_STYLE = {
     "interrupted": ("■", "$text-error"),
     "skipped": ("⊘", MUTED),
     "partial": ("◐", "$text-warning"),
+    "cached": ("≡", "$text-secondary"),
 }
 
 
@@ -231,22 +241,8 @@ def plan_card(plan: StagePlan | None) -> Content:
 
 
 def _delta(name: str, before: float | None, after: float | None) -> Content:
-    if before is None or after is None:
-        return Content("")
-    if before == after:
-        return Content.styled("=", MUTED)
-    sign = "+" if after > before else "−"
-    return Content.styled(f"{sign}{_num(name, abs(after - before))}", "$text-warning")
-
-
-def _num(name: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if name == "bytes":
-        return format_bytes(int(value))
-    if "seconds" in name:
-        return format_seconds(value)
-    return f"{int(value):,}"
+    text = format_change(name, before, after)
+    return Content.styled(text, MUTED if text == "=" else "$text-warning")
 
 
 def _side_title(label: str, report: DryRunReport) -> Content:
@@ -298,13 +294,13 @@ class ReportCompare(StageItems):
             items.append(self._stage_option(n, item.stage_id, stage_row(item)))
         items.append(heading("Totals", "totals"))
         for name, (before, after) in c.diff.totals.items():
-            label = name.replace("_", " ")
+            label = total_label(name)
             items.append(
                 Option(
                     row(
-                        Content.assemble((f"{label}  ", MUTED), _num(name, before)),
+                        Content.assemble((f"{label}  ", MUTED), format_total(name, before)),
                         _delta(name, before, after),
-                        Content.assemble((f"{label}  ", MUTED), _num(name, after)),
+                        Content.assemble((f"{label}  ", MUTED), format_total(name, after)),
                     ),
                     f"total:{name}",
                     disabled=True,
@@ -327,13 +323,13 @@ class ReportCompare(StageItems):
             )
         items.append(heading("Totals", "totals"))
         for name, (planned, real) in item.totals.items():
-            label = name.replace("_", " ")
+            label = total_label(name)
             items.append(
                 Option(
                     row(
-                        Content.assemble((f"{label}  ", MUTED), _num(name, planned)),
+                        Content.assemble((f"{label}  ", MUTED), format_total(name, planned)),
                         _delta(name, planned, real),
-                        Content.assemble((f"{label}  ", MUTED), _num(name, real)),
+                        Content.assemble((f"{label}  ", MUTED), format_total(name, real)),
                     ),
                     f"total:{name}",
                     disabled=True,

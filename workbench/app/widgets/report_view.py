@@ -33,6 +33,7 @@ from workbench.engine.dry_run import (
     format_seconds,
 )
 from workbench.engine.pipeline import find_project_root
+from workbench.engine.units import counted
 
 MUTED = "$text-muted"
 SOURCE_STYLE = {"stage": "$text-primary", "history": "$text-accent", "unknown": "$text-warning"}
@@ -121,11 +122,25 @@ def plan_body(plan: StagePlan, root: Path | None = None, detail: bool = True) ->
     ]
 
 
+def cache_lines(plan: StagePlan) -> list[Content]:
+    """Up to date (reused from the cache), or why it will run; nothing when not consulted."""
+    if plan.up_to_date:
+        return [Content.styled("≡ up to date: a run reuses its cached result", "$text-secondary")]
+    return [
+        Content.assemble(
+            ("▸ will run: ", "$text-warning"),
+            (reason.kind.value, "$text-accent"),
+            (f"  {reason.detail}" if reason.detail else "", MUTED),
+        )
+        for reason in plan.reasons
+    ]
+
+
 def stage_content(
     plan: StagePlan, position: int, critical: bool = False, root: Path | None = None
 ) -> Content:
     heading = Content.assemble((f"{position:>2}  ", MUTED), stage_heading(plan, critical))
-    body = [Content("    ") + line for line in plan_body(plan, root)]
+    body = [Content("    ") + line for line in cache_lines(plan) + plan_body(plan, root)]
     return Content("\n").join([heading, *body])
 
 
@@ -152,9 +167,7 @@ def summary_content(report: DryRunReport) -> Content:
         (" · ".join(counts[:3]), ""),
         "  ",
         (
-            f"⚠ {conflicts} conflict{'s' if conflicts != 1 else ''}"
-            if conflicts
-            else "✔ no conflicts",
+            f"⚠ {counted(conflicts, 'conflict')}" if conflicts else "✔ no conflicts",
             "$text-warning" if conflicts else "$text-success",
         ),
     )

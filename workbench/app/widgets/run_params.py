@@ -25,7 +25,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from workbench.engine.compare import parse_value  # the one reader of typed values
+from workbench.engine.assignments import parse_value
 
 
 def toml_literal(value: Any) -> str:

@@ -22,6 +22,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from workbench.engine.cache.reasons import StageStatusLine
+from workbench.engine.params import has_references
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageMetadata
 from workbench.engine.spec import format_duration
@@ -137,7 +139,7 @@ def describe_stage(meta: StageMetadata) -> Content:
     lines: list[Content] = [
         Content.styled(meta.name, "bold $text-primary"),
         Content.styled(
-            f"namespace {meta.namespace} · "
+            f"namespace {meta.namespace} · version {meta.version} · "
             + ("supports dry run" if meta.supports_dry_run else "no dry run"),
             MUTED,
         ),
@@ -197,8 +199,28 @@ def _toml_value(value: Any) -> str:
         return repr(value)
 
 
-def describe_pipeline_stage(pipeline: Pipeline, stage_id: str) -> Content:
-    """One stage of a pipeline: what it uses, how it is set up, what it waits for."""
+def describe_cache(line: StageStatusLine) -> list[Content]:
+    """The stage's part of `workbench status`: up to date, or will run and why."""
+    out = [_section("Cache")]
+    if not line.will_run:
+        out.append(Content.styled(f"  ≡ up to date: {line.message}", "$text-secondary"))
+        return out
+    out.append(Content.styled("  ▸ will run", "$text-warning"))
+    for reason in line.reasons:
+        out.append(
+            Content.assemble(
+                Content.styled(f"    {reason.kind.value}", "$text-accent"),
+                Content(f": {reason.detail}" if reason.detail else ""),
+            )
+        )
+    return out
+
+
+def describe_pipeline_stage(
+    pipeline: Pipeline, stage_id: str, cache: StageStatusLine | None = None
+) -> Content:
+    """One stage of a pipeline: what it uses, how it is set up, what it waits for, and
+    (when the cache was consulted) whether a run would reuse it."""
     ps = pipeline.stages[stage_id]
     spec = ps.spec
     stage = ps.stage
@@ -219,9 +241,15 @@ def describe_pipeline_stage(pipeline: Pipeline, stage_id: str) -> Content:
     if not spec.config:
         lines.append(Content.styled("  defaults", MUTED))
     for key, value in spec.config.items():
-        lines.append(
-            Content.assemble(Content.styled(f"  {key} = ", MUTED), Content(_toml_value(value)))
-        )
+        line = Content.assemble(Content.styled(f"  {key} = ", MUTED), Content(_toml_value(value)))
+        if has_references(value) and ps.stage is not None:  # show what ${name} resolves to
+            resolved = getattr(ps.stage.config, key, None)
+            if isinstance(resolved, BaseModel):
+                resolved = resolved.model_dump(mode="json")
+            line = Content.assemble(
+                line, Content.styled(f"  → {_toml_value(resolved)}", "$text-accent")
+            )
+        lines.append(line)
     lines.append(_section("Order"))
     depends = [d.stage if d.required else f"{d.stage} (optional)" for d in spec.dependencies()]
     graph = pipeline.graph
@@ -249,6 +277,8 @@ def describe_pipeline_stage(pipeline: Pipeline, stage_id: str) -> Content:
         lines.append(Content.styled("  unknown until the stage resolves", MUTED))
     else:
         lines.extend(_pairs(("reads", stage.keys_read()), ("writes", stage.keys_written())))
+    if cache is not None:
+        lines.extend(describe_cache(cache))
     return Content("\n").join(lines)
 
 
@@ -286,8 +316,13 @@ class StageDetails(DetailsPanel):
 class PipelineStageDetails(DetailsPanel):
     """Details of one stage of the open pipeline, for the graph screen."""
 
-    def show_stage(self, pipeline: Pipeline | None, stage_id: str | None) -> None:
+    def show_stage(
+        self,
+        pipeline: Pipeline | None,
+        stage_id: str | None,
+        cache: StageStatusLine | None = None,
+    ) -> None:
         if pipeline is None or stage_id is None or stage_id not in pipeline.stages:
             self.show(None)
         else:
-            self.show(describe_pipeline_stage(pipeline, stage_id))
+            self.show(describe_pipeline_stage(pipeline, stage_id, cache))

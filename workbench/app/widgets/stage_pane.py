@@ -28,22 +28,10 @@ from textual.strip import Strip
 from workbench.app.run_controller import StageState
 from workbench.app.widgets.dag_view import STATUS_MARKS
 from workbench.engine.stage import StageStatus, now
+from workbench.engine.units import format_elapsed
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 BAR_WIDTH = 12
-
-
-def format_elapsed(seconds: float | None) -> str:
-    """``0.4s``, ``12.0s``, ``3m05s``, ``1h02m``: short enough for a narrow column."""
-    if seconds is None:
-        return ""
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 def progress_bar(done: float, total: float | None, width: int = BAR_WIDTH) -> tuple[str, str, str]:
@@ -107,6 +95,8 @@ class StageStatusList(ScrollView, can_focus=True):
         & > .stage-list--status-skipped { color: $foreground-muted; }
         & > .stage-list--status-partial { color: $warning; }
         & > .stage-list--status-cancelled { color: $error 70%; }
+        & > .stage-list--status-cached { color: $secondary; }
+        & > .stage-list--status-will_run { color: $warning; }
     }
     """
 

@@ -17,9 +17,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from workbench.app.run_controller import StageState
-from workbench.app.widgets.stage_pane import format_elapsed
 from workbench.engine.stage import StageStatus
 from workbench.engine.terminal_text import clean_output
+from workbench.engine.units import format_elapsed
 
 STATUS_WORDS = {
     StageStatus.PENDING: ("○ not started", "$foreground-muted"),

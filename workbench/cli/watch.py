@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from workbench.cli import EXIT_INTERRUPTED
+from workbench.cli.exits import EXIT_INTERRUPTED
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 
 if TYPE_CHECKING:
+    from workbench.cli.run_output import RunOptions
     from workbench.engine.runner import Runner, RunResult
-    from workbench.run_output import RunOptions
 
 DEBOUNCE_MS = 300
 
@@ -42,7 +42,7 @@ def watched_paths(pipeline_path: Path, pipeline: Pipeline | None) -> set[Path]:
 
 
 def watch_and_run(project: Project, path: Path, options: RunOptions) -> int:
-    from workbench import stopping
+    from workbench.cli import stopping
 
     try:
         return stopping.run(_loop(project, path, options))
@@ -52,7 +52,7 @@ def watch_and_run(project: Project, path: Path, options: RunOptions) -> int:
 
 async def _next_change(targets: set[Path], say: Callable[[str], None]) -> None:
     """Return at the first change to a target, or when a folder of targets comes back."""
-    from workbench.watching import follow
+    from workbench.engine.watching import follow
 
     folders = sorted({t.parent for t in targets})
     async for changes in follow(folders, say=say, debounce=DEBOUNCE_MS):
@@ -67,9 +67,9 @@ async def _loop(project: Project, path: Path, options: RunOptions) -> int:
     and the summary is printed) and returns the signal's exit code; between runs
     it just ends the watch.
     """
-    from workbench import render, stopping
-    from workbench.consoles import console, error_console
-    from workbench.run_output import RunPrinter, start_run
+    from workbench.cli import render, stopping
+    from workbench.cli.consoles import console, error_console
+    from workbench.cli.run_output import RunPrinter, start_run
 
     out = console()
 

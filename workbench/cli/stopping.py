@@ -37,7 +37,7 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(main)``, with SIGTERM and SIGHUP cancelling ``main`` as Ctrl+C does.
 
     ``main`` is expected to end a cancelled run itself and return its result (as
-    :func:`workbench.run_output.start_run` does), so the summary can still be shown.
+    :func:`workbench.cli.run_output.start_run` does), so the summary can still be shown.
     """
     global _received
     _received = None

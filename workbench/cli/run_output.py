@@ -6,10 +6,9 @@ Kept apart from the other commands so that only `run` imports the runner.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
@@ -18,7 +17,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from workbench import render
+from workbench.cli import render
 from workbench.engine.events import (
     PipelineStarted,
     RunEvent,
@@ -27,15 +26,12 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
+from workbench.engine.executor_choice import ExecutorChoice
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.resume import Seed
+from workbench.engine.runner import Executor, Runner, RunResult
 from workbench.engine.stage import StageStatus, now
-from workbench.engine.terminal_text import clean_output
-
-RUN_LOG = logging.getLogger("workbench.run")
-"""A run's stage log lines and outcomes, for ``--log-file``: masked by the runner, and
-cleaned of control sequences here (someone will ``cat`` that file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +43,17 @@ class RunOptions:
     only: list[str] | None
     record: bool
     verbose: int = 0
+    log_events: bool = False
+    """Send every event to the ``workbench.run`` logger (with -v or --log-file)."""
+    seed: Seed | None = None
+    """Values restored from a recorded run, for `run --from` (see :mod:`workbench.engine.resume`)."""
+    use_cache: bool = True
+    """False with ``--no-cache``: the cache is neither read nor written."""
+    force: bool = False
+    """``--force``: every stage runs; results are still recorded."""
+    force_stages: tuple[str, ...] = ()
+    """``--force-stage ID``: these rerun; their downstream only if their writes change."""
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
 
 async def start_run(
@@ -56,9 +63,49 @@ async def start_run(
     printer: RunPrinter | None,
     on_runner: Callable[[Runner], None] | None = None,
 ) -> RunResult:
-    """One run with its printer and history recorder attached."""
+    """One run with its printer and history recorder attached, on the chosen executor.
+
+    A Dask executor is started (or connected) before the run begins and closed
+    after it, so a scheduler that cannot be reached fails before any stage.
+    """
+    executor = options.executor.build(pipeline)
+    if executor is None:
+        return await _start_run(project, pipeline, options, printer, on_runner, None)
+    async with executor:
+        if printer is not None:
+            printer.cluster(executor.describe())
+        return await _start_run(project, pipeline, options, printer, on_runner, executor)
+
+
+async def _start_run(
+    project: Project,
+    pipeline: Pipeline,
+    options: RunOptions,
+    printer: RunPrinter | None,
+    on_runner: Callable[[Runner], None] | None,
+    executor: Executor | None,
+) -> RunResult:
+    store = None
+    if options.seed is not None:
+        store = options.seed.store(pipeline.with_parameters(options.overrides).parameters())
+    cache = None
+    if options.use_cache:
+        from workbench.engine.cache.session import RunCache
+
+        cache = RunCache.for_pipeline(
+            pipeline,
+            max_bytes=project.settings.cache.max_size,
+            force=options.force,
+            force_stages=options.force_stages,
+        )
     runner = Runner(
-        pipeline, params=options.overrides, concurrency=options.concurrency, only=options.only
+        pipeline,
+        params=options.overrides,
+        concurrency=options.concurrency,
+        only=options.only,
+        store=store,
+        cache=cache,
+        executor=executor,
     )
     if printer is not None:
         printer.attach(runner)
@@ -73,6 +120,10 @@ async def start_run(
             warn=warn_history,
             settings=project.settings.history,
         )
+    if options.log_events:
+        from workbench.engine.runlog import EventLogger
+
+        runner.subscribe(EventLogger(lambda: recorder.run_id if recorder else None))
     if on_runner is not None:
         on_runner(runner)
     try:
@@ -87,7 +138,7 @@ async def start_run(
 
 def warn_history(message: str) -> None:
     """A history problem, on stderr: the run goes on and its exit status is the stages'."""
-    from workbench.consoles import error_console
+    from workbench.cli.consoles import error_console
 
     error_console().print(Text.assemble(("warning: ", "bold yellow"), "history: ", message))
 
@@ -95,11 +146,16 @@ def warn_history(message: str) -> None:
 class RunPrinter:
     """Prints a run: animated on a terminal, plain lines in CI or a pipe.
 
-    One line per stage as it finishes, the log tail of a failed stage under it,
-    and a summary table that stays on screen after the command ends.
+    On a terminal the live view shows the stages running and the last ones to
+    finish, and disappears when the run ends: the summary table that replaces it
+    is where each stage is printed, once, with the log tail of a failed stage
+    under it. In CI or a pipe (and under ``--watch``) each stage gets one plain
+    line as it finishes, the log tail of a failed one under it, then the summary.
     """
 
     TAIL = 15
+    RECENT = 8
+    """Finished stages the live view keeps in sight."""
 
     def __init__(self, out: Console, verbose: int = 0) -> None:
         self.out = out
@@ -108,6 +164,8 @@ class RunPrinter:
         self.width = 8
         self.running: dict[str, float] = {}
         self.tails: dict[str, deque[str]] = {}
+        self.recent: deque[Text] = deque(maxlen=self.RECENT)
+        self.finished = 0
         self.live: Live | None = None
 
     def attach(self, runner: Runner) -> None:
@@ -115,6 +173,8 @@ class RunPrinter:
         self.width = max((len(s) for s in runner.order), default=8)
         self.running.clear()
         self.tails.clear()
+        self.recent.clear()
+        self.finished = 0
         runner.subscribe(self.on_event)
 
     @classmethod
@@ -122,7 +182,7 @@ class RunPrinter:
         cls, out: Console, project: Project, pipeline: Pipeline, options: RunOptions
     ) -> RunResult:
         """Run with a spinner per running stage on a terminal, plain lines elsewhere."""
-        from workbench import stopping
+        from workbench.cli import stopping
 
         printer = cls(out, options.verbose)
         run = start_run(project, pipeline, options, printer)
@@ -131,14 +191,28 @@ class RunPrinter:
                 printer.live = live
                 result = stopping.run(printer._refreshing(run))
             printer.live = None
+            printer.summary(result, tails=not options.verbose)
         else:
             result = stopping.run(run)
-        printer.summary(result)
+            printer.summary(result)
         return result
 
-    def summary(self, result: RunResult) -> None:
+    def cluster(self, text: str) -> None:
+        """Where the stages run, printed once the cluster is up (with its dashboard)."""
+        self._print(Text(f"⚙ {text}", style="dim"))
+
+    def summary(self, result: RunResult, *, tails: bool = False) -> None:
+        """The table of every stage; with ``tails``, failed stages' last log lines after it."""
         self.out.print()
         self.out.print(render.run_summary(result))
+        if not tails:
+            return
+        for sid, r in result.results.items():
+            lines = self.tails.get(sid, ())
+            if r.status is StageStatus.FAILURE and lines:
+                self.out.print(Text.assemble(("✘ ", "red"), (sid, "bold"), " last log lines:"))
+                for line in lines:
+                    self.out.print(render.output(f"    │ {line}", "dim red"))
 
     async def _refreshing(self, run: Awaitable[RunResult]) -> RunResult:
         task = asyncio.ensure_future(run)
@@ -156,8 +230,9 @@ class RunPrinter:
 
     def _live_view(self, runner: Runner) -> Table:
         table = Table.grid(padding=(0, 1))
-        done = sum(1 for s in runner.status.values() if s.finished)
-        table.add_row(Text(f"{done}/{len(runner.order)} stages", style="dim"))
+        table.add_row(Text(f"{self.finished}/{len(runner.order)} stages", style="dim"))
+        for line in self.recent:
+            table.add_row(line)
         t = now()
         for sid, started in list(self.running.items())[:20]:
             table.add_row(
@@ -179,9 +254,6 @@ class RunPrinter:
         elif isinstance(event, StageStarted):
             self.running.setdefault(event.stage_id, now())
         elif isinstance(event, StageLog):
-            if RUN_LOG.isEnabledFor(logging.INFO):
-                line = clean_output(event.message, keep_colour=False)
-                RUN_LOG.info("%s | %s: %s", event.stage_id, event.stream, line)
             tail = self.tails.setdefault(event.stage_id, deque(maxlen=self.TAIL))
             tail.append(event.message)
             if self.verbose:
@@ -200,10 +272,12 @@ class RunPrinter:
             )
         elif isinstance(event, StageFinished):
             self.running.pop(event.stage_id, None)
+            self.finished += 1
             r = event.result
-            if RUN_LOG.isEnabledFor(logging.INFO):
-                message = clean_output(r.message, keep_colour=False)
-                RUN_LOG.info("%s finished: %s %s", event.stage_id, r.status.value, message)
+            if self.live is not None:
+                # Shown live only: the summary prints each stage once, after the run.
+                self.recent.append(render.finished_mark(event.stage_id, r.status, r.duration))
+                return
             self._print(
                 render.finished_line(event.stage_id, r.status, r.duration, r.message, self.width)
             )
