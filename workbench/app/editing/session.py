@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.app.editing import operations as ops
+from workbench.app.editing.one_stage_edit import edit_one_stage
 from workbench.engine.fileio import atomic_write_text
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
@@ -131,6 +132,9 @@ class EditSession:
         if self._base_text is None:
             return to_toml(self._spec)
         wanted = self._spec.to_toml_data()
+        fast = edit_one_stage(self._base_text, self._base_data, wanted)
+        if fast is not None:
+            return fast  # checked where it was made, without parsing the whole file again
         try:
             text = edit_in_place(self._base_text, self._base_data, wanted)
         except NotEditable:

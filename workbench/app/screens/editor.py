@@ -140,6 +140,8 @@ class EditorScreen(WorkbenchScreen):
         """A pipeline the app opened while this editor held unsaved edits."""
         self._typing_timer: Timer | None = None
         """Pending redraw after a keystroke (see :meth:`_typed_refresh`)."""
+        self._bar_shown: tuple[str, tuple[Any, ...]] | None = None
+        """What the status bar shows, so an unchanged bar is not updated (and laid out)."""
         self._list_key: tuple[Any, ...] | None = None
         """What the stage list was last drawn from: redrawn only when it changes."""
         self._graph_shape: tuple[tuple[Any, ...], ...] = ((), (), ())
@@ -318,6 +320,7 @@ class EditorScreen(WorkbenchScreen):
         bar = self.query_one("#editor-bar", Static)
         if session is None:
             bar.update(NOTHING_OPEN)
+            self._bar_shown = None
             self.sub_title = "editor"
             return
         pipeline = session.pipeline
@@ -352,7 +355,11 @@ class EditorScreen(WorkbenchScreen):
             )
         elif session.undo_label:
             parts.append(Content.styled(f"  ·  undo: {session.undo_label}", "$foreground-muted"))
-        bar.update(Content.assemble(*parts))
+        shown = Content.assemble(*parts)
+        # The same words again would lay the screen out again (Content's == is text only).
+        if (key := (shown.plain, tuple(shown.spans))) != self._bar_shown:
+            self._bar_shown = key
+            bar.update(shown)
         mark = "● edited" if session.dirty else "saved"
         self.sub_title = f"editing {session.spec.pipeline.name} · {mark}"
 

@@ -129,6 +129,8 @@ class ConfigForm(VerticalGroup):
         self._inputs: dict[str, FieldWidget] = {}
         self._rows: dict[str, Vertical | Horizontal] = {}
         self._errors_shown: dict[str, Static] = {}
+        self._messages_shown: dict[str, str | None] = {}
+        """The message each error line shows (None: none), so unchanged lines are not rewritten."""
         self._errors: dict[str, str] = {}
         self._extra = Static("", classes="form-extra")
         """Names the keys the model does not know (kept as written)."""
@@ -291,7 +293,11 @@ class ConfigForm(VerticalGroup):
         for name, row in self._rows.items():
             message = errors.get(name)
             row.set_class(message is not None, "-invalid")
-            self._errors_shown[name].update(Content(f"✘ {message}") if message else "")
+            # Only a message that changed is written: each update lays the screen out
+            # again, and this runs on every keystroke.
+            if self._messages_shown.get(name) != message:
+                self._messages_shown[name] = message
+                self._errors_shown[name].update(Content(f"✘ {message}") if message else "")
         known = {f.name for f in self.fields}
         unknown = [k for k in self._values if k not in known]
         extra_line = self._extra

@@ -63,9 +63,18 @@ class ProblemList(OptionList):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._problems: list[Problem] = []
+        self._root: Path | None = None
 
     def set_problems(self, problems: Sequence[Problem], root: Path | None = None) -> None:
+        """Show ``problems``; the same problems again leave the list (and its highlight) alone.
+
+        The editor calls this after every pause in typing, and re-creating the rows
+        lays the screen out again while the person is still typing.
+        """
+        if list(problems) == self._problems and root == self._root and self.option_count:
+            return
         self._problems = list(problems)
+        self._root = root
         self.clear_options()
         if not problems:
             self.add_option(

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 
-from textual.containers import VerticalScroll
+from rich.cells import cell_len
+from textual.cache import LRUCache
 from textual.content import Content
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual
 
 _HEADER = re.compile(r"^\s*\[.*\]\s*$")
 _KEY = re.compile(r'^(\s*)([A-Za-z0-9_.\-"]+)(\s*=\s*)(.*)$')
@@ -46,38 +50,82 @@ def _values(text: str) -> Content:
     return Content.assemble(*parts)
 
 
+def _gutter(number: int, width: int, marked: bool) -> Content:
+    if marked:
+        return Content.styled(f"{number:>{width}} ✘ ", "$text-error bold")
+    return Content.styled(f"{number:>{width}}   ", "$foreground-muted 60%")
+
+
 def render_toml(text: str, marked: set[int] | None = None) -> Content:
     """Numbered, coloured lines; ``marked`` line numbers (1-based) get an error mark."""
     lines = text.splitlines() or [""]
     width = len(str(len(lines)))
     marked = marked or set()
-    out = []
-    for number, line in enumerate(lines, start=1):
-        gutter = (
-            Content.styled(f"{number:>{width}} ✘ ", "$text-error bold")
-            if number in marked
-            else Content.styled(f"{number:>{width}}   ", "$foreground-muted 60%")
-        )
-        out.append(Content.assemble(gutter, highlight_line(line)))
-    return Content("\n").join(out)
+    return Content("\n").join(
+        Content.assemble(_gutter(number, width, number in marked), highlight_line(line))
+        for number, line in enumerate(lines, start=1)
+    )
 
 
-class TomlPreview(VerticalScroll, can_focus=True):
-    """Scrollable TOML text; the owner calls :meth:`show` after every edit."""
+class TomlPreview(ScrollView, can_focus=True):
+    """Scrollable, numbered TOML text; the owner calls :meth:`show` after every edit.
+
+    Virtualised: only the rows on screen are coloured and rendered, and a row is
+    rendered once until its text, number or mark changes. A 500-stage pipeline is
+    ~2,000 lines, and re-rendering all of them after each pause in typing cost
+    seconds; now :meth:`show` only swaps the list of lines.
+    """
 
     DEFAULT_CSS = """
     TomlPreview {
         background: $surface;
-        & > Static { width: auto; }
     }
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static("", id="toml-text")
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._lines: list[str] = [""]
+        self._marked: frozenset[int] = frozenset()
+        self._strips: LRUCache[tuple[str, int, int, bool, int], Strip] = LRUCache(1024)
 
     def show(self, text: str, marked: set[int] | None = None) -> None:
-        self.query_one("#toml-text", Static).update(render_toml(text, marked))
+        lines = text.splitlines() or [""]
+        marks = frozenset(marked or ())
+        if lines == self._lines and marks == self._marked:
+            return  # nothing the preview shows changed
+        self._lines, self._marked = lines, marks
+        gutter = len(str(len(lines))) + 3
+        widest = max(cell_len(line) for line in lines)
+        self.virtual_size = Size(gutter + widest, len(lines))
+        self.refresh()
 
     @property
     def text_shown(self) -> str:
-        return str(self.query_one("#toml-text", Static).content)
+        """The plain text on show, gutter included (what a person reads)."""
+        return render_toml("\n".join(self._lines), set(self._marked)).plain
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self._lines):
+            return Strip.blank(width, self.visual_style.rich_style)
+        number = index + 1
+        line = self._lines[index]
+        digits = len(str(len(self._lines)))
+        full_width = max(self.virtual_size.width, width)
+        key = (line, number, digits, number in self._marked, full_width)
+        strip = self._strips.get(key)
+        if strip is None:
+            content = Content.assemble(
+                _gutter(number, digits, number in self._marked), highlight_line(line)
+            )
+            strips = Visual.to_strips(self, content, full_width, 1, self.visual_style, pad=True)
+            strip = strips[0] if strips else Strip.blank(full_width)
+            self._strips[key] = strip
+        return strip.crop(scroll_x, scroll_x + width)
+
+    def notify_style_update(self) -> None:
+        """A theme change recolours every row."""
+        super().notify_style_update()
+        self._strips.clear()
