@@ -225,12 +225,10 @@ class Stage:
         secrets in another shape (``shell.run``'s ``env``) overrides this.
         """
         out: list[Any] = []
-        for name, info in type(self.config).model_fields.items():
-            extra = info.json_schema_extra
-            if isinstance(extra, dict) and extra.get("secret") is True:
-                value = getattr(self.config, name, None)
-                if value is not None:
-                    out.append(value)
+        for name in _secret_fields(type(self.config)):
+            value = getattr(self.config, name, None)
+            if value is not None:
+                out.append(value)
         return tuple(out)
 
     # -- work ------------------------------------------------------------------------
@@ -254,3 +252,19 @@ class Stage:
 def now() -> float:
     """Monotonic seconds, the one clock the runner and stages share."""
     return time.perf_counter()
+
+
+_SECRET_FIELDS: dict[type, tuple[str, ...]] = {}
+"""Config class -> its fields declared secret; read once per class, not once per stage."""
+
+
+def _secret_fields(config: type) -> tuple[str, ...]:
+    names = _SECRET_FIELDS.get(config)
+    if names is None:
+        names = _SECRET_FIELDS[config] = tuple(
+            name
+            for name, info in getattr(config, "model_fields", {}).items()
+            if isinstance(info.json_schema_extra, dict)
+            and info.json_schema_extra.get("secret") is True
+        )
+    return names

@@ -15,27 +15,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from workbench.engine.stage import StageResult, StageStatus
+from workbench.engine.stage import Dependency, StageResult, StageStatus
 
 if TYPE_CHECKING:
     from workbench.engine.pipeline import Pipeline
 
 
 def optional_upstreams(pipeline: Pipeline) -> dict[str, frozenset[str]]:
-    """stage id -> ids of the upstream stages it depends on only optionally."""
+    """stage id -> ids of the upstream stages it depends on only optionally.
+
+    Runs once per run over every stage, so it does no work for a stage that has
+    neither an optional ``depends_on`` nor a stage class with dependencies of its own.
+    """
     out: dict[str, frozenset[str]] = {}
-    by_uses: dict[str, list[str]] = {}
+    by_uses: dict[str, list[str]] | None = None
+    own_after: dict[type, tuple[Dependency, ...]] = {}
     for sid, ps in pipeline.stages.items():
-        by_uses.setdefault(ps.uses, []).append(sid)
-    for sid, ps in pipeline.stages.items():
-        optional = {target for target, required in ps.spec.dependency_ids() if not required}
-        required = {target for target, required in ps.spec.dependency_ids() if required}
+        optional: set[str] = set()
+        required: set[str] = set()
+        for target, needed in ps.spec.dependency_ids():
+            (required if needed else optional).add(target)
         if ps.stage is not None:
-            for own in type(ps.stage).dependency_list():
-                if own.order == "after" and not own.required:
-                    optional.update(by_uses.get(own.stage, ()))
-                elif own.order == "after":
-                    required.update(by_uses.get(own.stage, ()))
+            kind = type(ps.stage)
+            own = own_after.get(kind)
+            if own is None:
+                own = own_after[kind] = tuple(
+                    d for d in kind.dependency_list() if d.order == "after"
+                )
+            if own:
+                if by_uses is None:
+                    by_uses = {}
+                    for other, other_ps in pipeline.stages.items():
+                        by_uses.setdefault(other_ps.uses, []).append(other)
+                for dependency in own:
+                    (required if dependency.required else optional).update(
+                        by_uses.get(dependency.stage, ())
+                    )
         optional -= required
         if optional:
             out[sid] = frozenset(optional)
