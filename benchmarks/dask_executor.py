@@ -165,15 +165,22 @@ class FirstStage(Stage):
 
 def startup_child(kind: str) -> None:
     """One measurement in a fresh process: start_run to the first stage's first line."""
-    from workbench.run_output import RunOptions, start_run
-
+    from workbench.cli.run_output import RunOptions, start_run
     from workbench.engine.executor_choice import ExecutorChoice
     from workbench.engine.project import Project
 
     registry = StageRegistry()
     registry.register(FirstStage)
     pipeline = build({"first": StageSpec(uses="bench.first")}, 1, registry)
-    options = RunOptions({}, None, None, False, 0, ExecutorChoice(kind, None, 2))  # type: ignore[arg-type]
+    options = RunOptions(
+        {},
+        None,
+        None,
+        False,
+        0,
+        use_cache=False,  # a cached first stage would restore an old time
+        executor=ExecutorChoice(kind, None, 2),  # type: ignore[arg-type]
+    )
     began = time.time()
     result = asyncio.run(start_run(Project.open(ROOT), pipeline, options, printer=None))
     assert result.ok, result.to_json()
