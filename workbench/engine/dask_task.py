@@ -16,15 +16,13 @@ import pickle
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from workbench.engine.cancellation import CancelToken
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
-from workbench.engine.errors import StageError
-from workbench.engine.runner import _as_result as as_result, _base_message
+from workbench.engine.outcomes import as_result, failed_by
 from workbench.engine.stage import Stage, StageResult
 
 FLUSH_EVERY = 0.1
@@ -224,18 +222,10 @@ def _call(stage: Stage, ctx: StageContext, attempt_id: str) -> StageResult:
         return as_result(value)
     except asyncio.CancelledError:
         return StageResult.cancelled(ctx.token.reason or "cancelled while running")
-    except StageError as exc:
-        ctx.log(exc.message, "error", "stderr")
-        return StageResult.failure(exc.message)
-    except Exception as exc:
-        text = "".join(traceback.format_exception(exc)).rstrip()
-        for line in text.splitlines():
-            ctx.log(line, "error", "stderr")
-        return StageResult.failure(f"{type(exc).__name__}: {exc}", text)
-    except BaseException as exc:  # SystemExit, KeyboardInterrupt: this stage's, not the worker's
-        text = _base_message(exc)
-        ctx.log(text, "error", "stderr")
-        return StageResult.failure(text)
+    except (
+        BaseException
+    ) as exc:  # SystemExit, KeyboardInterrupt too: this stage's, not the worker's
+        return failed_by(exc, ctx)
 
 
 def _run_async(stage: Stage, ctx: StageContext, attempt_id: str) -> Any:

@@ -31,14 +31,13 @@ import contextlib
 import heapq
 import logging
 import threading
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Protocol
 
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
-from workbench.engine.errors import HookError, RunStateError, StageError
+from workbench.engine.errors import HookError, RunStateError
 from workbench.engine.events import (
     PipelineFinished,
     PipelineStarted,
@@ -53,6 +52,7 @@ from workbench.engine.events import (
 )
 from workbench.engine.executors import Executor, LocalExecutor
 from workbench.engine.hooks import AfterHook, BeforeHook, Hooks, call_hook, with_file_hooks
+from workbench.engine.outcomes import as_result, failed_by
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
 from workbench.engine.secrets import Secrets
@@ -754,7 +754,7 @@ class Runner:
                     text = f"timed out after {_seconds(ps.timeout)}"
                     ctx.log(text, "error", "stderr")
                     return StageResult.failure(text)
-            return value if type(value) is StageResult else _as_result(value)
+            return value if type(value) is StageResult else as_result(value)
         except asyncio.CancelledError as exc:
             task = asyncio.current_task()
             if self._stopping or (task is not None and task.cancelling()):
@@ -763,18 +763,10 @@ class Runner:
             text = f"stage raised {type(exc).__name__} without being cancelled"
             ctx.log(text, "error", "stderr")
             return StageResult.failure(text)
-        except (HookError, StageError) as exc:
-            ctx.log(exc.message, "error", "stderr")
-            return StageResult.failure(exc.message)
-        except Exception as exc:
-            text = "".join(traceback.format_exception(exc)).rstrip()
-            for line in text.splitlines():
-                ctx.log(line, "error", "stderr")
-            return StageResult.failure(f"{type(exc).__name__}: {exc}", text)
-        except BaseException as exc:  # SystemExit, KeyboardInterrupt: this stage's, not the run's
-            text = _base_message(exc)
-            ctx.log(text, "error", "stderr")
-            return StageResult.failure(text)
+        except (
+            BaseException
+        ) as exc:  # SystemExit, KeyboardInterrupt too: this stage's, not the run's
+            return failed_by(exc, ctx)
 
     async def _timed(self, seconds: float, ctx: StageContext, ps: PipelineStage) -> Any:
         """Execute an attempt; at its deadline cancel its token, then its await.
@@ -909,24 +901,6 @@ class Runner:
         self._remaining = 0
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
-
-
-def _as_result(value: Any) -> StageResult:
-    if isinstance(value, StageResult):
-        return value
-    if value is None:
-        return StageResult.success()
-    return StageResult.success(str(value))
-
-
-def _base_message(exc: BaseException) -> str:
-    """What a stage that raised SystemExit, KeyboardInterrupt and the like did, in words."""
-    if isinstance(exc, SystemExit):
-        code = exc.code
-        args = "" if code is None else repr(code) if isinstance(code, str) else str(code)
-        return f"stage called sys.exit({args})"
-    text = str(exc)
-    return f"stage raised {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def _verb(status: StageStatus) -> str:
