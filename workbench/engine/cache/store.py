@@ -46,6 +46,7 @@ _DIGEST = 16
 _RECENT_RUNS = 20
 _TOUCH_AFTER = 3600.0
 """Seconds: a used file whose mtime is older than this is marked used again."""
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 INLINE_BYTES = 4096
 """Values that pickle smaller than this live in their entry: one file read per hit."""
 
@@ -329,14 +330,27 @@ class CacheStore:
 
     # -- framing -------------------------------------------------------------------------
     def _read(self, path: str | Path) -> bytes | None:
+        # os.open and one os.read of the size fstat gives: a cached run reads a small
+        # entry per stage, and a file object's set-up cost more than the read itself.
         try:
-            with open(path, "rb", buffering=0) as handle:
-                raw = handle.readall()
-                self._mtime = os.fstat(handle.fileno()).st_mtime
+            fd = os.open(path, _READ_FLAGS)
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise DamagedEntry(f"{_name(path)} cannot be read: {exc.strerror}") from None
+        try:
+            st = os.fstat(fd)
+            self._mtime = st.st_mtime
+            raw = os.read(fd, st.st_size + 1)
+            if len(raw) > st.st_size:  # grew while being read: read the rest
+                chunks = [raw]
+                while chunk := os.read(fd, 1 << 20):
+                    chunks.append(chunk)
+                raw = b"".join(chunks)
+        except OSError as exc:
+            raise DamagedEntry(f"{_name(path)} cannot be read: {exc.strerror}") from None
+        finally:
+            os.close(fd)
         head = len(_MAGIC) + _DIGEST
         if len(raw) < head or raw[: len(_MAGIC)] != _MAGIC:
             raise DamagedEntry(f"{_name(path)} is not a cache file (truncated or overwritten)")

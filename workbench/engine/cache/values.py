@@ -32,6 +32,7 @@ DIGEST_SIZE = 20
 """Bytes of a blake2b digest: 160 bits, hex-encoded to 40 characters."""
 
 _MAX_DEPTH = 200
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 class UnhashableValue(Exception):
@@ -50,9 +51,14 @@ def hash_value(value: Any) -> str:
 
 
 def hash_parts(*parts: str) -> str:
-    """A digest of several strings; JSON keeps their boundaries unambiguous, and fast."""
+    """A digest of several strings; JSON keeps their boundaries unambiguous, and fast.
+
+    The bytes are exactly ``json.dumps(parts, ensure_ascii=False)``'s, made with the
+    C string encoder directly: this runs once per stage of every cached run.
+    """
     h = new_hasher()
-    h.update(json.dumps(parts, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    text = "[" + ", ".join(map(_json_string, parts)) + "]"
+    h.update(text.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
