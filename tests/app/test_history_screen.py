@@ -19,7 +19,7 @@ from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.engine.history import DB_NAME, STATE_DIR, HistoryRecorder
 from workbench.engine.project import Project
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 
 REPORT = """
 [pipeline]

@@ -25,11 +25,18 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def _module(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(("workbench.cli", *parts))
+
+
 def _graph() -> dict[str, set[str]]:
     return {
-        f"workbench.cli.{path.stem}": _imports(path)
-        for path in PACKAGE.glob("*.py")
-        if path.stem != "__init__"
+        _module(path): _imports(path)
+        for path in PACKAGE.rglob("*.py")
+        if path.parent != PACKAGE or path.stem != "__init__"
     }
 
 
@@ -48,3 +55,13 @@ def test_only_the_package_itself_imports_the_entry() -> None:
     )
 
     assert importers == []
+
+
+def test_every_command_the_parser_knows_has_a_handler() -> None:
+    from workbench.cli.commands import handler_for
+    from workbench.cli.entry import COMMANDS
+
+    handlers = {command: handler_for(command) for command in COMMANDS}
+
+    assert all(callable(h) for h in handlers.values())
+    assert handlers["dry-run"].__name__ == "cmd_dry_run"

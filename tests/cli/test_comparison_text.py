@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from clikit import Outcome, Project
 
-from workbench.engine.compare import compare_pipelines
-from workbench.engine.export import to_markdown
+from workbench.engine.dryrun.compare import compare_pipelines
+from workbench.engine.dryrun.export import to_markdown
 from workbench.engine.project import Project as WorkbenchProject
 
 Cli = Callable[..., Outcome]

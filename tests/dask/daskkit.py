@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workbench.engine.dask_executor import DaskExecutor
 from workbench.engine.events import RunEvent
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.dask_executor import DaskExecutor
+from workbench.engine.run.runner import Runner, RunResult
 
 KIT = Path(__file__).parent / "kit"
 

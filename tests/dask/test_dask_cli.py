@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.engine import dask_executor
-from workbench.engine.executor_choice import ExecutorChoice, choose_executor
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
+from workbench.engine.run import dask_executor
+from workbench.engine.run.executor_choice import ExecutorChoice, choose_executor
 from workbench.engine.settings import ExecutorSettings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from pathlib import Path
 from enginekit import KIT, PipelineFactory
 
 from workbench.engine.history import History, HistoryRecorder, read_log
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 
 RECORDED = """
 [stages.talk]

@@ -22,7 +22,7 @@ from workbench.engine.history import (
     HistoryUnavailable,
     db_path,
 )
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.settings import HistorySettings
 from workbench.engine.stage import StageStatus
 

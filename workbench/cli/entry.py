@@ -297,12 +297,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _Parser.json_errors = _asks_for_json(args_list)
     args = build_parser().parse_args(args_list)
     _setup_logging(args.verbose, args.log_file, args.log_format)
-    from workbench.cli import commands
+    from workbench.cli.commands import handler_for
+    from workbench.cli.commands.loading import reported_settings, wants_json
     from workbench.cli.consoles import error_console, fail
 
-    as_json = commands.wants_json(args)
-    handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
-    commands.reported_settings.clear()
+    as_json = wants_json(args)
+    handler = handler_for(args.command)
+    reported_settings.clear()
     try:
         return int(handler(args))
     except WorkbenchError as exc:

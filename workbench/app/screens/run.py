@@ -62,7 +62,7 @@ from workbench.engine.context import ContextStore
 from workbench.engine.errors import UsageError
 from workbench.engine.history import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
 from workbench.engine.units import format_elapsed
@@ -75,8 +75,8 @@ CACHE_MODES: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
-    from workbench.engine.dask_executor import DaskExecutor
-    from workbench.engine.executor_choice import ExecutorChoice
+    from workbench.engine.run.dask_executor import DaskExecutor
+    from workbench.engine.run.executor_choice import ExecutorChoice
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
@@ -222,7 +222,7 @@ class RunScreen(WorkbenchScreen):
         secret = [key for key in values if policy.is_secret(key)]
         params.set_parameters(values, self.overrides, secret)
         if self.executor_choice is None:
-            from workbench.engine.executor_choice import choose_executor
+            from workbench.engine.run.executor_choice import choose_executor
 
             settings = self.workbench.project.settings.executor
             self.query_one(RunExecutor).set_choice(choose_executor(pipeline, settings))
