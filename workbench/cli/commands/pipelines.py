@@ -23,6 +23,7 @@ from workbench.cli.consoles import (
     problems_json,
 )
 from workbench.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from workbench.engine.collector import collector_paused
 from workbench.engine.spec import schema
 
 
@@ -58,6 +59,13 @@ def _providers() -> list[str]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check pipeline files; the collector is paused (see ``collector_paused``): the
+    command builds large, long-lived pipelines and ends."""
+    with collector_paused():
+        return _validate(args)
+
+
+def _validate(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     code = EXIT_OK
     out = console()
