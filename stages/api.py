@@ -15,6 +15,13 @@ keep (lists from several pages are joined). 429 and 503 answers are retried as
 :class:`~workbench.engine.api.APIStage` describes; any other status of 400 or more
 fails the stage with the status and the start of the answer. Credentials come
 from ``auth`` (the environment or a parameter), never from the file.
+
+An answer may change at the source, so a call is not cached unless its config says
+``idempotent = true``: the answer then depends only on the request, and is reused
+while the request is unchanged. Its fingerprint is the request (provider, method,
+URL, query, body, headers, where the credential comes from) and what is kept of
+the answer (pages, pointer, key); never the credential's value, nor a context
+value (it reads none), nor how patiently it asks (timeout, retries).
 """
 
 from __future__ import annotations
@@ -116,6 +123,11 @@ class CallConfig(APIConfig):
     result: str = Field(default="", description="JSON pointer to the part to keep; '' all.")
     output_key: str = Field(description="Context key that receives the result.")
     timeout: float = Field(default=30.0, gt=0, description="Seconds to wait per request.")
+    idempotent: bool = Field(
+        default=False,
+        description="The answer depends only on the request: reuse it while the request "
+        "is unchanged (the cache). Off: the call runs every time.",
+    )
 
     @field_validator("headers")
     @classmethod
@@ -140,6 +152,24 @@ class Call(APIStage):
 
     def keys_written(self) -> tuple[str, ...]:
         return (self.config.output_key,)
+
+    def not_cacheable(self) -> str | None:
+        if not self.config.idempotent:
+            return (
+                "an API's answer may change at the source; set idempotent = true to reuse "
+                "it while the request is unchanged"
+            )
+        return None
+
+    def cache_keys(self) -> tuple[str, ...]:
+        """None of the context: it reads no value there (a credential parameter is no input)."""
+        return ()
+
+    def cache_config(self) -> dict[str, Any]:
+        """The request and what is kept of the answer; not the timeout or retry settings."""
+        patience = {"timeout", "max_retries", "backoff", "max_wait", "idempotent"}
+        config: dict[str, Any] = self.config.model_dump(mode="json", exclude=patience)
+        return config
 
     def plan(self, ctx: StageContext) -> list[PlannedOperation]:
         cfg = self.config

@@ -22,6 +22,13 @@ failure. ``result.data["children"]`` holds each child's outcome, which the
 command line and the history show nested under the parent; the dry run adds the
 child's planned operations (prefixed with the child's id) to the parent's, so
 their estimates add up.
+
+A composite is cached like any stage, and is up to date only while its child
+pipeline file, every child's stage, version, config and dependencies, the files
+the children read and the inputs it passes in are unchanged; `workbench status`
+names the child that changed. A composite with a child that is never cached
+(``shell.run`` without outputs, ``cache = false``, ...) is never cached either,
+and says which child. When it reruns, all of its children run.
 """
 
 from __future__ import annotations
@@ -83,6 +90,43 @@ class PipelineCall(Stage):
 
     def keys_written(self) -> tuple[str, ...]:
         return tuple(self.config.outputs.values())
+
+    # -- caching ------------------------------------------------------------------------
+    def not_cacheable(self) -> str | None:
+        from workbench.engine.cache.session import not_cacheable
+
+        if self.child is None:
+            return "its child pipeline was not loaded"
+        for cid in self.child.graph.order:
+            reason = not_cacheable(self.child, self.child.stages[cid])
+            if reason is not None:
+                return f"child {cid} is not cacheable: {reason}"
+        return None
+
+    def cache_config(self) -> dict[str, Any]:
+        """Without inline ``stages``: the children are fingerprinted one by one, so a
+        change is explained by the child it is in."""
+        config = super().cache_config()
+        config.pop("stages", None)
+        return config
+
+    def cache_children(self) -> Pipeline | None:
+        return self.child
+
+    def cache_paths(self, ctx: StageContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The child pipeline file (its children's files are kept per child), and every
+        file the children write, so a deleted output reruns the composite."""
+        from workbench.engine.context import ContextStore, ExecutionMode
+
+        assert self.child is not None
+        read = (str(self.child.path),) if self.config.path and self.child.path else ()
+        store = ContextStore(self.child.parameters(), ExecutionMode.DRY_RUN, record=False)
+        written: list[str] = []
+        for cid in self.child.graph.order:
+            stage = self.child.stages[cid].stage
+            assert stage is not None
+            written.extend(stage.cache_paths(store.for_stage(cid))[1])
+        return read, tuple(dict.fromkeys(written))
 
     def describe_source(self) -> str:
         return self.config.path or f"inline stages of {self.id!r}"

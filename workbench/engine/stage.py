@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from workbench.engine.context import StageContext
+    from workbench.engine.pipeline import Pipeline
 
 
 class StageStatus(StrEnum):
@@ -200,6 +201,33 @@ class Stage:
         Stages with effects outside the project (the network, commands whose outputs
         are unknown) override this; a result is reused only when everything it
         depends on can be fingerprinted.
+        """
+        return None
+
+    def cache_keys(self) -> tuple[str, ...] | None:
+        """The context keys its cached result depends on.
+
+        None (the default) means its declared reads or, when it declares none, every
+        value written upstream of it and the parameters. A stage that reads nothing
+        from the context though it declares no reads (it calls a service) returns ().
+        """
+        return None
+
+    def cache_config(self) -> dict[str, Any]:
+        """Its config as the cache sees it: the settings that decide what it produces.
+
+        The default is the whole resolved config. A stage whose config also holds
+        settings that only change how it works, not what it produces (timeouts,
+        retries), may leave those out, so changing them reuses the result.
+        """
+        config: dict[str, Any] = self.config.model_dump(mode="json")
+        return config
+
+    def cache_children(self) -> Pipeline | None:
+        """The pipeline this stage runs inside itself (a composite), or None.
+
+        The cache then fingerprints each child (its stage, version, config and the
+        files it reads) and explains a change by the child that changed.
         """
         return None
 

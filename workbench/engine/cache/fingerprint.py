@@ -9,13 +9,18 @@ the same work, so its recorded writes can be reused.
 
 The parts are kept beside the digest so a changed fingerprint can be explained:
 which config field went from what to what, which key or file changed.
+
+A composite (``pipeline.call``) is fingerprinted with its children: each child's
+stage name, version, config, dependencies and the files it reads (nested
+composites' children too, as ``outer/inner``), and the child pipeline file. A
+change is explained by the child it happened in.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.engine.cache.files import ABSENT, FileHasher
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
 
 KEY = "key:"
 FILE = "file:"
+CHILD = "child:"
 
 
 @dataclass(slots=True)
@@ -45,6 +51,9 @@ class FingerprintParts:
     digest: str = ""
     config_digest: str = ""
     """Of the real config: tells a changed secret apart when ``config`` shows it masked."""
+    children: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """A composite's children by id: uses, version, config (secrets masked), the ids
+    it depends on and the digests of the files it reads."""
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -55,6 +64,7 @@ class FingerprintParts:
             "outputs": list(self.outputs),
             "digest": self.digest,
             "config_digest": self.config_digest,
+            "children": self.children,
         }
 
     @classmethod
@@ -67,6 +77,7 @@ class FingerprintParts:
             tuple(data.get("outputs", ())),
             str(data["digest"]),
             str(data.get("config_digest", "")),
+            dict(data.get("children", {})),
         )
 
 
@@ -84,8 +95,7 @@ def digest_of(
 def stage_config(ps: PipelineStage) -> dict[str, Any]:
     """The resolved config as plain data: what the stage will really run with."""
     assert ps.stage is not None
-    config: dict[str, Any] = ps.stage.config.model_dump(mode="json")
-    return config
+    return ps.stage.cache_config()
 
 
 _CONFIGS: weakref.WeakKeyDictionary[Any, tuple[Any, dict[str, Any], str]] = (
@@ -172,6 +182,9 @@ class Fingerprinter:
     def keys_of(self, sid: str, ps: PipelineStage, store: ContextStore) -> Iterable[str]:
         """The keys a stage reads; without declared reads, everything written upstream of it."""
         assert ps.stage is not None
+        keys = ps.stage.cache_keys()
+        if keys is not None:
+            return keys
         reads = ps.stage.keys_read()
         if reads:
             return reads
@@ -228,9 +241,51 @@ class Fingerprinter:
         read, written = paths
         for path in read:
             inputs[FILE + path] = self.files.digest(path)
+        children: dict[str, dict[str, Any]] = {}
+        child = ps.stage.cache_children()
+        if child is not None:
+            for name, summary, digest in self._children(child, ""):
+                children[name] = summary
+                inputs[CHILD + name] = digest
         version = str(type(ps.stage).version)
         digest = digest_of(sid, ps.uses, version, config_digest, inputs)
-        return FingerprintParts(ps.uses, version, config, inputs, written, digest, config_digest)
+        return FingerprintParts(
+            ps.uses, version, config, inputs, written, digest, config_digest, children
+        )
+
+    def _children(self, child: Pipeline, prefix: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+        """(id, summary, digest) of each stage of a composite's child pipeline, nested ones too.
+
+        Files are listed against the child's own parameters; raises what a plan raises
+        (the composite is then not cacheable, with that reason).
+        """
+        from workbench.engine.context import ContextStore, ExecutionMode
+
+        store = ContextStore(child.parameters(), ExecutionMode.DRY_RUN, record=False)
+        for cid in child.graph.order:
+            cps = child.stages[cid]
+            assert cps.stage is not None
+            config, cdigest = config_digest(cps)
+            read, _written = cps.stage.cache_paths(store.for_stage(cid))
+            files = {path: self.files.digest(path) for path in read}
+            version = str(type(cps.stage).version)
+            after = sorted(child.graph.parents(cid))
+            name = prefix + cid
+            summary = {
+                "uses": cps.uses,
+                "version": version,
+                "config": config,
+                "config_digest": cdigest,
+                "after": after,
+                "files": files,
+            }
+            flat = [cps.uses, version, cdigest, ",".join(after)]
+            for path in sorted(files):
+                flat += [path, files[path]]
+            yield name, summary, hash_parts(*flat)
+            grandchild = cps.stage.cache_children()
+            if grandchild is not None:
+                yield from self._children(grandchild, name + "/")
 
 
 def explain(old: FingerprintParts | None, new: FingerprintParts) -> list[Reason]:
@@ -268,7 +323,7 @@ def explain(old: FingerprintParts | None, new: FingerprintParts) -> list[Reason]
         )
     for name in sorted(old.inputs.keys() | new.inputs.keys()):
         before, after = old.inputs.get(name), new.inputs.get(name)
-        if before == after:
+        if before == after or name.startswith(CHILD):
             continue
         kind, _, what = name.partition(":")
         noun = "file" if kind == "file" else "key"
@@ -279,6 +334,86 @@ def explain(old: FingerprintParts | None, new: FingerprintParts) -> list[Reason]
         else:
             text = f"{noun} {what} has other content"
         reasons.append(Reason(ReasonKind.INPUT_CHANGED, text, {noun: what}))
+    if old.children:  # a manifest from before children were kept has nothing to compare
+        reasons += child_changes(old.children, new.children)
+    return reasons
+
+
+def child_changes(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+) -> list[Reason]:
+    """Why a composite will run, child by child: added, removed, other stage or version,
+    config, dependencies, or a file it reads."""
+    reasons: list[Reason] = []
+    for cid in [*new, *(c for c in old if c not in new)]:
+        a, b = old.get(cid), new.get(cid)
+        if a is None or b is None:
+            what = "was added" if a is None else "was removed"
+            reasons.append(Reason(ReasonKind.CONFIG_CHANGED, f"child {cid} {what}", {"child": cid}))
+            continue
+        if a.get("uses") != b.get("uses"):
+            change = {"field": "uses", "before": a.get("uses"), "after": b.get("uses")}
+            reasons.append(
+                Reason(
+                    ReasonKind.CONFIG_CHANGED,
+                    f"child {cid}: uses: {a.get('uses')} → {b.get('uses')}",
+                    {"child": cid, "changes": [change]},
+                )
+            )
+        elif a.get("version") != b.get("version"):
+            reasons.append(
+                Reason(
+                    ReasonKind.VERSION_CHANGED,
+                    f"child {cid}: {b.get('uses')} version {a.get('version')} → {b.get('version')}",
+                    {"child": cid, "before": a.get("version"), "after": b.get("version")},
+                )
+            )
+        changes = config_changes(a.get("config", {}), b.get("config", {}))
+        if changes:
+            detail = ", ".join(f"{k}: {short(x)} → {short(y)}" for k, x, y in changes)
+            reasons.append(
+                Reason(
+                    ReasonKind.CONFIG_CHANGED,
+                    f"child {cid}: {detail}",
+                    {
+                        "child": cid,
+                        "changes": [{"field": k, "before": x, "after": y} for k, x, y in changes],
+                    },
+                )
+            )
+        elif a.get("config_digest") != b.get("config_digest"):
+            reasons.append(
+                Reason(
+                    ReasonKind.CONFIG_CHANGED,
+                    f"child {cid}: a secret value changed",
+                    {"child": cid, "changes": []},
+                )
+            )
+        if a.get("after") != b.get("after"):
+            before, after = ", ".join(a.get("after", [])), ", ".join(b.get("after", []))
+            reasons.append(
+                Reason(
+                    ReasonKind.CONFIG_CHANGED,
+                    f"child {cid}: runs after [{before}] → [{after}]",
+                    {"child": cid, "before": a.get("after"), "after": b.get("after")},
+                )
+            )
+        files_a, files_b = a.get("files", {}), b.get("files", {})
+        for path in sorted(files_a.keys() | files_b.keys()):
+            x, y = files_a.get(path), files_b.get(path)
+            if x == y:
+                continue
+            if y is None or y == ABSENT:
+                text = f"file {path} is missing" if y == ABSENT else f"no longer reads {path}"
+            elif x is None or x == ABSENT:
+                text = f"file {path} is new"
+            else:
+                text = f"file {path} has other content"
+            reasons.append(
+                Reason(
+                    ReasonKind.INPUT_CHANGED, f"child {cid}: {text}", {"child": cid, "file": path}
+                )
+            )
     return reasons
 
 

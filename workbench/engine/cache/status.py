@@ -214,7 +214,9 @@ def _static_changes(old: FingerprintParts, ps: PipelineStage, fp: Fingerprinter)
     assert ps.stage is not None
     config, digest = fp.config_of(ps)
     version = str(type(ps.stage).version)
-    new = FingerprintParts(ps.uses, version, config, old.inputs, old.outputs, "", digest)
+    new = FingerprintParts(
+        ps.uses, version, config, old.inputs, old.outputs, "", digest, old.children
+    )
     return [r for r in explain(old, new) if r.kind is not ReasonKind.INPUT_CHANGED]
 
 
