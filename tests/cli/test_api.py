@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from clikit import Outcome, Project
 
+from workbench.engine.cache.values import hash_value
+
 Cli = Callable[..., Outcome]
 
 
@@ -254,3 +256,102 @@ def test_a_stage_timeout_ends_a_retry_after_wait_at_once(
     assert stage["message"] == "timed out after 0.3s"
     assert time.monotonic() - started < 5
     assert hits["/later"] == 1
+
+
+def _status(cli: Cli, path: str, *extra: str) -> dict[str, object]:
+    outcome = cli("status", path, "--format", "json", *extra)
+    assert outcome.code == 0, outcome.err
+    line: dict[str, object] = json.loads(outcome.out)["stages"][0]
+    return line
+
+
+def test_a_call_is_not_cached_unless_marked_idempotent(cli: Cli, project: Project, server) -> None:
+    url, hits = server
+    path = _pipeline(project, f'{{ url = "{url}/items", result = "/items", output_key = "items" }}')
+    assert _run(cli, path)[1]["status"] == "success"
+    assert _run(cli, path)[1]["status"] == "success"
+    assert hits["/items"] == 2
+    assert _status(cli, path)["reasons"] == [
+        {
+            "kind": "not_cacheable",
+            "detail": "an API's answer may change at the source; set idempotent = true to "
+            "reuse it while the request is unchanged",
+        }
+    ]
+
+
+def test_an_idempotent_call_is_reused_while_the_request_is_unchanged(
+    cli: Cli, project: Project, server
+) -> None:
+    url, hits = server
+    config = (
+        f'{{ url = "{url}/items", query = {{ page = 2 }}, result = "/items", '
+        'output_key = "items", idempotent = true, timeout = 30 }'
+    )
+    path = _pipeline(project, config)
+    code, stage, err = _run(cli, path)
+    assert code == 0 and stage["status"] == "success", err
+    code, stage, err = _run(cli, path)
+    assert stage["status"] == "cached", err
+    assert stage["message"] == "up to date: restored 'items' (list[2])"
+    assert hits["/items"] == 1
+    assert _status(cli, path)["state"] == "up_to_date"
+    # How patiently it asks is not part of the request: still up to date.
+    _pipeline(project, config.replace("timeout = 30", "timeout = 5"))
+    assert _status(cli, path)["state"] == "up_to_date"
+    # Another query is another request: it runs, and status says what changed.
+    _pipeline(project, config.replace("page = 2", "page = 3"))
+    assert _status(cli, path)["reasons"] == [
+        {
+            "kind": "config_changed",
+            "detail": "query.page: 2 → 3",
+            "changes": [{"field": "query.page", "before": 2, "after": 3}],
+        }
+    ]
+    assert _run(cli, path)[1]["status"] == "success"
+    assert hits["/items"] == 2
+
+
+def test_an_idempotent_post_is_fingerprinted_by_its_body(
+    cli: Cli, project: Project, server
+) -> None:
+    url, _ = server
+    config = (
+        f'{{ method = "POST", url = "{url}/echo", body = {{ name = "ada" }}, '
+        'result = "/echo/name", output_key = "n", idempotent = true }'
+    )
+    path = _pipeline(project, config)
+    _run(cli, path)
+    assert _run(cli, path)[1]["status"] == "cached"
+    _pipeline(project, config.replace('"ada"', '"grace"'))
+    reasons = _status(cli, path)["reasons"]
+    assert reasons == [
+        {
+            "kind": "config_changed",
+            "detail": "body.name: 'ada' → 'grace'",
+            "changes": [{"field": "body.name", "before": "ada", "after": "grace"}],
+        }
+    ]
+
+
+def test_the_credential_is_never_part_of_the_fingerprint(
+    cli: Cli, project: Project, server
+) -> None:
+    url, hits = server
+    path = _pipeline(
+        project,
+        f'{{ url = "{url}/secure", auth = {{ param = "token" }}, output_key = "me", '
+        "idempotent = true }",
+    )
+    code, stage, err = _run(cli, path, "--set", "token=s3cret")
+    assert code == 0 and stage["status"] == "success", err
+    # The same request with another credential value: the answer is reused, and the
+    # value (or a digest of it) was never written into the cache.
+    code, stage, err = _run(cli, path, "--set", "token=other-s3cret")
+    assert stage["status"] == "cached", err
+    assert hits["/secure"] == 1
+    digest = hash_value("s3cret")
+    for file in (project.root / ".workbench" / "cache").rglob("*"):
+        if file.is_file():
+            data = file.read_bytes()
+            assert b"s3cret" not in data and digest.encode() not in data, file
