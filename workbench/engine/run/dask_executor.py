@@ -169,6 +169,7 @@ class DaskExecutor:
         else:
             self._cluster = await _embedded_cluster(self.workers)
             self.client = await Client(self._cluster, asynchronous=True)
+        _send_promptly(self.client)
         self.client.subscribe_topic(self._topic, self._on_event)
         self._paths = tuple(p for p in sys.path if p and os.path.isdir(p))
         identity = await self.client.scheduler.identity()
@@ -533,6 +534,21 @@ def _by_value_if_local(kind: type) -> None:
 
         with contextlib.suppress(ValueError):  # already registered
             cloudpickle.register_pickle_by_value(sys.modules[module])
+
+
+def _send_promptly(client: Any) -> None:
+    """Send each message to the scheduler at once, not up to 10 ms after the last one.
+
+    The client batches what it sends the scheduler (Dask's ``BatchedSend``, 10 ms
+    apart). A graph submitted in one go fits one batch, but the runner submits one
+    stage at a time, each after the last one's outcome came back, so on a chain of
+    short stages that wait landed on nearly every submission (500 no-op stages in
+    turns under load: 1.55x -> 1.19x a bare submit chain). Only this executor's own
+    client changes; the cluster's batching stays as Dask sets it.
+    """
+    comm = getattr(client, "scheduler_comm", None)
+    if comm is not None and hasattr(comm, "interval"):
+        comm.interval = 0.0
 
 
 def _dashboard(client: Any, identity: dict[str, Any], embedded: bool) -> str | None:
