@@ -92,7 +92,7 @@ def test_a_secret_parameter_is_masked_in_logs_messages_and_the_copy_it_lands_in(
     )
     runner = Runner(pipeline, params={"password": SECRET})
     events = _events(runner)
-    runner.store.for_stage("say", runner._log_sink).log(f"connecting with {SECRET}")
+    runner.store.for_stage("say", runner.events.log_sink).log(f"connecting with {SECRET}")
 
     result = asyncio.run(runner.run())
 
