@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from enginekit import PipelineFactory
 
-from workbench.engine.dryrun.dry_run import build_report
+from workbench.engine.dryrun.build import build_report
 from workbench.engine.dryrun.export import to_markdown
 from workbench.engine.events import RunEvent, StageLog
 from workbench.engine.history import History, HistoryRecorder, read_log

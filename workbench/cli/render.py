@@ -15,7 +15,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from workbench.engine.dryrun.dry_run import DryRunReport, StagePlan
+from workbench.engine.dryrun.models import DryRunReport, StagePlan
 from workbench.engine.glyphs import STATUS_GLYPHS
 from workbench.engine.stage import StageStatus
 from workbench.engine.terminal_text import clean_output

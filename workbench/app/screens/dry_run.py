@@ -46,7 +46,6 @@ from workbench.engine.dryrun.compare import (
     plan_against_run,
     report_with_history,
 )
-from workbench.engine.dryrun.dry_run import DryRunReport
 from workbench.engine.dryrun.export import (
     EXPORT_DIR,
     SUFFIX,
@@ -56,6 +55,7 @@ from workbench.engine.dryrun.export import (
     format_for,
     write_export,
 )
+from workbench.engine.dryrun.models import DryRunReport
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.pipeline import Pipeline
