@@ -69,8 +69,6 @@ class StageAttempts:
         self.cache = cache
         self.events = events
         self.status = status
-        self.began: dict[str, float] = {}
-        """When each stage started running (for the duration of a cancelled one)."""
         self.interrupted: list[tuple[str, StageContext, float]] = []
         """Attempts stopped from outside (stage, context, ``perf_counter()`` then) whose code
         may still run."""
@@ -78,11 +76,12 @@ class StageAttempts:
         self._stages = pipeline.stages
         self._retry_delay = pipeline.spec.pipeline.retry_delay
         self._watchers: set[asyncio.Task[None]] = set()
+        self._log_sink = events.log_sink
+        self._progress_sink = events.progress_sink
 
     def context(self, sid: str) -> StageContext:
         """A fresh context for ``sid``, logging and reporting progress through the run."""
-        events = self.events
-        return StageContext(self.store, sid, events.log_sink, events.progress_sink)
+        return StageContext(self.store, sid, self._log_sink, self._progress_sink)
 
     async def run(self, sid: str) -> StageResult:
         """Every attempt of one stage, one after the other; never two at once."""
@@ -97,13 +96,13 @@ class StageAttempts:
                 if hit is not None:
                     return hit
             status[sid] = StageStatus.RUNNING
-            started = self.began[sid] = perf_counter()
+            started = perf_counter()
             spec = ps.spec
             attempts = spec.retries + 1
             timeout = spec.timeout
             events = self.events
             attempt = 1
-            ctx = StageContext(self.store, sid, events.log_sink, events.progress_sink)
+            ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
             if hooks.before:
                 failed = await self._before_stage(ps, ctx)
                 if failed is not None:
@@ -111,7 +110,7 @@ class StageAttempts:
                     return await self._after_stage(ps, failed)
             while True:
                 if attempt > 1:
-                    ctx = StageContext(self.store, sid, events.log_sink, events.progress_sink)
+                    ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
                 ctx.attempt = attempt
                 events.emit(StageStarted(sid, attempt))
                 if timeout is None:
@@ -150,7 +149,7 @@ class StageAttempts:
             if status[sid] is not StageStatus.RUNNING:
                 return StageResult.cancelled("cancelled")
             result = StageResult.cancelled("cancelled while running")
-            result.duration = perf_counter() - self.began.get(sid, perf_counter())
+            result.duration = perf_counter() - started  # set when the stage began running
         if hooks.after:
             return await self._after_stage(ps, result)
         return result

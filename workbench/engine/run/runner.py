@@ -456,18 +456,27 @@ class Runner:
         return RunResult(
             self.pipeline.name,
             self._overall(),
-            {sid: self.results[sid] for sid in self.order if sid in self.results},
+            self._ordered_results(),
             now() - self._started_at,
             self.store,
             self._error,
             tuple(self._left_running),
         )
 
+    def _ordered_results(self) -> dict[str, StageResult]:
+        """Every result so far, in the run's order."""
+        results = self.results
+        if len(results) == len(self.order):
+            return {sid: results[sid] for sid in self.order}
+        return {sid: results[sid] for sid in self.order if sid in results}
+
     def _overall(self) -> StageStatus:
         if self._error is not None:
             return StageStatus.FAILURE
         if self._cancelled:
             return StageStatus.CANCELLED
+        if _NOT_PASSED.isdisjoint(self.status.values()):
+            return StageStatus.SUCCESS  # the usual case, without a look at each result
         for sid, result in self.results.items():
             if result.status is StageStatus.SKIPPED:
                 return StageStatus.FAILURE
@@ -652,6 +661,10 @@ class Runner:
         self._remaining = 0
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
+
+
+_NOT_PASSED = frozenset({StageStatus.FAILURE, StageStatus.CANCELLED, StageStatus.SKIPPED})
+"""Statuses that may fail a run (a failure may not, with ``continue_on_error``)."""
 
 
 def _verb(status: StageStatus) -> str:
