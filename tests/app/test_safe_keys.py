@@ -14,7 +14,7 @@ from workbench.app.screens.editor import EditorScreen
 from workbench.app.screens.editor_dialogs import ChoiceDialog
 from workbench.app.screens.keys_help import KeysHelp
 from workbench.app.widgets.config_form import ConfigForm
-from workbench.app.widgets.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.engine.history import History
 
 SIZE = (120, 36)

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from watchfiles import Change
 
 from workbench.app.catalog import PipelineEntry
-from workbench.app.last_runs import (
+from workbench.app.run.last_runs import (
     NO_RUNS,
     RUN_MARKS,
     STATUS_STYLES,
