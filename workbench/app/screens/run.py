@@ -50,9 +50,9 @@ from workbench.app.run_controller import (
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
-from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
+from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run_executor import RunExecutor
 from workbench.app.widgets.run_params import RunParams, toml_literal
 from workbench.app.widgets.stage_pane import StageStatusList
@@ -60,7 +60,7 @@ from workbench.app.widgets.stage_result import StageResultHeader
 from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
 from workbench.engine.errors import UsageError
-from workbench.engine.history import HistoryRecorder
+from workbench.engine.history.store import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context
