@@ -15,7 +15,7 @@ from workbench.app.screens.editor_dialogs import ChoiceDialog
 from workbench.app.screens.keys_help import KeysHelp
 from workbench.app.widgets.config_form import ConfigForm
 from workbench.app.widgets.run.stage_pane import StageStatusList
-from workbench.engine.history import History
+from workbench.engine.history.store import History
 
 SIZE = (120, 36)
 

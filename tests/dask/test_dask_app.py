@@ -89,7 +89,7 @@ def test_dask_chosen_without_dask_installed_says_how_to_install_it(
 
 def test_the_history_view_names_the_worker_of_a_stage() -> None:
     from workbench.app.screens.history import stage_result
-    from workbench.engine.history import StageRecord
+    from workbench.engine.history.store import StageRecord
 
     record = StageRecord(
         "load",

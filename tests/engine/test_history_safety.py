@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from enginekit import PipelineFactory
 
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,

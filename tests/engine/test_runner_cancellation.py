@@ -13,7 +13,7 @@ import pytest
 from enginekit import PipelineFactory
 
 from workbench.engine.events import RunEvent, StageLog
-from workbench.engine.history import History, HistoryRecorder
+from workbench.engine.history.store import History, HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus

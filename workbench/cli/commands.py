@@ -32,7 +32,7 @@ from workbench.engine.units import counted
 
 if TYPE_CHECKING:
     from workbench.engine.dryrun.export import Exportable
-    from workbench.engine.history import History
+    from workbench.engine.history.store import History
     from workbench.engine.run.executor_choice import ExecutorChoice
 
 reported_settings: set[Path] = set()
@@ -338,7 +338,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = None
     if args.start is not None or args.from_run is not None:
         from workbench.engine.errors import UsageError
-        from workbench.engine.history import History, HistoryUnavailable
+        from workbench.engine.history.store import History, HistoryUnavailable
         from workbench.engine.resume import find_seed
 
         try:
@@ -484,7 +484,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     """Past runs, one run, or ``prune``. Reading never creates a folder or a file."""
     import sqlite3
 
-    from workbench.engine.history import History, HistoryUnavailable, db_path
+    from workbench.engine.history.store import History, HistoryUnavailable, db_path
 
     root = (args.project or Path.cwd()).resolve()
     if not root.is_dir():

@@ -57,7 +57,7 @@ from workbench.engine.dryrun.export import (
     write_export,
 )
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
+from workbench.engine.history.store import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.secrets import SecretPolicy, split_context
 

@@ -50,8 +50,8 @@ from workbench.app.run.controller import (
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
-from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
+from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.run_executor import RunExecutor
 from workbench.app.widgets.run.run_params import RunParams, toml_literal
@@ -60,7 +60,7 @@ from workbench.app.widgets.run.stage_result import StageResultHeader
 from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
 from workbench.engine.errors import UsageError
-from workbench.engine.history import HistoryRecorder
+from workbench.engine.history.store import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context

@@ -36,7 +36,7 @@ from workbench.engine.dryrun.dry_run import (
     diff_reports,
 )
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,
