@@ -55,7 +55,7 @@ from workbench.app.screens.editor_dialogs import (
     slug,
 )
 from workbench.app.widgets.config_form import ConfigForm
-from workbench.app.widgets.dag_layout import Direction, Edge, Layout, compute_layout
+from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
 from workbench.app.widgets.problem_list import ProblemList
