@@ -42,6 +42,7 @@ from workbench.app.editing.operations import (
     STAGE_SETTINGS,
     references_to,
 )
+from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
 from workbench.app.run.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import (
@@ -55,7 +56,6 @@ from workbench.app.screens.editor_dialogs import (
     slug,
 )
 from workbench.app.widgets.config_form import ConfigForm
-from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
 from workbench.app.widgets.problem_list import ProblemList
