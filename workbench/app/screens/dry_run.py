@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from workbench.app.editing.session import EditSession
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.dry_run_dialogs import (
+from workbench.app.screens.dialogs.dry_run_dialogs import (
     CompareMenu,
     ExportPath,
     ParametersForm,

@@ -26,7 +26,7 @@ from workbench.app.run.last_runs import (
     run_summary,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
+from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
 from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import DetailsPanel

@@ -49,7 +49,7 @@ from workbench.app.run.controller import (
     seeded_store,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
+from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
