@@ -14,7 +14,7 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.runner import Runner, RunResult
 
-KIT = Path(__file__).parent / "kit"
+KIT = Path(__file__).parent / "dask_stages"
 
 
 def dask_registry() -> StageRegistry:
