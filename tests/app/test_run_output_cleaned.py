@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from run_kit import finish, make_project, open_app, screen, write
+from kit.app import finish, make_project, open_app, screen, write
 
 from workbench.app.widgets.run.log_view import LogView
 from workbench.engine.history.store import History

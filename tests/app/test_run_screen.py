@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from run_kit import finish, make_project, open_app, screen, status, until
+from kit.app import finish, make_project, open_app, screen, status, until
 from textual.widgets import Input
 
 from workbench.app.widgets.dag_view import DagView

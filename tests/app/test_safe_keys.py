@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from conftest import MakeApp
-from run_kit import gate, make_project, open_app, screen, until
+from kit.app import gate, make_project, open_app, screen, until
 from textual.widgets import Button, Input
 
 from workbench.app.screens.dialogs.editor_dialogs import ChoiceDialog

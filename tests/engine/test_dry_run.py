@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from enginekit import PipelineFactory
 from hypothesis import HealthCheck, given, settings, strategies as st
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.dryrun.dry_run import DryRunReport, build_report, diff_reports
 from workbench.engine.pipeline import Pipeline

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.history.store import (
     DB_NAME,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.events import RunEvent, StageLog
 from workbench.engine.history.store import History, HistoryRecorder

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.dryrun.dry_run import build_report
 from workbench.engine.dryrun.export import to_markdown
