@@ -114,7 +114,7 @@ if TYPE_CHECKING:
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
     )
-    from workbench.engine.history import (
+    from workbench.engine.history.store import (
         History as History,
     )
     from workbench.engine.manager import (

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from clikit import BROKEN, Project
+from kit.cli import BROKEN, Project
 
 
 def workbench(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

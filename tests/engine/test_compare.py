@@ -26,7 +26,7 @@ from workbench.engine.dryrun.compare import (
     report_with_history,
 )
 from workbench.engine.dryrun.diff import diff_reports
-from workbench.engine.history import History
+from workbench.engine.history.store import History
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec, parse_spec

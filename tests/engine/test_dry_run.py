@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from enginekit import PipelineFactory
 from hypothesis import HealthCheck, given, settings, strategies as st
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.dryrun.build import build_report
 from workbench.engine.dryrun.diff import diff_reports

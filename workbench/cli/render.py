@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from workbench.engine.dryrun.compare import Comparison
     from workbench.engine.errors import Problem
     from workbench.engine.graph import DependencyGraph
-    from workbench.engine.history import RunDetail, RunRecord
+    from workbench.engine.history.store import RunDetail, RunRecord
     from workbench.engine.registry import PluginLoadError, PluginOutput, StageMetadata
     from workbench.engine.run.runner import RunResult
     from workbench.engine.stats import StageStats

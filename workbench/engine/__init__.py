@@ -39,7 +39,7 @@ _EXPORTS = {
     "Executor": "run.executors",
     "LocalExecutor": "run.executors",
     "DependencyGraph": "graph",
-    "History": "history",
+    "History": "history.store",
     "StageManager": "manager",
     "LocalUrl": "paths",
     "WrittenPath": "paths",
@@ -160,7 +160,7 @@ if TYPE_CHECKING:
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
     )
-    from workbench.engine.history import (
+    from workbench.engine.history.store import (
         History as History,
     )
     from workbench.engine.manager import (

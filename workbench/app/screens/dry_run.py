@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from workbench.app.editing.session import EditSession
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.dry_run_dialogs import (
+from workbench.app.screens.dialogs.dry_run_dialogs import (
     CompareMenu,
     ExportPath,
     ParametersForm,
@@ -57,7 +57,7 @@ from workbench.engine.dryrun.export import (
 )
 from workbench.engine.dryrun.models import DryRunReport
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
+from workbench.engine.history.store import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.secrets import SecretPolicy, split_context
 

@@ -31,7 +31,7 @@ from workbench.engine.dryrun.build import build_report
 from workbench.engine.dryrun.diff import ReportDiff, StageChange, diff_reports
 from workbench.engine.dryrun.models import DryRunReport, StagePlan
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,
