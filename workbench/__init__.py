@@ -94,13 +94,12 @@ if TYPE_CHECKING:
         StageContext as StageContext,
         summarize as summarize,
     )
-    from workbench.engine.dryrun.dry_run import (
+    from workbench.engine.dryrun.build import build_report as build_report
+    from workbench.engine.dryrun.diff import ReportDiff as ReportDiff, diff_reports as diff_reports
+    from workbench.engine.dryrun.models import (
         Conflict as Conflict,
         DryRunReport as DryRunReport,
         PlannedOperation as PlannedOperation,
-        ReportDiff as ReportDiff,
-        build_report as build_report,
-        diff_reports as diff_reports,
     )
     from workbench.engine.errors import (
         GateConditionError as GateConditionError,
@@ -115,7 +114,7 @@ if TYPE_CHECKING:
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
     )
-    from workbench.engine.history import (
+    from workbench.engine.history.store import (
         History as History,
     )
     from workbench.engine.manager import (

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from clikit import Outcome, Project
+from kit.cli import Outcome, Project
 
 from workbench.engine.cache.values import hash_value
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from clikit import BROKEN, Project
+from kit.cli import BROKEN, Project
 
 
 def workbench(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -64,7 +64,7 @@ import workbench.engine
 from workbench.engine import (
     context, errors, events, graph, history, manager, pipeline, project, registry, spec, stage,
 )
-from workbench.engine.dryrun import dry_run
+from workbench.engine.dryrun import build, diff, models
 from workbench.engine.run import runner
 assert "textual" not in sys.modules, "importing the engine imported textual"
 from workbench.cli import main

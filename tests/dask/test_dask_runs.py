@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daskkit import make_pipeline, run_locally, run_on
+from kit.dask import make_pipeline, run_locally, run_on
 
 from workbench.engine.events import RunEvent, StageLog, StageProgress, StageRetrying
 from workbench.engine.registry import StageRegistry

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from enginekit import PipelineFactory, kit_registry
+from kit.pipelines import PipelineFactory, kit_registry
 
 from workbench.engine.errors import HookError
 from workbench.engine.events import StageStarted

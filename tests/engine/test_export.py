@@ -14,7 +14,6 @@ from workbench.engine.dryrun.compare import (
     plan_against_run,
     report_with_history,
 )
-from workbench.engine.dryrun.dry_run import DryRunReport
 from workbench.engine.dryrun.export import (
     default_name,
     format_for,
@@ -22,6 +21,7 @@ from workbench.engine.dryrun.export import (
     to_markdown,
     write_export,
 )
+from workbench.engine.dryrun.models import DryRunReport
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from enginekit import KIT, PipelineFactory
+from kit.pipelines import KIT, PipelineFactory
 
-from workbench.engine.history import History, HistoryRecorder, read_log
+from workbench.engine.history.store import History, HistoryRecorder, read_log
 from workbench.engine.run.runner import Runner
 
 RECORDED = """

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,

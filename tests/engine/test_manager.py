@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from enginekit import DATA, kit_registry
+from kit.pipelines import DATA, kit_registry
 
 from workbench.engine.errors import DuplicateStageError, PipelineFileError, UnknownStageError
 from workbench.engine.manager import StageManager

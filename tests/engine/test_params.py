@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.params import substitute, unresolved
 from workbench.engine.run.runner import Runner

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.context import ContextKey, ContextStore
 from workbench.engine.errors import RunStateError

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
-from workbench.engine.dryrun.dry_run import build_report
+from workbench.engine.dryrun.build import build_report
 from workbench.engine.dryrun.export import to_markdown
 from workbench.engine.events import RunEvent, StageLog
-from workbench.engine.history import History, HistoryRecorder, read_log
+from workbench.engine.history.store import History, HistoryRecorder, read_log
 from workbench.engine.run.runner import Runner
 from workbench.engine.secrets import MASK, Secrets, looks_secret
 
@@ -92,7 +92,7 @@ def test_a_secret_parameter_is_masked_in_logs_messages_and_the_copy_it_lands_in(
     )
     runner = Runner(pipeline, params={"password": SECRET})
     events = _events(runner)
-    runner.store.for_stage("say", runner._log_sink).log(f"connecting with {SECRET}")
+    runner.store.for_stage("say", runner.events.log_sink).log(f"connecting with {SECRET}")
 
     result = asyncio.run(runner.run())
 

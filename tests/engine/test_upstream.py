@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.run.runner import Runner
 from workbench.engine.stage import StageStatus

@@ -22,12 +22,12 @@ _EXPORTS = {
     "ExecutionMode": "context",
     "StageContext": "context",
     "summarize": "context",
-    "Conflict": "dryrun.dry_run",
-    "DryRunReport": "dryrun.dry_run",
-    "PlannedOperation": "dryrun.dry_run",
-    "ReportDiff": "dryrun.dry_run",
-    "build_report": "dryrun.dry_run",
-    "diff_reports": "dryrun.dry_run",
+    "Conflict": "dryrun.models",
+    "DryRunReport": "dryrun.models",
+    "PlannedOperation": "dryrun.models",
+    "ReportDiff": "dryrun.diff",
+    "build_report": "dryrun.build",
+    "diff_reports": "dryrun.diff",
     "GateConditionError": "errors",
     "HookError": "errors",
     "PipelineFileError": "errors",
@@ -39,7 +39,7 @@ _EXPORTS = {
     "Executor": "run.executors",
     "LocalExecutor": "run.executors",
     "DependencyGraph": "graph",
-    "History": "history",
+    "History": "history.store",
     "StageManager": "manager",
     "LocalUrl": "paths",
     "WrittenPath": "paths",
@@ -140,13 +140,12 @@ if TYPE_CHECKING:
         StageContext as StageContext,
         summarize as summarize,
     )
-    from workbench.engine.dryrun.dry_run import (
+    from workbench.engine.dryrun.build import build_report as build_report
+    from workbench.engine.dryrun.diff import ReportDiff as ReportDiff, diff_reports as diff_reports
+    from workbench.engine.dryrun.models import (
         Conflict as Conflict,
         DryRunReport as DryRunReport,
         PlannedOperation as PlannedOperation,
-        ReportDiff as ReportDiff,
-        build_report as build_report,
-        diff_reports as diff_reports,
     )
     from workbench.engine.errors import (
         GateConditionError as GateConditionError,
@@ -161,7 +160,7 @@ if TYPE_CHECKING:
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
     )
-    from workbench.engine.history import (
+    from workbench.engine.history.store import (
         History as History,
     )
     from workbench.engine.manager import (

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, model_validator
 
-from workbench.engine.dryrun.dry_run import PlannedOperation
+from workbench.engine.dryrun.models import PlannedOperation
 from workbench.engine.errors import StageError
 from workbench.engine.fileio import real_path
 from workbench.engine.stage import Stage, StageConfig, StageResult, StageStatus
@@ -175,7 +175,7 @@ class PipelineCall(Stage):
         return params
 
     def plan(self, ctx: StageContext) -> list[PlannedOperation]:
-        from workbench.engine.dryrun.dry_run import build_report
+        from workbench.engine.dryrun.build import build_report
 
         assert self.child is not None
         report = build_report(self.child, self.config.params)

@@ -15,6 +15,9 @@ import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
+
 
 @dataclass(frozen=True, slots=True)
 class CriticalPath:
@@ -60,13 +63,11 @@ class DependencyGraph:
         if len(set(pairs)) != len(pairs):
             pairs = list(dict.fromkeys(pairs))  # the first of each repeated edge, in order
         self.edges: tuple[tuple[str, str], ...] = tuple(pairs)
-        if pairs:
-            befores, afters = zip(*pairs, strict=True)
-            # map() with a bound __getitem__ runs in C; an unknown name raises KeyError.
-            src = list(map(index.__getitem__, befores))
-            dst = list(map(index.__getitem__, afters))
-        else:
-            src, dst = [], []
+        # map() with a bound __getitem__ and itemgetter runs in C, with no tuple of
+        # 40,000 arguments in between; an unknown name raises KeyError.
+        number = index.__getitem__
+        src = list(map(number, map(_first, pairs)))
+        dst = list(map(number, map(_second, pairs)))
         self._src = src
         self._dst = dst
         self._children: list[list[int]] | None = None
@@ -83,21 +84,23 @@ class DependencyGraph:
                 if layer_of[b] <= layer_of[a]:
                     layer_of[b] = layer_of[a] + 1
             order_index: list[int] = list(range(n))
+        elif forward:  # file order is still an order: one pass, parents before children
+            layer_of = [0] * n
+            for i, kids in enumerate(self._child_lists()):
+                below = layer_of[i] + 1
+                for c in kids:
+                    if layer_of[c] < below:
+                        layer_of[c] = below
+            order_index = list(range(n))
         else:
-            children = self._child_lists()
-            if forward:  # file order is still an order: one pass, parents before children
-                layer_of = [0] * n
-                for i, kids in enumerate(children):
-                    below = layer_of[i] + 1
-                    for c in kids:
-                        if layer_of[c] < below:
-                            layer_of[c] = below
-                order_index = list(range(n))
-            else:
-                indegree = [0] * n
-                for b in dst:
-                    indegree[b] += 1
-                order_index, layer_of = _kahn(n, indegree, children)
+            # The children lists and the in-degrees Kahn needs, in one pass over the edges.
+            children: list[list[int]] = [[] for _ in range(n)]
+            indegree = [0] * n
+            for a, b in zip(src, dst, strict=True):
+                children[a].append(b)
+                indegree[b] += 1
+            self._children = children
+            order_index, layer_of = _kahn(n, indegree, children)
         self._order_index = order_index
         self.order: list[str] = [nodes_t[i] for i in order_index]
         self._layer_of = layer_of
@@ -236,8 +239,9 @@ def _kahn(n: int, indegree: list[int], children: list[list[int]]) -> tuple[list[
         for c in children[i]:
             if layer_of[c] < next_layer:
                 layer_of[c] = next_layer
-            indegree[c] -= 1
-            if not indegree[c]:
+            left = indegree[c] - 1
+            indegree[c] = left
+            if not left:
                 push(ready, c)
     if len(order) < n:
         done = set(order)

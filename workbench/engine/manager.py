@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from workbench.engine.dryrun.dry_run import DryRunReport, build_report
+from workbench.engine.dryrun.build import build_report
+from workbench.engine.dryrun.models import DryRunReport
 from workbench.engine.errors import PipelineFileError
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageMetadata, StageRegistry

@@ -31,26 +31,34 @@ def optional_upstreams(pipeline: Pipeline) -> dict[str, frozenset[str]]:
     by_uses: dict[str, list[str]] | None = None
     own_after: dict[type, tuple[Dependency, ...]] = {}
     for sid, ps in pipeline.stages.items():
+        own: tuple[Dependency, ...] = ()
+        if ps.stage is not None:
+            kind = type(ps.stage)
+            found = own_after.get(kind)
+            if found is None:
+                found = own_after[kind] = tuple(
+                    d for d in kind.dependency_list() if d.order == "after"
+                )
+            own = found
+        if not own:
+            for entry in ps.spec.depends_on:
+                if not isinstance(entry, str):
+                    break
+            else:
+                continue  # only plain ids, every one required: nothing optional
         optional: set[str] = set()
         required: set[str] = set()
         for target, needed in ps.spec.dependency_ids():
             (required if needed else optional).add(target)
-        if ps.stage is not None:
-            kind = type(ps.stage)
-            own = own_after.get(kind)
-            if own is None:
-                own = own_after[kind] = tuple(
-                    d for d in kind.dependency_list() if d.order == "after"
+        if own:
+            if by_uses is None:
+                by_uses = {}
+                for other, other_ps in pipeline.stages.items():
+                    by_uses.setdefault(other_ps.uses, []).append(other)
+            for dependency in own:
+                (required if dependency.required else optional).update(
+                    by_uses.get(dependency.stage, ())
                 )
-            if own:
-                if by_uses is None:
-                    by_uses = {}
-                    for other, other_ps in pipeline.stages.items():
-                        by_uses.setdefault(other_ps.uses, []).append(other)
-                for dependency in own:
-                    (required if dependency.required else optional).update(
-                        by_uses.get(dependency.stage, ())
-                    )
         optional -= required
         if optional:
             out[sid] = frozenset(optional)

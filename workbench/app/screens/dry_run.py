@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from workbench.app.editing.session import EditSession
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.dry_run_dialogs import (
+from workbench.app.screens.dialogs.dry_run_dialogs import (
     CompareMenu,
     ExportPath,
     ParametersForm,
@@ -46,7 +46,6 @@ from workbench.engine.dryrun.compare import (
     plan_against_run,
     report_with_history,
 )
-from workbench.engine.dryrun.dry_run import DryRunReport
 from workbench.engine.dryrun.export import (
     EXPORT_DIR,
     SUFFIX,
@@ -56,8 +55,9 @@ from workbench.engine.dryrun.export import (
     format_for,
     write_export,
 )
+from workbench.engine.dryrun.models import DryRunReport
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
+from workbench.engine.history.store import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.secrets import SecretPolicy, split_context
 

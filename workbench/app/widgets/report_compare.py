@@ -38,7 +38,7 @@ from workbench.app.widgets.report_view import (
     stage_heading,
 )
 from workbench.engine.dryrun.compare import ActualRow, CompareRow, Comparison, PlanAgainstRun
-from workbench.engine.dryrun.dry_run import DryRunReport, StagePlan
+from workbench.engine.dryrun.models import DryRunReport, StagePlan
 from workbench.engine.units import (
     format_change,
     format_seconds,

@@ -24,16 +24,9 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from workbench.engine.dryrun.dry_run import (
-    Conflict,
-    DryRunReport,
-    PlannedOperation,
-    StagePlan,
-    format_bytes,
-    format_seconds,
-)
+from workbench.engine.dryrun.models import Conflict, DryRunReport, PlannedOperation, StagePlan
 from workbench.engine.pipeline import find_project_root
-from workbench.engine.units import counted
+from workbench.engine.units import counted, format_bytes, format_seconds
 
 MUTED = "$text-muted"
 SOURCE_STYLE = {"stage": "$text-primary", "history": "$text-accent", "unknown": "$text-warning"}

@@ -91,8 +91,8 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
 def _print_dry_run(item: Exportable, args: argparse.Namespace, executor: str) -> None:
     """The report or comparison, with the executor and cluster a run would use."""
     from workbench.engine.dryrun.compare import Comparison
-    from workbench.engine.dryrun.dry_run import DryRunReport
     from workbench.engine.dryrun.export import to_markdown
+    from workbench.engine.dryrun.models import DryRunReport
 
     if args.format == "json":
         emit(dumps({**item.to_json(), "executor": executor}))

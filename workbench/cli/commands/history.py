@@ -23,14 +23,14 @@ from workbench.cli.exits import EXIT_OK, EXIT_USAGE
 from workbench.engine.project import Project
 
 if TYPE_CHECKING:
-    from workbench.engine.history import History
+    from workbench.engine.history.store import History
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Past runs, one run, or ``prune``. Reading never creates a folder or a file."""
     import sqlite3
 
-    from workbench.engine.history import History, HistoryUnavailable, db_path
+    from workbench.engine.history.store import History, HistoryUnavailable, db_path
 
     root = (args.project or Path.cwd()).resolve()
     if not root.is_dir():

@@ -45,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = None
     if args.start is not None or args.from_run is not None:
         from workbench.engine.errors import UsageError
-        from workbench.engine.history import History, HistoryUnavailable
+        from workbench.engine.history.store import History, HistoryUnavailable
         from workbench.engine.resume import find_seed
 
         try:

@@ -27,16 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.engine.assignments import AssignmentError, parse_assignments
-from workbench.engine.dryrun.dry_run import (
-    DryRunReport,
-    ReportDiff,
-    StageChange,
-    StagePlan,
-    build_report,
-    diff_reports,
-)
+from workbench.engine.dryrun.build import build_report
+from workbench.engine.dryrun.diff import ReportDiff, StageChange, diff_reports
+from workbench.engine.dryrun.models import DryRunReport, StagePlan
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,

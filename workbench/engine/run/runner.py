@@ -6,6 +6,11 @@ runner decides *when* an attempt runs; an :class:`~workbench.engine.run.executor
 decides *how* it runs and how it is stopped (the default runs ``async def run`` on
 the loop and a plain ``def run`` on the executor's own threads).
 
+This module is the scheduling; how one stage's attempts run (cache, hooks,
+retries, timeouts) is :mod:`~workbench.engine.run.attempts`, step mode is
+:mod:`~workbench.engine.run.stepping`, and events reach subscribers (from any
+thread) through :mod:`~workbench.engine.run.bridge`.
+
 Every attempt gets its own :class:`~workbench.engine.run.cancellation.CancelToken`
 through its context: on a timeout, a cancel or the end of the run the token is
 cancelled first (``ctx.cancelled`` turns true, writes are refused) and only then
@@ -27,10 +32,8 @@ checkpointing, UI progress) are registered by id and removed the same way.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import logging
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -38,23 +41,14 @@ from typing import Any, Protocol
 
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
 from workbench.engine.errors import HookError, RunStateError
-from workbench.engine.events import (
-    PipelineFinished,
-    PipelineStarted,
-    RunEvent,
-    StageFinished,
-    StageLog,
-    StagePaused,
-    StageProgress,
-    StageResumed,
-    StageRetrying,
-    StageStarted,
-)
+from workbench.engine.events import PipelineFinished, PipelineStarted, StageFinished
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
+from workbench.engine.run.attempts import StageAttempts
+from workbench.engine.run.bridge import EventBridge, Subscriber
 from workbench.engine.run.executors import Executor, LocalExecutor
 from workbench.engine.run.hooks import AfterHook, BeforeHook, Hooks, call_hook, with_file_hooks
-from workbench.engine.run.outcomes import as_result, failed_by
+from workbench.engine.run.stepping import Stepper
 from workbench.engine.secrets import Secrets
 from workbench.engine.stage import StageResult, StageStatus, now
 from workbench.engine.upstream import (
@@ -72,23 +66,16 @@ __all__ = [
     "RunResult",
     "Runner",
     "StageCache",
+    "Subscriber",
 ]
 
 log = logging.getLogger(__name__)
 
-_BATCH = 500
-"""Thread events emitted per loop turn at most."""
 _YIELD_EVERY = 0.005
 """Seconds a worker may run stages back to back before letting the loop run."""
-LINGER_REPORT = 5.0
-"""Seconds a cancelled attempt may keep running before it is reported by name
-(and before its stage gives up on a retry that would overlap it)."""
 END_GRACE = 1.0
 """Seconds the end of a run waits for cancelled attempts to stop, in all; then it
 reports those still running and ends without them."""
-
-Subscriber = Callable[[RunEvent], None]
-_TIMED_OUT: Any = object()
 
 
 class StageCache(Protocol):
@@ -214,139 +201,72 @@ class Runner:
             self.order = [s for s in pipeline.graph.order if s in selected]
         self.status: dict[str, StageStatus] = dict.fromkeys(self.order, StageStatus.PENDING)
         self.results: dict[str, StageResult] = {}
-        self.step_mode = step
-        self.breakpoints: set[str] = set(breakpoints)
-        self._subscribers: list[Subscriber] = []
-        self._fanout: tuple[Subscriber, ...] = ()
+        self.events = EventBridge(self.secrets)
+        """The run's subscribers, and lines from stage threads on their way to them."""
+        self._emit = self.events.emit
+        self.stepper = Stepper(self.status, self._emit, step=step, breakpoints=breakpoints)
+        """Step mode and breakpoints."""
+        self._attempts: StageAttempts | None = None
         self._workers: dict[asyncio.Task[None], str | None] = {}
         """Each worker task and the stage it is running (None between stages)."""
         self._last_yield = 0.0
         self._cancelled = False
         self._stopping = False
         """Cancelled or failed: start nothing more."""
-        self._ended = False
         self._error: str | None = None
         self._started = False
-        self._resume: asyncio.Event | None = None
-        self._paused_at: str | None = None
-        self._ignore_breakpoints = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread = 0
         self._done: asyncio.Future[None] | None = None
         self._started_at = 0.0
         self._remaining = len(self.order)
-        self._began: dict[str, float] = {}
-        """When each stage started running (for the duration of a cancelled one)."""
-        self._interrupted: list[tuple[str, StageContext, float]] = []
-        """Attempts stopped from outside (stage, context, when) whose code may still run."""
-        self._watchers: set[asyncio.Task[None]] = set()
         self._left_running: list[str] = []
         self._optional = optional_upstreams(pipeline)
         """stage id -> upstream ids it needs only optionally (their failure does not skip it)."""
         self._missing_optional: dict[str, dict[str, StageStatus]] = {}
-        self._queue: list[RunEvent] = []
-        self._queue_lock = threading.Lock()
-        self._flush_scheduled = False
 
     # -- subscribing ---------------------------------------------------------------------
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber(event)`` for every event; returns a function that unsubscribes."""
-        self._subscribers.append(subscriber)
-        self._fanout = tuple(self._subscribers)
-
-        def unsubscribe() -> None:
-            self._subscribers.remove(subscriber)
-            self._fanout = tuple(self._subscribers)
-
-        return unsubscribe
-
-    def _emit(self, event: RunEvent) -> None:
-        for subscriber in self._fanout:
-            try:
-                subscriber(event)
-            except Exception:  # a broken subscriber must not break the run
-                log.exception("run event subscriber %r failed on %s", subscriber, event)
-
-    def _emit_threadsafe(self, event: RunEvent) -> None:
-        """Emit now on the loop's thread; from a worker thread, queue for the loop.
-
-        Lines from a thread are handed over in batches, one loop callback per batch
-        rather than per line, so a stage printing 100,000 lines cannot flood the
-        loop (and the app on it) with callbacks. Once the run has ended, lines from
-        a thread left running are dropped.
-        """
-        if self._loop is None or threading.get_ident() == self._loop_thread:
-            self._emit(event)
-            return
-        if self._ended:
-            return
-        with self._queue_lock:
-            self._queue.append(event)
-            if self._flush_scheduled:
-                return
-            self._flush_scheduled = True
-        with contextlib.suppress(RuntimeError):  # the loop closed under a thread left running
-            self._loop.call_soon_threadsafe(self._flush_queue)
-
-    def _flush_queue(self) -> None:
-        """Emit up to a batch of queued thread events; the rest wait for the next turn."""
-        with self._queue_lock:
-            batch = self._queue[:_BATCH]
-            del self._queue[:_BATCH]
-            more = bool(self._queue)
-            if not more:
-                self._flush_scheduled = False
-        for event in batch:
-            self._emit(event)
-        if more and self._loop is not None:
-            self._loop.call_soon(self._flush_queue)
-
-    def _drain_queue(self) -> None:
-        """Emit every queued thread event now, so a stage's lines precede its finish."""
-        with self._queue_lock:
-            batch, self._queue = self._queue, []
-        for event in batch:
-            self._emit(event)
-
-    def _log_sink(self, stage: str, level: str, message: str, stream: str) -> None:
-        self._emit_threadsafe(StageLog(stage, level, self.secrets.mask_text(message), stream))
-
-    def _progress_sink(self, stage: str, done: float, total: float | None, message: str) -> None:
-        self._emit_threadsafe(StageProgress(stage, done, total, self.secrets.mask_text(message)))
+        return self.events.subscribe(subscriber)
 
     # -- control -------------------------------------------------------------------------
     @property
+    def step_mode(self) -> bool:
+        """Pause before every stage (the app turns it on and off during a run)."""
+        return self.stepper.step_mode
+
+    @step_mode.setter
+    def step_mode(self, value: bool) -> None:
+        self.stepper.step_mode = value
+
+    @property
+    def breakpoints(self) -> set[str]:
+        """Stages the run pauses before."""
+        return self.stepper.breakpoints
+
+    @breakpoints.setter
+    def breakpoints(self, value: set[str]) -> None:
+        self.stepper.breakpoints = value
+
+    @property
     def paused_at(self) -> str | None:
         """The stage the run is waiting before, in step mode or at a breakpoint."""
-        return self._paused_at
+        return self.stepper.paused_at
 
     def toggle_breakpoint(self, stage_id: str) -> bool:
         """Returns whether the stage now has a breakpoint."""
-        if stage_id in self.breakpoints:
-            self.breakpoints.discard(stage_id)
-            return False
-        self.breakpoints.add(stage_id)
-        return True
+        return self.stepper.toggle_breakpoint(stage_id)
 
     def step(self) -> None:
         """Run the stage we are paused before, then pause before the next one."""
-        self.step_mode = True
-        self._release()
+        self.stepper.step()
 
     def resume(self) -> None:
         """Leave step mode and run until the next breakpoint."""
-        self.step_mode = False
-        self._release()
+        self.stepper.resume()
 
     def run_to_end(self) -> None:
         """Leave step mode and ignore breakpoints for the rest of the run."""
-        self.step_mode = False
-        self._ignore_breakpoints = True
-        self._release()
-
-    def _release(self) -> None:
-        if self._resume is not None:
-            self._resume.set()
+        self.stepper.run_to_end()
 
     def cancel(self) -> None:
         """Cancel running stages; stages not started yet end as cancelled.
@@ -373,7 +293,7 @@ class Runner:
         self._stopping = True
         for task in self._workers:
             task.cancel()
-        self._release()
+        self.stepper.stop()
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
 
@@ -384,11 +304,21 @@ class Runner:
         self._started = True
         importable(self.pipeline.project_dir)
         self.hooks = with_file_hooks(self.hooks, self.pipeline)
+        self._attempts = StageAttempts(
+            self.pipeline,
+            self.store,
+            self.executor,
+            self.hooks,
+            self.cache,
+            self.events,
+            self.status,
+            lambda: self._stopping,
+        )
         for hook_id, hook in self.hooks.before_run.items():
             await call_hook(hook_id, hook, self.pipeline, self.store)
-        self._loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
-        self._done = self._loop.create_future()
+        loop = asyncio.get_running_loop()
+        self.events.attach(loop)
+        self._done = loop.create_future()
         self._started_at = now()
         interrupted: asyncio.CancelledError | None = None
         try:
@@ -416,7 +346,7 @@ class Runner:
             self._abort(exc)
             self._finish_pending()
         self._close_cache()
-        self._ended = True
+        self.events.ended = True
         result = self.result()
         await self._after_run(result)
         self._emit(PipelineFinished(result))
@@ -497,15 +427,16 @@ class Runner:
                 sid = self._workers.pop(task, None)
                 if sid is not None and sid not in self.results:
                     self._left_running.append(sid)
-                    self._report(sid, f"stage {sid!r} still running after it was cancelled")
+                    self.events.report(sid, f"stage {sid!r} still running after it was cancelled")
                     self._record(
                         sid, StageResult.cancelled("left running: it ignores cancellation")
                     )
         self._finish_pending()
-        for watcher in tuple(self._watchers):
-            watcher.cancel()
+        attempts = self._attempts
+        assert attempts is not None
+        attempts.stop_watching()
         self.store.close()
-        for sid, ctx, since in self._interrupted:
+        for sid, ctx, since in attempts.interrupted:
             if await self.executor.wait_stopped(ctx, max(0.0, deadline - now())):
                 continue
             if sid not in self._left_running:
@@ -515,34 +446,39 @@ class Runner:
                 if (ctx.token.reason or "").startswith("timed out")
                 else ("it was cancelled")
             )
-            self._report(
+            self.events.report(
                 sid,
-                f"stage {sid!r} still running {now() - since:.1f} s after {after}, at the end "
+                f"stage {sid!r} still running {perf_counter() - since:.1f} s after {after}, at the end "
                 "of the run; left behind (it does not check ctx.cancelled)",
             )
         self.executor.close()
-
-    def _report(self, sid: str, text: str) -> None:
-        log.warning("%s", text)
-        self._emit(StageLog(sid, "warning", text, "stderr"))
 
     def result(self) -> RunResult:
         """The run as it stands: final once :meth:`run` has returned or been cancelled."""
         return RunResult(
             self.pipeline.name,
             self._overall(),
-            {sid: self.results[sid] for sid in self.order if sid in self.results},
+            self._ordered_results(),
             now() - self._started_at,
             self.store,
             self._error,
             tuple(self._left_running),
         )
 
+    def _ordered_results(self) -> dict[str, StageResult]:
+        """Every result so far, in the run's order."""
+        results = self.results
+        if len(results) == len(self.order):
+            return {sid: results[sid] for sid in self.order}
+        return {sid: results[sid] for sid in self.order if sid in results}
+
     def _overall(self) -> StageStatus:
         if self._error is not None:
             return StageStatus.FAILURE
         if self._cancelled:
             return StageStatus.CANCELLED
+        if _NOT_PASSED.isdisjoint(self.status.values()):
+            return StageStatus.SUCCESS  # the usual case, without a look at each result
         for sid, result in self.results.items():
             if result.status is StageStatus.SKIPPED:
                 return StageStatus.FAILURE
@@ -551,12 +487,17 @@ class Runner:
                 return StageStatus.FAILURE
         return StageStatus.SUCCESS
 
-    def _launch(self) -> None:
-        """Start workers for ready stages, up to the concurrency limit."""
-        while self._ready and len(self._workers) < self.concurrency and not self._stopping:
+    def _launch(self, keep: int = 0) -> None:
+        """Start workers for ready stages, up to the concurrency limit.
+
+        ``keep`` ready stages are left for the worker calling (it goes on to one
+        itself rather than hand it to a new task).
+        """
+        workers = self._workers
+        while len(self._ready) > keep and len(workers) < self.concurrency and not self._stopping:
             sid = self._take_ready()
             task = asyncio.create_task(self._worker(sid), name=f"stage:{sid}")
-            self._workers[task] = sid
+            workers[task] = sid
             task.add_done_callback(self._worker_done)
 
     async def _worker(self, sid: str) -> None:
@@ -569,131 +510,41 @@ class Runner:
         task = asyncio.current_task()
         assert task is not None
         workers = self._workers
+        attempts = self._attempts
+        assert attempts is not None
+        stepper = self.stepper
         try:
             while True:
                 workers[task] = sid  # left in place once finished: results say so
-                self._finish(sid, await self._run_stage(sid))
+                if (stepper.step_mode or stepper.breakpoints) and stepper.should_pause(sid):
+                    result = await self._gate(sid)
+                    if result is None:
+                        result = await attempts.run(sid)
+                else:
+                    result = await attempts.run(sid)
+                self._finish(sid, result, keep=1)
+                if perf_counter() - self._last_yield > _YIELD_EVERY and not self._stopping:
+                    # Yield holding no stage: whichever worker runs next takes the
+                    # first ready stage in the run's order, so the stages run in
+                    # order across chains rather than one chain per worker.
+                    await asyncio.sleep(0)
+                    self._last_yield = perf_counter()
                 if not self._ready or self._stopping:
                     return
                 sid = self._take_ready()
-                if perf_counter() - self._last_yield > _YIELD_EVERY:
-                    workers[task] = sid
-                    await asyncio.sleep(0)
-                    self._last_yield = perf_counter()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             self._abort(exc)
 
-    async def _run_stage(self, sid: str) -> StageResult:
-        """Every attempt of one stage, one after the other; never two at once."""
+    async def _gate(self, sid: str) -> StageResult | None:
+        """Wait before ``sid`` in step mode or at its breakpoint; None once it may run."""
         ps = self.pipeline.stages[sid]
-        stage = ps.stage
-        assert stage is not None  # a valid pipeline has every stage resolved
-        status = self.status
         try:
-            if (self.step_mode or self.breakpoints) and self._should_pause(sid):
-                await self._pause(sid, ps)
-            if self.cache is not None:
-                hit = await self._cached(sid, ps)
-                if hit is not None:
-                    return hit
-            status[sid] = StageStatus.RUNNING
-            started = self._began[sid] = perf_counter()
-            attempts = ps.retries + 1
-            attempt = 1
-            ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
-            if self.hooks.before:
-                failed = await self._before_stage(ps, ctx)
-                if failed is not None:
-                    failed.duration = perf_counter() - started
-                    return await self._after_stage(ps, failed)
-            while True:
-                if attempt > 1:
-                    ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
-                ctx.attempt = attempt
-                self._emit(StageStarted(sid, attempt))
-                result = await self._attempt(sid, ps, ctx)
-                result.attempts = attempt
-                if result.status is not StageStatus.FAILURE or attempt == attempts:
-                    if ps.timeout is not None and ctx.token.cancelled:
-                        self._watch(sid, ctx)
-                    break
-                if ctx.token.cancelled and not await self.executor.wait_stopped(ctx, LINGER_REPORT):
-                    # Never two attempts at once: no retry while the last one runs on.
-                    text = f"stage {sid!r} still running {LINGER_REPORT:g} s after its timeout"
-                    self._report(sid, text + "; not retried while it runs")
-                    result.message += f"; not retried: {text}"
-                    result.errors.append(text)
-                    break
-                delay = self.pipeline.spec.pipeline.retry_delay * 2 ** (attempt - 1)
-                error = self.secrets.mask_text(result.message)
-                self._emit(StageRetrying(sid, attempt + 1, delay, error))
-                await asyncio.sleep(delay)
-                attempt += 1
-            result.duration = perf_counter() - started
-            if self.cache is not None:
-                await self._record_in_cache(sid, ps, ctx, result)
+            await self.stepper.pause(sid, tuple(ps.stage.keys_read() if ps.stage else ()))
         except asyncio.CancelledError:
-            if status[sid] is not StageStatus.RUNNING:
-                return StageResult.cancelled("cancelled")
-            result = StageResult.cancelled("cancelled while running")
-            result.duration = perf_counter() - self._began.get(sid, perf_counter())
-        if self.hooks.after:
-            return await self._after_stage(ps, result)
-        return result
-
-    async def _before_stage(self, ps: PipelineStage, ctx: StageContext) -> StageResult | None:
-        """Before-hooks, once per stage (not per attempt); a failure when one fails."""
-        try:
-            for hook_id, hook in tuple(self.hooks.before.items()):
-                await call_hook(hook_id, hook, ps, ctx)
-        except HookError as exc:
-            ctx.log(exc.message, "error", "stderr")
-            return StageResult.failure(exc.message)
+            return StageResult.cancelled("cancelled")
         return None
-
-    async def _after_stage(self, ps: PipelineStage, result: StageResult) -> StageResult:
-        """After-hooks for every outcome of a stage that started; a failing one fails it.
-
-        They get a fresh context: the last attempt's may be cancelled (a timeout).
-        """
-        ctx = StageContext(self.store, ps.id, self._log_sink, self._progress_sink)
-        ctx.attempt = result.attempts
-        for hook_id, hook in tuple(self.hooks.after.items()):
-            try:
-                await call_hook(hook_id, hook, ps, ctx, result)
-            except HookError as exc:
-                ctx.log(exc.message, "error", "stderr")
-                failed = StageResult.failure(exc.message)
-                failed.duration, failed.attempts = result.duration, result.attempts
-                return failed
-            except asyncio.CancelledError:
-                return result
-        return result
-
-    async def _cached(self, sid: str, ps: PipelineStage) -> StageResult | None:
-        """The stage's cached result (its writes restored), or None to run it."""
-        assert self.cache is not None
-        ctx = StageContext(self.store, sid, self._log_sink, self._progress_sink)
-        try:
-            return await self.cache.lookup(sid, ps, ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the cache must never fail a run
-            log.exception("cache lookup failed for %s", sid)
-            return None
-
-    async def _record_in_cache(
-        self, sid: str, ps: PipelineStage, ctx: StageContext, result: StageResult
-    ) -> None:
-        assert self.cache is not None
-        try:
-            await self.cache.record(sid, ps, ctx, result)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("cache record failed for %s", sid)
 
     def _close_cache(self) -> None:
         if self.cache is not None:
@@ -718,101 +569,6 @@ class Runner:
         except Exception as exc:
             self._abort(exc)
 
-    def _should_pause(self, sid: str) -> bool:
-        if self._stopping:
-            return False
-        if self.step_mode:
-            return True
-        return sid in self.breakpoints and not self._ignore_breakpoints
-
-    async def _pause(self, sid: str, ps: PipelineStage) -> None:
-        # Only one stage pauses at a time: the others wait their turn here.
-        while self._paused_at is not None:
-            assert self._resume is not None
-            await self._resume.wait()
-            if not self._should_pause(sid):
-                return
-        self._paused_at = sid
-        self._resume = asyncio.Event()
-        self.status[sid] = StageStatus.PAUSED
-        reads = ps.stage.keys_read() if ps.stage else ()
-        self._emit(StagePaused(sid, "step" if self.step_mode else "breakpoint", tuple(reads)))
-        try:
-            await self._resume.wait()
-        finally:
-            self._paused_at = None
-        self._emit(StageResumed(sid))
-
-    async def _attempt(self, sid: str, ps: PipelineStage, ctx: StageContext) -> StageResult:
-        stage = ps.stage
-        assert stage is not None
-        try:
-            if ps.timeout is None:
-                value = await self.executor.execute(stage, ctx)
-            else:
-                value = await self._timed(ps.timeout, ctx, ps)
-                if value is _TIMED_OUT:
-                    self._interrupted.append((sid, ctx, now()))
-                    text = f"timed out after {_seconds(ps.timeout)}"
-                    ctx.log(text, "error", "stderr")
-                    return StageResult.failure(text)
-            return value if type(value) is StageResult else as_result(value)
-        except asyncio.CancelledError as exc:
-            task = asyncio.current_task()
-            if self._stopping or (task is not None and task.cancelling()):
-                self._interrupted.append((sid, ctx, now()))
-                raise
-            text = f"stage raised {type(exc).__name__} without being cancelled"
-            ctx.log(text, "error", "stderr")
-            return StageResult.failure(text)
-        except (
-            BaseException
-        ) as exc:  # SystemExit, KeyboardInterrupt too: this stage's, not the run's
-            return failed_by(exc, ctx)
-
-    async def _timed(self, seconds: float, ctx: StageContext, ps: PipelineStage) -> Any:
-        """Execute an attempt; at its deadline cancel its token, then its await.
-
-        Returns :data:`_TIMED_OUT` when the deadline passed, whatever the stage did
-        with its cancellation (raised, swallowed it, or raised something else).
-        """
-        assert ps.stage is not None and self._loop is not None
-        task = asyncio.current_task()
-        assert task is not None
-        base = task.cancelling()
-        fired = False
-
-        def expire() -> None:
-            nonlocal fired
-            fired = True
-            ctx.token.cancel(f"timed out after {_seconds(seconds)}")
-            task.cancel()
-
-        handle = self._loop.call_later(seconds, expire)
-        try:
-            value = await self.executor.execute(ps.stage, ctx)
-        except BaseException:
-            if fired and task.uncancel() <= base:
-                return _TIMED_OUT
-            raise
-        finally:
-            handle.cancel()
-        if fired:  # the stage swallowed its cancellation and returned anyway
-            task.uncancel()
-            return _TIMED_OUT
-        return value
-
-    def _watch(self, sid: str, ctx: StageContext) -> None:
-        """Report by name a timed-out attempt still running :data:`LINGER_REPORT` s later."""
-        assert self._loop is not None
-        watcher = self._loop.create_task(self._watch_attempt(sid, ctx))
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
-
-    async def _watch_attempt(self, sid: str, ctx: StageContext) -> None:
-        if not await self.executor.wait_stopped(ctx, LINGER_REPORT) and not self._ended:
-            self._report(sid, f"stage {sid!r} still running {LINGER_REPORT:g} s after its timeout")
-
     def _record(self, sid: str, result: StageResult) -> None:
         if self.secrets.active:
             result.message = self.secrets.mask_text(result.message)
@@ -824,9 +580,13 @@ class Runner:
         self._remaining -= 1
         self._emit(StageFinished(sid, result))
 
-    def _finish(self, sid: str, result: StageResult) -> None:
-        if self._queue:
-            self._drain_queue()
+    def _finish(self, sid: str, result: StageResult, keep: int = 0) -> None:
+        """Record how a stage ended, release or skip its children, start what is ready.
+
+        ``keep`` is 1 when a worker calls: it takes the next ready stage itself.
+        """
+        if self.events.queued:
+            self.events.drain()
         if self._missing_optional:
             note_missing_optional(result, self._missing_optional.pop(sid, {}))
         self._record(sid, result)
@@ -848,8 +608,8 @@ class Runner:
             self._skip_downstream(sid, result)
         if self._stopping:
             return
-        if self._ready and len(self._workers) < self.concurrency:
-            self._launch()
+        if len(self._ready) > keep and len(self._workers) < self.concurrency:
+            self._launch(keep)
         if self._remaining == 0 and self._done is not None and not self._done.done():
             self._done.set_result(None)
 
@@ -905,13 +665,11 @@ class Runner:
             self._done.set_result(None)
 
 
+_NOT_PASSED = frozenset({StageStatus.FAILURE, StageStatus.CANCELLED, StageStatus.SKIPPED})
+"""Statuses that may fail a run (a failure may not, with ``continue_on_error``)."""
+
+
 def _verb(status: StageStatus) -> str:
     return {StageStatus.FAILURE: "failed", StageStatus.CANCELLED: "was cancelled"}.get(
         status, status.value
     )
-
-
-def _seconds(value: float) -> str:
-    from workbench.engine.spec import format_duration
-
-    return str(format_duration(value))

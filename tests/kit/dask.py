@@ -14,7 +14,7 @@ from workbench.engine.registry import StageRegistry
 from workbench.engine.run.dask_executor import DaskExecutor
 from workbench.engine.run.runner import Runner, RunResult
 
-KIT = Path(__file__).parent / "kit"
+KIT = Path(__file__).parent / "dask_stages"
 
 
 def dask_registry() -> StageRegistry:
