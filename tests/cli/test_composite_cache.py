@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from clikit import Outcome, Project
+from kit.cli import Outcome, Project
 
 Cli = Callable[..., Outcome]
 
