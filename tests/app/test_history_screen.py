@@ -17,7 +17,8 @@ from workbench.app.screens.history import HistoryScreen, RecordedRunScreen, RunL
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.run.context_inspector import ContextInspector, TableScreen
 from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.history.store import DB_NAME, STATE_DIR, HistoryRecorder
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.store import DB_NAME, STATE_DIR
 from workbench.engine.project import Project
 from workbench.engine.runner import Runner
 

@@ -12,7 +12,8 @@ from enginekit import PipelineFactory
 from workbench.engine.dry_run import build_report
 from workbench.engine.events import RunEvent, StageLog
 from workbench.engine.export import to_markdown
-from workbench.engine.history.store import History, HistoryRecorder, read_log
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.store import History, read_log
 from workbench.engine.runner import Runner
 from workbench.engine.secrets import MASK, Secrets, looks_secret
 
