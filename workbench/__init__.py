@@ -89,8 +89,10 @@ if TYPE_CHECKING:
     from workbench.engine.cancellation import (
         CancelToken as CancelToken,
     )
-    from workbench.engine.context import (
+    from workbench.engine.changelog import (
         ChangeRecord as ChangeRecord,
+    )
+    from workbench.engine.context import (
         ContextKey as ContextKey,
         ContextStore as ContextStore,
         ExecutionMode as ExecutionMode,

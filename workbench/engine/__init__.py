@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "CancelToken": "cancellation",
-    "ChangeRecord": "context",
+    "ChangeRecord": "changelog",
     "ContextKey": "context",
     "ContextStore": "context",
     "ExecutionMode": "context",
@@ -135,8 +135,10 @@ if TYPE_CHECKING:
     from workbench.engine.cancellation import (
         CancelToken as CancelToken,
     )
-    from workbench.engine.context import (
+    from workbench.engine.changelog import (
         ChangeRecord as ChangeRecord,
+    )
+    from workbench.engine.context import (
         ContextKey as ContextKey,
         ContextStore as ContextStore,
         ExecutionMode as ExecutionMode,

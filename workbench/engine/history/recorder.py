@@ -39,7 +39,7 @@ from workbench.engine.history.store import (
 from workbench.engine.secrets import MASK, Secrets
 
 if TYPE_CHECKING:
-    from workbench.engine.context import ChangeRecord
+    from workbench.engine.changelog import ChangeRecord
     from workbench.engine.runner import Runner
     from workbench.engine.settings import HistorySettings
 
