@@ -91,7 +91,9 @@ class ChangeLog:
         return iter(self.records)
 
     # -- writing -------------------------------------------------------------------------
-    def append(self, stage: str, key: str, kind: ChangeKind, before: str, after: str, value: Any) -> None:
+    def append(
+        self, stage: str, key: str, kind: ChangeKind, before: str, after: str, value: Any
+    ) -> None:
         """Record one change at the end (the caller holds the store's lock)."""
         record = ChangeRecord(len(self.records), stage, key, kind, before, after, value)
         self.records.append(record)

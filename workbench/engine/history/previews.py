@@ -1,52 +1,425 @@
 """Previews: what the history keeps of a context value or a parameter, bounded in size.
 
-A context change's preview and each stored parameter are cut at
-:data:`PREVIEW_LIMIT` characters; a run's parameters together at :data:`PARAMS_LIMIT`.
+A preview is always valid JSON of at most :data:`PREVIEW_LIMIT` characters, never
+JSON cut mid-text. A value that fits is stored as its plain JSON (``[1, 2]``).
+Where something had to be left out, the part that was cut is replaced by a
+*marker*, a JSON object whose ``"$preview"`` key says what it stands for:
+
+=========================================================================  ==========================================
+``{"$preview": "list", "items": [...], "total": n}``                       the first items of a list of ``n``
+``{"$preview": "dict", "items": {...}, "total": n}``                       the first keys of a mapping of ``n``
+``{"$preview": "text", "text": "...", "total": n}``                        the start of a text of ``n`` characters
+``{"$preview": "object", "type": "bytes", "text": "...", "total": n}``     a value JSON cannot hold, as text (``n``:
+                                                                           its length when it has one)
+``{"$preview": "withheld", "reason": "..."}``                              nothing kept (it would show a secret)
+=========================================================================  ==========================================
+
+Markers nest: the first row of a table may itself be a cut mapping. Lists keep
+whole leading items (only a first item too big on its own is cut), so the rows of
+a table stay rows; containers deeper than :data:`MAX_DEPTH` keep only their size.
+Tuples and sets are stored as lists (JSON has neither). A mapping that has a
+``"$preview"`` key of its own is always stored in a ``dict`` marker, so reading
+back is never ambiguous. Text is cut between characters, never inside an escape
+or between a character and the combining marks, joiners or variation selectors
+that follow it.
+
+:func:`read_preview` turns a stored preview back into Python values, markers into
+:class:`PartialList`, :class:`PartialDict`, :class:`PartialText`,
+:class:`ObjectText` and :class:`Withheld`. A row written before previews were
+bounded may hold JSON cut mid-text: it is read as an :class:`OldPreview` of its
+raw text rather than guessed at.
+
+Each parameter of a run is bounded the same way, and all of them together at
+:data:`PARAMS_LIMIT` characters (the rest are named, not kept).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Mapping
-from typing import Any
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from workbench.engine.secrets import MASK
+
+if TYPE_CHECKING:
+    from workbench.engine.secrets import Secrets
 
 PREVIEW_LIMIT = 2000
-"""Characters kept of a context change's preview, and of each stored parameter."""
+"""Characters of a context change's preview, and of each stored parameter, at most."""
 PARAMS_LIMIT = 64_000
 """Characters of a run's stored parameters, at most: the rest are named, not kept."""
+MAX_DEPTH = 8
+"""Containers nested deeper than this keep only their size."""
+MARK = "$preview"
+"""The key that makes a JSON object a marker rather than a recorded mapping."""
+
+PreviewFormat = Literal["json", "masked"]
+"""How a change's preview is stored: bounded JSON, or the mask of a secret key's value.
+Rows written before previews were bounded have no format (``None``)."""
+
+_ROOM = 12
+"""Characters below which nothing more is started: a marker alone needs more."""
 
 
-def preview(value: Any) -> str | None:
-    """A JSON preview of a value, cut at :data:`PREVIEW_LIMIT` characters.
+# -- what a preview reads back as ------------------------------------------------------------
 
-    A large value is cut before it is serialised whole where that is cheap (text,
-    bytes); other values are serialised once and cut.
+
+class PartialList(list[Any]):
+    """The first items of a list whose preview could not hold all of it."""
+
+    def __init__(self, items: Iterable[Any], total: int) -> None:
+        super().__init__(items)
+        self.total = total
+        """How many items the list had."""
+
+
+class PartialDict(dict[str, Any]):
+    """The first keys of a mapping whose preview could not hold all of it."""
+
+    def __init__(self, items: Mapping[str, Any], total: int) -> None:
+        super().__init__(items)
+        self.total = total
+        """How many keys the mapping had."""
+
+
+class PartialText(str):
+    """The start of a text whose preview could not hold all of it."""
+
+    total: int
+    """How many characters the text had."""
+
+    def __new__(cls, text: str, total: int) -> PartialText:
+        made = super().__new__(cls, text)
+        made.total = total
+        return made
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectText:
+    """A value JSON cannot hold (bytes, a date, an object), kept as its text."""
+
+    type: str
+    text: str
+    total: int | None = None
+    """Its length (bytes, items) when it has one and the text is cut."""
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """Nothing of the value was kept: it is, or would have shown, a secret."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OldPreview:
+    """A preview stored before previews were bounded: its raw text, which may be cut mid-JSON."""
+
+    text: str
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def preview(value: Any, secrets: Secrets | None = None, limit: int = PREVIEW_LIMIT) -> str:
+    """The value's preview: valid JSON of at most ``limit`` characters, secrets masked.
+
+    Never walks more of a value than fits: a 100,000-row table costs as much as
+    its first rows.
     """
-    if isinstance(value, str) and len(value) > PREVIEW_LIMIT:
-        value = value[:PREVIEW_LIMIT]
-    elif isinstance(value, (bytes, bytearray)) and len(value) > PREVIEW_LIMIT:
-        value = bytes(value[:PREVIEW_LIMIT])
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    if len(text) > PREVIEW_LIMIT:
-        text = text[: PREVIEW_LIMIT - 1] + "…"
+    text = _dumps(bound(value, secrets, limit))
+    if len(text) > limit:  # a safety net: bound() keeps to the limit
+        text = _dumps(_withheld("its preview could not be bounded"))
+    if secrets is not None and secrets.mask_text(text) != text:
+        # A secret the walk could not see (a number, text split across items).
+        text = _dumps(_withheld("it holds a secret"))
     return text
 
 
+def bound(value: Any, secrets: Secrets | None = None, limit: int = PREVIEW_LIMIT) -> Any:
+    """The value as a JSON-ready tree of at most ``limit`` characters, with markers where cut."""
+    return _Bounder(secrets).bound(value, limit, 0)[0]
+
+
+class _Bounder:
+    """One walk over a value, building its bounded tree; ``cut`` says something was left out."""
+
+    __slots__ = ("secrets",)
+
+    def __init__(self, secrets: Secrets | None) -> None:
+        self.secrets = secrets
+
+    def bound(self, value: Any, room: int, depth: int) -> tuple[Any, bool]:
+        if value is None or isinstance(value, bool):
+            return value, False
+        if isinstance(value, int):
+            return self._number(value, room)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return self._object(value, room), True
+            return self._number(value, room)
+        if isinstance(value, str):
+            return self._text(value, room)
+        if isinstance(value, Mapping):
+            return self._mapping(value, room, depth)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return self._list(value, room, depth)
+        return self._object(value, room), True
+
+    # -- leaves ------------------------------------------------------------------------
+    def _number(self, value: float, room: int) -> tuple[Any, bool]:
+        try:
+            text = repr(value)
+        except ValueError:  # an int past Python's digit limit for text
+            return _marker("object", type="int", text="", total=None), True
+        if self.secrets is not None and self.secrets.mask_data(value) == MASK:
+            return MASK, False
+        if len(text) > room:
+            return _marker(
+                "object", type=type(value).__name__, text=text[: max(0, room - 60)]
+            ), True
+        return value, False
+
+    def _text(self, value: str, room: int) -> tuple[Any, bool]:
+        if len(value) + 2 <= room:
+            shown = self._mask(value)
+            if _size(shown) <= room:
+                return shown, False
+        total = len(value)
+        room -= _size(_marker("text", text="", total=total))
+        return _marker("text", text=self._cut(value, room), total=total), True
+
+    def _cut(self, value: str, room: int) -> str:
+        """The longest start of ``value`` whose JSON fits ``room`` characters, masked."""
+        n = min(len(value), max(0, room - 2))
+        while n > 0:
+            n = _boundary(value, n)
+            piece = self._mask(value[:n], cut=True)
+            size = _size(piece)
+            if size <= room:
+                return piece
+            n = min(n - 1, n * room // size)
+        return ""
+
+    def _mask(self, text: str, cut: bool = False) -> str:
+        secrets = self.secrets
+        if secrets is None:
+            return text
+        if not cut:
+            masked = secrets.mask_data(text)
+            return masked if isinstance(masked, str) else MASK
+        # The start of a secret cut off at the end is caught by its trailing "…".
+        masked = secrets.mask_text(text + "…")
+        return masked[:-1] if masked.endswith("…") else masked
+
+    def _object(self, value: Any, room: int) -> Any:
+        """A value JSON cannot hold, kept as its text (bytes as their ``repr``)."""
+        kind = type(value).__name__
+        total: int | None = None
+        try:
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                total = len(value)
+                text = repr(bytes(value[: max(0, room)]))
+            else:
+                text = str(value)
+                if hasattr(value, "__len__"):
+                    total = len(value)
+        except Exception:  # a value whose __str__ or __len__ fails is still recorded
+            text = f"<{kind}>"
+        empty = _size(_marker("object", type=kind, text="", total=total))
+        return _marker("object", type=kind, text=self._cut(text, room - empty), total=total)
+
+    # -- containers --------------------------------------------------------------------
+    def _list(self, value: Any, room: int, depth: int) -> tuple[Any, bool]:
+        total = len(value)
+        if depth >= MAX_DEPTH and total:
+            return _marker("list", items=[], total=total), True
+        reserve = _size(_marker("list", items=[], total=total)) - 2
+        items: list[Any] = []
+        used = 2  # "[]"
+        whole = True
+        for item in itertools.islice(value, total):
+            left = room - used - (2 if items else 0)
+            if left < _ROOM:
+                whole = False
+                break
+            shown, cut = self.bound(item, left, depth + 1)
+            if cut:
+                whole = False
+                if items:  # later items are kept whole or not at all: rows stay rows
+                    break
+                shown, _ = self.bound(item, left - reserve, depth + 1)
+            items.append(shown)
+            used += _size(shown) + (2 if len(items) > 1 else 0)
+            if not whole:
+                break
+        if whole and len(items) == total:
+            return items, False
+        while items and used + reserve > room:
+            used -= _size(items.pop()) + (2 if items else 0)
+        return _marker("list", items=items, total=total), True
+
+    def _mapping(self, value: Mapping[Any, Any], room: int, depth: int) -> tuple[Any, bool]:
+        total = len(value)
+        if depth >= MAX_DEPTH and total:
+            return _marker("dict", items={}, total=total), True
+        reserve = _size(_marker("dict", items={}, total=total)) - 2
+        items: dict[str, Any] = {}
+        used = 2  # "{}"
+        whole = MARK not in value
+        cut = False
+        secrets = self.secrets
+        for key, item in itertools.islice(value.items(), total):
+            name = self._mask(str(key))
+            head = _size(name) + 2 + (2 if items else 0)  # "name": , with ", " between
+            left = room - used - head
+            if left < _ROOM:
+                whole = False
+                break
+            if secrets is not None and secrets.is_secret(name):
+                shown, cut = MASK, False
+            else:
+                shown, cut = self.bound(item, left, depth + 1)
+                if cut:
+                    shown, _ = self.bound(item, left - reserve, depth + 1)
+            items[name] = shown
+            used += head + _size(shown)
+            if cut:
+                whole = False
+                break
+        if whole and len(items) == total:
+            return items, False
+        while items and used + reserve > room:
+            name, shown = items.popitem()
+            used -= _size(name) + 2 + (2 if items else 0) + _size(shown)
+        return _marker("dict", items=items, total=total), True
+
+
+def _marker(kind: str, **fields: Any) -> dict[str, Any]:
+    return {MARK: kind, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def _withheld(reason: str) -> dict[str, Any]:
+    return _marker("withheld", reason=reason)
+
+
+def _dumps(tree: Any) -> str:
+    return json.dumps(tree, allow_nan=False)
+
+
+def _size(tree: Any) -> int:
+    return len(_dumps(tree))
+
+
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _boundary(text: str, n: int) -> int:
+    """``n`` moved back so a cut there keeps each character with its combining marks,
+    joiners, variation selectors and skin tones, and never splits a surrogate pair."""
+    while 0 < n < len(text):
+        ch = text[n]
+        before = text[n - 1]
+        if (
+            unicodedata.combining(ch)
+            or ch in _JOINERS
+            or before in _JOINERS
+            or "\ufe00" <= ch <= "\ufe0f"
+            or "\U0001f3fb" <= ch <= "\U0001f3ff"
+            or "\U000e0100" <= ch <= "\U000e01ef"
+            or ("\udc00" <= ch <= "\udfff" and "\ud800" <= before <= "\udbff")
+        ):
+            n -= 1
+        else:
+            break
+    return n
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def read_preview(text: str | None, form: str | None) -> Any:
+    """The value a stored preview stands for; ``form`` is its row's format (None: an old row).
+
+    Never raises: a preview that cannot be read is an :class:`OldPreview` of its text.
+    """
+    if text is None:
+        return None
+    if form == "masked" or (form is None and text == MASK):
+        return Withheld("a secret")
+    try:
+        tree = json.loads(text)
+    except (ValueError, RecursionError):
+        return OldPreview(text)
+    if form is None:
+        return tree  # an old row that parses was stored whole
+    try:
+        return unmark(tree)
+    except RecursionError:
+        return OldPreview(text)
+
+
+def unmark(tree: Any) -> Any:
+    """A bounded tree read back: its markers as the partial values they stand for."""
+    if isinstance(tree, list):
+        return [unmark(item) for item in tree]
+    if not isinstance(tree, dict):
+        return tree
+    kind = tree.get(MARK)
+    if kind is None:
+        return {key: unmark(item) for key, item in tree.items()}
+    total = tree.get("total")
+    if kind == "list":
+        items = [unmark(item) for item in tree.get("items", [])]
+        if not isinstance(total, int) or total == len(items):
+            return items  # every item is there (the cut is inside one)
+        return PartialList(items, total)
+    if kind == "dict":
+        mapping = {key: unmark(item) for key, item in dict(tree.get("items", {})).items()}
+        if not isinstance(total, int) or total == len(mapping):
+            return mapping  # every key is there: a cut inside one, or a "$preview" key of its own
+        return PartialDict(mapping, total)
+    if kind == "text":
+        text = str(tree.get("text", ""))
+        return PartialText(text, total if isinstance(total, int) else len(text))
+    if kind == "object":
+        return ObjectText(
+            str(tree.get("type", "?")),
+            str(tree.get("text", "")),
+            total if isinstance(total, int) else None,
+        )
+    if kind == "withheld":
+        return Withheld(str(tree.get("reason", "")))
+    return {key: unmark(item) for key, item in tree.items()}
+
+
+# -- a run's parameters ----------------------------------------------------------------------
+
+
+def jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Each parameter as a JSON-ready tree bounded at :data:`PREVIEW_LIMIT` characters."""
+    return {key: bound(value) for key, value in params.items()}
+
+
 def bounded_params(params: Mapping[str, Any]) -> str:
-    """The parameters as JSON, each value over :data:`PREVIEW_LIMIT` characters replaced
-    by its cut preview and the whole kept under :data:`PARAMS_LIMIT` (the rest are
-    counted under ``"…"``): a 50 MB parameter must not be stored with every run."""
+    """The parameters (trees from :func:`jsonable`, masked) as JSON under :data:`PARAMS_LIMIT`
+    characters; those past the limit are counted under ``"…"``: a 50 MB parameter
+    must not be stored with every run."""
     out: dict[str, Any] = {}
     used = 2
     left_out = 0
     for key, value in params.items():
-        text = json.dumps(value, default=str)
-        if len(text) > PREVIEW_LIMIT:
-            value = preview(value)
-            text = json.dumps(value)
+        try:
+            text = _dumps(value)
+        except (TypeError, ValueError):  # not a tree from jsonable(): bound it here
+            text = ""
+        if not text or len(text) > PREVIEW_LIMIT:
+            value = bound(value)
+            text = _dumps(value)
         cost = len(key) + len(text) + 6
         if used + cost > PARAMS_LIMIT:
             left_out += 1
@@ -55,21 +428,4 @@ def bounded_params(params: Mapping[str, Any]) -> str:
         used += cost
     if left_out:
         out["…"] = f"{left_out} more parameter(s) not stored"
-    return json.dumps(out, default=str)
-
-
-def jsonable(params: dict[str, Any]) -> dict[str, Any]:
-    return {key: _small(value) for key, value in params.items()}
-
-
-def _small(value: Any) -> Any:
-    """A JSON-friendly value; a big one as its preview (never serialised whole twice)."""
-    if isinstance(value, (str, bytes, bytearray)) and len(value) > PREVIEW_LIMIT:
-        return preview(value)
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return repr(value)[:PREVIEW_LIMIT]
-    if len(text) > PREVIEW_LIMIT:
-        return preview(value)
-    return json.loads(text)
+    return _dumps(out)

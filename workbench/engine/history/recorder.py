@@ -30,6 +30,7 @@ from workbench.engine.history.retention import prune
 from workbench.engine.history.store import (
     FILE_MODE,
     History,
+    StoredChange,
     Warn,
     make_private_dir,
     open_for_run,
@@ -171,6 +172,7 @@ class HistoryRecorder:
                 self._summaries(fresh),
                 r.data,
                 r.worker,
+                self.runner.store.finished_at.get(event.stage_id),
             )
         elif isinstance(event, PipelineFinished):
             self.history.finish_run(self.run_id, event.result.status.value, event.result.duration)
@@ -185,23 +187,21 @@ class HistoryRecorder:
         self._seen_changes += len(fresh)
         return fresh
 
-    def _summaries(
-        self, fresh: list[ChangeRecord]
-    ) -> list[tuple[int, str, str, str, str, str, str | None]]:
-        """The changes as stored: a secret key's preview masked, secret text in others too."""
+    def _summaries(self, fresh: list[ChangeRecord]) -> list[StoredChange]:
+        """The changes as stored: a bounded JSON preview of each value written, masked
+        (a secret key's value is only the mask; a removal has no preview)."""
         secrets = self.secrets
-        return [
-            (
-                c.seq,
-                c.stage,
-                c.key,
-                c.kind,
-                c.before,
-                c.after,
-                MASK if secrets.is_secret(c.key) else secrets.mask_text(preview(c.value) or ""),
-            )
-            for c in fresh
-        ]
+        out: list[StoredChange] = []
+        for c in fresh:
+            shown: str | None
+            if c.kind == "removed":
+                shown, form = None, None
+            elif secrets.is_secret(c.key):
+                shown, form = MASK, "masked"
+            else:
+                shown, form = preview(c.value, secrets), "json"
+            out.append((c.seq, c.stage, c.key, c.kind, c.before, c.after, shown, form))
+        return out
 
     def _log_file(self, stage_id: str) -> IO[str]:
         handle = self._logs.get(stage_id)
@@ -234,7 +234,6 @@ class HistoryRecorder:
         if self.own and self.history is not None:
             self.history.close()
             self.history = None
-
 
 
 _NAME_LIMIT = 100

@@ -51,6 +51,7 @@ def prune(history: History, keep_runs: int, max_bytes: int) -> list[int]:
         history.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return sorted(doomed)
 
+
 def size_bytes(history: History) -> int:
     """Bytes of the database (with its WAL) and the stage logs."""
     total = 0
@@ -62,6 +63,7 @@ def size_bytes(history: History) -> int:
             with contextlib.suppress(OSError):
                 total += os.stat(os.path.join(folder, name)).st_size
     return total
+
 
 def _run_weights(history: History, run_ids: list[int]) -> dict[int, int]:
     """Roughly what each run costs on disk: its stored text and its logs."""

@@ -35,11 +35,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from workbench.engine import resume
+from workbench.engine.changelog import ChangeKind, ChangeLog, ChangeRecord
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history.previews import bounded_params
+from workbench.engine.history.previews import bounded_params, read_preview, unmark
 from workbench.engine.procinfo import is_alive, start_identity
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ STATE_DIR = ".workbench"
 DB_NAME = "history.sqlite3"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+
+StoredChange = tuple[int, str, str, str, str, str, str | None, str | None]
+"""A change as stored: seq, stage, key, kind, before, after, preview, preview format."""
 
 Warn = Callable[[str], None]
 """Where the history says it could not do something (once per problem)."""
@@ -83,6 +87,7 @@ CREATE TABLE IF NOT EXISTS stages (
     attempts INTEGER NOT NULL DEFAULT 1,
     log_path TEXT,
     worker TEXT,
+    context_mark INTEGER,
     PRIMARY KEY (run_id, stage_id)
 );
 CREATE TABLE IF NOT EXISTS changes (
@@ -94,6 +99,7 @@ CREATE TABLE IF NOT EXISTS changes (
     before TEXT NOT NULL,
     after TEXT NOT NULL,
     preview TEXT,
+    preview_format TEXT,
     PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS stages_by_kind ON stages (uses, config_hash, status);
@@ -145,6 +151,10 @@ class StageRecord:
     """The result's data: output counts (``count``, ``unit``, ``bytes_written``), children."""
     worker: str | None = None
     """The Dask worker that ran the stage ("driver" beside them); None in a local run."""
+    context_mark: int | None = None
+    """How many context changes the run had made when this stage finished (its position
+    in the run's change log); None when it never finished, or in a run recorded before
+    marks were kept."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,6 +183,24 @@ class ChangeSummary:
     before: str
     after: str
     preview: str | None
+    """The stored preview's text (see :mod:`~workbench.engine.history.previews`)."""
+    preview_format: str | None = None
+    """``"json"`` (bounded JSON), ``"masked"`` (a secret), or None for a row written
+    before previews were bounded, whose text may be JSON cut mid-text."""
+
+    @property
+    def value(self) -> Any:
+        """The value the preview stands for, partial where the preview was cut."""
+        if self.kind == "removed":
+            return None
+        return read_preview(self.preview, self.preview_format)
+
+    def record(self) -> ChangeRecord:
+        """This change as a record of the run's change log, holding its preview's value."""
+        kind = cast("ChangeKind", self.kind)
+        return ChangeRecord(
+            self.seq, self.stage_id, self.key, kind, self.before, self.after, self.value
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,6 +226,31 @@ class RunDetail:
             "stages": [s.to_json() for s in self.stages],
             "changes": [c.to_json() for c in self.changes],
         }
+
+    def change_log(self) -> ChangeLog:
+        """The run's context changes as a change log, with each finished stage's mark.
+
+        A run recorded before marks were kept gets one from the stage times: a
+        stage's mark is just past the last change of any stage that had finished
+        by the time it did.
+        """
+        log = ChangeLog(c.record() for c in self.changes)
+        ends = {
+            s.stage_id: s.started + s.duration
+            for s in self.stages
+            if s.started is not None and s.duration is not None
+        }
+        last_change: dict[str, int] = {}
+        for change in self.changes:
+            last_change[change.stage_id] = change.seq + 1
+        for stage in self.stages:
+            if stage.context_mark is not None:
+                log.mark_finished(stage.stage_id, stage.context_mark)
+            elif stage.stage_id in ends:
+                end = ends[stage.stage_id]
+                done = [last_change.get(sid, 0) for sid, e in ends.items() if e <= end]
+                log.mark_finished(stage.stage_id, max(done, default=0))
+        return log
 
 
 class HistoryUnavailable(WorkbenchError):
@@ -362,14 +415,16 @@ class History:
         errors: list[str],
         attempts: int,
         log_path: str | None,
-        changes: list[tuple[int, str, str, str, str, str, str | None]],
+        changes: list[StoredChange],
         data: dict[str, Any] | None = None,
         worker: str | None = None,
+        context_mark: int | None = None,
     ) -> None:
+        """Record a finished stage, the changes made since the last one, and its mark."""
         with self._transaction():
             self.db.execute(
                 "UPDATE stages SET status = ?, duration = ?, message = ?, errors = ?, attempts = ?, "
-                "log_path = ?, worker = ? WHERE run_id = ? AND stage_id = ?",
+                "log_path = ?, worker = ?, context_mark = ? WHERE run_id = ? AND stage_id = ?",
                 (
                     status,
                     duration,
@@ -378,12 +433,15 @@ class History:
                     attempts,
                     log_path,
                     worker,
+                    context_mark,
                     run_id,
                     stage_id,
                 ),
             )
             self.db.executemany(
-                "INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO changes "
+                "(run_id, seq, stage_id, key, kind, before, after, preview, preview_format) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, *change) for change in changes],
             )
             if data:
@@ -435,6 +493,10 @@ class History:
             )
         except sqlite3.OperationalError:  # a database no run of this version has written to
             data = {}
+        # A database written by an older version, read without changing it, may lack
+        # the newer columns: they read as NULL.
+        worker, mark = self._columns("stages", "worker", "context_mark")
+        (form,) = self._columns("changes", "preview_format")
         stages = [
             StageRecord(
                 r[0],
@@ -448,22 +510,28 @@ class History:
                 r[8],
                 json.loads(data.get(r[0], "{}")),
                 r[9],
+                r[10],
             )
             for r in self.db.execute(
                 "SELECT stage_id, uses, status, started, duration, message, errors, attempts, "
-                "log_path, worker FROM stages WHERE run_id = ? ORDER BY position",
+                f"log_path, {worker}, {mark} FROM stages WHERE run_id = ? ORDER BY position",
                 (run_id,),
             )
         ]
         changes = [
             ChangeSummary(*r)
             for r in self.db.execute(
-                "SELECT seq, stage_id, key, kind, before, after, preview FROM changes "
+                f"SELECT seq, stage_id, key, kind, before, after, preview, {form} FROM changes "
                 "WHERE run_id = ? ORDER BY seq",
                 (run_id,),
             )
         ]
         return RunDetail(_run(row), stages, changes)
+
+    def _columns(self, table: str, *names: str) -> list[str]:
+        """Each column name as it is, or ``NULL`` where this database's table lacks it."""
+        have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+        return [name if name in have else "NULL" for name in names]
 
     def estimates(self, pipeline: Pipeline, recent: int = 10) -> dict[str, float]:
         """Median seconds of each stage's recent successful runs with the same type and config.
@@ -545,7 +613,6 @@ def move_aside(path: Path) -> Path:
     return target
 
 
-
 def read_log(root: Path, log_path: str, last: int | None = None) -> list[tuple[str, str]]:
     """(stream, line) pairs of a recorded stage log; the last ``last`` lines when given."""
     path = root / log_path
@@ -584,17 +651,20 @@ def config_hashes(pipeline: Pipeline, ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
-
 def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring a database written by an older workbench up to the current columns."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(stages)")}
     if "worker" not in columns:
         db.execute("ALTER TABLE stages ADD COLUMN worker TEXT")
+    if "context_mark" not in columns:
+        db.execute("ALTER TABLE stages ADD COLUMN context_mark INTEGER")
+    if "preview_format" not in {row[1] for row in db.execute("PRAGMA table_info(changes)")}:
+        db.execute("ALTER TABLE changes ADD COLUMN preview_format TEXT")
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:
     return RunRecord(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7] or "{}")
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], unmark(json.loads(row[7] or "{}"))
     )
 
 
@@ -639,5 +709,3 @@ def os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "the disk is full"
     return exc.strerror or str(exc)
-
-
