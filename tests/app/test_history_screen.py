@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from workbench.app.app import WorkbenchApp
+from workbench.app.screens.context_table import TableScreen
 from workbench.app.screens.history import HistoryScreen, RecordedRunScreen, RunList
 from workbench.app.widgets.log_view import LogPane
-from workbench.app.widgets.run.context_inspector import ContextInspector, TableScreen
+from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.history.store import DB_NAME, STATE_DIR
