@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 from enginekit import kit_registry
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import BaseModel
 
 from workbench.engine import Stage, StageContext, StageResult
