@@ -52,6 +52,8 @@ PREVIEW_LIMIT = 2000
 """Characters of a context change's preview, and of each stored parameter, at most."""
 PARAMS_LIMIT = 64_000
 """Characters of a run's stored parameters, at most: the rest are named, not kept."""
+MIN_LIMIT = 80
+"""The smallest limit a preview can be asked to keep to: a marker needs that much."""
 MAX_DEPTH = 8
 """Containers nested deeper than this keep only their size."""
 MARK = "$preview"
@@ -131,6 +133,8 @@ def preview(value: Any, secrets: Secrets | None = None, limit: int = PREVIEW_LIM
     Never walks more of a value than fits: a 100,000-row table costs as much as
     its first rows.
     """
+    if limit < MIN_LIMIT:
+        raise ValueError(f"a preview needs a limit of at least {MIN_LIMIT} characters, not {limit}")
     text = _dumps(bound(value, secrets, limit))
     if len(text) > limit:  # a safety net: bound() keeps to the limit
         text = _dumps(_withheld("its preview could not be bounded"))
@@ -146,21 +150,24 @@ def bound(value: Any, secrets: Secrets | None = None, limit: int = PREVIEW_LIMIT
 
 
 class _Bounder:
-    """One walk over a value, building its bounded tree; ``cut`` says something was left out."""
+    """One walk over a value, building its bounded tree.
+
+    Each step returns ``(tree, cut, size)``: the JSON-ready tree, whether anything
+    was left out, and the length of its JSON, added up from the parts so no part
+    is serialised twice.
+    """
 
     __slots__ = ("secrets",)
 
     def __init__(self, secrets: Secrets | None) -> None:
         self.secrets = secrets
 
-    def bound(self, value: Any, room: int, depth: int) -> tuple[Any, bool]:
-        if value is None or isinstance(value, bool):
-            return value, False
-        if isinstance(value, int):
-            return self._number(value, room)
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                return self._object(value, room), True
+    def bound(self, value: Any, room: int, depth: int) -> tuple[Any, bool, int]:
+        if value is None:
+            return None, False, 4
+        if isinstance(value, bool):
+            return value, False, 4 if value else 5
+        if isinstance(value, (int, float)):
             return self._number(value, room)
         if isinstance(value, str):
             return self._text(value, room)
@@ -168,30 +175,31 @@ class _Bounder:
             return self._mapping(value, room, depth)
         if isinstance(value, (list, tuple, set, frozenset)):
             return self._list(value, room, depth)
-        return self._object(value, room), True
+        return self._object(value, room)
 
     # -- leaves ------------------------------------------------------------------------
-    def _number(self, value: float, room: int) -> tuple[Any, bool]:
+    def _number(self, value: float, room: int) -> tuple[Any, bool, int]:
+        if isinstance(value, float) and not math.isfinite(value):
+            return self._object(value, room)
         try:
             text = repr(value)
         except ValueError:  # an int past Python's digit limit for text
-            return _marker("object", type="int", text="", total=None), True
+            return self._sized(_marker("object", type="int", text=""))
         if self.secrets is not None and self.secrets.mask_data(value) == MASK:
-            return MASK, False
+            return MASK, False, _size(MASK)
         if len(text) > room:
-            return _marker(
-                "object", type=type(value).__name__, text=text[: max(0, room - 60)]
-            ), True
-        return value, False
+            return self._object(value, room)
+        return value, False, len(text)
 
-    def _text(self, value: str, room: int) -> tuple[Any, bool]:
+    def _text(self, value: str, room: int) -> tuple[Any, bool, int]:
         if len(value) + 2 <= room:
             shown = self._mask(value)
-            if _size(shown) <= room:
-                return shown, False
+            size = _size(shown)
+            if size <= room:
+                return shown, False, size
         total = len(value)
-        room -= _size(_marker("text", text="", total=total))
-        return _marker("text", text=self._cut(value, room), total=total), True
+        piece = self._cut(value, room - _TEXT_MARKER - len(str(total)))
+        return self._sized(_marker("text", text=piece, total=total))
 
     def _cut(self, value: str, room: int) -> str:
         """The longest start of ``value`` whose JSON fits ``room`` characters, masked."""
@@ -216,7 +224,7 @@ class _Bounder:
         masked = secrets.mask_text(text + "…")
         return masked[:-1] if masked.endswith("…") else masked
 
-    def _object(self, value: Any, room: int) -> Any:
+    def _object(self, value: Any, room: int) -> tuple[Any, bool, int]:
         """A value JSON cannot hold, kept as its text (bytes as their ``repr``)."""
         kind = type(value).__name__
         total: int | None = None
@@ -231,72 +239,87 @@ class _Bounder:
         except Exception:  # a value whose __str__ or __len__ fails is still recorded
             text = f"<{kind}>"
         empty = _size(_marker("object", type=kind, text="", total=total))
-        return _marker("object", type=kind, text=self._cut(text, room - empty), total=total)
+        tree = _marker("object", type=kind, text=self._cut(text, room - empty), total=total)
+        return self._sized(tree)
+
+    @staticmethod
+    def _sized(marker: Any) -> tuple[Any, bool, int]:
+        """A marker, with its size: something was cut."""
+        return marker, True, _size(marker)
 
     # -- containers --------------------------------------------------------------------
-    def _list(self, value: Any, room: int, depth: int) -> tuple[Any, bool]:
+    def _list(self, value: Any, room: int, depth: int) -> tuple[Any, bool, int]:
         total = len(value)
+        reserve = _LIST_MARKER + len(str(total))
         if depth >= MAX_DEPTH and total:
-            return _marker("list", items=[], total=total), True
-        reserve = _size(_marker("list", items=[], total=total)) - 2
+            return _marker("list", items=[], total=total), True, reserve + 2
         items: list[Any] = []
+        sizes: list[int] = []
         used = 2  # "[]"
-        whole = True
-        for item in itertools.islice(value, total):
+        cut = False
+        for index, item in enumerate(itertools.islice(value, total)):
             left = room - used - (2 if items else 0)
-            if left < _ROOM:
-                whole = False
+            if left <= 0:
                 break
-            shown, cut = self.bound(item, left, depth + 1)
+            shown, cut, size = self.bound(item, left, depth + 1)
             if cut:
-                whole = False
                 if items:  # later items are kept whole or not at all: rows stay rows
+                    cut = False
                     break
-                shown, _ = self.bound(item, left - reserve, depth + 1)
+                if index < total - 1:  # a marker will follow: leave room for it
+                    if left - reserve < _ROOM:
+                        cut = False
+                        break
+                    shown, cut, size = self.bound(item, left - reserve, depth + 1)
             items.append(shown)
-            used += _size(shown) + (2 if len(items) > 1 else 0)
-            if not whole:
+            sizes.append(size)
+            used += size + (2 if len(items) > 1 else 0)
+            if cut:
                 break
-        if whole and len(items) == total:
-            return items, False
+        if len(items) == total:
+            return items, cut, used  # every item is there (a cut, if any, is inside one)
         while items and used + reserve > room:
-            used -= _size(items.pop()) + (2 if items else 0)
-        return _marker("list", items=items, total=total), True
+            items.pop()
+            used -= sizes.pop() + (2 if items else 0)
+        return _marker("list", items=items, total=total), True, used + reserve
 
-    def _mapping(self, value: Mapping[Any, Any], room: int, depth: int) -> tuple[Any, bool]:
+    def _mapping(self, value: Mapping[Any, Any], room: int, depth: int) -> tuple[Any, bool, int]:
         total = len(value)
+        reserve = _DICT_MARKER + len(str(total))
         if depth >= MAX_DEPTH and total:
-            return _marker("dict", items={}, total=total), True
-        reserve = _size(_marker("dict", items={}, total=total)) - 2
+            return _marker("dict", items={}, total=total), True, reserve + 2
+        own_mark = MARK in value  # such a mapping is always stored in a marker
         items: dict[str, Any] = {}
+        sizes: list[int] = []
         used = 2  # "{}"
-        whole = MARK not in value
         cut = False
         secrets = self.secrets
-        for key, item in itertools.islice(value.items(), total):
+        for index, (key, item) in enumerate(itertools.islice(value.items(), total)):
             name = self._mask(str(key))
             head = _size(name) + 2 + (2 if items else 0)  # "name": , with ", " between
             left = room - used - head
-            if left < _ROOM:
-                whole = False
+            if left <= 0:
                 break
             if secrets is not None and secrets.is_secret(name):
-                shown, cut = MASK, False
+                shown, cut, size = MASK, False, _size(MASK)
             else:
-                shown, cut = self.bound(item, left, depth + 1)
-                if cut:
-                    shown, _ = self.bound(item, left - reserve, depth + 1)
+                shown, cut, size = self.bound(item, left, depth + 1)
+                if cut and (index < total - 1 or own_mark):  # leave room for the marker
+                    if left - reserve < _ROOM:
+                        cut = False
+                        break
+                    shown, cut, size = self.bound(item, left - reserve, depth + 1)
             items[name] = shown
-            used += head + _size(shown)
+            sizes.append(head + size)
+            used += head + size
             if cut:
-                whole = False
                 break
-        if whole and len(items) == total:
-            return items, False
+        if len(items) == total and not own_mark:
+            return items, cut, used
         while items and used + reserve > room:
-            name, shown = items.popitem()
-            used -= _size(name) + 2 + (2 if items else 0) + _size(shown)
-        return _marker("dict", items=items, total=total), True
+            items.popitem()
+            used -= sizes.pop()
+        return _marker("dict", items=items, total=total), True, used + reserve
 
 
 def _marker(kind: str, **fields: Any) -> dict[str, Any]:
@@ -313,6 +336,13 @@ def _dumps(tree: Any) -> str:
 
 def _size(tree: Any) -> int:
     return len(_dumps(tree))
+
+
+_LIST_MARKER = _size(_marker("list", items=[], total=0)) - 3
+"""Characters a list marker adds to its items' ``[...]``, but for the digits of its total."""
+_DICT_MARKER = _size(_marker("dict", items={}, total=0)) - 3
+_TEXT_MARKER = _size(_marker("text", text="", total=0)) - 3
+"""Characters a text marker adds to its text's JSON, but for the digits of its total."""
 
 
 _JOINERS = frozenset("\u200c\u200d")

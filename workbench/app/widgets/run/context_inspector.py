@@ -416,5 +416,3 @@ def _find(root: TreeNode[Entry], path: tuple[str, ...]) -> TreeNode[Entry] | Non
             return None
         node = match
     return node
-
-
