@@ -135,7 +135,10 @@ def preview(value: Any, secrets: Secrets | None = None, limit: int = PREVIEW_LIM
     """
     if limit < MIN_LIMIT:
         raise ValueError(f"a preview needs a limit of at least {MIN_LIMIT} characters, not {limit}")
-    text = _dumps(bound(value, secrets, limit))
+    text = _plain_json(value, limit, secrets)
+    if text is not None:
+        return text
+    text = _dumps(_Bounder(secrets).bound(value, limit, 0)[0])
     if len(text) > limit:  # a safety net: bound() keeps to the limit
         text = _dumps(_withheld("its preview could not be bounded"))
     if secrets is not None and secrets.mask_text(text) != text:
@@ -146,7 +149,68 @@ def preview(value: Any, secrets: Secrets | None = None, limit: int = PREVIEW_LIM
 
 def bound(value: Any, secrets: Secrets | None = None, limit: int = PREVIEW_LIMIT) -> Any:
     """The value as a JSON-ready tree of at most ``limit`` characters, with markers where cut."""
+    text = _plain_json(value, limit, secrets)
+    if text is not None:
+        return json.loads(text)
     return _Bounder(secrets).bound(value, limit, 0)[0]
+
+
+def _plain_json(value: Any, limit: int, secrets: Secrets | None) -> str | None:
+    """The JSON of a small, plain value when it fits ``limit``: the common case, in one call."""
+    if not _plain(value, limit, secrets):
+        return None
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except ValueError:  # an int past Python's digit limit for text
+        return None
+    return text if len(text) <= limit else None
+
+
+_PLAIN_NODES = 256
+"""Nodes a value may have to be serialised at once instead of walked (the common case)."""
+
+
+def _plain(value: Any, limit: int, secrets: Secrets | None) -> bool:
+    """Whether ``value`` is small, plain JSON that needs no walk: its own JSON is its preview.
+
+    Looks at no more than :data:`_PLAIN_NODES` nodes, and never when secret values
+    are known (each string must then be masked).
+    """
+    if secrets is not None and secrets.active:
+        return False
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    nodes = 0
+    text = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if nodes > _PLAIN_NODES or depth > MAX_DEPTH:
+            return False
+        if item is None or isinstance(item, (bool, int)):
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, str):
+            text += len(item)
+            if text > limit:
+                return False
+        elif type(item) in (list, tuple):
+            if len(item) > _PLAIN_NODES:
+                return False
+            stack.extend((child, depth + 1) for child in item)
+        elif type(item) is dict:
+            if len(item) > _PLAIN_NODES:
+                return False
+            for key, child in item.items():
+                if not isinstance(key, str) or key == MARK:
+                    return False
+                if secrets is not None and secrets.is_secret(key):
+                    return False
+                stack.append((child, depth + 1))
+        else:
+            return False
+    return True
 
 
 class _Bounder:
