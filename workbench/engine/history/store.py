@@ -211,6 +211,7 @@ class ChangeSummary:
             "before": self.before,
             "after": self.after,
             "preview": self.preview,
+            "preview_format": self.preview_format,
         }
 
 
