@@ -14,6 +14,7 @@ from workbench.app.run.context_values import (
     child_count,
     children,
     is_table,
+    type_label,
     value_summary,
     view_of,
 )
@@ -21,7 +22,15 @@ from workbench.app.screens.context_table import TableScreen
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.engine.changelog import ChangeLog, net_changes
 from workbench.engine.context import ContextStore
-from workbench.engine.history.previews import OldPreview, PartialList, preview
+from workbench.engine.history.previews import (
+    ObjectText,
+    OldPreview,
+    PartialDict,
+    PartialList,
+    PartialText,
+    Withheld,
+    preview,
+)
 from workbench.engine.history.store import ChangeSummary
 
 ROWS = [{"region": f"r{i % 4}", "amount": i * 1.5, "product": f"p{i % 5}"} for i in range(250)]
@@ -145,6 +154,22 @@ def test_an_old_cut_preview_stays_its_raw_text_marked_as_old() -> None:
     assert state.values["blob"] == OldPreview('{"a": 1, "b…')
     assert state.values["small"] == [1, 2]
     assert value_summary(state.values["numbers"]) == "'[1, 2, 3, 45…'"
+
+
+def test_recorded_values_say_how_much_of_them_was_kept() -> None:
+    text = PartialText("a" * 30, 100_000)
+    assert value_summary(text) == repr("a" * 30 + "…")
+    assert type_label(text) == "str, first 30 of 100,000 characters"
+    assert child_count(text) == 1
+    mapping = PartialDict({"a": 1}, 12)
+    assert value_summary(mapping) == "dict{12 keys}, first 1 recorded"
+    assert value_summary(PartialList([1, 2], 9_999)) == "list[9,999], first 2 recorded"
+    blob = ObjectText("bytes", "b'\\x00\\x01'", 10_000_000)
+    assert (value_summary(blob), type_label(blob)) == ("b'\\x00\\x01'", "bytes[10,000,000]")
+    assert (value_summary(Withheld("a secret")), child_count(Withheld("a secret"))) == ("••••", 0)
+    old = OldPreview('{"a": 1, "b…')
+    assert type_label(old) == "old preview" and child_count(old) == 1
+    assert children(old, 0, 5) == [("0", '{"a": 1, "b…')]
 
 
 # -- the widget ----------------------------------------------------------------------------

@@ -129,8 +129,11 @@ def type_label(value: Any) -> str:
 def value_summary(value: Any) -> str:
     if isinstance(value, (_Masked, Withheld)):
         return MASK
-    if isinstance(value, (OldPreview, ObjectText)):
+    if isinstance(value, OldPreview):
         return summarize(value.text, SUMMARY_WIDTH)
+    if isinstance(value, ObjectText):  # not text itself, so not quoted
+        shown = value.text.replace("\n", " ")
+        return shown if len(shown) <= SUMMARY_WIDTH else shown[: SUMMARY_WIDTH - 1] + "…"
     if isinstance(value, PartialList):
         kind = (
             f"table {value.total:,} rows × {len(value[0])} columns"
@@ -141,7 +144,7 @@ def value_summary(value: Any) -> str:
     if isinstance(value, PartialDict):
         return f"dict{{{counted(value.total, 'key')}}}, first {len(value):,} recorded"
     if isinstance(value, PartialText):
-        return summarize(str(value), SUMMARY_WIDTH)
+        return summarize(value, SUMMARY_WIDTH)  # its repr ends in "…" where it was cut
     if is_table(value):
         rows = len(value)
         return f"table {counted(rows, 'row')} × {len(value[0])} columns"

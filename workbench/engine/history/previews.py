@@ -99,6 +99,9 @@ class PartialText(str):
         made.total = total
         return made
 
+    def __repr__(self) -> str:
+        return repr(f"{self}…")  # where the text was cut shows, as it did when cut text was stored
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectText:
@@ -109,12 +112,18 @@ class ObjectText:
     total: int | None = None
     """Its length (bytes, items) when it has one and the text is cut."""
 
+    def __repr__(self) -> str:
+        return f"<{self.type} {self.text}>"
+
 
 @dataclass(frozen=True, slots=True)
 class Withheld:
     """Nothing of the value was kept: it is, or would have shown, a secret."""
 
     reason: str
+
+    def __repr__(self) -> str:
+        return MASK
 
 
 @dataclass(frozen=True, slots=True)
