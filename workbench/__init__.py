@@ -86,9 +86,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from workbench.engine.cancellation import (
-        CancelToken as CancelToken,
-    )
     from workbench.engine.changelog import (
         ChangeRecord as ChangeRecord,
     )
@@ -99,7 +96,7 @@ if TYPE_CHECKING:
         StageContext as StageContext,
         summarize as summarize,
     )
-    from workbench.engine.dry_run import (
+    from workbench.engine.dryrun.dry_run import (
         Conflict as Conflict,
         DryRunReport as DryRunReport,
         PlannedOperation as PlannedOperation,
@@ -116,10 +113,6 @@ if TYPE_CHECKING:
         StageTimeoutError as StageTimeoutError,
         UnknownStageError as UnknownStageError,
         WorkbenchError as WorkbenchError,
-    )
-    from workbench.engine.executors import (
-        Executor as Executor,
-        LocalExecutor as LocalExecutor,
     )
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
@@ -147,10 +140,20 @@ if TYPE_CHECKING:
         StageMetadata as StageMetadata,
         StageRegistry as StageRegistry,
     )
-    from workbench.engine.runner import (
+    from workbench.engine.run.cancellation import (
+        CancelToken as CancelToken,
+    )
+    from workbench.engine.run.executors import (
+        Executor as Executor,
+        LocalExecutor as LocalExecutor,
+    )
+    from workbench.engine.run.runner import (
         Hooks as Hooks,
         Runner as Runner,
         RunResult as RunResult,
+    )
+    from workbench.engine.run.stage_cancelled import (
+        StageCancelled as StageCancelled,
     )
     from workbench.engine.secrets import (
         MASK as MASK,
@@ -166,7 +169,4 @@ if TYPE_CHECKING:
         StageConfig as StageConfig,
         StageResult as StageResult,
         StageStatus as StageStatus,
-    )
-    from workbench.engine.stage_cancelled import (
-        StageCancelled as StageCancelled,
     )

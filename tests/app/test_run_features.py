@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from run_kit import finish, make_project, open_app, screen, write
+from kit.app import finish, make_project, open_app, screen, write
 from textual.widgets import Input
 
-from workbench.app.widgets.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.engine.stage import StageStatus
 
 SIZE = (120, 36)

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from clikit import Project
+from kit.cli import Project
 
 from workbench.engine.history.store import History
 

@@ -11,9 +11,9 @@ from textual.widgets import Input, Select, Static
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.run import RunScreen
-from workbench.app.widgets.log_view import LogPane
-from workbench.app.widgets.run_executor import RunExecutor
-from workbench.engine import dask_executor
+from workbench.app.widgets.run.log_view import LogPane
+from workbench.app.widgets.run.run_executor import RunExecutor
+from workbench.engine.run import dask_executor
 
 REPO = Path(__file__).resolve().parents[2]
 

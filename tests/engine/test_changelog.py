@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from enginekit import kit_registry
 from hypothesis import HealthCheck, given, settings, strategies as st
+from kit.pipelines import kit_registry
 from pydantic import BaseModel
 
 from workbench.engine import Stage, StageContext, StageResult
@@ -20,7 +20,7 @@ from workbench.engine.events import RunEvent, StageFinished
 from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.history.store import History
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 
 
 def sample() -> ContextStore:

@@ -11,11 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from enginekit import KIT, PipelineFactory
+from kit.pipelines import KIT, PipelineFactory
 
 from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.history.store import History, read_log
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 
 RECORDED = """
 [stages.talk]

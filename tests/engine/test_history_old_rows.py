@@ -6,12 +6,12 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.history.previews import OldPreview, PartialList, Withheld
 from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.history.store import History, db_path
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 
 OLD = Path(__file__).parents[1] / "data" / "history" / "old_previews.sql"
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.history.retention import prune
@@ -23,7 +23,7 @@ from workbench.engine.history.store import (
     HistoryUnavailable,
     db_path,
 )
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.settings import HistorySettings
 from workbench.engine.stage import StageStatus
 

@@ -41,7 +41,7 @@ from workbench.engine.secrets import MASK, Secrets
 
 if TYPE_CHECKING:
     from workbench.engine.changelog import ChangeRecord
-    from workbench.engine.runner import Runner
+    from workbench.engine.run.runner import Runner
     from workbench.engine.settings import HistorySettings
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.engine.assignments import AssignmentError, parse_assignments
-from workbench.engine.dry_run import (
+from workbench.engine.dryrun.dry_run import (
     DryRunReport,
     ReportDiff,
     StageChange,
