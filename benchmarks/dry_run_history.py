@@ -32,7 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workbench.engine.dryrun.compare import report_with_history
-from workbench.engine.history.store import History, HistoryRecorder, config_hash
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.store import History, config_hash
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.run.runner import Runner

@@ -86,8 +86,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from workbench.engine.context import (
+    from workbench.engine.changelog import (
         ChangeRecord as ChangeRecord,
+    )
+    from workbench.engine.context import (
         ContextKey as ContextKey,
         ContextStore as ContextStore,
         ExecutionMode as ExecutionMode,

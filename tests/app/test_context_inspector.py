@@ -8,22 +8,30 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from workbench.app.widgets.run.context_inspector import (
+from workbench.app.run.context_values import (
     PAGE,
-    ContextInspector,
     Entry,
-    Preview,
-    Salvaged,
-    TableScreen,
     child_count,
     children,
     is_table,
-    net_changes,
-    replay,
+    type_label,
     value_summary,
+    view_of,
 )
+from workbench.app.screens.context_table import TableScreen
+from workbench.app.widgets.run.context_inspector import ContextInspector
+from workbench.engine.changelog import ChangeLog, net_changes
 from workbench.engine.context import ContextStore
-from workbench.engine.history.store import ChangeSummary, preview
+from workbench.engine.history.previews import (
+    ObjectText,
+    OldPreview,
+    PartialDict,
+    PartialList,
+    PartialText,
+    Withheld,
+    preview,
+)
+from workbench.engine.history.store import ChangeSummary
 
 ROWS = [{"region": f"r{i % 4}", "amount": i * 1.5, "product": f"p{i % 5}"} for i in range(250)]
 
@@ -65,6 +73,18 @@ def node(inspector: ContextInspector, name: str) -> Any:
     return next(n for n in inspector.root.children if n.data is not None and n.data.name == name)
 
 
+def recorded(store: ContextStore) -> ChangeLog:
+    """The store's change log as the history reads it back: previews for values."""
+    log = ChangeLog(
+        ChangeSummary(
+            c.seq, c.stage, c.key, c.kind, c.before, c.after, preview(c.value), "json"
+        ).record()
+        for c in store.changes
+    )
+    log.finished_at.update(store.finished_at)
+    return log
+
+
 # -- pure helpers ------------------------------------------------------------------------------
 
 
@@ -104,21 +124,17 @@ def test_children_are_built_a_page_at_a_time() -> None:
 
 
 def test_replay_rebuilds_the_context_after_a_stage_from_recorded_previews() -> None:
-    store = sample_store()
-    changes = [
-        ChangeSummary(c.seq, c.stage, c.key, c.kind, c.before, c.after, preview(c.value))
-        for c in store.changes
-    ]
-    after_load = replay(changes, "load", {"region": "north"})
+    changes = recorded(sample_store())
+    after_load = view_of(changes, "load", {"region": "north"})
     rows = after_load.values["rows"]  # cut at the preview limit: the whole rows before the cut
-    assert isinstance(rows, Salvaged) and rows.total == 250
+    assert isinstance(rows, PartialList) and rows.total == 250
     assert 10 < len(rows) < 250 and rows == ROWS[: len(rows)]
     assert value_summary(rows) == f"table 250 rows × 3 columns, first {len(rows)} recorded"
     assert after_load.values["text"] == "hello world\n" * 3
     assert after_load.values["region"] == "north"
     assert after_load.writers == {"rows": "load", "text": "load"}
     assert set(after_load.changes) == {"rows", "text"}
-    after_count = replay(changes, "count", {"region": "north"})
+    after_count = view_of(changes, "count", {"region": "north"})
     assert "text" not in after_count.values
     assert after_count.values["region"] == "south"
     assert {k: c.kind for k, c in after_count.changes.items()} == {
@@ -128,12 +144,32 @@ def test_replay_rebuilds_the_context_after_a_stage_from_recorded_previews() -> N
     }
 
 
-def test_a_cut_preview_keeps_whole_list_items_or_stays_text() -> None:
+def test_an_old_cut_preview_stays_its_raw_text_marked_as_old() -> None:
+    # Written before previews were bounded (no format): JSON cut mid-text is not guessed at.
     cut_list = ChangeSummary(0, "load", "numbers", "added", "—", "list[9,999]", "[1, 2, 3, 45…")
     cut_dict = ChangeSummary(1, "load", "blob", "added", "—", "dict{9 keys}", '{"a": 1, "b…')
-    state = replay([cut_list, cut_dict], None)
-    assert state.values["numbers"] == [1, 2, 3] and state.values["numbers"].total == 9999
-    assert state.values["blob"] == Preview('{"a": 1, "b…')
+    whole = ChangeSummary(2, "load", "small", "added", "—", "list[2]", "[1, 2]")
+    state = view_of(ChangeLog(c.record() for c in (cut_list, cut_dict, whole)), None)
+    assert state.values["numbers"] == OldPreview("[1, 2, 3, 45…")
+    assert state.values["blob"] == OldPreview('{"a": 1, "b…')
+    assert state.values["small"] == [1, 2]
+    assert value_summary(state.values["numbers"]) == "'[1, 2, 3, 45…'"
+
+
+def test_recorded_values_say_how_much_of_them_was_kept() -> None:
+    text = PartialText("a" * 30, 100_000)
+    assert value_summary(text) == repr("a" * 30 + "…")
+    assert type_label(text) == "str, first 30 of 100,000 characters"
+    assert child_count(text) == 1
+    mapping = PartialDict({"a": 1}, 12)
+    assert value_summary(mapping) == "dict{12 keys}, first 1 recorded"
+    assert value_summary(PartialList([1, 2], 9_999)) == "list[9,999], first 2 recorded"
+    blob = ObjectText("bytes", "b'\\x00\\x01'", 10_000_000)
+    assert (value_summary(blob), type_label(blob)) == ("b'\\x00\\x01'", "bytes[10,000,000]")
+    assert (value_summary(Withheld("a secret")), child_count(Withheld("a secret"))) == ("••••", 0)
+    old = OldPreview('{"a": 1, "b…')
+    assert type_label(old) == "old preview" and child_count(old) == 1
+    assert children(old, 0, 5) == [("0", '{"a": 1, "b…')]
 
 
 # -- the widget ----------------------------------------------------------------------------
@@ -268,11 +304,7 @@ def test_t_opens_a_table_one_page_at_a_time() -> None:
 
 
 def test_recorded_mode_shows_parsed_previews_and_the_runs_parameters() -> None:
-    store = sample_store()
-    changes = [
-        ChangeSummary(c.seq, c.stage, c.key, c.kind, c.before, c.after, preview(c.value))
-        for c in store.changes
-    ]
+    changes = recorded(sample_store())
 
     async def go() -> None:
         app = InspectorApp(lambda i: i.show_recorded(changes, "count", params={"region": "north"}))

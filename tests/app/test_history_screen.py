@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 from workbench.app.app import WorkbenchApp
+from workbench.app.screens.context_table import TableScreen
 from workbench.app.screens.history import HistoryScreen, RecordedRunScreen, RunList
-from workbench.app.widgets.run.context_inspector import ContextInspector, TableScreen
+from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.stage_pane import StageStatusList
-from workbench.engine.history.store import DB_NAME, STATE_DIR, HistoryRecorder
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.store import DB_NAME, STATE_DIR
 from workbench.engine.project import Project
 from workbench.engine.run.runner import Runner
 
@@ -53,6 +56,9 @@ west,cocoa,4.25
 """
 
 MakeApp = Callable[..., WorkbenchApp]
+
+OLD_HISTORY = Path(__file__).parents[1] / "data" / "history" / "old_previews.sql"
+"""A history database written before previews were bounded."""
 
 BASE = 1_700_000_000.0
 """A fixed clock for the pictures: 2023-11-14 22:13:20 UTC."""
@@ -246,6 +252,101 @@ def test_an_empty_history_says_how_runs_get_there(make_app: MakeApp) -> None:
             await settle(pilot)
             assert app.screen.query_one(RunList).option_count == 0
             assert "No runs recorded yet" in str(app.screen.query_one("#history-preview").render())
+
+    asyncio.run(go())
+
+
+BIG = """
+[pipeline]
+name = "big"
+
+[stages.load]
+uses = "files.load"
+config = { path = "data/big.csv", key = "sales", column_types = { amount = "float" } }
+"""
+
+
+def _entries(inspector: ContextInspector) -> dict[str, Any]:
+    return {n.data.name: n for n in inspector.root.children if n.data is not None}
+
+
+def test_a_recorded_runs_table_shows_its_first_whole_rows_and_its_real_size(
+    project: Path, make_app: MakeApp
+) -> None:
+    """A table too big for its preview shows its first whole rows and its real size."""
+    write(project / "pipelines" / "big.toml", BIG)
+    lines = ["region,product,amount"] + [f"r{i % 4},p{i},{i}.5" for i in range(300)]
+    write(project / "data" / "big.csv", "\n".join(lines) + "\n")
+    record(project, "big.toml")
+
+    async def go() -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("h")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            inspector = app.screen.query_one(ContextInspector)
+            entries = _entries(inspector)
+            sales = entries["sales"].data
+            assert (sales.writer, sales.change) == ("load", "added")
+            shown = len(sales.value)
+            assert 10 < shown < 300
+            assert sales.value == [
+                {"region": f"r{i % 4}", "product": f"p{i}", "amount": i + 0.5} for i in range(shown)
+            ]
+            label = inspector.render_label(
+                entries["sales"], app.screen.rich_style, app.screen.rich_style
+            ).plain
+            assert f"table 300 rows × 3 columns, first {shown} recorded" in label
+            assert "← load" in label
+            assert inspector.border_subtitle == "after load · +1  ~0  −0 · 1 key"
+            inspector.focus()
+            inspector.move_cursor(entries["sales"])
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, TableScreen)
+            assert app.screen.query_one(DataTable).row_count == shown
+
+    asyncio.run(go())
+
+
+def test_a_run_recorded_by_an_older_version_opens_with_its_old_previews_marked(
+    project: Path, make_app: MakeApp
+) -> None:
+    path = project / STATE_DIR / DB_NAME
+    path.parent.mkdir(parents=True)
+    db = sqlite3.connect(path)
+    db.executescript(OLD_HISTORY.read_text(encoding="utf-8"))
+    db.close()
+
+    async def go() -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("h")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, RecordedRunScreen)
+            inspector = screen.query_one(ContextInspector)
+            entries = _entries(inspector)
+            assert set(entries) == {"region", "rows", "note"}
+            label = inspector.render_label(
+                entries["rows"], app.screen.rich_style, app.screen.rich_style
+            ).plain
+            assert '\'[{"region": "r0", "amount": 0.0}, ' in label
+            assert "old preview" in label and "← load" in label
+            rows = entries["rows"]
+            rows.expand()  # the raw text, line by line
+            await pilot.pause()
+            assert rows.children[0].data.name == "0"
+            await pilot.press("down")  # total: a secret withheld, a removal marked
+            await settle(pilot)
+            entries = _entries(inspector)
+            assert entries["api_token"].data.summary == "••••"
+            assert entries["note"].data.change == "removed"
+            assert entries["total"].data.value == 4
 
     asyncio.run(go())
 

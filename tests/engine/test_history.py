@@ -13,7 +13,8 @@ from pathlib import Path
 
 from kit.pipelines import KIT, PipelineFactory
 
-from workbench.engine.history.store import History, HistoryRecorder, read_log
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.store import History, read_log
 from workbench.engine.run.runner import Runner
 
 RECORDED = """

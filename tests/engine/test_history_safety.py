@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from kit.pipelines import PipelineFactory
 
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.retention import prune
 from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,
-    HistoryRecorder,
     HistoryUnavailable,
     db_path,
 )
@@ -171,7 +172,7 @@ def test_retention_by_size_drops_the_oldest_runs(
     for _ in range(5):
         run_recorded(tmp_path, make_pipeline)
     with History.open(tmp_path) as history:
-        removed = history.prune(keep_runs=100, max_bytes=1)
+        removed = prune(history, keep_runs=100, max_bytes=1)
         left = history.list_runs()
 
     assert removed == [1, 2, 3, 4]

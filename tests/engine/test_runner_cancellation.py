@@ -13,7 +13,8 @@ import pytest
 from kit.pipelines import PipelineFactory
 
 from workbench.engine.events import RunEvent, StageLog
-from workbench.engine.history.store import History, HistoryRecorder
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.store import History
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus

@@ -12,7 +12,8 @@ from kit.pipelines import PipelineFactory
 from workbench.engine.dryrun.build import build_report
 from workbench.engine.dryrun.export import to_markdown
 from workbench.engine.events import RunEvent, StageLog
-from workbench.engine.history.store import History, HistoryRecorder, read_log
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.store import History, read_log
 from workbench.engine.run.runner import Runner
 from workbench.engine.secrets import MASK, Secrets, looks_secret
 

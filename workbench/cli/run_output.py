@@ -111,7 +111,7 @@ async def _start_run(
         printer.attach(runner)
     recorder = None
     if options.record:
-        from workbench.engine.history.store import HistoryRecorder
+        from workbench.engine.history.recorder import HistoryRecorder
 
         recorder = HistoryRecorder.attach(
             project.root,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "CancelToken": "run.cancellation",
-    "ChangeRecord": "context",
+    "ChangeRecord": "changelog",
     "ContextKey": "context",
     "ContextStore": "context",
     "ExecutionMode": "context",
@@ -132,8 +132,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from workbench.engine.context import (
+    from workbench.engine.changelog import (
         ChangeRecord as ChangeRecord,
+    )
+    from workbench.engine.context import (
         ContextKey as ContextKey,
         ContextStore as ContextStore,
         ExecutionMode as ExecutionMode,

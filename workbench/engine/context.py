@@ -5,11 +5,11 @@ One :class:`ContextStore` holds a run's values. Each stage gets its own
 write is attributed even when stages run concurrently), where its log lines and
 progress go, and whether the run was cancelled.
 
-Writes are recorded as :class:`ChangeRecord` entries holding a *reference* to the
-new value, never a copy, so the context as it was right after any stage can be
-rebuilt by replaying the records up to that stage's finish mark. Stages should
-set new values rather than mutate old ones in place; a value mutated in place
-shows its latest state in every earlier view.
+Writes are recorded in the store's :class:`~workbench.engine.changelog.ChangeLog`
+as records holding a *reference* to the new value, never a copy, so the context as
+it was right after any stage can be rebuilt by replaying the log up to that
+stage's finish mark. Stages should set new values rather than mutate old ones in
+place; a value mutated in place shows its latest state in every earlier view.
 
 Writes and removals take one lock, so a write is atomic and its sequence number
 unique whichever thread makes it. Each :class:`StageContext` is one *attempt*'s
@@ -22,11 +22,11 @@ its timeout can never change what a retry or a later stage sees.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import StrEnum
-from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
+from typing import Any, Generic, NoReturn, TypeVar, overload
 
+from workbench.engine.changelog import ChangeLog, ChangeRecord
 from workbench.engine.run.cancellation import CancelToken
 from workbench.engine.secrets import MASK, Secrets
 from workbench.engine.units import counted
@@ -64,32 +64,6 @@ class ContextKey(Generic[T]):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ContextKey) and other.name == self.name
-
-
-ChangeKind = Literal["added", "changed", "removed"]
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeRecord:
-    """One write to the context: who made it, and what the value was before and after."""
-
-    seq: int
-    stage: str
-    key: str
-    kind: ChangeKind
-    before: str
-    after: str
-    value: Any
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "stage": self.stage,
-            "key": self.key,
-            "kind": self.kind,
-            "before": self.before,
-            "after": self.after,
-        }
 
 
 def summarize(value: Any, width: int = 60) -> str:
@@ -140,9 +114,8 @@ class ContextStore:
         self.secrets = secrets or Secrets()
         """The run's secret keys and values: summaries of their writes are masked."""
         self._values: dict[str, Any] = dict(self.params)
-        self.changes: list[ChangeRecord] = []
-        self.finished_at: dict[str, int] = {}
-        """stage id -> number of changes recorded when that stage finished."""
+        self.log = ChangeLog()
+        """Every change made to the values, and where each stage finished."""
         self._cancelled = False
         self.token = CancelToken()
         """The current run's token: every attempt's token is its child."""
@@ -171,15 +144,19 @@ class ContextStore:
         """The values now (a new dict of the same value objects)."""
         return dict(self._values)
 
+    @property
+    def changes(self) -> list[ChangeRecord]:
+        """The changes recorded so far, oldest first (the log's own list)."""
+        return self.log.records
+
+    @property
+    def finished_at(self) -> dict[str, int]:
+        """stage id -> number of changes recorded when that stage finished."""
+        return self.log.finished_at
+
     def writers(self) -> dict[str, str]:
         """key -> id of the stage that last wrote it (parameters have no writer)."""
-        out: dict[str, str] = {}
-        for change in self.changes:
-            if change.kind == "removed":
-                out.pop(change.key, None)
-            else:
-                out[change.key] = change.stage
-        return out
+        return self.log.writers()
 
     # -- writing ---------------------------------------------------------------------
     def preload(self, values: Mapping[str, Any]) -> None:
@@ -204,17 +181,13 @@ class ContextStore:
         with self._lock:
             old = self._values.get(name, _MISSING)
             self._values[name] = value
-            changes = self.changes
-            changes.append(
-                ChangeRecord(
-                    len(changes),
-                    stage,
-                    name,
-                    "added" if old is _MISSING else "changed",
-                    self._summary(old, secret),
-                    after,
-                    value,
-                )
+            self.log.append(
+                stage,
+                name,
+                "added" if old is _MISSING else "changed",
+                self._summary(old, secret),
+                after,
+                value,
             )
 
     def _summary(self, value: Any, secret: bool) -> str:
@@ -229,34 +202,40 @@ class ContextStore:
             old = self._values.pop(name, _MISSING)
             if old is not _MISSING and self.record:
                 before = self._summary(old, self.secrets.is_secret(name))
-                self.changes.append(
-                    ChangeRecord(len(self.changes), stage, name, "removed", before, "—", _MISSING)
-                )
+                self.log.append(stage, name, "removed", before, "—", _MISSING)
 
     # -- history -----------------------------------------------------------------------
     def mark_finished(self, stage: str) -> None:
-        # No lock: reading a list's length is atomic, and a write racing in from
-        # another stage's thread is either counted or not, both consistent.
-        self.finished_at[stage] = len(self.changes)
+        self.log.mark_finished(stage)
 
     def changes_by(self, stage: str) -> list[ChangeRecord]:
-        return [c for c in self.changes if c.stage == stage]
+        return self.log.changes_by(stage)
 
     def as_of(self, stage: str) -> dict[str, Any]:
         """The values as they were right after ``stage`` finished.
 
-        Rebuilt by replaying the change records from the parameters; values are
+        Rebuilt by replaying the change log from the parameters; values are
         shared with the live store, not copied.
         """
-        if stage not in self.finished_at:
-            raise KeyError(f"stage {stage!r} has not finished in this run")
-        values = dict(self.params)
-        for change in self.changes[: self.finished_at[stage]]:
-            if change.kind == "removed":
-                values.pop(change.key, None)
-            else:
-                values[change.key] = change.value
-        return values
+        return self.log.as_of(stage, start=self.params).values
+
+    @classmethod
+    def seeded(
+        cls, last: ChangeLog, params: Mapping[str, Any], without: Iterable[str]
+    ) -> ContextStore:
+        """A fresh store holding what another run's log left, but for ``without``'s changes.
+
+        Each value is written as its writer's write (so the inspector and the next
+        run's history attribute it), a parameter some stage removed is removed
+        again by that stage, and the parameters are ``params``, not the last run's.
+        """
+        state = last.replay(start=params, without=set(without))
+        store = cls(params, ExecutionMode.LIVE)
+        for key, writer in state.writers.items():
+            store.write(writer, key, state.values[key])
+        for key, remover in state.removed.items():
+            store.remove(remover, key)
+        return store
 
     # -- cancellation ------------------------------------------------------------------
     @property

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workbench.engine.context import ChangeRecord, ContextStore, ExecutionMode
+from workbench.engine.changelog import ChangeRecord
+from workbench.engine.context import ContextStore, ExecutionMode
 from workbench.engine.errors import UsageError
 
 if TYPE_CHECKING:

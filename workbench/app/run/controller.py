@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.engine.context import ContextStore, ExecutionMode
+from workbench.engine.context import ContextStore
 from workbench.engine.events import (
     PipelineFinished,
     PipelineStarted,
@@ -314,14 +314,4 @@ def seeded_store(
     parents holds, and also what independent branches wrote, which a join further
     down needs. Parameters come from the form, not the last run.
     """
-    chosen = set(selection)
-    store = ContextStore(params, ExecutionMode.LIVE)
-    for change in last.changes:
-        if change.stage in chosen:
-            continue
-        if change.kind == "removed":
-            if change.key in store:
-                store.remove(change.stage, change.key)
-        else:
-            store.write(change.stage, change.key, change.value)
-    return store
+    return ContextStore.seeded(last.log, params, without=selection)

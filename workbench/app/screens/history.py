@@ -34,8 +34,8 @@ from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.engine.changelog import ChangeLog
 from workbench.engine.history.store import (
-    ChangeSummary,
     History,
     RunDetail,
     RunRecord,
@@ -336,18 +336,6 @@ def stage_state(record: StageRecord) -> StageState:
     return StageState(status=status, duration=record.duration, message=message)
 
 
-def finished_by(stages: list[StageRecord], stage_id: str) -> set[str] | None:
-    """Stages that had finished when ``stage_id`` did (None when it never finished)."""
-    ends = {
-        s.stage_id: s.started + s.duration
-        for s in stages
-        if s.started is not None and s.duration is not None
-    }
-    if stage_id not in ends:
-        return None
-    return {sid for sid, end in ends.items() if end <= ends[stage_id]}
-
-
 def stage_result(record: StageRecord) -> Content:
     parts = [
         Content.assemble(
@@ -408,6 +396,8 @@ class RecordedRunScreen(WorkbenchScreen):
         self.run_id = run_id
         self.detail: RunDetail | None = None
         self.states: dict[str, StageState] = {}
+        self._log: ChangeLog | None = None
+        """The run's change log, read from its changes the first time a stage is chosen."""
 
     def compose_body(self) -> ComposeResult:
         yield Static(f"Reading run {self.run_id}…", id="recorded-head")
@@ -494,7 +484,7 @@ class RecordedRunScreen(WorkbenchScreen):
         else:
             log.border_subtitle = ""
             log.show(None, "This stage wrote no log lines.")
-        self._show_context(detail, record.stage_id)
+        self._show_context(detail, record)
 
     def _show_log(self, stage_id: str, lines: list[tuple[str, str]]) -> None:
         state = self.states.get(stage_id)
@@ -506,14 +496,14 @@ class RecordedRunScreen(WorkbenchScreen):
         state.log = buffer
         self.query_one(LogPane).show(buffer, "The log file is gone.")
 
-    def _show_context(self, detail: RunDetail, stage_id: str) -> None:
+    def _show_context(self, detail: RunDetail, record: StageRecord) -> None:
         inspector = self.query_one(ContextInspector)
-        done = finished_by(detail.stages, stage_id)
-        if done is None:
-            inspector.clear_context(f"{stage_id} did not finish in this run.")
+        if record.started is None or record.duration is None:
+            inspector.clear_context(f"{record.stage_id} did not finish in this run.")
             return
-        changes: list[ChangeSummary] = [c for c in detail.changes if c.stage_id in done]
-        inspector.show_recorded(changes, stage_id, params=shown_params(detail.run.params))
+        if self._log is None:
+            self._log = detail.change_log()
+        inspector.show_recorded(self._log, record.stage_id, params=shown_params(detail.run.params))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -60,7 +60,7 @@ from workbench.app.widgets.run.stage_result import StageResultHeader
 from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
 from workbench.engine.errors import UsageError
-from workbench.engine.history.store import HistoryRecorder
+from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context

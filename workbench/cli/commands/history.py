@@ -117,9 +117,11 @@ def _history_stats(history: History, args: argparse.Namespace) -> int:
 def _prune(history: History, args: argparse.Namespace) -> int:
     settings = Project.open(history.root).settings.history
     keep = args.keep if args.keep is not None else settings.keep_runs
-    before = history.size_bytes()
-    removed = history.prune(keep, int(settings.max_mb * 1e6))
-    after = history.size_bytes()
+    from workbench.engine.history.retention import prune, size_bytes
+
+    before = size_bytes(history)
+    removed = prune(history, keep, int(settings.max_mb * 1e6))
+    after = size_bytes(history)
     if args.format == "json":
         emit(dumps({"removed": removed, "bytes_before": before, "bytes_after": after}))
     else:

@@ -13,10 +13,11 @@ folder cannot be written (read-only, a directory in the way, a full disk) the ru
 goes on unrecorded after one warning. Reading never creates anything.
 
 What is stored is bounded and masked: secret values never reach the file (see
-:mod:`workbench.engine.secrets`), each parameter and preview is cut at
-:data:`PREVIEW_LIMIT` characters, and after each run the oldest runs are pruned
-to the project's ``[history]`` limits (``keep_runs``, ``max_mb``). The folder is
-created 0700 and its files 0600: parameters and logs are nobody else's business.
+:mod:`workbench.engine.secrets`), each parameter and preview is bounded (see
+:mod:`~workbench.engine.history.previews`), and after each run the oldest runs are
+pruned to the project's ``[history]`` limits (:mod:`~workbench.engine.history.retention`).
+The folder is created 0700 and its files 0600: parameters and logs are nobody
+else's business. Runs are written by :mod:`~workbench.engine.history.recorder`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import sqlite3
 import statistics
 import time
@@ -35,37 +35,26 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from workbench.engine import resume
+from workbench.engine.changelog import ChangeKind, ChangeLog, ChangeRecord
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.events import (
-    PipelineFinished,
-    PipelineStarted,
-    RunEvent,
-    StageFinished,
-    StageLog,
-    StageStarted,
-)
+from workbench.engine.history.previews import bounded_params, read_preview, unmark
 from workbench.engine.procinfo import is_alive, start_identity
-from workbench.engine.secrets import MASK, Secrets
 
 if TYPE_CHECKING:
-    from workbench.engine.context import ChangeRecord
     from workbench.engine.pipeline import Pipeline
-    from workbench.engine.run.runner import Runner
-    from workbench.engine.settings import HistorySettings
 
 log = logging.getLogger(__name__)
 
 STATE_DIR = ".workbench"
 DB_NAME = "history.sqlite3"
-PREVIEW_LIMIT = 2000
-"""Characters kept of a context change's preview, and of each stored parameter."""
-PARAMS_LIMIT = 64_000
-"""Characters of a run's stored parameters, at most: the rest are named, not kept."""
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+
+StoredChange = tuple[int, str, str, str, str, str, str | None, str | None]
+"""A change as stored: seq, stage, key, kind, before, after, preview, preview format."""
 
 Warn = Callable[[str], None]
 """Where the history says it could not do something (once per problem)."""
@@ -98,6 +87,7 @@ CREATE TABLE IF NOT EXISTS stages (
     attempts INTEGER NOT NULL DEFAULT 1,
     log_path TEXT,
     worker TEXT,
+    context_mark INTEGER,
     PRIMARY KEY (run_id, stage_id)
 );
 CREATE TABLE IF NOT EXISTS changes (
@@ -109,6 +99,7 @@ CREATE TABLE IF NOT EXISTS changes (
     before TEXT NOT NULL,
     after TEXT NOT NULL,
     preview TEXT,
+    preview_format TEXT,
     PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS stages_by_kind ON stages (uses, config_hash, status);
@@ -160,6 +151,10 @@ class StageRecord:
     """The result's data: output counts (``count``, ``unit``, ``bytes_written``), children."""
     worker: str | None = None
     """The Dask worker that ran the stage ("driver" beside them); None in a local run."""
+    context_mark: int | None = None
+    """How many context changes the run had made when this stage finished (its position
+    in the run's change log); None when it never finished, or in a run recorded before
+    marks were kept."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -188,6 +183,24 @@ class ChangeSummary:
     before: str
     after: str
     preview: str | None
+    """The stored preview's text (see :mod:`~workbench.engine.history.previews`)."""
+    preview_format: str | None = None
+    """``"json"`` (bounded JSON), ``"masked"`` (a secret), or None for a row written
+    before previews were bounded, whose text may be JSON cut mid-text."""
+
+    @property
+    def value(self) -> Any:
+        """The value the preview stands for, partial where the preview was cut."""
+        if self.kind == "removed":
+            return None
+        return read_preview(self.preview, self.preview_format)
+
+    def record(self) -> ChangeRecord:
+        """This change as a record of the run's change log, holding its preview's value."""
+        kind = cast("ChangeKind", self.kind)
+        return ChangeRecord(
+            self.seq, self.stage_id, self.key, kind, self.before, self.after, self.value
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,6 +211,7 @@ class ChangeSummary:
             "before": self.before,
             "after": self.after,
             "preview": self.preview,
+            "preview_format": self.preview_format,
         }
 
 
@@ -213,6 +227,31 @@ class RunDetail:
             "stages": [s.to_json() for s in self.stages],
             "changes": [c.to_json() for c in self.changes],
         }
+
+    def change_log(self) -> ChangeLog:
+        """The run's context changes as a change log, with each finished stage's mark.
+
+        A run recorded before marks were kept gets one from the stage times: a
+        stage's mark is just past the last change of any stage that had finished
+        by the time it did.
+        """
+        log = ChangeLog(c.record() for c in self.changes)
+        ends = {
+            s.stage_id: s.started + s.duration
+            for s in self.stages
+            if s.started is not None and s.duration is not None
+        }
+        last_change: dict[str, int] = {}
+        for change in self.changes:
+            last_change[change.stage_id] = change.seq + 1
+        for stage in self.stages:
+            if stage.context_mark is not None:
+                log.mark_finished(stage.stage_id, stage.context_mark)
+            elif stage.stage_id in ends:
+                end = ends[stage.stage_id]
+                done = [last_change.get(sid, 0) for sid, e in ends.items() if e <= end]
+                log.mark_finished(stage.stage_id, max(done, default=0))
+        return log
 
 
 class HistoryUnavailable(WorkbenchError):
@@ -247,7 +286,7 @@ class History:
         path = db_path(root)
         try:
             if create:
-                _make_private_dir(path.parent)
+                make_private_dir(path.parent)
                 _touch_private(path)
             elif not path.is_file():
                 raise HistoryUnavailable(
@@ -255,7 +294,7 @@ class History:
                 )
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
         except OSError as exc:
-            raise HistoryUnavailable(f"cannot use {path}: {_os_reason(exc)}") from None
+            raise HistoryUnavailable(f"cannot use {path}: {os_reason(exc)}") from None
         except sqlite3.Error as exc:
             raise _unavailable(path, exc) from None
         try:
@@ -267,7 +306,7 @@ class History:
             if isinstance(exc, sqlite3.Error):
                 raise _unavailable(path, exc) from None
             if isinstance(exc, OSError):
-                raise HistoryUnavailable(f"cannot use {path}: {_os_reason(exc)}") from None
+                raise HistoryUnavailable(f"cannot use {path}: {os_reason(exc)}") from None
             raise
 
     def _prepare(self, create: bool) -> None:
@@ -377,14 +416,16 @@ class History:
         errors: list[str],
         attempts: int,
         log_path: str | None,
-        changes: list[tuple[int, str, str, str, str, str, str | None]],
+        changes: list[StoredChange],
         data: dict[str, Any] | None = None,
         worker: str | None = None,
+        context_mark: int | None = None,
     ) -> None:
+        """Record a finished stage, the changes made since the last one, and its mark."""
         with self._transaction():
             self.db.execute(
                 "UPDATE stages SET status = ?, duration = ?, message = ?, errors = ?, attempts = ?, "
-                "log_path = ?, worker = ? WHERE run_id = ? AND stage_id = ?",
+                "log_path = ?, worker = ?, context_mark = ? WHERE run_id = ? AND stage_id = ?",
                 (
                     status,
                     duration,
@@ -393,12 +434,15 @@ class History:
                     attempts,
                     log_path,
                     worker,
+                    context_mark,
                     run_id,
                     stage_id,
                 ),
             )
             self.db.executemany(
-                "INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO changes "
+                "(run_id, seq, stage_id, key, kind, before, after, preview, preview_format) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, *change) for change in changes],
             )
             if data:
@@ -415,73 +459,6 @@ class History:
             )
 
     # -- retention -----------------------------------------------------------------------------
-    def prune(self, keep_runs: int, max_bytes: int) -> list[int]:
-        """Delete the oldest finished runs (and their logs) beyond ``keep_runs`` runs or
-        ``max_bytes`` of database and logs together. The newest run is always kept.
-
-        Returns the ids of the runs deleted.
-        """
-        rows = self.db.execute(
-            "SELECT id, status, length(params) FROM runs ORDER BY id DESC"
-        ).fetchall()
-        if not rows:
-            return []
-        doomed = [run_id for run_id, status, _ in rows[keep_runs:] if status != "running"]
-        kept = [(run_id, status, size) for run_id, status, size in rows[:keep_runs]]
-        total = self.size_bytes()
-        if total > max_bytes and len(kept) > 1:
-            weights = self._run_weights([r[0] for r in kept])
-            for run_id, status, _ in reversed(kept[1:]):
-                if total <= max_bytes:
-                    break
-                if status == "running":
-                    continue
-                doomed.append(run_id)
-                total -= weights.get(run_id, 0)
-        if not doomed:
-            return []
-        with self._transaction():
-            self.db.executemany("DELETE FROM changes WHERE run_id = ?", [(r,) for r in doomed])
-            self.db.executemany("DELETE FROM stages WHERE run_id = ?", [(r,) for r in doomed])
-            self.db.executemany("DELETE FROM runs WHERE id = ?", [(r,) for r in doomed])
-        for run_id in doomed:
-            shutil.rmtree(self.logs_dir / str(run_id), ignore_errors=True)
-        with contextlib.suppress(sqlite3.Error):
-            self.db.execute("PRAGMA incremental_vacuum")
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return sorted(doomed)
-
-    def size_bytes(self) -> int:
-        """Bytes of the database (with its WAL) and the stage logs."""
-        total = 0
-        for suffix in ("", "-wal"):
-            with contextlib.suppress(OSError):
-                total += os.stat(f"{self.path}{suffix}").st_size
-        for folder, _, files in os.walk(self.logs_dir):
-            for name in files:
-                with contextlib.suppress(OSError):
-                    total += os.stat(os.path.join(folder, name)).st_size
-        return total
-
-    def _run_weights(self, run_ids: list[int]) -> dict[int, int]:
-        """Roughly what each run costs on disk: its stored text and its logs."""
-        weights: dict[int, int] = {}
-        for run_id in run_ids:
-            stored = self.db.execute(
-                "SELECT (SELECT length(params) FROM runs WHERE id = ?1) + "
-                "(SELECT coalesce(sum(length(preview) + length(before) + length(after) + 64), 0) "
-                "FROM changes WHERE run_id = ?1) + "
-                "(SELECT coalesce(sum(length(message) + length(errors) + 128), 0) "
-                "FROM stages WHERE run_id = ?1)",
-                (run_id,),
-            ).fetchone()[0]
-            logs = 0
-            for folder, _, files in os.walk(self.logs_dir / str(run_id)):
-                for name in files:
-                    with contextlib.suppress(OSError):
-                        logs += os.stat(os.path.join(folder, name)).st_size
-            weights[run_id] = int(stored or 0) + logs
-        return weights
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -517,6 +494,10 @@ class History:
             )
         except sqlite3.OperationalError:  # a database no run of this version has written to
             data = {}
+        # A database written by an older version, read without changing it, may lack
+        # the newer columns: they read as NULL.
+        worker, mark = self._columns("stages", "worker", "context_mark")
+        (form,) = self._columns("changes", "preview_format")
         stages = [
             StageRecord(
                 r[0],
@@ -530,22 +511,28 @@ class History:
                 r[8],
                 json.loads(data.get(r[0], "{}")),
                 r[9],
+                r[10],
             )
             for r in self.db.execute(
                 "SELECT stage_id, uses, status, started, duration, message, errors, attempts, "
-                "log_path, worker FROM stages WHERE run_id = ? ORDER BY position",
+                f"log_path, {worker}, {mark} FROM stages WHERE run_id = ? ORDER BY position",
                 (run_id,),
             )
         ]
         changes = [
             ChangeSummary(*r)
             for r in self.db.execute(
-                "SELECT seq, stage_id, key, kind, before, after, preview FROM changes "
+                f"SELECT seq, stage_id, key, kind, before, after, preview, {form} FROM changes "
                 "WHERE run_id = ? ORDER BY seq",
                 (run_id,),
             )
         ]
         return RunDetail(_run(row), stages, changes)
+
+    def _columns(self, table: str, *names: str) -> list[str]:
+        """Each column name as it is, or ``NULL`` where this database's table lacks it."""
+        have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+        return [name if name in have else "NULL" for name in names]
 
     def estimates(self, pipeline: Pipeline, recent: int = 10) -> dict[str, float]:
         """Median seconds of each stage's recent successful runs with the same type and config.
@@ -600,7 +587,7 @@ def open_for_run(root: Path, warn: Warn) -> History | None:
             moved = move_aside(path)
             history = History.open(root)
         except (OSError, HistoryUnavailable) as again:
-            reason = again.message if isinstance(again, HistoryUnavailable) else _os_reason(again)
+            reason = again.message if isinstance(again, HistoryUnavailable) else os_reason(again)
             warn(f"{exc.message}; it could not be replaced ({reason}), so this run is not recorded")
             return None
         warn(f"{exc.message}; moved it to {moved.name} and started a fresh history")
@@ -625,196 +612,6 @@ def move_aside(path: Path) -> Path:
             with contextlib.suppress(OSError):
                 os.replace(side, Path(f"{target}{suffix}"))
     return target
-
-
-class HistoryRecorder:
-    """Records one run into the history as its events arrive (a run subscriber).
-
-    Whatever goes wrong with the history (a full disk, a file that turns bad) is
-    said once through ``warn`` and recording stops; the run itself goes on and its
-    exit status is the stages', never the history's.
-    """
-
-    def __init__(
-        self,
-        history: History | None,
-        runner: Runner,
-        source: str,
-        own: bool = False,
-        *,
-        warn: Warn | None = None,
-        settings: HistorySettings | None = None,
-    ) -> None:
-        self.history = history
-        self.runner = runner
-        self.source = source
-        self.own = own
-        self.settings = settings
-        self.warnings: list[str] = []
-        self._warn_to = warn
-        self.run_id: int | None = None
-        self._logs: dict[str, IO[str]] = {}
-        self._log_paths: dict[str, str] = {}
-        self._seen_changes = 0
-        self._unsubscribe = runner.subscribe(self.on_event)
-
-    @classmethod
-    def attach(
-        cls,
-        root: Path,
-        runner: Runner,
-        source: str,
-        *,
-        warn: Warn | None = None,
-        settings: HistorySettings | None = None,
-    ) -> HistoryRecorder:
-        """A recorder on the history under ``root``; one that records nothing (after a
-        warning) when there can be no history there."""
-        if settings is None:
-            from workbench.engine.settings import settings_of
-
-            settings = settings_of(root).history
-        warnings: list[str] = []
-        history = open_for_run(root, warnings.append)
-        recorder = cls(history, runner, source, own=True, warn=warn, settings=settings)
-        for message in warnings:
-            recorder.warn(message)
-        return recorder
-
-    @property
-    def secrets(self) -> Secrets:
-        return self.runner.secrets
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-        if self._warn_to is not None:
-            self._warn_to(message)
-        else:
-            log.warning("history: %s", message)
-
-    def on_event(self, event: RunEvent) -> None:
-        if self.history is None:
-            return
-        try:
-            self._record(event)
-        except (sqlite3.Error, OSError) as exc:
-            self._give_up(exc)
-
-    def _give_up(self, exc: sqlite3.Error | OSError) -> None:
-        """Stop recording this run, saying why once."""
-        where = self.history.path if self.history is not None else "the history"
-        reason = _sqlite_reason(exc) if isinstance(exc, sqlite3.Error) else _os_reason(exc)
-        self.warn(f"stopped recording this run in {where}: {reason}; the run goes on")
-        self._close_logs()
-        if self.history is not None and self.own:
-            with contextlib.suppress(sqlite3.Error):
-                self.history.close()
-        self.history = None
-
-    def _record(self, event: RunEvent) -> None:
-        assert self.history is not None
-        if isinstance(event, PipelineStarted):
-            self.run_id = self.history.start_run(
-                self.runner.pipeline,
-                self.source,
-                self.secrets.mask_params(_jsonable(self.runner.store.params)),
-                list(event.order),
-            )
-        elif self.run_id is None:
-            return
-        elif isinstance(event, StageLog):
-            # One record a line: a message with newlines (a traceback) becomes several.
-            handle = self._log_file(event.stage_id)
-            for line in event.message.split("\n"):
-                handle.write(f"{event.stream}\t{line}\n")
-        elif isinstance(event, StageStarted):
-            if event.attempt == 1:
-                self.history.stage_started(self.run_id, event.stage_id)
-        elif isinstance(event, StageFinished):
-            if event.stage_id in self._logs:
-                self._logs.pop(event.stage_id).close()
-            r = event.result
-            fresh = self._take_changes()
-            if fresh:
-                with self.history._transaction():
-                    resume.save_values(
-                        self.history.db, self.run_id, self.runner.store, fresh, self.secrets
-                    )
-            self.history.stage_finished(
-                self.run_id,
-                event.stage_id,
-                r.status.value,
-                r.duration,
-                r.message,
-                r.errors,
-                r.attempts,
-                self._log_paths.get(event.stage_id),
-                self._summaries(fresh),
-                r.data,
-                r.worker,
-            )
-        elif isinstance(event, PipelineFinished):
-            self.history.finish_run(self.run_id, event.result.status.value, event.result.duration)
-            if self.settings is not None:
-                self.history.prune(self.settings.keep_runs, int(self.settings.max_mb * 1e6))
-
-    def _take_changes(self) -> list[ChangeRecord]:
-        """Changes recorded since the last stage finished (concurrent stages' included)."""
-        # Count what was taken, not len(changes) afterwards: a thread stage may append
-        # between the two, and that record would never be stored.
-        fresh = self.runner.store.changes[self._seen_changes :]
-        self._seen_changes += len(fresh)
-        return fresh
-
-    def _summaries(
-        self, fresh: list[ChangeRecord]
-    ) -> list[tuple[int, str, str, str, str, str, str | None]]:
-        """The changes as stored: a secret key's preview masked, secret text in others too."""
-        secrets = self.secrets
-        return [
-            (
-                c.seq,
-                c.stage,
-                c.key,
-                c.kind,
-                c.before,
-                c.after,
-                MASK if secrets.is_secret(c.key) else secrets.mask_text(preview(c.value) or ""),
-            )
-            for c in fresh
-        ]
-
-    def _log_file(self, stage_id: str) -> IO[str]:
-        handle = self._logs.get(stage_id)
-        if handle is None:
-            assert self.history is not None
-            _make_private_dir(self.history.logs_dir)
-            folder = self.history.logs_dir / str(self.run_id)
-            _make_private_dir(folder)
-            path = folder / f"{_safe_name(stage_id)}.log"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-            handle = open(fd, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
-            self._logs[stage_id] = handle
-            self._log_paths[stage_id] = str(path.relative_to(self.history.root))
-        return handle
-
-    def _close_logs(self) -> None:
-        for handle in self._logs.values():
-            with contextlib.suppress(OSError):
-                handle.close()
-        self._logs.clear()
-
-    def close(self) -> None:
-        self._unsubscribe()
-        try:
-            for handle in list(self._logs.values()):
-                handle.close()
-        except OSError as exc:
-            self._give_up(exc)
-        self._close_logs()
-        if self.own and self.history is not None:
-            self.history.close()
-            self.history = None
 
 
 def read_log(root: Path, log_path: str, last: int | None = None) -> list[tuple[str, str]]:
@@ -855,79 +652,24 @@ def config_hashes(pipeline: Pipeline, ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def preview(value: Any) -> str | None:
-    """A JSON preview of a value, cut at :data:`PREVIEW_LIMIT` characters.
-
-    A large value is cut before it is serialised whole where that is cheap (text,
-    bytes); other values are serialised once and cut.
-    """
-    if isinstance(value, str) and len(value) > PREVIEW_LIMIT:
-        value = value[:PREVIEW_LIMIT]
-    elif isinstance(value, (bytes, bytearray)) and len(value) > PREVIEW_LIMIT:
-        value = bytes(value[:PREVIEW_LIMIT])
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    if len(text) > PREVIEW_LIMIT:
-        text = text[: PREVIEW_LIMIT - 1] + "…"
-    return text
-
-
-def bounded_params(params: Mapping[str, Any]) -> str:
-    """The parameters as JSON, each value over :data:`PREVIEW_LIMIT` characters replaced
-    by its cut preview and the whole kept under :data:`PARAMS_LIMIT` (the rest are
-    counted under ``"…"``): a 50 MB parameter must not be stored with every run."""
-    out: dict[str, Any] = {}
-    used = 2
-    left_out = 0
-    for key, value in params.items():
-        text = json.dumps(value, default=str)
-        if len(text) > PREVIEW_LIMIT:
-            value = preview(value)
-            text = json.dumps(value)
-        cost = len(key) + len(text) + 6
-        if used + cost > PARAMS_LIMIT:
-            left_out += 1
-            continue
-        out[key] = value
-        used += cost
-    if left_out:
-        out["…"] = f"{left_out} more parameter(s) not stored"
-    return json.dumps(out, default=str)
-
-
-def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
-    return {key: _small(value) for key, value in params.items()}
-
-
-def _small(value: Any) -> Any:
-    """A JSON-friendly value; a big one as its preview (never serialised whole twice)."""
-    if isinstance(value, (str, bytes, bytearray)) and len(value) > PREVIEW_LIMIT:
-        return preview(value)
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return repr(value)[:PREVIEW_LIMIT]
-    if len(text) > PREVIEW_LIMIT:
-        return preview(value)
-    return json.loads(text)
-
-
 def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring a database written by an older workbench up to the current columns."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(stages)")}
     if "worker" not in columns:
         db.execute("ALTER TABLE stages ADD COLUMN worker TEXT")
+    if "context_mark" not in columns:
+        db.execute("ALTER TABLE stages ADD COLUMN context_mark INTEGER")
+    if "preview_format" not in {row[1] for row in db.execute("PRAGMA table_info(changes)")}:
+        db.execute("ALTER TABLE changes ADD COLUMN preview_format TEXT")
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:
     return RunRecord(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7] or "{}")
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], unmark(json.loads(row[7] or "{}"))
     )
 
 
-def _make_private_dir(folder: Path) -> None:
+def make_private_dir(folder: Path) -> None:
     """Make the history's own ``folder`` 0700 (a folder left open by an older version is
     tightened). Only the history's folders are passed here, never the project's."""
     if not folder.is_dir():
@@ -954,30 +696,17 @@ def _unavailable(path: Path, exc: sqlite3.Error) -> HistoryUnavailable:
     damaged = code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
     if damaged or (type(exc) is sqlite3.DatabaseError and code is None):
         return HistoryDamaged(f"the history database {path} is damaged ({exc})")
-    return HistoryUnavailable(f"cannot use {path}: {_sqlite_reason(exc)}")
+    return HistoryUnavailable(f"cannot use {path}: {sqlite_reason(exc)}")
 
 
-def _sqlite_reason(exc: sqlite3.Error) -> str:
+def sqlite_reason(exc: sqlite3.Error) -> str:
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
         return "the disk is full"
     return str(exc)
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "the disk is full"
     return exc.strerror or str(exc)
-
-
-_NAME_LIMIT = 100
-"""Longest log file name kept readable; file systems stop at 255 bytes."""
-
-
-def _safe_name(stage_id: str) -> str:
-    """A file name for a stage's log: the id itself, or a prefix and a hash when too long."""
-    name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in stage_id)
-    if len(name.encode()) <= _NAME_LIMIT:
-        return name
-    digest = hashlib.sha1(stage_id.encode()).hexdigest()[:16]
-    return f"{name[:48]}-{digest}"

@@ -1,17 +1,18 @@
 """The context inspector: a run's shared context as a tree of keys, values and writers.
 
-Two sources feed it. A live run hands over its :class:`ContextStore`, whose values
-are real objects; a past run from the history database has only the summaries and
-JSON previews recorded with each change, which are parsed back where they were
-not cut short. Either way each top-level key shows its value's summary, its type
-and the stage that wrote it, and when a stage is chosen, the keys that stage
-added, changed or removed are marked, with the value before and after.
+Two sources feed it through the same change log: a live run's
+:class:`ContextStore`, whose values are real objects, and a past run from the
+history, whose values are its bounded previews read back (see
+:mod:`workbench.app.run.context_values`, which holds everything here that is not
+drawing). Either way each top-level key shows its value's summary, its type and
+the stage that wrote it, and when a stage is chosen, the keys that stage added,
+changed or removed are marked, with the value before and after.
 
 Values can be huge (a 100,000-row table), so nothing is walked until a person
 asks: a node's children are built when it is first expanded, a page at a time
 (:data:`PAGE`), with a "… N more" node that loads the next page when selected.
 A list of dicts sharing the same keys is a *table*; ``t`` opens it in a paged
-:class:`TableScreen` instead of as a tree of rows.
+:class:`~workbench.app.screens.context_table.TableScreen` instead of as a tree of rows.
 
 Secret keys (see :mod:`workbench.engine.secrets`) show ``••••``; ``v`` reveals the
 value under the cursor until the next run or until pressed again. What was revealed
@@ -20,304 +21,37 @@ lives only in this widget, never in a file.
 
 from __future__ import annotations
 
-import itertools
-import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, ClassVar, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
-from pydantic import BaseModel
 from rich.style import Style
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static, Tree
+from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from workbench.engine.context import ContextStore, summarize
-from workbench.engine.history.store import ChangeSummary
-from workbench.engine.secrets import MASK, Secrets
+from workbench.app.run.context_values import (
+    MASKED,
+    MISSING,
+    PAGE,
+    ContextView,
+    Entry,
+    child_count,
+    children,
+    is_container,
+    is_table,
+    type_label,
+    value_summary,
+    view_of,
+)
+from workbench.engine.changelog import ChangeLog, KeyChange
+from workbench.engine.context import ContextStore
+from workbench.engine.secrets import Secrets
 from workbench.engine.units import counted
 
-PAGE = 100
-"""Children built per page when a node is expanded or its "… more" node selected."""
-TABLE_PAGE = 100
-"""Rows shown per page of a table."""
-TABLE_PROBE = 200
-"""Rows checked to decide that a list of dicts is a table (all must share keys)."""
-TEXT_CHUNK = 100
-"""Characters per line when a long string or a cut preview is expanded."""
 KEY_WIDTH = 24
 """Top-level key names up to this long are padded so their values line up."""
-SUMMARY_WIDTH = 48
-"""Characters of a value's summary, so the type and the writer stay in view."""
-
-NetChange = Literal["added", "changed", "removed"]
-
-
-class _Missing:
-    """A value the inspector does not have (a removed key, a preview cut short)."""
-
-    def __repr__(self) -> str:
-        return "—"
-
-
-MISSING: Any = _Missing()
-
-
-class _Masked:
-    """A secret value, not shown until revealed."""
-
-    def __repr__(self) -> str:
-        return MASK
-
-
-MASKED: Any = _Masked()
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """A recorded value that could not be parsed back: only its cut JSON text is known."""
-
-    text: str
-
-
-@dataclass(slots=True)
-class Entry:
-    """What one tree node stands for; the label is drawn from it at render time."""
-
-    name: str
-    value: Any = MISSING
-    summary: str = ""
-    writer: str | None = None
-    change: NetChange | None = None
-    before: str = ""
-    role: Literal["key", "item", "more", "note"] = "key"
-    offset: int = 0
-    """For a "more" node: the index of the first child not yet built."""
-    loaded: bool = False
-    """Whether this node's first page of children has been built."""
-
-
-@dataclass(frozen=True, slots=True)
-class KeyChange:
-    """The net effect of one stage on one key, across all its writes."""
-
-    key: str
-    kind: NetChange
-    before: str
-    after: str
-
-
-# -- pure helpers: what a value looks like, and what a stage did -------------------------------
-
-
-def type_label(value: Any) -> str:
-    """The short type shown beside a scalar (containers say it in their summary)."""
-    if isinstance(value, Preview):
-        return "preview"
-    if isinstance(value, _Masked):
-        return "secret (v reveals)"
-    return type(value).__name__
-
-
-def value_summary(value: Any) -> str:
-    if isinstance(value, _Masked):
-        return MASK
-    if isinstance(value, Preview):
-        return summarize(value.text, SUMMARY_WIDTH)
-    if isinstance(value, Salvaged):
-        total = value.total if value.total is not None else len(value)
-        kind = (
-            f"table {total:,} rows × {len(value[0])} columns"
-            if is_table(value)
-            else (f"list[{total:,}]")
-        )
-        return f"{kind}, first {len(value):,} recorded"
-    if is_table(value):
-        rows = len(value)
-        return f"table {counted(rows, 'row')} × {len(value[0])} columns"
-    return summarize(value, SUMMARY_WIDTH)
-
-
-def is_table(value: Any) -> bool:
-    """A non-empty list of dicts with the same keys (checked on the first rows only)."""
-    if not isinstance(value, (list, tuple)) or not value:
-        return False
-    first = value[0]
-    if not isinstance(first, dict) or not first:
-        return False
-    keys = first.keys()
-    return all(
-        isinstance(row, dict) and row.keys() == keys for row in itertools.islice(value, TABLE_PROBE)
-    )
-
-
-def child_count(value: Any) -> int:
-    """How many children expanding ``value`` shows (0 for a leaf)."""
-    if isinstance(value, Preview):
-        return _chunks(value.text)
-    if isinstance(value, str):
-        return _chunks(value) if len(value) > TEXT_CHUNK or "\n" in value else 0
-    if isinstance(value, (dict, list, tuple, set, frozenset)):
-        return len(value)
-    if isinstance(value, BaseModel):
-        return len(type(value).model_fields)
-    if is_dataclass(value) and not isinstance(value, type):
-        return len(fields(value))
-    return 0
-
-
-def children(value: Any, start: int, stop: int) -> list[tuple[str, Any]]:
-    """(label, value) pairs of ``value``'s children ``start`` to ``stop``, built lazily."""
-    if isinstance(value, (Preview, str)):
-        text = value.text if isinstance(value, Preview) else value
-        return [(f"{i}", piece) for i, piece in enumerate(_pieces(text, start, stop), start)]
-    if isinstance(value, dict):
-        return [(str(k), v) for k, v in itertools.islice(value.items(), start, stop)]
-    if isinstance(value, (list, tuple)):
-        return [(f"[{i}]", value[i]) for i in range(start, min(stop, len(value)))]
-    if isinstance(value, (set, frozenset)):
-        return [(f"·{i}", v) for i, v in enumerate(itertools.islice(value, start, stop), start)]
-    if isinstance(value, BaseModel):
-        names = list(type(value).model_fields)[start:stop]
-        return [(name, getattr(value, name)) for name in names]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [(f.name, getattr(value, f.name)) for f in fields(value)[start:stop]]
-    return []
-
-
-def _chunks(text: str) -> int:
-    return sum(max(1, -(-len(line) // TEXT_CHUNK)) for line in text.split("\n"))
-
-
-def _pieces(text: str, start: int, stop: int) -> list[str]:
-    """Lines of ``text``, long ones cut into :data:`TEXT_CHUNK`-character pieces."""
-
-    def all_pieces() -> Iterable[str]:
-        for line in text.split("\n"):
-            if not line:
-                yield ""
-            for i in range(0, len(line), TEXT_CHUNK):
-                yield line[i : i + TEXT_CHUNK]
-
-    return list(itertools.islice(all_pieces(), start, stop))
-
-
-def net_changes(records: Iterable[tuple[str, str, str, str]]) -> dict[str, KeyChange]:
-    """Fold (key, kind, before, after) writes of one stage into one change per key.
-
-    A key the stage added and later removed again did not change, so it is left out.
-    """
-    first: dict[str, tuple[str, str]] = {}
-    last: dict[str, tuple[str, str]] = {}
-    for key, kind, before, after in records:
-        first.setdefault(key, (kind, before))
-        last[key] = (kind, after)
-    out: dict[str, KeyChange] = {}
-    for key, (first_kind, before) in first.items():
-        last_kind, after = last[key]
-        existed, exists = first_kind != "added", last_kind != "removed"
-        if existed and exists:
-            out[key] = KeyChange(key, "changed", before, after)
-        elif exists:
-            out[key] = KeyChange(key, "added", before, after)
-        elif existed:
-            out[key] = KeyChange(key, "removed", before, after)
-    return out
-
-
-class Salvaged(list[Any]):
-    """The complete leading items of a list whose recorded preview was cut short."""
-
-    def __init__(self, items: Iterable[Any], total: int | None) -> None:
-        super().__init__(items)
-        self.total = total
-        """The list's real length, read from the recorded summary when it says."""
-
-
-def salvage(text: str, summary: str = "") -> Salvaged | None:
-    """The whole items at the start of a cut JSON list preview (``[{...}, {...}, {..…``)."""
-    if not text.startswith("["):
-        return None
-    decoder = json.JSONDecoder()
-    items: list[Any] = []
-    at = 1
-    while True:
-        while at < len(text) and text[at] in " ,":
-            at += 1
-        try:
-            item, at = decoder.raw_decode(text, at)
-        except ValueError:
-            break
-        if not text.startswith(",", at):
-            break  # the item the cut ran through may look whole (``4`` of ``45``)
-        items.append(item)
-    if not items:
-        return None
-    match = re.fullmatch(r"(?:list|tuple)\[([\d,]+)\]", summary)
-    return Salvaged(items, int(match.group(1).replace(",", "")) if match else None)
-
-
-def parse_preview(text: str | None, summary: str = "") -> Any:
-    """The value a recorded JSON preview stands for.
-
-    A preview cut at the history's limit is a :class:`Salvaged` list of its whole
-    leading items when it was a list, else a :class:`Preview` of its text.
-    """
-    if text is None:
-        return MISSING
-    try:
-        return json.loads(text)
-    except ValueError:
-        return salvage(text, summary) or Preview(text)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedState:
-    """The context of a past run rebuilt from its change summaries."""
-
-    values: dict[str, Any]
-    writers: dict[str, str]
-    changes: dict[str, KeyChange]
-
-
-def replay(
-    changes: Sequence[ChangeSummary],
-    after_stage: str | None,
-    params: Mapping[str, Any] | None = None,
-) -> RecordedState:
-    """Replay recorded changes up to the last one ``after_stage`` made (all of them for None).
-
-    A stage that recorded no change leaves the whole list replayed: the caller passes
-    only the changes of stages that had finished by then.
-    """
-    upto = len(changes)
-    if after_stage is not None:
-        mine = [i for i, c in enumerate(changes) if c.stage_id == after_stage]
-        if mine:
-            upto = mine[-1] + 1
-    values: dict[str, Any] = dict(params or {})
-    writers: dict[str, str] = {}
-    for change in changes[:upto]:
-        if change.kind == "removed":
-            values.pop(change.key, None)
-            writers.pop(change.key, None)
-        else:
-            values[change.key] = parse_preview(change.preview, change.after)
-            writers[change.key] = change.stage_id
-    made = (
-        net_changes(
-            (c.key, c.kind, c.before, c.after) for c in changes[:upto] if c.stage_id == after_stage
-        )
-        if after_stage is not None
-        else {}
-    )
-    return RecordedState(values, writers, made)
 
 
 # -- the widget ----------------------------------------------------------------------------
@@ -386,33 +120,33 @@ class ContextInspector(Tree[Entry]):
         if after_stage is None:
             self._show(store.snapshot(), store.writers(), {}, None)
             return
-        try:
-            values = store.as_of(after_stage)
-        except KeyError:
-            self._show_note(f"{after_stage} has not finished yet", after_stage)
-            return
-        writers = _writers_upto(store, after_stage)
-        made = net_changes(
-            (c.key, c.kind, c.before, c.after) for c in store.changes_by(after_stage)
-        )
-        self._show(values, writers, made, after_stage)
+        self._show_view(store.log, after_stage, store.params)
 
     def show_recorded(
         self,
-        changes: list[ChangeSummary],
+        log: ChangeLog,
         after_stage: str | None = None,
         *,
         params: Mapping[str, Any] | None = None,
     ) -> None:
-        """Show a past run's context, rebuilt from its recorded change summaries.
+        """Show a past run's context, replayed from its recorded change log.
 
-        Values are the recorded JSON previews parsed back; one cut short at the
-        history's preview limit shows as text. ``params`` are the run's parameters.
+        Values are the recorded previews read back (a cut one says how much of it
+        was recorded); ``params`` are the run's parameters.
         """
         self.secrets = Secrets()
         self.revealed.clear()
-        state = replay(changes, after_stage, params)
-        self._show(state.values, state.writers, state.changes, after_stage)
+        self._show_view(log, after_stage, params)
+
+    def _show_view(
+        self, log: ChangeLog, after_stage: str | None, params: Mapping[str, Any] | None
+    ) -> None:
+        try:
+            view: ContextView = view_of(log, after_stage, params)
+        except KeyError:
+            self._show_note(f"{after_stage} has not finished yet", after_stage)
+            return
+        self._show(view.values, view.writers, view.changes, view.after_stage)
 
     def clear_context(self, message: str = "no run yet") -> None:
         self._show_note(message, None)
@@ -574,6 +308,9 @@ class ContextInspector(Tree[Entry]):
     def action_show_table(self) -> None:
         node = self.cursor_node
         if node is not None and node.data is not None and is_table(node.data.value):
+            # Imported here: the screens package imports the screens that hold this widget.
+            from workbench.app.screens.context_table import TableScreen
+
             self.app.push_screen(TableScreen(_path_label(node), node.data.value))
 
     def action_reveal(self) -> None:
@@ -645,8 +382,7 @@ class ContextInspector(Tree[Entry]):
             text.append(entry.summary, style("context-inspector--table", partial=True))
         else:
             text.append(entry.summary)
-        container = isinstance(entry.value, (dict, list, tuple, set, frozenset, _Missing))
-        if entry.change != "removed" and not container:
+        if entry.change != "removed" and not is_container(entry.value):
             text.append(f"  {type_label(entry.value)}", muted)
         if entry.role == "key":
             writer = entry.writer or "parameter"
@@ -655,16 +391,6 @@ class ContextInspector(Tree[Entry]):
                 writer, style("context-inspector--writer", partial=True) if entry.writer else muted
             )
         return text
-
-
-def _writers_upto(store: ContextStore, stage: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for change in store.changes[: store.finished_at[stage]]:
-        if change.kind == "removed":
-            out.pop(change.key, None)
-        else:
-            out[change.key] = change.stage
-    return out
 
 
 def _path(node: TreeNode[Entry]) -> tuple[str, ...]:
@@ -690,91 +416,3 @@ def _find(root: TreeNode[Entry], path: tuple[str, ...]) -> TreeNode[Entry] | Non
             return None
         node = match
     return node
-
-
-# -- tables --------------------------------------------------------------------------------
-
-
-def cell(value: Any) -> str | Text:
-    """One table cell: text cut at 40 characters, numbers right-aligned."""
-    if isinstance(value, str):
-        return value if len(value) <= 40 else value[:39] + "…"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Text(summarize(value, 40), justify="right")
-    return summarize(value, 40)
-
-
-class TableScreen(ModalScreen[None]):
-    """A list of rows shown as a table, one page at a time so a huge one opens at once."""
-
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("escape", "dismiss", "Close", id="table-close"),
-        Binding("right_square_bracket", "page(1)", "Next page", id="table-next-page"),
-        Binding("left_square_bracket", "page(-1)", "Previous page", id="table-previous-page"),
-    ]
-
-    DEFAULT_CSS = """
-    TableScreen {
-        align: center middle;
-        & > #table-frame {
-            width: 90%;
-            height: 85%;
-            border: round $primary;
-            border-title-color: $text-primary;
-            border-title-style: bold;
-            border-subtitle-color: $foreground-muted;
-            background: $surface;
-        }
-        & DataTable { height: 1fr; }
-        & #table-page { height: 1; padding: 0 1; color: $foreground-muted; background: $panel; }
-    }
-    """
-
-    def __init__(self, title: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.rows = rows
-        self.page = 0
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-len(self.rows) // TABLE_PAGE))
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="table-frame"):
-            yield DataTable(zebra_stripes=True, cursor_type="row")
-            yield Static(id="table-page", markup=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        frame = self.query_one("#table-frame")
-        columns = list(self.rows[0]) if self.rows else []
-        frame.border_title = self.title_text
-        frame.border_subtitle = f"{len(self.rows):,} rows × {len(columns)} columns · Esc closes"
-        table = self.query_one(DataTable)
-        table.add_column("#", key="#")
-        for name in columns:
-            table.add_column(str(name), key=str(name))
-        self._show_page()
-
-    def _show_page(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        start = self.page * TABLE_PAGE
-        stop = min(start + TABLE_PAGE, len(self.rows))
-        columns = list(self.rows[0]) if self.rows else []
-        for index in range(start, stop):
-            row = self.rows[index]
-            table.add_row(
-                Text(str(index), justify="right"), *(cell(row.get(c, "")) for c in columns)
-            )
-        self.query_one("#table-page", Static).update(
-            f"rows {start + 1:,}–{stop:,} of {len(self.rows):,} · page {self.page + 1} of "
-            f"{self.pages}" + ("  ·  [ ] turn pages" if self.pages > 1 else "")
-        )
-
-    def action_page(self, step: int) -> None:
-        page = min(max(0, self.page + step), self.pages - 1)
-        if page != self.page:
-            self.page = page
-            self._show_page()
