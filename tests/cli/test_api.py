@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from kit.cli import Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import Cli, Project
 
 
 class _Handler(BaseHTTPRequestHandler):
