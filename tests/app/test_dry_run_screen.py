@@ -18,8 +18,8 @@ from workbench.app.screens.dry_run import DryRunScreen
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.report_compare import ReportCompare
 from workbench.app.widgets.report_view import ReportView
-from workbench.engine.compare import Comparison, PlanAgainstRun
-from workbench.engine.dry_run import DryRunReport
+from workbench.engine.dryrun.compare import Comparison, PlanAgainstRun
+from workbench.engine.dryrun.dry_run import DryRunReport
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 from kit.app import SIZE
 from textual.pilot import Pilot
 
+from workbench.app.screens.dialogs.editor_dialogs import ConflictDialog
 from workbench.app.screens.editor import EditorScreen
-from workbench.app.screens.editor_dialogs import ConflictDialog
-from workbench.app.widgets.config_form import ConfigForm
+from workbench.app.widgets.editor.config_form import ConfigForm
 
 
 def test_editor_on_a_stage(snap_compare, make_app) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from kit.app import MakeApp
 from kit.projects import REPO, write
 
-from workbench.app.screens.stage_dialog import StageDialog
-from workbench.app.widgets.dag_layout import compute_layout, nearest_in_direction
+from workbench.app.graphdraw.layout import compute_layout, nearest_in_direction
+from workbench.app.screens.dialogs.stage_dialog import StageDialog
 from workbench.app.widgets.dag_view import DagView
 
 

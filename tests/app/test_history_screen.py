@@ -14,10 +14,10 @@ from kit.history import run_and_record
 from kit.projects import write
 
 from workbench.app.screens.history import HistoryScreen, RecordedRunScreen, RunList
-from workbench.app.widgets.context_inspector import ContextInspector, TableScreen
-from workbench.app.widgets.log_view import LogPane
-from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.history import DB_NAME, STATE_DIR
+from workbench.app.widgets.run.context_inspector import ContextInspector, TableScreen
+from workbench.app.widgets.run.log_view import LogPane
+from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.engine.history.store import DB_NAME, STATE_DIR
 from workbench.engine.project import Project
 
 REPORT = """

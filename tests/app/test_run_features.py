@@ -9,7 +9,7 @@ from kit.app import SIZE, finish, open_app, screen
 from kit.projects import run_project, write
 from textual.widgets import Input
 
-from workbench.app.widgets.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.engine.stage import StageStatus
 
 SAVED = """
@@ -107,7 +107,7 @@ def test_stage_details_show_what_a_parameter_resolves_to(tmp_path: Path) -> None
 
 def test_the_history_view_lists_a_composite_stage_children(tmp_path: Path) -> None:
     from workbench.app.screens.history import stage_result
-    from workbench.engine.history import History
+    from workbench.engine.history.store import History
 
     root = run_project(tmp_path / "runs")
     write(root / "pipelines" / "group.toml", GROUP)

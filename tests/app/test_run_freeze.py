@@ -16,7 +16,7 @@ from kit.app import finish, open_app, screen, until
 from kit.projects import run_project
 
 from workbench.app.widgets.dag_view import DagView
-from workbench.app.widgets.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_pane import StageStatusList
 
 
 def test_pause_at_a_breakpoint_while_another_stage_fails_keeps_answering_keys(

@@ -8,8 +8,8 @@ from pathlib import Path
 from kit.app import finish, open_app, screen
 from kit.projects import run_project, write
 
-from workbench.app.widgets.log_view import LogView
-from workbench.engine.history import History
+from workbench.app.widgets.run.log_view import LogView
+from workbench.engine.history.store import History
 
 CLIPBOARD = "\x1b]52;c;ZXZpbA==\x07"
 TITLE = "\x1b]0;owned\x1b\\"

@@ -10,12 +10,12 @@ from kit.app import SIZE, MakeApp, gate, open_app, screen, until
 from kit.projects import run_project
 from textual.widgets import Button, Input
 
+from workbench.app.screens.dialogs.editor_dialogs import ChoiceDialog
+from workbench.app.screens.dialogs.keys_help import KeysHelp
 from workbench.app.screens.editor import EditorScreen
-from workbench.app.screens.editor_dialogs import ChoiceDialog
-from workbench.app.screens.keys_help import KeysHelp
-from workbench.app.widgets.config_form import ConfigForm
-from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.history import History
+from workbench.app.widgets.editor.config_form import ConfigForm
+from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.engine.history.store import History
 
 
 def test_after_adding_a_stage_typing_fills_its_first_required_field(make_app: MakeApp) -> None:

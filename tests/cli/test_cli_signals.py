@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from kit.cli import Project
 
-from workbench.engine.history import History
+from workbench.engine.history.store import History
 
 SLEEPER = """
     [pipeline]

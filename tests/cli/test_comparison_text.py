@@ -6,8 +6,8 @@ import re
 
 from kit.cli import Cli, Project
 
-from workbench.engine.compare import compare_pipelines
-from workbench.engine.export import to_markdown
+from workbench.engine.dryrun.compare import compare_pipelines
+from workbench.engine.dryrun.export import to_markdown
 from workbench.engine.project import Project as WorkbenchProject
 
 

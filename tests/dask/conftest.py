@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from kit.stages import dask_registry
 
-from workbench.engine.dask_executor import local_cluster
 from workbench.engine.registry import StageRegistry
+from workbench.engine.run.dask_executor import local_cluster
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,10 @@ from kit.projects import REPO, example_project
 from kit.stages import DASK_STAGES
 
 from workbench.cli import main
-from workbench.engine import dask_executor
-from workbench.engine.executor_choice import ExecutorChoice, choose_executor
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
+from workbench.engine.run import dask_executor
+from workbench.engine.run.executor_choice import ExecutorChoice, choose_executor
 from workbench.engine.settings import ExecutorSettings
 
 

@@ -17,7 +17,7 @@ from kit.projects import REPO
 
 from workbench.engine.events import RunEvent, StageLog, StageProgress, StageRetrying
 from workbench.engine.registry import StageRegistry
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 from workbench.engine.stage import StageStatus
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from kit.pipelines import PipelineFactory
 
-from workbench.engine.dry_run import DryRunReport, build_report, diff_reports
+from workbench.engine.dryrun.dry_run import DryRunReport, build_report, diff_reports
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 

@@ -11,9 +11,9 @@ from kit.stages import kit_registry
 
 from workbench.engine.errors import HookError
 from workbench.engine.events import StageStarted
-from workbench.engine.hooks import Hooks, HookTable
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner
+from workbench.engine.run.hooks import Hooks, HookTable
+from workbench.engine.run.runner import Runner
 from workbench.engine.stage import Stage, StageResult, StageStatus
 
 

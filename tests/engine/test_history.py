@@ -14,7 +14,7 @@ from kit.history import run_and_record
 from kit.pipelines import PipelineFactory
 from kit.stages import LOCAL_STAGES
 
-from workbench.engine.history import History, read_log
+from workbench.engine.history.store import History, read_log
 
 RECORDED = """
 [stages.talk]

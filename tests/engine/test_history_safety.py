@@ -15,7 +15,7 @@ import pytest
 from kit.history import run_and_record
 from kit.pipelines import PipelineFactory
 
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,
@@ -23,7 +23,7 @@ from workbench.engine.history import (
     HistoryUnavailable,
     db_path,
 )
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.settings import HistorySettings
 from workbench.engine.stage import StageStatus
 

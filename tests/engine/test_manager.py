@@ -11,7 +11,7 @@ from kit.stages import kit_registry
 from workbench.engine.errors import DuplicateStageError, PipelineFileError, UnknownStageError
 from workbench.engine.manager import StageManager
 from workbench.engine.pipeline import PipelineStage
-from workbench.engine.runner import RunResult
+from workbench.engine.run.runner import RunResult
 from workbench.engine.stage import Stage, StageResult, StageStatus
 
 

@@ -25,7 +25,7 @@ from workbench.engine.events import (
     StageStarted,
 )
 from workbench.engine.pipeline import PipelineStage
-from workbench.engine.runner import Hooks, Runner
+from workbench.engine.run.runner import Hooks, Runner
 from workbench.engine.stage import StageResult, StageStatus
 
 

@@ -7,7 +7,7 @@ import asyncio
 
 from kit.pipelines import PipelineFactory
 
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 from workbench.engine.stage import StageStatus
 
 

@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from workbench.engine.dask_executor import DaskExecutor
 from workbench.engine.events import RunEvent
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.dask_executor import DaskExecutor
+from workbench.engine.run.runner import Runner, RunResult
 
 
 def run_on(

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.engine.history import History, HistoryRecorder
+from workbench.engine.history.store import History, HistoryRecorder
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 
 
 def record_run(

@@ -14,7 +14,7 @@ from typing import Any
 
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.spec import PipelineSpec, parse_spec
 
 PipelineFactory = Callable[..., Pipeline]

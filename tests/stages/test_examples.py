@@ -19,7 +19,7 @@ from kit.projects import REPO
 from workbench.cli import main
 from workbench.engine import StageStatus
 from workbench.engine.manager import StageManager
-from workbench.engine.runner import RunResult
+from workbench.engine.run.runner import RunResult
 
 EXAMPLES = sorted(p.stem for p in (REPO / "pipelines").glob("*.toml"))
 
