@@ -1,93 +1,23 @@
 """Shared fixtures for the app tests: an isolated config folder, a steady cursor,
-and small projects built in ``tmp_path``."""
+and small projects built in ``tmp_path`` (made by :mod:`kit.projects`)."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.reactive import reactive
-from textual.widgets import Input
+from kit.app import MakeApp, isolate, open_app
+from kit.projects import app_project, run_project, write
 
 from workbench.app.app import WorkbenchApp
-
-ALPHA = """
-[pipeline]
-name = "alpha"
-description = "Three stages in a row"
-
-[stages.start]
-uses = "core.noop"
-
-[stages.middle]
-uses = "core.noop"
-depends_on = ["start"]
-
-[stages.finish]
-uses = "core.noop"
-depends_on = ["middle"]
-"""
-
-DIAMOND = """
-[pipeline]
-name = "diamond"
-description = "Fan out and join again"
-
-[stages.fetch]
-uses = "core.noop"
-
-[stages.left]
-uses = "core.noop"
-depends_on = ["fetch"]
-retries = 2
-
-[stages.right]
-uses = "core.noop"
-depends_on = ["fetch"]
-timeout = "30s"
-
-[stages.join]
-uses = "core.noop"
-depends_on = ["left", "right"]
-"""
-
-BROKEN = """
-[pipeline]
-name = "broken"
-description = "A cycle, a misspelt stage and a missing dependency"
-
-[stages.a]
-uses = "core.noop"
-depends_on = ["c"]
-
-[stages.b]
-uses = "core.nop"
-depends_on = ["a"]
-
-[stages.c]
-uses = "core.noop"
-depends_on = ["b", "ghost"]
-"""
-
-PIPELINES = {"alpha.toml": ALPHA, "diamond.toml": DIAMOND, "broken.toml": BROKEN}
 
 
 @pytest.fixture(autouse=True)
 def isolated_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep the person's own settings out of reach and stop the cursor blinking,
     so snapshots are the same on every run."""
-    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(tmp_path / "config"))
-    steady: reactive[bool] = reactive(False, init=False)
-    steady.__set_name__(Input, "cursor_blink")
-    monkeypatch.setattr(Input, "cursor_blink", steady)
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
+    isolate(monkeypatch, tmp_path / "config")
 
 
 @pytest.fixture(name="write")
@@ -99,13 +29,13 @@ def write_fixture() -> Callable[[Path, str], Path]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project folder with a valid chain, a diamond and a broken pipeline."""
-    root = tmp_path / "project"
-    for name, text in PIPELINES.items():
-        write(root / "pipelines" / name, text)
-    return root
+    return app_project(tmp_path / "project")
 
 
-MakeApp = Callable[..., WorkbenchApp]
+@pytest.fixture(name="run_project")
+def run_project_fixture(tmp_path: Path) -> Path:
+    """The run screen's project (:func:`kit.projects.run_project`)."""
+    return run_project(tmp_path / "runs")
 
 
 @pytest.fixture
@@ -115,8 +45,7 @@ def make_app(project: Path) -> MakeApp:
     def make(
         pipeline: str | None = None, *, theme: str | None = None, watch: bool = False
     ) -> WorkbenchApp:
-        path = project / "pipelines" / pipeline if pipeline else None
-        app = WorkbenchApp(project, path, watch=watch)
+        app = open_app(project, pipeline.removesuffix(".toml") if pipeline else None, watch=watch)
         if theme is not None:
             app.theme = theme
         return app

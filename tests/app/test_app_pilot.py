@@ -6,6 +6,7 @@ import asyncio
 import tomllib
 from collections.abc import Awaitable, Callable
 
+from kit.app import SIZE
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -20,7 +21,6 @@ from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import PipelineStageDetails, StageDetails
 
-SIZE = (120, 36)
 Drive = Callable[[Pilot[None]], Awaitable[None]]
 
 

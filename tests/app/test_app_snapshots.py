@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from kit.app import SIZE
 from textual.pilot import Pilot
 
-SIZE = (120, 36)
 THEMES = ["workbench-dark", "workbench-light"]
 
 

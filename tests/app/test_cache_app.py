@@ -6,21 +6,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-from kit.app import finish, make_project, open_app, screen, status
+from kit.app import SIZE, finish, open_app, screen, status
 
 from workbench.app.screens.graph import GraphScreen
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.stage_details import PipelineStageDetails
 from workbench.engine.stage import StageStatus
 
-SIZE = (120, 36)
 CHAIN = ("first", "second", "third")
-
-
-@pytest.fixture
-def run_project(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "runs")
 
 
 def test_a_second_run_shows_cached_stages_apart(run_project: Path) -> None:

@@ -7,6 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from kit.app import SIZE
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -38,7 +39,6 @@ EDGES: list[Edge] = [
     ("check", "cleanup"),
     ("notify", "cleanup"),
 ]
-SIZE = (120, 36)
 
 
 class GraphApp(App[None]):

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from kit.projects import make_project, record_run
+from kit.app import SIZE
+from kit.projects import dry_run_project, record_plan_run
 from textual.pilot import Pilot
 
 from workbench.app.app import WorkbenchApp
@@ -20,12 +21,10 @@ from workbench.app.widgets.report_view import ReportView
 from workbench.engine.dryrun.compare import Comparison, PlanAgainstRun
 from workbench.engine.dryrun.models import DryRunReport
 
-SIZE = (120, 36)
-
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "project")
+    return dry_run_project(tmp_path / "project")
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -149,7 +148,7 @@ def test_comparing_edits_needs_an_editor_with_edits(
 
 
 def test_plan_against_a_past_run(root: Path) -> None:
-    record_run(root)
+    record_plan_run(root)
 
     async def steps(pilot: Pilot[None], screen: DryRunScreen) -> None:
         await pilot.press("c", "h")

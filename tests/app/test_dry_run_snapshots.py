@@ -7,17 +7,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from kit.projects import make_project, record_run
+from kit.app import SIZE
+from kit.projects import dry_run_project, record_plan_run
 from textual.pilot import Pilot
 
 from workbench.app.app import WorkbenchApp
 
-SIZE = (120, 36)
-
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "project")
+    return dry_run_project(tmp_path / "project")
 
 
 def keys(*steps: Sequence[str]):  # type: ignore[no-untyped-def]
@@ -48,7 +47,7 @@ def test_side_by_side(snap_compare, root: Path) -> None:  # type: ignore[no-unty
 
 
 def test_plan_against_a_past_run(snap_compare, root: Path) -> None:  # type: ignore[no-untyped-def]
-    record_run(root)
+    record_plan_run(root)
     assert snap_compare(
         app_on(root), run_before=keys(["y"], ["c", "h"], ["enter"]), terminal_size=SIZE
     )

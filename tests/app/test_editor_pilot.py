@@ -7,7 +7,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from conftest import ALPHA, MakeApp
+from kit.app import MakeApp
+from kit.projects import ALPHA
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 

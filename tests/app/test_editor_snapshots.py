@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kit.app import SIZE
 from textual.pilot import Pilot
 
 from workbench.app.screens.dialogs.editor_dialogs import ConflictDialog
 from workbench.app.screens.editor import EditorScreen
 from workbench.app.widgets.editor.config_form import ConfigForm
-
-SIZE = (120, 36)
 
 
 def test_editor_on_a_stage(snap_compare, make_app) -> None:

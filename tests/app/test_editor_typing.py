@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write
+from kit.projects import write
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import MakeApp, write
+from kit.app import MakeApp
+from kit.projects import REPO, write
 
 from workbench.app.graphdraw.layout import compute_layout, nearest_in_direction
 from workbench.app.screens.dialogs.stage_dialog import StageDialog
 from workbench.app.widgets.dag_view import DagView
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_right_goes_to_the_next_layer_not_the_closest_centre() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import MakeApp
+from kit.app import MakeApp
 from textual.color import Color
 
 

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kit.app import MakeApp
+from kit.history import run_and_record
+from kit.projects import write
 from textual.widgets import DataTable
 
-from workbench.app.app import WorkbenchApp
 from workbench.app.screens.context_table import TableScreen
 from workbench.app.screens.history import HistoryScreen, RecordedRunScreen, RunList
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.stage_pane import StageStatusList
-from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.history.store import DB_NAME, STATE_DIR
 from workbench.engine.project import Project
-from workbench.engine.run.runner import Runner
 
 REPORT = """
 [pipeline]
@@ -55,10 +53,10 @@ east,tea,-1.0
 west,cocoa,4.25
 """
 
-MakeApp = Callable[..., WorkbenchApp]
 
 OLD_HISTORY = Path(__file__).parents[1] / "data" / "history" / "old_previews.sql"
 """A history database written before previews were bounded."""
+
 
 BASE = 1_700_000_000.0
 """A fixed clock for the pictures: 2023-11-14 22:13:20 UTC."""
@@ -70,25 +68,10 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> None:
     time.tzset()
 
 
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-
-
 def record(root: Path, pipeline: str) -> None:
     """Run a pipeline of the project with the history recorder attached, as the CLI does."""
-    project = Project.open(root)
-    loaded = project.load_pipeline(root / "pipelines" / pipeline)
-
-    async def go() -> None:
-        runner = Runner(loaded)
-        recorder = HistoryRecorder.attach(root, runner, source="cli")
-        try:
-            await runner.run()
-        finally:
-            recorder.close()
-
-    asyncio.run(go())
+    loaded = Project.open(root).load_pipeline(root / "pipelines" / pipeline)
+    run_and_record(root, loaded, source="cli")
 
 
 def freeze(root: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit.app import finish, frozen_clock, make_project, open_app
-from kit.projects import make_project as make_dry_run_project
+from kit.app import finish, frozen_clock, open_app
+from kit.projects import dry_run_project, run_project
 from test_history_screen import recorded, settle, utc
 from textual.pilot import Pilot
 
@@ -49,7 +49,7 @@ def test_editor_at_80x24(snap_compare: Any, make_app: Any) -> None:
 
 @pytest.mark.usefixtures("frozen_clock")
 def test_run_after_a_failure_at_80x24(snap_compare: Any, tmp_path: Path) -> None:
-    app = open_app(make_project(tmp_path / "runs"), "flaky")
+    app = open_app(run_project(tmp_path / "runs"), "flaky")
 
     async def failed(pilot: Pilot[None]) -> None:
         await pilot.press("r", "R")
@@ -73,7 +73,7 @@ def test_recorded_run_at_80x24(recorded: Path, make_app: Any, snap_compare: Any)
 
 
 def test_dry_run_at_80x24(snap_compare: Any, tmp_path: Path) -> None:
-    root = make_dry_run_project(tmp_path / "project")
+    root = dry_run_project(tmp_path / "project")
     app = WorkbenchApp(root, root / "pipelines" / "plan.toml", watch=False)
     assert snap_compare(app, press=["y"], run_before=settle, terminal_size=NARROW)
 

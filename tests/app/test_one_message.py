@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import ALPHA, MakeApp
+from kit.app import MakeApp
+from kit.projects import ALPHA
 from watchfiles import Change
 
 from workbench.app.screens.editor import EditorScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import MakeApp
+from kit.app import SIZE, MakeApp
 from textual.widgets import Input
 
 from workbench.app.screens.dialogs.editor_dialogs import ChoiceDialog, FileNameDialog
@@ -13,8 +13,6 @@ from workbench.app.screens.pipelines import PipelinesScreen, renamed
 from workbench.app.screens.run import RunScreen
 from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.engine.history.store import History
-
-SIZE = (120, 36)
 
 
 async def highlight(pilot, name: str) -> PipelineList:  # type: ignore[no-untyped-def]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from kit.app import finish, make_project, open_app, screen, write
+from kit.app import SIZE, finish, open_app, screen
+from kit.projects import run_project, write
 from textual.widgets import Input
 
 from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.engine.stage import StageStatus
-
-SIZE = (120, 36)
 
 SAVED = """
 [pipeline]
@@ -48,7 +47,7 @@ depends_on = ["group"]
 
 
 def test_a_parameter_set_in_the_form_changes_what_a_config_writes(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "runs")
+    root = run_project(tmp_path / "runs")
     write(root / "pipelines" / "saved.toml", SAVED)
 
     async def go() -> None:
@@ -74,7 +73,7 @@ def test_a_parameter_set_in_the_form_changes_what_a_config_writes(tmp_path: Path
 def test_a_composite_with_a_failing_optional_child_is_partial_and_the_run_goes_on(
     tmp_path: Path,
 ) -> None:
-    root = make_project(tmp_path / "runs")
+    root = run_project(tmp_path / "runs")
     write(root / "pipelines" / "group.toml", GROUP)
 
     async def go() -> None:
@@ -99,7 +98,7 @@ def test_stage_details_show_what_a_parameter_resolves_to(tmp_path: Path) -> None
     from workbench.app.widgets.stage_details import describe_pipeline_stage
     from workbench.engine.project import Project
 
-    root = make_project(tmp_path / "runs")
+    root = run_project(tmp_path / "runs")
     write(root / "pipelines" / "saved.toml", SAVED)
     pipeline = Project.open(root).load_pipeline(root / "pipelines" / "saved.toml")
     text = describe_pipeline_stage(pipeline, "save").plain
@@ -110,7 +109,7 @@ def test_the_history_view_lists_a_composite_stage_children(tmp_path: Path) -> No
     from workbench.app.screens.history import stage_result
     from workbench.engine.history.store import History
 
-    root = make_project(tmp_path / "runs")
+    root = run_project(tmp_path / "runs")
     write(root / "pipelines" / "group.toml", GROUP)
 
     async def go() -> None:

@@ -12,7 +12,8 @@ import asyncio
 import threading
 from pathlib import Path
 
-from kit.app import finish, make_project, open_app, screen, until
+from kit.app import finish, open_app, screen, until
+from kit.projects import run_project
 
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.run.stage_pane import StageStatusList
@@ -21,7 +22,7 @@ from workbench.app.widgets.run.stage_pane import StageStatusList
 def test_pause_at_a_breakpoint_while_another_stage_fails_keeps_answering_keys(
     tmp_path: Path,
 ) -> None:
-    root = make_project(tmp_path / "runs")
+    root = run_project(tmp_path / "runs")
 
     async def go() -> None:
         app = open_app(root, "keepgoing")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from kit.app import finish, make_project, open_app, screen, write
+from kit.app import finish, open_app, screen
+from kit.projects import run_project, write
 
 from workbench.app.widgets.run.log_view import LogView
 from workbench.engine.history.store import History
@@ -26,7 +27,7 @@ config = { command = ["sh", "-c", "printf 'before\\033]52;c;ZXZpbA==\\007after \
 def test_osc_sequences_are_absent_from_the_log_widget_but_kept_in_the_log_file(
     tmp_path: Path,
 ) -> None:
-    root = make_project(tmp_path / "runs")
+    root = run_project(tmp_path / "runs")
     write(root / "pipelines" / "noisy.toml", NOISY)
 
     async def go() -> None:

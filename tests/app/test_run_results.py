@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from kit.app import finish, make_project, open_app, screen, until
+from kit.app import SIZE, finish, open_app, screen, until
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -15,13 +15,6 @@ import workbench.app.run.controller as run_controller
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.stage_pane import StageStatusList, fit_row
 from workbench.app.widgets.run.stage_result import StageResultHeader
-
-SIZE = (120, 36)
-
-
-@pytest.fixture
-def run_project(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "runs")
 
 
 def header_text(app: object) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
-from kit.app import finish, make_project, open_app, screen, status, until
+from kit.app import SIZE, finish, open_app, screen, status, until
 from textual.widgets import Input
 
 from workbench.app.widgets.dag_view import DagView
@@ -15,13 +14,6 @@ from workbench.app.widgets.run.log_view import LogPane, LogView
 from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.engine.history.store import History
 from workbench.engine.stage import StageStatus
-
-SIZE = (120, 36)
-
-
-@pytest.fixture
-def run_project(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "runs")
 
 
 def test_a_run_colours_list_and_graph_and_is_recorded(run_project: Path) -> None:

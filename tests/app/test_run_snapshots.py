@@ -9,20 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit.app import finish, frozen_clock, gate, make_project, open_app, screen, status, until
+from kit.app import SIZE, finish, frozen_clock, gate, open_app, screen, status, until
 from textual.pilot import Pilot
 
 from workbench.engine.stage import StageStatus
 
-SIZE = (120, 36)
-
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 __all__ = ["frozen_clock"]
-
-
-@pytest.fixture
-def run_project(tmp_path: Path) -> Path:
-    return make_project(tmp_path / "runs")
 
 
 def test_run_screen_mid_run(snap_compare, run_project: Path) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import MakeApp
-from kit.app import gate, make_project, open_app, screen, until
+from kit.app import SIZE, MakeApp, gate, open_app, screen, until
+from kit.projects import run_project
 from textual.widgets import Button, Input
 
 from workbench.app.screens.dialogs.editor_dialogs import ChoiceDialog
@@ -16,8 +16,6 @@ from workbench.app.screens.editor import EditorScreen
 from workbench.app.widgets.editor.config_form import ConfigForm
 from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.engine.history.store import History
-
-SIZE = (120, 36)
 
 
 def test_after_adding_a_stage_typing_fills_its_first_required_field(make_app: MakeApp) -> None:
@@ -48,7 +46,7 @@ def test_after_adding_a_stage_typing_fills_its_first_required_field(make_app: Ma
 
 
 def test_q_during_a_run_asks_and_cancelling_quits(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "runs")
+    root = run_project(tmp_path / "runs")
 
     async def go() -> None:
         app = open_app(root, "gated")
@@ -75,7 +73,7 @@ def test_q_during_a_run_asks_and_cancelling_quits(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_copies_the_selected_stage_log_whichever_pane_has_focus(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "runs")
+    root = run_project(tmp_path / "runs")
 
     async def go() -> None:
         app = open_app(root, "chain")

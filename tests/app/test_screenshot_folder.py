@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import MakeApp
+from kit.app import MakeApp
 
 from workbench.app.app import screenshot_folder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import MakeApp
+from kit.app import MakeApp
 
 from workbench.app.widgets.run.run_params import RunParams
 

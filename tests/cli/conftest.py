@@ -7,17 +7,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from kit.cli import KIT, PIPELINES, Outcome, Project
+from kit.cli import Outcome, Project
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A project folder with the test stages and a few pipelines; the current folder."""
-    (tmp_path / "workbench.toml").write_text(f'stage_paths = ["{KIT.as_posix()}"]\n')
-    (tmp_path / "pipelines").mkdir()
-    made = Project(tmp_path)
-    for name, text in PIPELINES.items():
-        made.write(name, text)
+    made = Project.make(tmp_path)
     monkeypatch.chdir(tmp_path)
     return made
 

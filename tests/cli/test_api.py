@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from kit.cli import Outcome, Project
+from kit.cli import Cli, Project
 
 from workbench.engine.cache.values import hash_value
-
-Cli = Callable[..., Outcome]
 
 
 class _Handler(BaseHTTPRequestHandler):

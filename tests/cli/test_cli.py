@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
 import pytest
-from kit.cli import BROKEN, Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import BROKEN, Cli, Project
 
 STAGE_KEYS = {
     "name",

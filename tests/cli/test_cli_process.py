@@ -5,19 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from kit.cli import BROKEN, Project
-
-
-def workbench(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from kit.cli import BROKEN, Project, workbench
 
 
 def test_exit_codes_of_a_good_a_failing_and_a_missing_pipeline(project: Project) -> None:

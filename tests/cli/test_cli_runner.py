@@ -6,22 +6,8 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
 
-from kit.cli import Outcome, Project
-
-Cli = Callable[..., Outcome]
-
-
-def workbench(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from kit.cli import Cli, Project, workbench
 
 
 def add_stage_folder(project: Project, name: str, modules: dict[str, str]) -> None:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from kit.cli import Outcome, Project
+from kit.cli import Cli, Project
 
 from workbench.engine.dryrun.compare import compare_pipelines
 from workbench.engine.dryrun.export import to_markdown
 from workbench.engine.project import Project as WorkbenchProject
-
-Cli = Callable[..., Outcome]
 
 
 def _without_side(project: Project) -> Project:

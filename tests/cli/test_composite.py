@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
-from kit.cli import Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import Cli, Project
 
 PART = """
 [pipeline]

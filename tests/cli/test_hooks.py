@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
-from kit.cli import KIT, Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import Cli, Project
+from kit.stages import LOCAL_STAGES
 
 
 def _settings(project: Project, hooks: str) -> None:
-    text = f'stage_paths = ["{KIT.as_posix()}"]\n\n[hooks]\n' + textwrap.dedent(hooks)
+    text = f'stage_paths = ["{LOCAL_STAGES.as_posix()}"]\n\n[hooks]\n' + textwrap.dedent(hooks)
     (project.root / "workbench.toml").write_text(text)
 
 

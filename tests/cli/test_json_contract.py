@@ -9,14 +9,11 @@ same reason on stderr.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kit.cli import BROKEN, Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import BROKEN, Cli, Outcome, Project
 
 
 def _json(result: Outcome) -> Any:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 
-from kit.cli import Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import Cli, Project
 
 
 def test_log_file_of_a_failing_run_holds_the_failing_stage_lines(

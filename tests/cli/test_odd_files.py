@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 
 import pytest
-from kit.cli import Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import Cli, Project
 
 DEEP = (
     "[pipeline]\nname = 'deep'\n\n[stages.a]\nuses = 'core.noop'\n"

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
-from kit.cli import Outcome, Project
+from kit.cli import Cli, Project
 
 from workbench.engine.terminal_text import clean_output
-
-Cli = Callable[..., Outcome]
 
 CLIPBOARD = "\x1b]52;c;ZXZpbA==\x07"
 NOISY = r"""

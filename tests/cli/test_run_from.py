@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
-from kit.cli import Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import Cli, Project
 
 CHAIN = """
 [pipeline]

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from kit.cli import Outcome, Project
-
-Cli = Callable[..., Outcome]
+from kit.cli import Cli, Project
 
 SAVE_OUTSIDE = """
     [pipeline]

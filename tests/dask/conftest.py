@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kit.dask import dask_registry
+from kit.stages import dask_registry
 
 from workbench.engine.registry import StageRegistry
 from workbench.engine.run.dask_executor import local_cluster

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
+from kit.projects import example_project
 from textual.widgets import Input, Select, Static
 
 from workbench.app.app import WorkbenchApp
@@ -15,15 +15,9 @@ from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.run_executor import RunExecutor
 from workbench.engine.run import dask_executor
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def _project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    (root / "pipelines").mkdir(parents=True)
-    shutil.copy(REPO / "pipelines" / "hello.toml", root / "pipelines")
-    shutil.copytree(REPO / "pipelines" / "data" / "hello", root / "pipelines" / "data" / "hello")
-    return root
+    return example_project(tmp_path / "project", "hello", data="hello")
 
 
 def test_the_run_options_send_a_run_to_a_dask_cluster(tmp_path: Path, address: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kit.projects import REPO, example_project
+from kit.stages import DASK_STAGES
 
 from workbench.cli import main
 from workbench.engine.pipeline import Pipeline
@@ -26,16 +27,10 @@ from workbench.engine.run import dask_executor
 from workbench.engine.run.executor_choice import ExecutorChoice, choose_executor
 from workbench.engine.settings import ExecutorSettings
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    (root / "pipelines").mkdir(parents=True)
-    shutil.copy(REPO / "pipelines" / "hello.toml", root / "pipelines")
-    shutil.copytree(REPO / "pipelines" / "data" / "hello", root / "pipelines" / "data" / "hello")
-    return root
+    return example_project(tmp_path / "project", "hello", data="hello")
 
 
 def _free_port() -> int:
@@ -217,9 +212,8 @@ def test_sigterm_or_ctrl_c_cancels_the_stage_on_the_cluster_and_ends_the_run(
 ) -> None:
     import signal
 
-    kit = Path(__file__).parents[1] / "kit" / "dask_stages"
     saw = tmp_path / "saw-cancel"
-    (tmp_path / "workbench.toml").write_text(f'stage_paths = ["{kit}"]\n', encoding="utf-8")
+    (tmp_path / "workbench.toml").write_text(f'stage_paths = ["{DASK_STAGES}"]\n', encoding="utf-8")
     pipeline = tmp_path / "pipelines" / "spin.toml"
     pipeline.parent.mkdir()
     pipeline.write_text(

@@ -11,20 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit.dask import make_pipeline, run_locally, run_on
+from kit.dask import run_on
+from kit.pipelines import run as run_locally, save_pipeline
+from kit.projects import REPO
 
 from workbench.engine.events import RunEvent, StageLog, StageProgress, StageRetrying
 from workbench.engine.registry import StageRegistry
 from workbench.engine.run.runner import Runner
 from workbench.engine.stage import StageStatus
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def test_stages_run_in_worker_processes_and_writes_come_back(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         """
@@ -58,7 +58,7 @@ def test_stages_run_in_worker_processes_and_writes_come_back(
 def test_only_the_values_a_stage_reads_travel(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         """
@@ -94,7 +94,7 @@ def test_a_log_line_arrives_while_the_stage_is_still_running(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
     go = tmp_path / "go"
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         f"""
@@ -119,7 +119,7 @@ def test_a_log_line_arrives_while_the_stage_is_still_running(
 def test_a_failing_stage_fails_with_its_traceback_and_its_downstream_is_skipped(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         """
@@ -156,7 +156,7 @@ def test_a_worker_killed_mid_stage_fails_the_attempt_and_the_retry_runs(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
     marker = tmp_path / "died"
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         f"""
@@ -188,7 +188,7 @@ def test_cancel_mid_run_stops_the_tasks_on_the_cluster(
     cluster: Any, address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
     saw = tmp_path / "saw-cancel"
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         f"""
@@ -237,7 +237,7 @@ def _stage_tasks(dask_scheduler: Any) -> int:
 def test_a_timeout_on_the_cluster_fails_the_stage_as_locally(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         """
@@ -254,7 +254,7 @@ def test_a_timeout_on_the_cluster_fails_the_stage_as_locally(
 def test_a_value_that_cannot_be_sent_fails_its_stage_naming_the_key(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         """
@@ -294,7 +294,7 @@ def test_max_concurrency_bounds_the_stages_in_flight(
         f'[stages.w{i}]\nuses = "dtest.window"\nconfig = {{ key = "w{i}", seconds = 0.3 }}\n'
         for i in range(3)
     )
-    pipeline = make_pipeline(registry, tmp_path, stages, max_concurrency=1)
+    pipeline = save_pipeline(registry, tmp_path, stages, max_concurrency=1)
     result = run_on(address, pipeline)
     assert result.ok
     windows = sorted(result.store.get(f"w{i}") for i in range(3))
@@ -307,7 +307,7 @@ def test_step_mode_pauses_before_submitting(
 ) -> None:
     from workbench.engine.events import StagePaused
 
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         """
@@ -387,7 +387,7 @@ def _wait_until(check: Any, message: str, seconds: float = 10.0) -> None:
 def test_a_timed_out_attempt_is_cancelled_on_its_worker_and_the_retry_waits_for_it(
     address: str, registry: StageRegistry, tmp_path: Path
 ) -> None:
-    pipeline = make_pipeline(
+    pipeline = save_pipeline(
         registry,
         tmp_path,
         f"""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit.editing import CHAIN, installed_registry
+from kit.pipelines import CHAIN
+from kit.stages import installed_registry
 
 from workbench.app.editing import EditError, EditSession
 from workbench.engine.pipeline import Pipeline

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
+from typing import Any
 
 import pytest
-from kit.pipelines import PipelineFactory, kit_registry
+from kit.pipelines import PipelineFactory, parse_pipeline
+from kit.stages import kit_registry
 
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
@@ -21,11 +22,7 @@ def registry() -> StageRegistry:
 def make_pipeline(registry: StageRegistry) -> PipelineFactory:
     """Build a pipeline from TOML text (dedented); ``[pipeline]`` is added when missing."""
 
-    def make(text: str, path: str = "test.toml", **meta: object) -> Pipeline:
-        body = textwrap.dedent(text)
-        if "[pipeline]" not in body:
-            settings = "".join(f"{k} = {v!r}\n" for k, v in meta.items()).replace("'", '"')
-            body = f'[pipeline]\nname = "test"\n{settings}\n{body}'
-        return Pipeline.parse(body, registry, path)
+    def make(text: str, path: str = "test.toml", **meta: Any) -> Pipeline:
+        return parse_pipeline(registry, text, path, **meta)
 
     return make

@@ -7,11 +7,12 @@ up exactly once. The rest checks each kind of comparison on small files.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from kit import history as kit_history
+from kit.projects import write
 
 from workbench.engine.dryrun.build import build_report
 from workbench.engine.dryrun.compare import (
@@ -170,13 +171,7 @@ config = { seconds = 1.0 }
 
 
 def write_project(root: Path, **files: str) -> dict[str, Path]:
-    out = {}
-    for name, text in files.items():
-        path = root / "pipelines" / f"{name}.toml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-        out[name] = path
-    return out
+    return {name: write(root / "pipelines" / f"{name}.toml", text) for name, text in files.items()}
 
 
 def test_two_pipelines_show_a_resolved_conflict_and_the_new_stage(
@@ -243,14 +238,8 @@ def test_invalid_pipelines_are_refused_with_their_problem(registry: StageRegistr
 
 
 def record_run(root: Path, pipeline: Pipeline, rows: dict[str, tuple[str, float]]) -> int:
-    """A run in the project's history with fixed statuses and durations."""
-    with History.open(root) as history:
-        run_id = history.start_run(pipeline, "test", {"label": "first"}, list(pipeline.graph.order))
-        for sid, (status, seconds) in rows.items():
-            history.stage_started(run_id, sid)
-            history.stage_finished(run_id, sid, status, seconds, f"{sid} {status}", [], 1, None, [])
-        history.finish_run(run_id, "failure", 9.0)
-    return run_id
+    """A failed run in the project's history with fixed statuses and durations."""
+    return kit_history.record_run(root, pipeline, rows, params={"label": "first"})
 
 
 def test_plan_against_a_past_run(tmp_path: Path, registry: StageRegistry) -> None:

@@ -6,7 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from kit.pipelines import PipelineFactory, kit_registry
+from kit.pipelines import PipelineFactory
+from kit.stages import kit_registry
 
 from workbench.engine.errors import HookError
 from workbench.engine.events import StageStarted

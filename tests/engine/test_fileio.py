@@ -118,3 +118,19 @@ def test_a_temporary_file_of_a_killed_save_is_swept_by_the_next_one(tmp_path: Pa
 
     assert _leftovers(tmp_path) == []
     assert path.read_text() == PIPELINE
+
+
+def test_a_temporary_file_of_a_live_process_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    with subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    ) as alive:
+        writing = tmp_path / f".p.toml.{alive.pid}.0123abcd.tmp"
+        writing.write_text("half")
+        try:
+            atomic_write_text(path, PIPELINE)
+            assert writing.exists()  # its writer may still finish
+        finally:
+            assert alive.stdin is not None
+            alive.stdin.close()
+    assert path.read_text() == PIPELINE

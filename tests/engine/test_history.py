@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sqlite3
@@ -11,11 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from kit.pipelines import KIT, PipelineFactory
+from kit.history import run_and_record
+from kit.pipelines import PipelineFactory
+from kit.stages import LOCAL_STAGES
 
-from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.history.store import History, read_log
-from workbench.engine.run.runner import Runner
 
 RECORDED = """
 [stages.talk]
@@ -34,14 +33,9 @@ depends_on = ["bad"]
 
 
 def record(tmp_path: Path, make_pipeline: PipelineFactory, text: str = RECORDED) -> int:
-    runner = Runner(make_pipeline(text))
-    recorder = HistoryRecorder.attach(tmp_path, runner, source="test")
-    try:
-        asyncio.run(runner.run())
-    finally:
-        recorder.close()
-    assert recorder.run_id is not None
-    return recorder.run_id
+    _, run_id = run_and_record(tmp_path, make_pipeline(text))
+    assert run_id is not None
+    return run_id
 
 
 def test_a_run_is_recorded_with_stages_messages_logs_and_changes(
@@ -119,7 +113,7 @@ depends_on = ["first"]
 def test_a_run_killed_mid_run_is_marked_interrupted_and_keeps_what_finished(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "workbench.toml").write_text(f'stage_paths = ["{KIT.as_posix()}"]\n')
+    (tmp_path / "workbench.toml").write_text(f'stage_paths = ["{LOCAL_STAGES.as_posix()}"]\n')
     (tmp_path / "pipelines").mkdir()
     pipeline = tmp_path / "pipelines" / "killed.toml"
     pipeline.write_text(PROJECT_PIPELINE)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from kit.history import run_and_record
 from kit.pipelines import PipelineFactory
 
 from workbench.engine.history.recorder import HistoryRecorder
@@ -40,16 +41,11 @@ depends_on = ["a"]
 def run_recorded(
     root: Path, pipeline_factory: PipelineFactory, settings: HistorySettings | None = None
 ) -> tuple[RunResult, list[str], int | None]:
-    runner = Runner(pipeline_factory(TWO))
     warnings: list[str] = []
-    recorder = HistoryRecorder.attach(
-        root, runner, source="test", warn=warnings.append, settings=settings
+    result, run_id = run_and_record(
+        root, pipeline_factory(TWO), warn=warnings.append, settings=settings
     )
-    try:
-        result = asyncio.run(runner.run())
-    finally:
-        recorder.close()
-    return result, warnings, recorder.run_id
+    return result, warnings, run_id
 
 
 def test_a_history_of_random_bytes_is_moved_aside_and_a_fresh_one_started(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kit.projects import example_project
+from kit.stages import registry_of
 
 from workbench.engine.cache.reasons import ReasonKind
 from workbench.engine.cache.session import RunCache
@@ -24,7 +25,6 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.run.runner import Runner, RunResult
 
-REPO = Path(__file__).parents[2]
 ALL = [
     "load",
     "validate",
@@ -40,19 +40,12 @@ ALL = [
 
 @pytest.fixture(scope="module")
 def installed() -> StageRegistry:
-    registry = StageRegistry()
-    registry.discover()
-    return registry
+    return registry_of(installed=True)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "pipelines" / "data").mkdir(parents=True)
-    shutil.copy(REPO / "pipelines" / "sales-report.toml", tmp_path / "pipelines")
-    shutil.copytree(
-        REPO / "pipelines" / "data" / "sales", tmp_path / "pipelines" / "data" / "sales"
-    )
-    return tmp_path
+    return example_project(tmp_path, "sales-report", data="sales")
 
 
 def load(project: Path, registry: StageRegistry) -> Pipeline:

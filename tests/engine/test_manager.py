@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit.pipelines import DATA, kit_registry
+from kit.projects import DATA
+from kit.stages import kit_registry
 
 from workbench.engine.errors import DuplicateStageError, PipelineFileError, UnknownStageError
 from workbench.engine.manager import StageManager

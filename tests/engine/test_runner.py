@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from kit.pipelines import PipelineFactory
+from kit.pipelines import PipelineFactory, run, statuses
 
 from workbench.engine.context import ContextKey, ContextStore
 from workbench.engine.errors import RunStateError
@@ -24,17 +24,9 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
-from workbench.engine.pipeline import Pipeline, PipelineStage
-from workbench.engine.run.runner import Hooks, Runner, RunResult
+from workbench.engine.pipeline import PipelineStage
+from workbench.engine.run.runner import Hooks, Runner
 from workbench.engine.stage import StageResult, StageStatus
-
-
-def run(pipeline: Pipeline, **options: Any) -> RunResult:
-    return asyncio.run(Runner(pipeline, **options).run())
-
-
-def statuses(result: RunResult) -> dict[str, str]:
-    return {sid: r.status.value for sid, r in result.results.items()}
 
 
 def fan(n: int, seconds: float = 0.02) -> str:

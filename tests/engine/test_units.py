@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -12,6 +14,7 @@ from workbench.engine.units import (
     format_change,
     format_elapsed,
     format_seconds,
+    format_timestamp,
     format_total,
     plural,
     total_label,
@@ -83,3 +86,13 @@ def test_totals_and_changes_in_their_units() -> None:
     assert format_change("seconds", 2, 2) == "="
     assert format_change("seconds", None, 2) == ""
     assert plural("match", 2) == "matches"
+
+
+def test_timestamps_read_to_the_second_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert format_timestamp(1_700_000_000.4) == "2023-11-14 22:13:20"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

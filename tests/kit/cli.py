@@ -1,13 +1,16 @@
-"""Helpers of the command-line tests: the test project's pipelines and the outcome of a command."""
+"""The command line in tests: a project using the ``kit.*`` stages, and what a command gave back."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-KIT = Path(__file__).parent / "local_stages"
-BROKEN = Path(__file__).parents[1] / "data" / "broken"
+from kit.projects import BROKEN as BROKEN
+from kit.stages import LOCAL_STAGES
 
 PIPELINES = {
     "good": """
@@ -60,11 +63,24 @@ PIPELINES = {
         uses = "kit.sleep"
         """,
 }
+"""The command-line project's pipelines: one that works, one that fails, three at once."""
 
 
 @dataclass
 class Project:
+    """A project folder whose ``stage_paths`` name the ``kit.*`` stages."""
+
     root: Path
+
+    @classmethod
+    def make(cls, root: Path) -> Project:
+        """The project with :data:`PIPELINES` saved in its ``pipelines/`` folder."""
+        (root / "workbench.toml").write_text(f'stage_paths = ["{LOCAL_STAGES.as_posix()}"]\n')
+        (root / "pipelines").mkdir()
+        made = cls(root)
+        for name, text in PIPELINES.items():
+            made.write(name, text)
+        return made
 
     def pipeline(self, name: str) -> Path:
         return self.root / "pipelines" / f"{name}.toml"
@@ -77,6 +93,23 @@ class Project:
 
 @dataclass
 class Outcome:
+    """What one command gave back."""
+
     code: int
     out: str
     err: str
+
+
+Cli = Callable[..., Outcome]
+"""The type of the command-line tests' ``cli`` fixture: ``cli("run", path)``."""
+
+
+def workbench(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m workbench ARGS`` in its own process (a minute at most)."""
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

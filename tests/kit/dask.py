@@ -1,43 +1,15 @@
-"""Helpers of the Dask executor tests: a registry with the test stages, and a run on a cluster."""
+"""Runs on a Dask cluster, for the Dask executor tests (their stages: ``kit/dask_stages``)."""
 
 from __future__ import annotations
 
 import asyncio
-import textwrap
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from workbench.engine.events import RunEvent
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.registry import StageRegistry
 from workbench.engine.run.dask_executor import DaskExecutor
 from workbench.engine.run.runner import Runner, RunResult
-
-KIT = Path(__file__).parent / "dask_stages"
-
-
-def dask_registry() -> StageRegistry:
-    """The installed stages plus every ``dtest.*`` stage of the Dask tests."""
-    registry = StageRegistry()
-    registry.discover()
-    registry.load_path(KIT)
-    assert not registry.errors, registry.errors
-    return registry
-
-
-def make_pipeline(registry: StageRegistry, folder: Path, text: str, **meta: Any) -> Pipeline:
-    """A pipeline from TOML text, saved as ``folder/pipelines/test.toml`` (its project is folder)."""
-    body = textwrap.dedent(text)
-    if "[pipeline]" not in body:
-        settings = "".join(f"{k} = {v!r}\n" for k, v in meta.items()).replace("'", '"')
-        body = f'[pipeline]\nname = "test"\n{settings}\n{body}'
-    path = folder / "pipelines" / "test.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(body, encoding="utf-8")
-    pipeline = Pipeline.load(path, registry)
-    assert pipeline.valid, pipeline.problems
-    return pipeline
 
 
 def run_on(
@@ -56,7 +28,3 @@ def run_on(
             return await runner.run()
 
     return asyncio.run(main())
-
-
-def run_locally(pipeline: Pipeline, **options: Any) -> RunResult:
-    return asyncio.run(Runner(pipeline, **options).run())

@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from kit.projects import REPO
 
 from workbench.cli import main
 from workbench.engine import StageStatus
 from workbench.engine.manager import StageManager
 from workbench.engine.run.runner import RunResult
 
-REPO = Path(__file__).parents[2]
 EXAMPLES = sorted(p.stem for p in (REPO / "pipelines").glob("*.toml"))
 
 

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from kit.stages import Harness
+from kit.stages import Harness, registry_of
 
 from stages.lifecycle import (
     Bootstrap,
@@ -35,9 +35,7 @@ LIFECYCLE = [
 
 @pytest.fixture(scope="module")
 def registry() -> StageRegistry:
-    found = StageRegistry()
-    found.discover()
-    return found
+    return registry_of(installed=True)
 
 
 def test_a_full_start_and_stop_records_each_step(harness: Harness, tmp_path: Path) -> None:

@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from kit.projects import REPO
 
 from workbench.cli import main
 from workbench.engine.templates import TEMPLATES
-
-REPO = Path(__file__).parents[2]
 
 
 @pytest.fixture

@@ -20,9 +20,11 @@ from workbench.engine.glyphs import STATUS_GLYPHS
 from workbench.engine.stage import StageStatus
 from workbench.engine.terminal_text import clean_output
 from workbench.engine.units import (
+    counted,
     format_bytes,
     format_change,
     format_seconds,
+    format_timestamp,
     format_total,
     total_label,
 )
@@ -421,7 +423,7 @@ def cache_info(info: CacheInfo) -> RenderableType:
     )
     table.add_row(
         Text("hit rate", style="bold"),
-        f"{rate} over the last {info.runs} run{'s' if info.runs != 1 else ''}"
+        f"{rate} over the last {counted(info.runs, 'run')}"
         f" ({info.hits:,} hits, {info.misses:,} misses)",
     )
     return table
@@ -430,21 +432,15 @@ def cache_info(info: CacheInfo) -> RenderableType:
 # -- history -----------------------------------------------------------------------------------
 
 _HISTORY_STYLE = {
-    "success": "green",
-    "failure": "bold red",
-    "cancelled": "magenta",
-    "cached": "blue",
-    "interrupted": "magenta",
-    "running": "cyan",
-    "skipped": "yellow",
+    **{status.value: style for status, style in _STATUS_STYLE.items()},
+    "interrupted": _STATUS_STYLE[StageStatus.CANCELLED],
 }
+"""A recorded run's or stage's status colour: a stage's, plus a run the history found unfinished."""
 
 
 def history_table(runs: Sequence[RunRecord]) -> RenderableType:
     if not runs:
         return Text("no runs recorded yet; `workbench run PIPELINE` records one", style="dim")
-    import datetime as dt
-
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("run", justify="right", style="dim")
     table.add_column("pipeline", style="bold")
@@ -453,11 +449,10 @@ def history_table(runs: Sequence[RunRecord]) -> RenderableType:
     table.add_column("status")
     table.add_column("from", style="dim")
     for run in runs:
-        started = dt.datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M:%S")
         table.add_row(
             str(run.id),
             run.pipeline,
-            started,
+            format_timestamp(run.started),
             format_seconds(run.duration) if run.duration is not None else "—",
             Text(run.status, style=_HISTORY_STYLE.get(run.status, "")),
             run.source,

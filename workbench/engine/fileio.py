@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from workbench.engine.procinfo import pid_exists
+
 _TMP_SUFFIX = ".tmp"
 
 
@@ -75,25 +77,13 @@ def _sweep_stale(target: Path) -> None:
     for leftover in leftovers:
         parts = leftover.name.split(".")  # "", name..., pid, random, "tmp"
         ours = len(parts) >= 5 and parts[-3].isdigit() and _is_token(parts[-2])
-        if ours and not _alive(int(parts[-3])):
+        if ours and pid_exists(int(parts[-3])) is False:  # unsure: keep it
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
 
 def _is_token(text: str) -> bool:
     return len(text) == 8 and all(ch in "0123456789abcdef" for ch in text)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid() or os.name == "nt":  # signal 0 is not a probe on Windows
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
 
 
 def real_path(path: str | os.PathLike[str]) -> Path:

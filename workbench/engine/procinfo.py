@@ -27,17 +27,33 @@ def start_identity(pid: int) -> str | None:
     return f"{boot}:{fields[19]}"
 
 
-def is_alive(pid: int, identity: str | None = None) -> bool:
-    """Whether the process ``pid`` exists and, when ``identity`` is known, is the same one."""
+def pid_exists(pid: int) -> bool | None:
+    """Whether a process ``pid`` exists; None where this system cannot tell.
+
+    Each caller decides what "cannot tell" means: a sweep of temporary files keeps
+    them (the writer may be alive), the history marks the run interrupted. On
+    Windows signal 0 is not a probe (it is Ctrl+C), so nothing is sent there.
+    """
     if pid == os.getpid():
-        return identity is None or identity == start_identity(pid)
+        return True
+    if os.name == "nt":
+        return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        pass  # someone else's process: it exists
+        return True  # someone else's process: it exists
     except OSError:
+        return None
+    return True
+
+
+def is_alive(pid: int, identity: str | None = None) -> bool:
+    """Whether the process ``pid`` exists and, when ``identity`` is known, is the same one."""
+    if pid == os.getpid():
+        return identity is None or identity == start_identity(pid)
+    if not pid_exists(pid):
         return False
     if identity is None:
         return True

@@ -7,6 +7,8 @@ same wherever they appear. Pure functions of their arguments; no Rich, no Textua
 
 from __future__ import annotations
 
+import datetime as dt
+
 _IRREGULAR = {"entry": "entries", "match": "matches", "dictionary": "dictionaries"}
 
 
@@ -66,6 +68,11 @@ def _clock(whole_seconds: int, hours_from: int) -> str:
         return f"{minutes}m{secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
+
+
+def format_timestamp(timestamp: float) -> str:
+    """``2026-12-02 07:14:16``: when something happened, in local time, to the second."""
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def total_label(name: str) -> str:
