@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from kit.pipelines import kit_registry
+from kit.stages import kit_registry
 from pydantic import BaseModel
 
 from workbench.engine import Stage, StageContext, StageResult

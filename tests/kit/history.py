@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.engine.history.store import History, HistoryRecorder
+from workbench.engine.history.recorder import HistoryRecorder
+from workbench.engine.history.store import History
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.run.runner import Runner, RunResult
 
