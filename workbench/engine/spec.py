@@ -12,7 +12,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -225,24 +225,33 @@ class PipelineSpec(BaseModel):
     )
     stages: dict[StageId, StageSpec] = Field(default_factory=dict)
 
-    def to_toml_data(self) -> dict[str, Any]:
-        """The TOML document as plain data, defaults left out so files stay short."""
-        data = self.model_dump(mode="json", exclude_defaults=True)
+    def to_toml_data(
+        self, stage_data: Callable[[StageSpec], dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The TOML document as plain data, defaults left out so files stay short.
+
+        ``stage_data`` writes one stage (default :func:`stage_toml_data`); the editor
+        passes a memo of it, so an edit to one stage of a large pipeline does not write
+        every other stage again.
+        """
+        data = self.model_dump(mode="json", exclude_defaults=True, exclude={"stages"})
         data["pipeline"] = self.pipeline.model_dump(mode="json", exclude_defaults=True)
         data["pipeline"]["name"] = self.pipeline.name
-        stages: dict[str, Any] = {}
-        for stage_id, stage in self.stages.items():
-            entry = stage.model_dump(mode="json", exclude_defaults=True)
-            if stage.depends_on:
-                entry["depends_on"] = [
-                    d if isinstance(d, str) else (d.stage if d.required else d.model_dump())
-                    for d in stage.depends_on
-                ]
-            stages[stage_id] = entry
-        data["stages"] = stages
-        if not data["stages"]:
-            del data["stages"]
+        write = stage_data or stage_toml_data
+        if self.stages:
+            data["stages"] = {stage_id: write(stage) for stage_id, stage in self.stages.items()}
         return data
+
+
+def stage_toml_data(stage: StageSpec) -> dict[str, Any]:
+    """One ``[stages.<id>]`` table as plain data, defaults left out."""
+    entry = stage.model_dump(mode="json", exclude_defaults=True)
+    if stage.depends_on:
+        entry["depends_on"] = [
+            d if isinstance(d, str) else (d.stage if d.required else d.model_dump())
+            for d in stage.depends_on
+        ]
+    return entry
 
 
 def schema() -> dict[str, Any]:
