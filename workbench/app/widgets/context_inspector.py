@@ -34,10 +34,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from workbench.app.screens.dialogs.base import Dialog
 from workbench.engine.context import ContextStore, summarize
 from workbench.engine.history import ChangeSummary
 from workbench.engine.secrets import MASK, Secrets
@@ -704,7 +704,7 @@ def cell(value: Any) -> str | Text:
     return summarize(value, 40)
 
 
-class TableScreen(ModalScreen[None]):
+class TableScreen(Dialog[None]):
     """A list of rows shown as a table, one page at a time so a huge one opens at once."""
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
