@@ -478,13 +478,17 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
         return f"'{name}' is required but missing"
     if kind == "extra_forbidden":
         allowed = {
-            "pipeline": "name, description, max_concurrency, retry_delay",
-            "stages": "uses, description, config, depends_on, before, retries, timeout, "
-            "continue_on_error",
+            "pipeline": ", ".join(PipelineMeta.model_fields),
+            "stages": ", ".join(StageSpec.model_fields),
         }
         table = "stages" if loc and loc[0] == "stages" else (loc[0] if len(loc) > 1 else "")
         known = allowed.get(table, "pipeline, context, hooks, stages")
         return f"unknown setting '{name}' (known here: {known})"
+    if kind == "literal_error":
+        choices = str((error.get("ctx") or {}).get("expected", "")).replace("'", '"')
+        return f"'{name}' must be {choices}, found {_short(error.get('input'))}" + (
+            LITERAL_MEANINGS.get(name, "")
+        )
     if kind == "string_pattern_mismatch" and len(loc) >= 2 and loc[0] == "stages":
         return (
             f"'{error.get('input')}' is not a valid stage id: use letters, digits, '_', '.', '-', "
@@ -498,6 +502,12 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     return f"{error['msg'].rstrip('.')}, found {_short(error.get('input'))}"
 
+
+LITERAL_MEANINGS = {
+    "executor": ' ("local": stages run in this process; "dask": on a Dask cluster; '
+    "leave it out to use workbench.toml's [executor], else local)",
+}
+"""What the choices of a setting mean, added to the message when a file names another."""
 
 STRICT_TYPES = {
     "bool_type": "true or false",

@@ -42,6 +42,7 @@ from workbench.engine.spec import (
     stage_toml_data,
     to_toml,
 )
+from workbench.engine.templates import render as render_template
 from workbench.engine.toml_edit import NotEditable, edit_in_place, editable
 
 MAX_UNDO = 500
@@ -107,6 +108,7 @@ class EditSession:
         path: Path | None = None,
         disk_text: str | None = None,
         unreadable: bool = False,
+        base_text: str | None = None,
     ) -> None:
         self.registry = registry
         self.path = path
@@ -118,8 +120,9 @@ class EditSession:
         self._spec = spec
         self._undo: list[Step] = []
         self._redo: list[Step] = []
-        self._base_text = disk_text
-        """The text edits are applied to: the file as read or saved by this session."""
+        self._base_text = disk_text if base_text is None else base_text
+        """The text edits are applied to: the file as read or saved by this session (or,
+        for a new pipeline from a template, the template's text)."""
         self._stage_data = StageDataMemo()
         self._base_data = self._stage_data.spec_data(spec)
         """:attr:`_base_text`'s data as the models see it, the other side of the difference."""
@@ -136,6 +139,29 @@ class EditSession:
         """An empty pipeline that exists nowhere yet (so it is unsaved from the start)."""
         spec = PipelineSpec(pipeline=PipelineMeta(name=name, description=description))
         return cls(spec, registry)
+
+    @classmethod
+    def from_template(
+        cls,
+        template: str,
+        name: str,
+        registry: StageRegistry,
+        *,
+        description: str = "",
+        path: Path | None = None,
+    ) -> EditSession:
+        """A new pipeline from a template, unsaved, whose text is the template's own.
+
+        The text is exactly what ``workbench new NAME --template T`` writes
+        (:func:`workbench.engine.templates.render`), comments included; edits are made
+        in it as in any file. Raises :class:`~workbench.engine.errors.UsageError` for an
+        unknown template.
+        """
+        text = render_template(template, name, description)
+        loaded = parse_spec(text, path or Path("<new pipeline>"))
+        if loaded.spec is None:  # a template is valid by construction; never guessed at
+            raise ops.EditError(f"the {template} template does not read back: {loaded.problems}")
+        return cls(loaded.spec, registry, path=path, base_text=text)
 
     @classmethod
     def from_text(cls, text: str, path: Path, registry: StageRegistry) -> EditSession:

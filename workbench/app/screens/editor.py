@@ -20,7 +20,6 @@ and forwards edits to it. Decisions where the issue is silent:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -62,8 +61,7 @@ from workbench.app.widgets.editor.toml_preview import TomlPreview
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec
-from workbench.engine.templates import render as render_template
+from workbench.engine.spec import PipelineMeta, StageSpec
 
 PIPELINE_ITEM = "⚙ pipeline"
 FORM_CLASSES = {
@@ -654,7 +652,24 @@ class EditorScreen(WorkbenchScreen):
             return
         values = {k: event.values.get(k, PIPELINE_DEFAULTS.get(k)) for k in PIPELINE_SETTINGS}
         session = self.session
-        self._edit(lambda: session.set_pipeline_settings(field=event.field, **values), typed=True)
+        changed = self._edit(
+            lambda: session.set_pipeline_settings(field=event.field, **values), typed=True
+        )
+        if changed and event.field == "executor" and values["executor"] == "dask":
+            self._warn_without_dask()
+
+    def _warn_without_dask(self) -> None:
+        """Dask chosen where it is not installed: a run would stop at its start, so say so now."""
+        from workbench.engine.dask_executor import INSTALL_HINT, dask_available
+
+        if not dask_available():
+            self.notify(
+                "Dask is not installed here, so a run of this pipeline would stop before its "
+                f"first stage. Install it: {INSTALL_HINT}; or choose local.",
+                title="Dask is not installed",
+                severity="warning",
+                timeout=8,
+            )
 
     @on(ConfigForm.Changed, ".context-form")
     def _context_changed(self, event: ConfigForm.Changed) -> None:
@@ -887,13 +902,13 @@ class EditorScreen(WorkbenchScreen):
         )
         if result is None:
             return
-        registry = self.workbench.project.registry
-        if result.template == "empty":
-            session = EditSession.new(result.name, registry, result.description)
-        else:
-            text = render_template(result.template, result.name, result.description)
-            session = EditSession(PipelineSpec.model_validate(tomllib.loads(text)), registry)
-        session.path = result.path
+        session = EditSession.from_template(
+            result.template,
+            result.name,
+            self.workbench.project.registry,
+            description=result.description,
+            path=result.path,
+        )
         self.session = session
         self.selected = None
         self._pending = None
