@@ -7,6 +7,11 @@ Three figures, each beside its target:
 - **editor key to repaint**, 500-stage pipeline open, typing into a config field:
   from a key press to the screen having handled it and repainted (``Pilot.press``
   waits for the app to be idle), p50 and p95 over the keys. Target p95 < 30 ms.
+  Two ways of typing: a burst (each key as soon as the last was handled; the
+  catch-up after a pause in typing only runs when a key is slow) and a typist at
+  8 keys a second (a key every 125 ms, so the catch-up 120 ms after each key runs
+  between keys, and a key that lands on it waits: its time is counted from when
+  it was due, not from when the loop got round to it).
 - **first visit to each view**: ``switch_mode`` to the view's first idle frame,
   in a fresh app on the repository's project (the sales-report pipeline open).
   Target < 150 ms each.
@@ -30,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_TARGET_MS = 30.0
+TYPIST_PERIOD_S = 0.125
+"""A fast typist: 8 keys a second."""
 VISIT_TARGET_MS = 150.0
 COLD_TARGET_S = 0.6
 
@@ -64,7 +71,8 @@ def pipeline_text(stages: int) -> str:
     return "\n".join(lines)
 
 
-async def editor_keys(stages: int, keys: int) -> list[float]:
+async def editor_keys(stages: int, keys: int, period: float = 0.0) -> list[float]:
+    """Milliseconds from each key being due to it being handled; ``period`` 0 types a burst."""
     from workbench.app.app import WorkbenchApp
     from workbench.app.screens.editor import EditorScreen
     from workbench.app.widgets.editor.config_form import ConfigForm
@@ -88,11 +96,14 @@ async def editor_keys(stages: int, keys: int) -> list[float]:
             form.focus_field("key", at_end=True)
             await pilot.pause()
             times: list[float] = []
+            first = time.perf_counter()
             for i in range(keys):
                 key = "abcdefghij"[i % 10]
-                start = time.perf_counter()
+                due = first + i * period if period else time.perf_counter()
+                if (wait := due - time.perf_counter()) > 0:
+                    await asyncio.sleep(wait)
                 await pilot.press(key)
-                times.append((time.perf_counter() - start) * 1000)
+                times.append((time.perf_counter() - due) * 1000)
             return times
 
 
@@ -142,13 +153,15 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=60)
     args = parser.parse_args()
 
-    times = asyncio.run(editor_keys(args.stages, args.keys))
-    p50, p95 = statistics.median(times), percentile(times, 0.95)
-    mark = "met" if p95 < KEY_TARGET_MS else "MISSED"
-    print(
-        f"editor key to repaint, {args.stages} stages: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
-        f"(target p95 < {KEY_TARGET_MS:.0f} ms: {mark}, {p95 / KEY_TARGET_MS:.2f}x)"
-    )
+    for how, period in (("a burst", 0.0), ("8 keys/s", TYPIST_PERIOD_S)):
+        times = asyncio.run(editor_keys(args.stages, args.keys, period))
+        p50, p95 = statistics.median(times), percentile(times, 0.95)
+        mark = "met" if p95 < KEY_TARGET_MS else "MISSED"
+        print(
+            f"editor key to repaint, {args.stages} stages, {how}: p50 {p50:.1f} ms, "
+            f"p95 {p95:.1f} ms (target p95 < {KEY_TARGET_MS:.0f} ms: {mark}, "
+            f"{p95 / KEY_TARGET_MS:.2f}x)"
+        )
     visits = asyncio.run(first_visits())
     for title, ms in visits.items():
         mark = "met" if ms < VISIT_TARGET_MS else "MISSED"

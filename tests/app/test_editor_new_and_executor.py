@@ -14,6 +14,7 @@ from textual.widgets import Input, Select
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.editor import EditorScreen
+from workbench.app.widgets.editor.config_form import ConfigForm
 from workbench.app.widgets.editor.toml_preview import TomlPreview
 from workbench.engine.spec import load_spec, parse_spec
 from workbench.engine.templates import render
@@ -88,9 +89,14 @@ def test_the_pipeline_settings_choose_the_executor(make_app: MakeApp, project: P
     async def scenario(app: WorkbenchApp, pilot: Pilot[None], editor: EditorScreen) -> None:
         await pilot.press("home")
         await pilot.pause()
-        choice = editor.query_one(".pipeline-form Select", Select)
-        assert choice.value == Select.NULL  # not set: workbench.toml's [executor], else local
-        choice.value = "dask"
+        form = editor.query_one(".pipeline-form", ConfigForm)
+        assert "executor" not in form.values  # not set: workbench.toml's [executor], else local
+        assert form.focus_field("executor", at_end=True)
+        await pilot.press("r", "a", "y")
+        await pilot.pause(0.3)
+        assert "write local (this process) or dask" in form.errors["executor"]
+        assert editor.session is not None and editor.session.spec.pipeline.executor is None
+        await pilot.press("backspace", "backspace", "backspace", "d", "a", "s", "k")
         await pilot.pause(0.3)
         assert editor.session is not None
         assert editor.session.spec.pipeline.executor == "dask"
@@ -115,7 +121,9 @@ def test_choosing_dask_where_it_is_not_installed_says_how_to_install_it(
     async def scenario(app: WorkbenchApp, pilot: Pilot[None], editor: EditorScreen) -> None:
         await pilot.press("home")
         await pilot.pause()
-        editor.query_one(".pipeline-form Select", Select).value = "dask"
+        form = editor.query_one(".pipeline-form", ConfigForm)
+        assert form.focus_field("executor", at_end=True)
+        await pilot.press("d", "a", "s", "k")
         await pilot.pause(0.3)
         shown.extend(str(n.message) for n in app._notifications)
 
