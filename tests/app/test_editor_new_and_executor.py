@@ -113,7 +113,7 @@ def test_the_pipeline_settings_choose_the_executor(make_app: MakeApp, project: P
 def test_choosing_dask_where_it_is_not_installed_says_how_to_install_it(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import workbench.engine.dask_executor as dask_executor
+    import workbench.engine.run.dask_executor as dask_executor
 
     monkeypatch.setattr(dask_executor, "dask_available", lambda: False)
     shown: list[str] = []

@@ -12,7 +12,7 @@ from workbench.app.screens.dialogs.editor_dialogs import ChoiceDialog, FileNameD
 from workbench.app.screens.pipelines import PipelinesScreen, renamed
 from workbench.app.screens.run import RunScreen
 from workbench.app.widgets.pipeline_list import PipelineList
-from workbench.engine.history import History
+from workbench.engine.history.store import History
 
 SIZE = (120, 36)
 

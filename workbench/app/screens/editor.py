@@ -46,7 +46,7 @@ from workbench.app.editing.operations import (
     STAGE_SETTINGS,
     references_to,
 )
-from workbench.app.last_runs import path_key
+from workbench.app.run.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.dialogs.editor_dialogs import (
     AddStageDialog,
@@ -408,7 +408,7 @@ class EditorScreen(WorkbenchScreen):
 
     def _warn_without_dask(self) -> None:
         """Dask chosen where it is not installed: a run would stop at its start, so say so now."""
-        from workbench.engine.dask_executor import INSTALL_HINT, dask_available
+        from workbench.engine.run.dask_executor import INSTALL_HINT, dask_available
 
         if not dask_available():
             self.notify(

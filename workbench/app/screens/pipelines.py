@@ -17,7 +17,7 @@ from textual.widgets import Static
 from watchfiles import Change
 
 from workbench.app.catalog import PipelineEntry
-from workbench.app.last_runs import (
+from workbench.app.run.last_runs import (
     NO_RUNS,
     RUN_MARKS,
     STATUS_STYLES,
@@ -31,7 +31,7 @@ from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import DetailsPanel
 from workbench.engine.fileio import atomic_write_text
-from workbench.engine.history import RunRecord
+from workbench.engine.history.store import RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.units import counted

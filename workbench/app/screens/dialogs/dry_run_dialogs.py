@@ -22,8 +22,8 @@ from textual.widgets.option_list import Option
 
 from workbench.app.screens.dialogs.base import Dialog
 from workbench.engine.assignments import parse_value
-from workbench.engine.compare import CompareError, parse_parameters
-from workbench.engine.history import RunRecord
+from workbench.engine.dryrun.compare import CompareError, parse_parameters
+from workbench.engine.history.store import RunRecord
 
 _LOOK = """
 NAME {

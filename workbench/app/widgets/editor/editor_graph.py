@@ -11,7 +11,7 @@ from typing import Any
 
 from textual import work
 
-from workbench.app.widgets.dag_layout import Direction, Edge, Layout, compute_layout
+from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
 from workbench.app.widgets.dag_view import DagView
 from workbench.engine.pipeline import Pipeline
 

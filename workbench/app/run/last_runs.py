@@ -13,7 +13,7 @@ from pathlib import Path
 
 from workbench.app.widgets.dag_view import STATUS_MARKS
 from workbench.engine.glyphs import INTERRUPTED_GLYPH
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
+from workbench.engine.history.store import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.units import format_seconds
 
 STATUS_STYLES: dict[str, str] = {

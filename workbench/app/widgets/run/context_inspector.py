@@ -39,7 +39,7 @@ from textual.widgets.tree import TreeNode
 
 from workbench.app.screens.dialogs.base import Dialog
 from workbench.engine.context import ContextStore, summarize
-from workbench.engine.history import ChangeSummary
+from workbench.engine.history.store import ChangeSummary
 from workbench.engine.secrets import MASK, Secrets
 from workbench.engine.units import counted
 

@@ -16,7 +16,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
-from workbench.app.run_controller import StageState
+from workbench.app.run.controller import StageState
 from workbench.engine.stage import StageStatus
 from workbench.engine.terminal_text import clean_output
 from workbench.engine.units import format_elapsed

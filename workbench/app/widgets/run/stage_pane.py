@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.app.run_controller import StageState
+from workbench.app.run.controller import StageState
 from workbench.app.widgets.dag_view import STATUS_MARKS
 from workbench.engine.stage import StageStatus, now
 from workbench.engine.units import format_elapsed

@@ -1,6 +1,6 @@
 """One stage's log, streamed live, with search, selection and copy.
 
-:class:`LogView` draws a :class:`~workbench.app.run_controller.LogBuffer` with the
+:class:`LogView` draws a :class:`~workbench.app.run.controller.LogBuffer` with the
 Line API: only the visible rows are rendered, so a stage that prints 100,000
 lines costs a list append per line, not a widget update per line (Textual's
 ``Log.write_line`` starts a worker per call). The buffer keeps the last lines in
@@ -34,7 +34,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
 
-from workbench.app.run_controller import LogBuffer
+from workbench.app.run.controller import LogBuffer
 from workbench.engine.units import counted
 
 
