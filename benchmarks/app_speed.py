@@ -7,6 +7,15 @@ Three figures, each beside its target:
 - **editor key to repaint**, 500-stage pipeline open, typing into a config field:
   from a key press to the screen having handled it and repainted (``Pilot.press``
   waits for the app to be idle), p50 and p95 over the keys. Target p95 < 30 ms.
+  Two ways of typing: a burst (each key as soon as the last was handled; the
+  catch-up after a pause in typing only runs when a key is slow) and a typist at
+  8 keys a second (a key every 125 ms, so the catch-up 120 ms after each key runs
+  between keys, and a key that lands on it waits: its time is counted from when
+  it was due, not from when the loop got round to it).
+- **the editor's catch-up after a key**, the same pipeline without a screen: the
+  edit, the text a save would write and the pipeline rebuilt and validated, which
+  is what runs 120 ms after a key. A key that lands on it waits for it, so it has
+  the same target: p95 < 30 ms.
 - **first visit to each view**: ``switch_mode`` to the view's first idle frame,
   in a fresh app on the repository's project (the sales-report pipeline open).
   Target < 150 ms each.
@@ -30,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_TARGET_MS = 30.0
+TYPIST_PERIOD_S = 0.125
+"""A fast typist: 8 keys a second."""
 VISIT_TARGET_MS = 150.0
 COLD_TARGET_S = 0.6
 
@@ -64,7 +75,8 @@ def pipeline_text(stages: int) -> str:
     return "\n".join(lines)
 
 
-async def editor_keys(stages: int, keys: int) -> list[float]:
+async def editor_keys(stages: int, keys: int, period: float = 0.0) -> list[float]:
+    """Milliseconds from each key being due to it being handled; ``period`` 0 types a burst."""
     from workbench.app.app import WorkbenchApp
     from workbench.app.screens.editor import EditorScreen
     from workbench.app.widgets.editor.config_form import ConfigForm
@@ -88,12 +100,38 @@ async def editor_keys(stages: int, keys: int) -> list[float]:
             form.focus_field("key", at_end=True)
             await pilot.pause()
             times: list[float] = []
+            first = time.perf_counter()
             for i in range(keys):
                 key = "abcdefghij"[i % 10]
-                start = time.perf_counter()
+                due = first + i * period if period else time.perf_counter()
+                if (wait := due - time.perf_counter()) > 0:
+                    await asyncio.sleep(wait)
                 await pilot.press(key)
-                times.append((time.perf_counter() - start) * 1000)
+                times.append((time.perf_counter() - due) * 1000)
             return times
+
+
+def catch_up(stages: int, keys: int) -> list[float]:
+    """Milliseconds of model work after each key: set the field, write the text, validate."""
+    from workbench.app.editing import EditSession
+    from workbench.engine.registry import StageRegistry
+
+    registry = StageRegistry()
+    registry.discover()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pipelines" / "wide.toml"
+        path.parent.mkdir()
+        path.write_text(pipeline_text(stages), encoding="utf-8")
+        session = EditSession.open(path, registry)
+        assert session.pipeline.valid
+        times: list[float] = []
+        for i in range(keys):
+            start = time.perf_counter()
+            config = {"path": "data/in0.csv", "key": "k0" + "abcdefghij"[: i % 10 + 1]}
+            session.set_config("s000", config, field="key")
+            assert session.text and session.pipeline.valid
+            times.append((time.perf_counter() - start) * 1000)
+        return times
 
 
 async def first_visits() -> dict[str, float]:
@@ -142,12 +180,21 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=60)
     args = parser.parse_args()
 
-    times = asyncio.run(editor_keys(args.stages, args.keys))
+    for how, period in (("a burst", 0.0), ("8 keys/s", TYPIST_PERIOD_S)):
+        times = asyncio.run(editor_keys(args.stages, args.keys, period))
+        p50, p95 = statistics.median(times), percentile(times, 0.95)
+        mark = "met" if p95 < KEY_TARGET_MS else "MISSED"
+        print(
+            f"editor key to repaint, {args.stages} stages, {how}: p50 {p50:.1f} ms, "
+            f"p95 {p95:.1f} ms (target p95 < {KEY_TARGET_MS:.0f} ms: {mark}, "
+            f"{p95 / KEY_TARGET_MS:.2f}x)"
+        )
+    times = catch_up(args.stages, args.keys)
     p50, p95 = statistics.median(times), percentile(times, 0.95)
     mark = "met" if p95 < KEY_TARGET_MS else "MISSED"
     print(
-        f"editor key to repaint, {args.stages} stages: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
-        f"(target p95 < {KEY_TARGET_MS:.0f} ms: {mark}, {p95 / KEY_TARGET_MS:.2f}x)"
+        f"editor catch-up after a key, {args.stages} stages (no screen): p50 {p50:.1f} ms, "
+        f"p95 {p95:.1f} ms (target p95 < {KEY_TARGET_MS:.0f} ms: {mark})"
     )
     visits = asyncio.run(first_visits())
     for title, ms in visits.items():

@@ -206,11 +206,21 @@ class Pipeline:
         text: str = "",
         overrides: Mapping[str, Any] | None = None,
         chain: tuple[Path, ...] | None = None,
+        previous: Pipeline | None = None,
     ) -> Pipeline:
-        """Build a spec. ``chain`` is the pipeline files calling this one (composite stages)."""
-        return _Builder(
-            spec, registry, Path(path) if path else None, text, overrides, chain
-        ).build()
+        """Build a spec. ``chain`` is the pipeline files calling this one (composite stages).
+
+        ``previous``: an earlier build of the same file (the editor's, one keystroke
+        ago). A stage whose spec is the very same object, and which resolved without a
+        problem against the same registry, parameters and path, is taken from it as it
+        is instead of validating its config again; everything that spans stages (paths,
+        edges, the graph, cycles) is checked afresh. Composite stages are always
+        resolved again, since the file they call may have changed.
+        """
+        builder = _Builder(spec, registry, Path(path) if path else None, text, overrides, chain)
+        if previous is not None:
+            builder.reuse_from(previous)
+        return builder.build()
 
 
 class _Builder:
@@ -245,6 +255,26 @@ class _Builder:
         self.problems = ProblemList(str(path) if path else None)
         self._locator: TomlLocator | None = None
         self._defaults: dict[type[Stage], Any] = {}
+        self._reusable: dict[str, PipelineStage] = {}
+        """Stages of an earlier build that may be taken as they are (see ``reuse_from``)."""
+
+    def reuse_from(self, previous: Pipeline) -> None:
+        """Offer ``previous``'s cleanly resolved stages for reuse, when it was built alike."""
+        if (
+            previous._registry is not self.registry
+            or previous.path != self.path
+            or previous.overrides != self.overrides
+            or previous.spec.context != self.spec.context
+        ):
+            return
+        troubled = {p.stage for p in previous.problems}
+        self._reusable = {
+            sid: ps
+            for sid, ps in previous.stages.items()
+            if ps.stage is not None
+            and sid not in troubled
+            and not isinstance(ps.stage, PipelineCall)
+        }
 
     def where(self, stage: str, key: str | None = None, sub: str | None = None) -> dict[str, Any]:
         """Line and column of a stage's table or key, when the text is known."""
@@ -259,7 +289,13 @@ class _Builder:
         return {"line": line, "column": column}
 
     def build(self) -> Pipeline:
-        stages = {sid: self._resolve(sid, s) for sid, s in self.spec.stages.items()}
+        reusable = self._reusable
+        stages = {
+            sid: kept
+            if (kept := reusable.get(sid)) is not None and kept.spec is s
+            else self._resolve(sid, s)
+            for sid, s in self.spec.stages.items()
+        }
         if self.path is not None:
             self._check_paths(stages, find_project_root(self.path))
         if self.spec.hooks:

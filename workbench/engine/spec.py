@@ -12,7 +12,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -225,24 +225,33 @@ class PipelineSpec(BaseModel):
     )
     stages: dict[StageId, StageSpec] = Field(default_factory=dict)
 
-    def to_toml_data(self) -> dict[str, Any]:
-        """The TOML document as plain data, defaults left out so files stay short."""
-        data = self.model_dump(mode="json", exclude_defaults=True)
+    def to_toml_data(
+        self, stage_data: Callable[[StageSpec], dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The TOML document as plain data, defaults left out so files stay short.
+
+        ``stage_data`` writes one stage (default :func:`stage_toml_data`); the editor
+        passes a memo of it, so an edit to one stage of a large pipeline does not write
+        every other stage again.
+        """
+        data = self.model_dump(mode="json", exclude_defaults=True, exclude={"stages"})
         data["pipeline"] = self.pipeline.model_dump(mode="json", exclude_defaults=True)
         data["pipeline"]["name"] = self.pipeline.name
-        stages: dict[str, Any] = {}
-        for stage_id, stage in self.stages.items():
-            entry = stage.model_dump(mode="json", exclude_defaults=True)
-            if stage.depends_on:
-                entry["depends_on"] = [
-                    d if isinstance(d, str) else (d.stage if d.required else d.model_dump())
-                    for d in stage.depends_on
-                ]
-            stages[stage_id] = entry
-        data["stages"] = stages
-        if not data["stages"]:
-            del data["stages"]
+        write = stage_data or stage_toml_data
+        if self.stages:
+            data["stages"] = {stage_id: write(stage) for stage_id, stage in self.stages.items()}
         return data
+
+
+def stage_toml_data(stage: StageSpec) -> dict[str, Any]:
+    """One ``[stages.<id>]`` table as plain data, defaults left out."""
+    entry = stage.model_dump(mode="json", exclude_defaults=True)
+    if stage.depends_on:
+        entry["depends_on"] = [
+            d if isinstance(d, str) else (d.stage if d.required else d.model_dump())
+            for d in stage.depends_on
+        ]
+    return entry
 
 
 def schema() -> dict[str, Any]:
@@ -469,13 +478,17 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
         return f"'{name}' is required but missing"
     if kind == "extra_forbidden":
         allowed = {
-            "pipeline": "name, description, max_concurrency, retry_delay",
-            "stages": "uses, description, config, depends_on, before, retries, timeout, "
-            "continue_on_error",
+            "pipeline": ", ".join(PipelineMeta.model_fields),
+            "stages": ", ".join(StageSpec.model_fields),
         }
         table = "stages" if loc and loc[0] == "stages" else (loc[0] if len(loc) > 1 else "")
         known = allowed.get(table, "pipeline, context, hooks, stages")
         return f"unknown setting '{name}' (known here: {known})"
+    if kind == "literal_error":
+        choices = str((error.get("ctx") or {}).get("expected", "")).replace("'", '"')
+        return f"'{name}' must be {choices}, found {_short(error.get('input'))}" + (
+            LITERAL_MEANINGS.get(name, "")
+        )
     if kind == "string_pattern_mismatch" and len(loc) >= 2 and loc[0] == "stages":
         return (
             f"'{error.get('input')}' is not a valid stage id: use letters, digits, '_', '.', '-', "
@@ -489,6 +502,12 @@ def _explain(error: Mapping[str, Any], loc: tuple[str, ...]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     return f"{error['msg'].rstrip('.')}, found {_short(error.get('input'))}"
 
+
+LITERAL_MEANINGS = {
+    "executor": ' ("local": stages run in this process; "dask": on a Dask cluster; '
+    "leave it out to use workbench.toml's [executor], else local)",
+}
+"""What the choices of a setting mean, added to the message when a file names another."""
 
 STRICT_TYPES = {
     "bool_type": "true or false",

@@ -376,5 +376,7 @@ def in_words(error: Any, info: Any = None) -> str:
         return "a table: key = value, one per line"
     if kind == "extra_forbidden":
         return "not a setting of this stage"
+    if kind == "value_error":  # a validator of ours: its own words, without pydantic's prefix
+        return str(error.get("msg", "not valid")).removeprefix("Value error, ")
     message = str(error.get("msg", "not valid"))
     return message[0].lower() + message[1:] + like if message else "not valid"

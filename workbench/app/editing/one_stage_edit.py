@@ -50,29 +50,11 @@ def edit_one_stage(text: str, before: Mapping[str, Any], after: Mapping[str, Any
     sid = changed_stage(before, after)
     if sid is None or not _BARE_ID.match(sid):
         return None
-    lines = text.splitlines(keepends=True)
-    own = f"stages.{sid}"
-    start = end = None
-    for index, line in enumerate(lines):
-        match = _HEADER.match(line) if line.lstrip().startswith("[") else None
-        if match is None:
-            continue
-        name = match.group(1)
-        mine = name == own or name.startswith(own + ".")
-        if mine and start is None:
-            start = index
-        elif not mine and start is not None:
-            end = index
-            break
-    if start is None:
-        return None
-    end = len(lines) if end is None else end
-    if any(
-        (m := _HEADER.match(line)) and m.group(1).startswith(own)
-        for line in lines[end:]
-        if line.lstrip().startswith("[")
-    ):
-        return None  # the stage's tables are not together: edit the whole file
+    lines, spans = _stage_lines(text)
+    span = spans.get(sid)
+    if span is None:
+        return None  # not written as [stages.<id>] tables kept together: edit the whole file
+    start, end = span
     chunk = "".join(lines[start:end])
     if not _whole_stage(chunk, text, sid):
         return None
@@ -87,6 +69,44 @@ def edit_one_stage(text: str, before: Mapping[str, Any], after: Mapping[str, Any
     if not _reads_back(edited, sid, after["stages"][sid]):
         return None
     return "".join(lines[:start]) + edited + "".join(lines[end:])
+
+
+@lru_cache(maxsize=4)
+def _stage_lines(text: str) -> tuple[list[str], dict[str, tuple[int, int]]]:
+    """The file's lines, and for each stage written as tables the lines they span.
+
+    Found once per file text (the text edits are made on stays the same while typing),
+    not once per keystroke. A stage whose tables are not together is left out.
+    """
+    lines = text.splitlines(keepends=True)
+    spans: dict[str, tuple[int, int]] = {}
+    split: set[str] = set()
+    current: str | None = None
+    for index, line in enumerate(lines):
+        match = _HEADER.match(line) if line.lstrip().startswith("[") else None
+        if match is None:
+            continue
+        sid = _stage_of(match.group(1))
+        if sid == current:
+            continue
+        if current is not None:
+            spans[current] = (spans[current][0], index)
+        if sid is not None and sid in spans:
+            split.add(sid)
+        current = sid
+        if sid is not None:
+            spans.setdefault(sid, (index, len(lines)))
+    for sid in split:
+        spans.pop(sid, None)
+    return lines, spans
+
+
+def _stage_of(table: str) -> str | None:
+    """The stage id a header like ``stages.load`` or ``stages.load.config`` belongs to."""
+    if not table.startswith("stages."):
+        return None
+    sid = table[len("stages.") :].split(".", 1)[0]
+    return sid if _BARE_ID.match(sid) else None
 
 
 @lru_cache(maxsize=4)

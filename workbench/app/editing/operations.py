@@ -235,7 +235,7 @@ def set_uses(spec: PipelineSpec, stage_id: str, uses: str) -> PipelineSpec:
     return _replace_stage(spec, stage_id, stage.model_copy(update={"uses": uses}))
 
 
-PIPELINE_SETTINGS = ("name", "description", "max_concurrency", "retry_delay")
+PIPELINE_SETTINGS = ("name", "description", "max_concurrency", "retry_delay", "executor")
 
 
 def set_pipeline_settings(

@@ -13,9 +13,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
+from workbench.app.screens.dialogs.base import Dialog
 from workbench.engine.context import summarize
 
 TABLE_PAGE = 100
@@ -31,7 +31,7 @@ def cell(value: Any) -> str | Text:
     return summarize(value, 40)
 
 
-class TableScreen(ModalScreen[None]):
+class TableScreen(Dialog[None]):
     """A list of rows shown as a table, one page at a time so a huge one opens at once."""
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]

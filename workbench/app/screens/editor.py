@@ -6,8 +6,15 @@ settings, what it depends on, and its config (a form generated from the stage's
 pydantic ``Config``); under them the graph, where an edge can be drawn with ``c``
 then Enter. Right, the TOML a save writes and the pipeline's problems.
 
-The model is :class:`~workbench.app.editing.EditSession`; this screen draws it
-and forwards edits to it. Decisions where the issue is silent:
+The model is :class:`~workbench.app.editing.EditSession`; this screen holds it,
+forwards edits to it, and owns the keys. Each pane draws itself from the session
+(``widgets/editor/``: :class:`EditorStageList`, :class:`StageForms`,
+:class:`EditorGraph`, :class:`TomlPreview`); saving, reloading and the questions
+about unsaved work are :class:`~workbench.app.screens.editor_files.EditorFiles`;
+the dialogs are in ``screens/dialogs/``. A keystroke in a field updates the session
+at once and the rest of the screen once typing pauses (``TYPING_PAUSE``).
+
+Decisions where the issue is silent:
 
 - a stage's config is applied even when invalid (the problem list and the form
   show why); a stage's or the pipeline's own settings are applied only once they
@@ -20,20 +27,17 @@ and forwards edits to it. Decisions where the issue is silent:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalGroup, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.app.editing import EditError, EditSession
@@ -42,61 +46,36 @@ from workbench.app.editing.operations import (
     STAGE_SETTINGS,
     references_to,
 )
-from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
 from workbench.app.run.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.dialogs.editor_dialogs import (
     AddStageDialog,
     Choice,
     ChoiceDialog,
-    ConflictDialog,
     FileNameDialog,
     NewPipelineDialog,
     RenameDialog,
     slug,
 )
+from workbench.app.screens.editor_files import EditorFiles
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.editor.config_form import ConfigForm
-from workbench.app.widgets.editor.dependency_picker import DependencyPicker, DependencyState
+from workbench.app.widgets.editor.dependency_picker import DependencyPicker
+from workbench.app.widgets.editor.editor_graph import EditorGraph
+from workbench.app.widgets.editor.stage_forms import (
+    NOTHING_OPEN,
+    PIPELINE_DEFAULTS,
+    STAGE_DEFAULTS,
+    StageForms,
+)
+from workbench.app.widgets.editor.stage_list import PIPELINE_ID, EditorStageList
 from workbench.app.widgets.editor.toml_preview import TomlPreview
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec
-from workbench.engine.templates import render as render_template
 
-PIPELINE_ITEM = "⚙ pipeline"
-FORM_CLASSES = {
-    "config": ".config-form",
-    "settings": ".stage-form",
-    "pipeline": ".pipeline-form, .context-form",
-}
-"""The form a :class:`~workbench.app.editing.session.Place` names, by its class."""
 TYPING_PAUSE = 0.12
 """Seconds without a keystroke before the rest of the editor catches up with a field."""
-LAYOUT_IN_THREAD = 150
-"""Graphs with this many stages or more are laid out off the UI loop."""
-NOTHING_OPEN = "No pipeline in the editor. Press n for a new one, or o to edit the open one."
-
-
-class ContextParameters(BaseModel):
-    """The ``[context]`` table, as one form field."""
-
-    parameters: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Pipeline parameters, `key = value` per line; `--set key=value` overrides.",
-    )
-
-
-STAGE_DEFAULTS: dict[str, Any] = {
-    name: StageSpec.model_fields[name].get_default(call_default_factory=True)
-    for name in STAGE_SETTINGS
-}
-PIPELINE_DEFAULTS: dict[str, Any] = {
-    name: PipelineMeta.model_fields[name].get_default(call_default_factory=True)
-    for name in PIPELINE_SETTINGS
-    if name != "name"
-}
 
 
 class EditorScreen(WorkbenchScreen):
@@ -133,28 +112,23 @@ class EditorScreen(WorkbenchScreen):
         self.selected: str | None = None
         """The stage whose forms are shown; None shows the pipeline's settings."""
         self._connect_from: str | None = None
-        self._form_key: tuple[str, ...] | None = None
-        self._form_box: VerticalGroup = VerticalGroup()
-        """The forms of the current selection (replaced, never reused, on rebuild)."""
+        self.files = EditorFiles(self)
+        """Saving, reloading and the unsaved-edits question."""
         self._pending: Pipeline | None = None
         """A pipeline the app opened while this editor held unsaved edits."""
         self._typing_timer: Timer | None = None
         """Pending redraw after a keystroke (see :meth:`_typed_refresh`)."""
         self._bar_shown: tuple[str, tuple[Any, ...]] | None = None
         """What the status bar shows, so an unchanged bar is not updated (and laid out)."""
-        self._list_key: tuple[Any, ...] | None = None
-        """What the stage list was last drawn from: redrawn only when it changes."""
-        self._graph_shape: tuple[tuple[Any, ...], ...] = ((), (), ())
-        """Nodes, labels and edges the graph was last laid out for."""
 
     # -- building ----------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         yield Static(NOTHING_OPEN, id="editor-bar")
         with Horizontal(id="editor-body"):
-            yield OptionList(id="editor-stages")
+            yield EditorStageList(id="editor-stages")
             with Vertical(id="editor-centre"):
-                yield VerticalScroll(id="editor-form", can_focus=False)
-                yield DagView(id="editor-graph")
+                yield StageForms(id="editor-form", can_focus=False)
+                yield EditorGraph(id="editor-graph")
             with Vertical(id="editor-side"):
                 yield TomlPreview(id="editor-preview")
                 yield ProblemList(id="editor-problems")
@@ -197,7 +171,7 @@ class EditorScreen(WorkbenchScreen):
         self._refresh()
         self.notify(
             f"{path.name} was opened; the editor keeps your unsaved edits to "
-            f"{self._file_name()}. Press o to switch (you will be asked).",
+            f"{self.files.file_name()}. Press o to switch (you will be asked).",
             title="Unsaved edits kept",
             severity="warning",
         )
@@ -234,19 +208,25 @@ class EditorScreen(WorkbenchScreen):
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def ask_before_quit(self) -> None:
         """The app wants to quit: save, discard, or stay."""
-        choice = await self._ask_unsaved("Quit", "quit")
+        choice = await self.files.ask_unsaved("Quit")
         if choice == "save":
             path = self.session.path if self.session else None
-            if not await self._save_flow(path):
+            if not await self.files.save(path):
                 return
         if choice in ("save", "discard"):
             self.app.exit()
 
     # -- drawing -----------------------------------------------------------------------
-    def _file_name(self) -> str:
-        if self.session is None or self.session.path is None:
-            return "a new pipeline"
-        return self.session.path.name
+    def redraw(self) -> None:
+        """Draw everything again from the session (after a save, say)."""
+        self._refresh()
+
+    def reloaded(self) -> None:
+        """The session took the file's text: what was selected may be gone."""
+        assert self.session is not None
+        if self.selected not in self.session.spec.stages:
+            self.selected = None
+        self._refresh(rebuild=True)
 
     def _refresh(self, *, rebuild: bool = False, typed: bool = False) -> None:
         """Redraw everything from the session; the forms are rebuilt only when asked.
@@ -257,12 +237,13 @@ class EditorScreen(WorkbenchScreen):
         """
         session = self.session
         self._draw_bar()
-        self._draw_stage_list()
+        self.query_one(EditorStageList).show(session, self.selected)
+        forms = self.query_one(StageForms)
         if session is None:
             self.query_one(TomlPreview).show("")
             self.query_one(ProblemList).set_problems([])
-            self.query_one(DagView).set_graph([], {}, [])
-            self._rebuild_form()
+            self.query_one(EditorGraph).show_nothing()
+            forms.show(None, None, rebuild=True)
             return
         pipeline = session.pipeline
         marked = {p.line for p in pipeline.problems if p.line is not None}
@@ -271,49 +252,8 @@ class EditorScreen(WorkbenchScreen):
         problems.set_problems(pipeline.problems, self.workbench.project.root)
         problems.border_title = f"Problems ({len(pipeline.problems)})"
         problems.set_class(not pipeline.valid, "-has-problems")
-        self._draw_graph(pipeline)
-        key = self._current_form_key()
-        if rebuild or key != self._form_key:
-            self._rebuild_form()
-        elif typed:
-            pass  # the forms show what was typed; dependencies are not typed in
-        else:
-            self._update_form()
-
-    def _draw_graph(self, pipeline: Pipeline) -> None:
-        """Lay the graph out again only when its stages, types or edges changed.
-
-        A keystroke in a config field changes none of them. A large graph is laid
-        out in a thread (see :meth:`_lay_out`) so typing never waits for it.
-        """
-        labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
-        nodes = list(pipeline.graph.nodes)
-        edges = list(pipeline.graph.edges)
-        shape = (tuple(nodes), tuple(labels.items()), tuple(edges))
-        dag = self.query_one(DagView)
-        if shape != self._graph_shape:
-            self._graph_shape = shape
-            if len(nodes) >= LAYOUT_IN_THREAD:
-                self._lay_out(nodes, labels, edges, dag.direction)
-                return
-            dag.set_graph(nodes, labels, edges)
-        if self.selected in pipeline.stages and dag.selected != self.selected:
-            dag.select(self.selected)
-
-    @work(group="editor-layout", exclusive=True, thread=True, exit_on_error=False)
-    def _lay_out(
-        self, nodes: list[str], labels: dict[str, str], edges: list[Edge], direction: Direction
-    ) -> None:
-        layout = compute_layout(nodes, labels, edges, direction)
-        self.app.call_from_thread(self._show_layout, layout)
-
-    def _show_layout(self, layout: Layout) -> None:
-        if (tuple(layout.nodes), tuple(layout.edges)) != self._graph_shape[::2]:
-            return  # a newer edit changed the graph while this one was laid out
-        dag = self.query_one(DagView)
-        dag.set_layout(layout)
-        if self.selected in layout.nodes and dag.selected != self.selected:
-            dag.select(self.selected)
+        self.query_one(EditorGraph).draw(pipeline, self.selected)
+        forms.show(session, self.selected, rebuild=rebuild, typed=typed)
 
     def _draw_bar(self) -> None:
         session = self.session
@@ -330,7 +270,7 @@ class EditorScreen(WorkbenchScreen):
         else:
             parts.append(Content.styled("✔ saved  ", "$text-success"))
         parts.append(Content.styled(session.spec.pipeline.name, "bold $text-primary"))
-        parts.append(Content.styled(f"  ·  {self._file_name()}", "$foreground-muted"))
+        parts.append(Content.styled(f"  ·  {self.files.file_name()}", "$foreground-muted"))
         if pipeline.valid:
             parts.append(Content.styled("  ·  ✔ valid", "$text-success"))
         else:
@@ -363,198 +303,6 @@ class EditorScreen(WorkbenchScreen):
         mark = "● edited" if session.dirty else "saved"
         self.sub_title = f"editing {session.spec.pipeline.name} · {mark}"
 
-    def _draw_stage_list(self) -> None:
-        listing = self.query_one("#editor-stages", OptionList)
-        # Rebuilt and highlighted in code: nothing of it may come back as a selection.
-        with listing.prevent(OptionList.OptionHighlighted):
-            self._fill_stage_list(listing)
-
-    def _fill_stage_list(self, listing: OptionList) -> None:
-        if self.session is None:
-            self._list_key = None
-            listing.clear_options()
-            return
-        pipeline = self.session.pipeline
-        with_problems = {p.stage for p in pipeline.problems if p.stage}
-        general = [p for p in pipeline.problems if not p.stage]
-        key = (
-            tuple((sid, s.uses) for sid, s in self.session.spec.stages.items()),
-            tuple(sorted(with_problems)),
-            bool(general),
-            self.selected,
-        )
-        if key == self._list_key:
-            return  # a keystroke changed nothing the list shows
-        self._list_key = key
-        listing.clear_options()
-        mark = Content.styled("✘ ", "$text-error") if general else Content("  ")
-        listing.add_option(
-            Option(Content.assemble(mark, Content.styled(PIPELINE_ITEM, "bold")), id="\0")
-        )
-        for sid in self.session.spec.stages:
-            ps = pipeline.stages.get(sid)
-            bad = sid in with_problems
-            listing.add_option(
-                Option(
-                    Content.assemble(
-                        Content.styled(
-                            "✘ " if bad else "✔ ", "$text-error" if bad else "$text-success"
-                        ),
-                        Content.styled(sid, "bold" if not bad else "bold $text-error"),
-                        Content.styled(f"\n    {ps.uses if ps else ''}", "$foreground-muted"),
-                    ),
-                    id=sid,
-                )
-            )
-        known = self.selected is not None and self.selected in self.session.spec.stages
-        target = self.selected if known and self.selected is not None else "\0"
-        index = listing.get_option_index(target)
-        if listing.highlighted != index:
-            listing.highlighted = index
-
-    def _current_form_key(self) -> tuple[str, ...]:
-        if self.session is None:
-            return ("none",)
-        if self.selected is None:
-            return ("pipeline",)
-        stage = self.session.spec.stages.get(self.selected)
-        if stage is None:
-            return ("none",)
-        return ("stage", self.selected, stage.uses or self.selected)
-
-    def _rebuild_form(self) -> None:
-        scroll = self.query_one("#editor-form", VerticalScroll)
-        scroll.remove_children()
-        form = self._form_box = VerticalGroup(classes="editor-form-box")
-        scroll.mount(form)
-        self._form_key = key = self._current_form_key()
-        session = self.session
-        if session is None or key == ("none",):
-            scroll.border_title = "Editor"
-            form.mount(Static(NOTHING_OPEN, classes="editor-empty"))
-            return
-        if key == ("pipeline",):
-            spec = session.spec
-            scroll.border_title = "Pipeline settings"
-            form.mount_all(
-                [
-                    ConfigForm(
-                        PipelineMeta,
-                        spec.pipeline.model_dump(mode="json", exclude_defaults=True)
-                        | {"name": spec.pipeline.name},
-                        only=PIPELINE_SETTINGS,
-                        classes="pipeline-form",
-                    ),
-                    Label("Context parameters", classes="editor-section"),
-                    ConfigForm(
-                        ContextParameters,
-                        {"parameters": dict(spec.context)},
-                        classes="context-form",
-                    ),
-                ]
-            )
-            return
-        assert self.selected is not None
-        stage = session.spec.stages[self.selected]
-        uses = stage.uses or self.selected
-        registry = session.registry
-        scroll.border_title = f"Stage {self.selected}"
-        # The stage's own config first (its required fields lead), then the settings
-        # every stage has, then what it depends on.
-        widgets: list[Any] = [
-            Static(self._stage_heading(self.selected, uses), classes="editor-heading"),
-            Label(f"Config of {uses}", classes="editor-section"),
-        ]
-        if uses in registry:
-            widgets.append(
-                ConfigForm(registry.get(uses).Config, stage.config, classes="config-form")
-            )
-        else:
-            widgets.append(
-                Static(
-                    Content.styled(
-                        f"{uses!r} is not a registered stage, so its config cannot be checked.",
-                        "$text-error",
-                    ),
-                    classes="editor-empty",
-                )
-            )
-        widgets += [
-            Label("Settings", classes="editor-section"),
-            ConfigForm(
-                StageSpec,
-                stage.model_dump(mode="json", exclude_defaults=True),
-                only=STAGE_SETTINGS,
-                classes="stage-form",
-            ),
-            Label(
-                "Depends on  (↑↓ choose, space: none → required → optional)",
-                classes="editor-section",
-            ),
-            DependencyPicker(classes="dependency-picker"),
-        ]
-        form.mount_all(widgets)
-        self._update_dependencies()
-
-    def _stage_heading(self, sid: str, uses: str) -> Content:
-        registry = self.session.registry if self.session else None
-        description = ""
-        if registry is not None and uses in registry:
-            description = (registry.metadata(uses).description.splitlines() or [""])[0]
-        return Content.assemble(
-            Content.styled(sid, "bold $text-primary"),
-            Content.styled(f"  uses {uses}", "$foreground-muted"),
-            Content.styled(f"\n{description}", "italic $foreground-muted") if description else "",
-        )
-
-    def _update_form(self) -> None:
-        """Show the session's values in the forms already built (after undo, say)."""
-        session = self.session
-        if session is None:
-            return
-        if self.selected is None:
-            for form in self._form_box.query(".pipeline-form").results(ConfigForm):
-                form.set_values(
-                    session.spec.pipeline.model_dump(mode="json", exclude_defaults=True)
-                    | {"name": session.spec.pipeline.name}
-                )
-            for form in self._form_box.query(".context-form").results(ConfigForm):
-                if form.values.get("parameters", {}) != session.spec.context:
-                    form.set_values({"parameters": dict(session.spec.context)})
-            return
-        stage = session.spec.stages.get(self.selected)
-        if stage is None:
-            return
-        for form in self._form_box.query(".stage-form").results(ConfigForm):
-            if not form.errors:
-                form.set_values(stage.model_dump(mode="json", exclude_defaults=True))
-        for form in self._form_box.query(".config-form").results(ConfigForm):
-            if form.values != stage.config:
-                form.set_values(stage.config)
-        self._update_dependencies()
-
-    def _update_dependencies(self) -> None:
-        session = self.session
-        sid = self.selected
-        if session is None or sid is None or sid not in session.spec.stages:
-            return
-        states: dict[str, DependencyState] = {
-            d.stage: "required" if d.required else "optional"
-            for d in session.spec.stages[sid].dependencies()
-        }
-        for other, other_spec in session.spec.stages.items():
-            if sid in other_spec.before:
-                states.setdefault(other, "required")
-        explicit = set(states)
-        implicit = {
-            before: "implied by the stage types"
-            for before, after in session.pipeline.graph.edges
-            if after == sid and before not in explicit
-        }
-        others = [s for s in session.spec.stages if s != sid]
-        for picker in self._form_box.query(DependencyPicker):
-            picker.set_stage(others, states, implicit)
-
     # -- selection ---------------------------------------------------------------------
     def _select(self, stage_id: str | None) -> None:
         if stage_id == self.selected:
@@ -569,18 +317,16 @@ class EditorScreen(WorkbenchScreen):
         sid = event.option_id
         if sid is None:
             return
-        self._select(None if sid == "\0" else sid)
+        self._select(None if sid == PIPELINE_ID else sid)
 
     @on(OptionList.OptionSelected, "#editor-stages")
     def _list_selected(self, event: OptionList.OptionSelected) -> None:
-        sid = None if event.option_id in (None, "\0") else event.option_id
+        sid = None if event.option_id in (None, PIPELINE_ID) else event.option_id
         if self._connect_from is not None and sid is not None:
             self._finish_connect(sid)
             return
         self._select(sid)
-        for widget in self._form_box.query("Input, Switch, Select, OptionList"):
-            widget.focus()
-            break
+        self.query_one(StageForms).focus_first_input()
 
     @on(DagView.StageSelected, "#editor-graph")
     def _graph_selected(self, event: DagView.StageSelected) -> None:
@@ -654,7 +400,24 @@ class EditorScreen(WorkbenchScreen):
             return
         values = {k: event.values.get(k, PIPELINE_DEFAULTS.get(k)) for k in PIPELINE_SETTINGS}
         session = self.session
-        self._edit(lambda: session.set_pipeline_settings(field=event.field, **values), typed=True)
+        changed = self._edit(
+            lambda: session.set_pipeline_settings(field=event.field, **values), typed=True
+        )
+        if changed and event.field == "executor" and values["executor"] == "dask":
+            self._warn_without_dask()
+
+    def _warn_without_dask(self) -> None:
+        """Dask chosen where it is not installed: a run would stop at its start, so say so now."""
+        from workbench.engine.run.dask_executor import INSTALL_HINT, dask_available
+
+        if not dask_available():
+            self.notify(
+                "Dask is not installed here, so a run of this pipeline would stop before its "
+                f"first stage. Install it: {INSTALL_HINT}; or choose local.",
+                title="Dask is not installed",
+                severity="warning",
+                timeout=8,
+            )
 
     @on(ConfigForm.Changed, ".context-form")
     def _context_changed(self, event: ConfigForm.Changed) -> None:
@@ -715,16 +478,8 @@ class EditorScreen(WorkbenchScreen):
         self._refresh()
         if place is not None and place.field is not None:
             # After the refresh: a rebuilt form mounts its fields on the next frame.
-            self.call_after_refresh(self._focus_field, place.field, place.form)
+            self.call_after_refresh(self.query_one(StageForms).focus_field, place.field, place.form)
         self.notify(message, timeout=2)
-
-    def _focus_field(self, name: str, form_name: str) -> None:
-        """Put the cursor at the end of a field of the forms shown."""
-        selector = FORM_CLASSES.get(form_name)
-        first = list(self._form_box.query(selector).results(ConfigForm)) if selector else []
-        for form in first + list(self._form_box.query(ConfigForm)):
-            if form.focus_field(name, at_end=True):
-                return
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_add_stage(self) -> None:
@@ -743,16 +498,9 @@ class EditorScreen(WorkbenchScreen):
             self.call_after_refresh(self._focus_first_field)
 
     def _focus_first_field(self) -> None:
-        """The first required config field, else the first config field, else the settings."""
-        forms = list(self._form_box.query(".config-form").results(ConfigForm))
-        forms += list(self._form_box.query(".stage-form").results(ConfigForm))
-        for form in forms:
-            wanted = next((f for f in form.fields if f.required), None) or next(
-                iter(form.fields), None
-            )
-            if wanted is not None and form.focus_field(wanted.name, at_end=True):
-                return
-        self.query_one("#editor-stages", OptionList).focus()
+        """Into the new stage's first required field; the stage list if it has none."""
+        if not self.query_one(StageForms).focus_first_field():
+            self.query_one("#editor-stages", OptionList).focus()
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_remove_stage(self) -> None:
@@ -838,34 +586,14 @@ class EditorScreen(WorkbenchScreen):
         graph.display = not graph.display
 
     # -- files -------------------------------------------------------------------------
-    async def _ask_unsaved(self, verb: str, value: str) -> str | None:
-        session = self.session
-        if session is None or not session.dirty:
-            return "discard"
-        return await self.app.push_screen_wait(
-            ChoiceDialog(
-                "Unsaved changes",
-                Content.assemble(
-                    Content.styled(self._file_name(), "bold"),
-                    f" has unsaved changes. Save them before you {verb.lower()}?",
-                ),
-                [
-                    Choice("Save", "save", "primary"),
-                    Choice(f"{verb} without saving", "discard", "error"),
-                    Choice("Cancel", "cancel"),
-                ],
-                id="confirm-unsaved",
-            )
-        )
-
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_open_current(self) -> None:
         pipeline = self._pending or self.workbench.pipeline
         if pipeline is None or pipeline.path is None:
             self.notify("No pipeline is open in the app: choose one with p", severity="warning")
             return
-        choice = await self._ask_unsaved("Open another", "open")
-        if choice == "save" and not await self._save_flow(
+        choice = await self.files.ask_unsaved("Open another")
+        if choice == "save" and not await self.files.save(
             self.session.path if self.session else None
         ):
             return
@@ -875,8 +603,8 @@ class EditorScreen(WorkbenchScreen):
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_new_pipeline(self) -> None:
-        choice = await self._ask_unsaved("Start a new one", "new")
-        if choice == "save" and not await self._save_flow(
+        choice = await self.files.ask_unsaved("Start a new one")
+        if choice == "save" and not await self.files.save(
             self.session.path if self.session else None
         ):
             return
@@ -888,12 +616,17 @@ class EditorScreen(WorkbenchScreen):
         if result is None:
             return
         registry = self.workbench.project.registry
-        if result.template == "empty":
+        if result.template == "empty":  # nothing to keep: written from the model
             session = EditSession.new(result.name, registry, result.description)
-        else:
-            text = render_template(result.template, result.name, result.description)
-            session = EditSession(PipelineSpec.model_validate(tomllib.loads(text)), registry)
-        session.path = result.path
+            session.path = result.path
+        else:  # the template's own text, comments included, as `workbench new` writes it
+            session = EditSession.from_template(
+                result.template,
+                result.name,
+                registry,
+                description=result.description,
+                path=result.path,
+            )
         self.session = session
         self.selected = None
         self._pending = None
@@ -904,7 +637,7 @@ class EditorScreen(WorkbenchScreen):
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_save(self) -> None:
         if self.session is not None:
-            await self._save_flow(self.session.path)
+            await self.files.save(self.session.path)
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def action_save_as(self) -> None:
@@ -918,102 +651,11 @@ class EditorScreen(WorkbenchScreen):
             FileNameDialog(self.workbench.project.pipelines_dir, proposed)
         )
         if path is not None:
-            await self._save_flow(path, save_as=True)
-
-    async def _save_flow(self, path: Path | None, *, save_as: bool = False) -> bool:
-        """Every question a save may need, in order; True when the file was written."""
-        session = self.session
-        if session is None:
-            return False
-        if path is None:
-            path = await self.app.push_screen_wait(
-                FileNameDialog(
-                    self.workbench.project.pipelines_dir,
-                    f"{slug(session.spec.pipeline.name)}.toml",
-                )
-            )
-            if path is None:
-                return False
-            save_as = True
-        pipeline = session.pipeline
-        if not pipeline.valid:
-            count = len(pipeline.problems)
-            choice = await self.app.push_screen_wait(
-                ChoiceDialog(
-                    "Save an invalid pipeline?",
-                    f"This pipeline has {count} problem{'s' if count != 1 else ''}; it can be "
-                    "saved and fixed later, but it cannot run until then.",
-                    [Choice("Save anyway", "save", "warning"), Choice("Cancel", "cancel")],
-                    id="confirm-invalid",
-                )
-            )
-            if choice != "save":
-                return False
-        same_file = path == session.path
-        if same_file and session.disk_changed():
-            try:
-                theirs = path.read_text(encoding="utf-8")
-            except OSError:
-                theirs = ""
-            choice = await self.app.push_screen_wait(ConflictDialog(path, theirs, session.text))
-            if choice == "reload":
-                self._reload(theirs)
-                return False
-            session.keep_mine(theirs)
-        elif not same_file and path.exists() and (save_as or session.disk_text is None):
-            choice = await self.app.push_screen_wait(
-                ChoiceDialog(
-                    f"Replace {path.name}?",
-                    f"{path.name} already exists. Saving replaces it.",
-                    [Choice("Replace", "replace", "error"), Choice("Cancel", "cancel")],
-                    id="confirm-replace",
-                )
-            )
-            if choice != "replace":
-                return False
-        if same_file and session.save_replaces_file:
-            choice = await self.app.push_screen_wait(
-                ChoiceDialog(
-                    f"Replace {path.name}?",
-                    f"{path.name} is not valid TOML, so it cannot be edited in place. "
-                    "Saving writes it afresh with what the editor shows.",
-                    [Choice("Replace", "replace", "error"), Choice("Cancel", "cancel")],
-                    id="confirm-rewrite",
-                )
-            )
-            if choice != "replace":
-                return False
-        try:
-            written = session.save(path)
-        except (OSError, EditError) as exc:
-            self.notify(f"Could not save {path.name}: {exc}", title="Not saved", severity="error")
-            return False
-        self._refresh()
-        self.notify(f"Saved {written.name}", timeout=3)
-        # Take the saved file in at once, so the other views and the watcher agree.
-        self.workbench.open_pipeline(written)
-        return True
+            await self.files.save(path, save_as=True)
 
     @work(group="editor-dialog", exit_on_error=False, exclusive=True)
     async def _resolve_conflict(self, theirs: str) -> None:
-        session = self.session
-        if session is None or session.path is None:
-            return
-        choice = await self.app.push_screen_wait(ConflictDialog(session.path, theirs, session.text))
-        if choice == "reload":
-            self._reload(theirs)
-        else:
-            session.keep_mine(theirs)
-            self._refresh()
-            self.notify("Kept your version; saving will replace the one on disk", timeout=4)
-
-    def _reload(self, text: str) -> None:
-        assert self.session is not None
-        self.session.reload(text)
-        if self.selected not in self.session.spec.stages:
-            self.selected = None
-        self._refresh(rebuild=True)
-        self.notify("Reloaded from disk", timeout=3)
+        await self.files.resolve_conflict(theirs)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "editor-dialog":

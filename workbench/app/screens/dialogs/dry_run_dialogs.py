@@ -1,7 +1,8 @@
 """The small dialogs of the dry-run view: what to compare with, and where to export.
 
-Each is a modal that answers with ``dismiss(value)`` (None when cancelled), so
-the dry-run screen decides what to do with the answer. Escape always cancels.
+Each is a :class:`~workbench.app.screens.dialogs.base.Dialog` that answers with
+``dismiss(value)`` (None when cancelled), so the dry-run screen decides what to do
+with the answer. Escape always cancels.
 """
 
 from __future__ import annotations
@@ -16,18 +17,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from workbench.app.screens.dialogs.base import Dialog
 from workbench.engine.assignments import parse_value
 from workbench.engine.dryrun.compare import CompareError, parse_parameters
 from workbench.engine.history.store import RunRecord
 
-DIALOG_CSS = """
-DryRunDialog {
-    align: center middle;
-    background: $background 60%;
+_LOOK = """
+NAME {
     & > Vertical {
         width: 76;
         height: auto;
@@ -49,14 +48,12 @@ DryRunDialog {
 """
 
 
-class DryRunDialog(ModalScreen[Any]):
-    """Base of the dialogs: the shared look, and Escape to cancel."""
+def dry_run_look(name: str) -> str:
+    """The dry-run dialogs' box (wider, a bold title line, a hint under it), for class ``name``.
 
-    DEFAULT_CSS = DIALOG_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel")]
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    Default CSS is scoped to the class that declares it, so each dialog names itself.
+    """
+    return _LOOK.replace("NAME", name)
 
 
 # -- what to compare with -----------------------------------------------------------------------
@@ -69,11 +66,13 @@ CHOICES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-class CompareMenu(DryRunDialog):
+class CompareMenu(Dialog[Any]):
     """Choose what to put beside the report; answers a choice id from :data:`CHOICES`."""
 
+    DEFAULT_CSS = dry_run_look("CompareMenu")
+
     BINDINGS = [
-        *DryRunDialog.BINDINGS,
+        *Dialog.BINDINGS,
         *(
             Binding(key, f"choose('{cid}')", title, id=f"compare-{cid}")
             for cid, key, title, _ in CHOICES
@@ -112,8 +111,10 @@ class CompareMenu(DryRunDialog):
         self.dismiss(choice)
 
 
-class PickPipeline(DryRunDialog):
+class PickPipeline(Dialog[Any]):
     """Choose another pipeline file of the project; answers its path."""
+
+    DEFAULT_CSS = dry_run_look("PickPipeline")
 
     def __init__(self, entries: list[tuple[Path, str, bool]]) -> None:
         super().__init__()
@@ -143,8 +144,10 @@ class PickPipeline(DryRunDialog):
         self.dismiss(Path(event.option.id or ""))
 
 
-class PickRun(DryRunDialog):
+class PickRun(Dialog[Any]):
     """Choose a recorded run of the open pipeline; answers its id."""
+
+    DEFAULT_CSS = dry_run_look("PickRun")
 
     def __init__(self, runs: list[RunRecord]) -> None:
         super().__init__()
@@ -180,11 +183,13 @@ class PickRun(DryRunDialog):
         self.dismiss(int(event.option.id or 0))
 
 
-class ParametersForm(DryRunDialog):
+class ParametersForm(Dialog[Any]):
     """Values of ``[context]`` for the right-hand side; answers the overrides that differ."""
 
+    DEFAULT_CSS = dry_run_look("ParametersForm")
+
     BINDINGS = [
-        *DryRunDialog.BINDINGS,
+        *Dialog.BINDINGS,
         Binding("ctrl+s", "submit", "Compare", id="parameters-submit"),
     ]
 
@@ -242,8 +247,10 @@ class ParametersForm(DryRunDialog):
         self.dismiss(None)
 
 
-class ExportPath(DryRunDialog):
+class ExportPath(Dialog[Any]):
     """Where to write an export; ``.json`` writes JSON, anything else Markdown."""
+
+    DEFAULT_CSS = dry_run_look("ExportPath")
 
     def __init__(self, suggestion: str) -> None:
         super().__init__()

@@ -1,8 +1,8 @@
 """The editor's dialogs: add, rename, new, save as, a choice, and the file conflict.
 
-Each is a small :class:`ModalScreen` that returns what the person chose through
-``dismiss`` (None for cancel), so the editor reads them with
-``push_screen(dialog, callback)`` and never reaches inside. Escape always cancels.
+Each is a :class:`~workbench.app.screens.dialogs.base.Dialog` that returns what the
+person chose through ``dismiss`` (None for cancel), so the editor reads them with
+``push_screen_wait`` and never reaches inside. Escape always cancels.
 Ids are checked as they are typed, with the reason shown under the box.
 """
 
@@ -12,34 +12,20 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from workbench.app.editing import id_problem, propose_id
+from workbench.app.screens.dialogs.base import Dialog
 from workbench.app.widgets.editor.stage_picker import StagePicker
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import PipelineSpec
 from workbench.engine.templates import TEMPLATES, slug
-
-T = TypeVar("T")
-
-
-class EditorDialog(ModalScreen[T], Generic[T]):
-    """A centred box with a title; Escape cancels (dismisses with None)."""
-
-    CSS_PATH = "editor_dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel")]
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 # -- a choice ---------------------------------------------------------------------------
 
@@ -53,7 +39,7 @@ class Choice:
     variant: str = "default"
 
 
-class ChoiceDialog(EditorDialog[str]):
+class ChoiceDialog(Dialog[str]):
     """A question with a few answers; returns the chosen answer's value."""
 
     def __init__(
@@ -88,7 +74,7 @@ class ChoiceDialog(EditorDialog[str]):
 # -- adding and renaming ----------------------------------------------------------------
 
 
-class AddStageDialog(EditorDialog[tuple[str, str]]):
+class AddStageDialog(Dialog[tuple[str, str]]):
     """Pick a stage type with a fuzzy filter and give the new stage an id."""
 
     def __init__(self, registry: StageRegistry, spec: PipelineSpec) -> None:
@@ -155,7 +141,7 @@ class AddStageDialog(EditorDialog[tuple[str, str]]):
         return reason
 
 
-class RenameDialog(EditorDialog[str]):
+class RenameDialog(Dialog[str]):
     """A new id for a stage; every dependency that names it follows."""
 
     def __init__(self, spec: PipelineSpec, old: str, references: int) -> None:
@@ -215,7 +201,7 @@ class NewPipeline:
     """A name from :data:`workbench.engine.templates.TEMPLATES`."""
 
 
-class FileNameDialog(EditorDialog[Path]):
+class FileNameDialog(Dialog[Path]):
     """Save As: a file name in the project's ``pipelines/`` folder (or a path)."""
 
     def __init__(self, folder: Path, proposed: str, *, title: str = "Save as") -> None:
@@ -264,7 +250,7 @@ class FileNameDialog(EditorDialog[Path]):
         self.dismiss(None)
 
 
-class NewPipelineDialog(EditorDialog[NewPipeline]):
+class NewPipelineDialog(Dialog[NewPipeline]):
     """Name and describe a new pipeline; its file name follows the name."""
 
     def __init__(self, folder: Path) -> None:
@@ -360,7 +346,7 @@ def diff_text(theirs: str, mine: str, name: str) -> Content:
     return Content("\n").join(out) if out else Content("The two texts are the same.")
 
 
-class ConflictDialog(EditorDialog[str]):
+class ConflictDialog(Dialog[str]):
     """The file changed on disk while the editor holds unsaved edits.
 
     Returns ``reload`` (take the disk's version, dropping the edits) or ``keep``

@@ -15,9 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
+
+from workbench.app.screens.dialogs.base import Dialog
 
 Section = tuple[str, list[tuple[str, str]]]
 """A heading and its ``(key, what it does)`` rows."""
@@ -121,14 +123,10 @@ def _frame_rows() -> list[tuple[str, str]]:
     ]
 
 
-class KeysHelp(ModalScreen[None]):
+class KeysHelp(Dialog[None]):
     """Every key of the view it was opened over, in a box; any key closes it."""
 
     DEFAULT_CSS = """
-    KeysHelp {
-        align: center middle;
-        background: $background 60%;
-    }
     KeysHelp > #keys-box {
         width: 84;
         max-width: 96%;

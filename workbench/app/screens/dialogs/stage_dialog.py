@@ -10,18 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from workbench.app.screens.dialogs.base import Dialog
 
-class StageDialog(ModalScreen[None]):
+
+class StageDialog(Dialog[None]):
     """One stage's details; escape or Enter closes it."""
 
     DEFAULT_CSS = """
-    StageDialog {
-        align: center middle;
-        background: $background 60%;
-    }
     StageDialog > #stage-dialog-box {
         width: 90;
         max-width: 96%;
