@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import MakeApp
+from kit.app import MakeApp
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
