@@ -257,7 +257,7 @@ async def until(pilot: Pilot[Any], check: Callable[[], bool], tries: int = 200) 
 
 
 def status(app: WorkbenchApp, stage_id: str) -> StageStatus:
-    return screen(app).controller.states[stage_id].status
+    return screen(app).session.controller.states[stage_id].status
 
 
 async def finish(pilot: Pilot[Any]) -> None:

@@ -64,7 +64,7 @@ def test_a_parameter_set_in_the_form_changes_what_a_config_writes(tmp_path: Path
             run.query_one(StageStatusList).focus()
             await pilot.press("R")
             await finish(pilot)
-            assert run.last_result is not None and run.last_result.ok
+            assert run.session.last_result is not None and run.session.last_result.ok
             assert (root / "out" / "second.json").is_file()
             assert not (root / "out" / "first.json").exists()
 
@@ -83,14 +83,14 @@ def test_a_composite_with_a_failing_optional_child_is_partial_and_the_run_goes_o
             await pilot.press("r", "R")
             await finish(pilot)
             run = screen(app)
-            result = run.last_result
+            result = run.session.last_result
             assert result is not None and result.ok
             group = result.results["group"]
             assert group.status is StageStatus.PARTIAL
             assert [c["id"] for c in group.data["children"]] == ["ok", "broken"]
             assert result.results["after"].status is StageStatus.SUCCESS
-            assert run.controller is not None
-            assert run.controller.states["group"].status is StageStatus.PARTIAL
+            assert run.session.controller is not None
+            assert run.session.controller.states["group"].status is StageStatus.PARTIAL
 
     asyncio.run(go())
 

@@ -32,7 +32,7 @@ def test_run_screen_mid_run(snap_compare, run_project: Path) -> None:
         await pilot.press("r", "R")
         await until(pilot, lambda: status(app, "wait") is StageStatus.RUNNING)
         await pilot.press("down")  # the waiting stage's log
-        await until(pilot, lambda: len(screen(app).controller.states["wait"].log) == 1)
+        await until(pilot, lambda: len(screen(app).session.controller.states["wait"].log) == 1)
 
     assert snap_compare(app, run_before=mid_run, terminal_size=SIZE)
     gate(app, "wait").set()
@@ -46,7 +46,7 @@ def test_run_screen_paused_in_step_mode(snap_compare, run_project: Path) -> None
         run = screen(app)
         await until(pilot, lambda: run.paused)
         await pilot.press("space")
-        await until(pilot, lambda: run.paused and run.controller.pause.stage_id == "second")
+        await until(pilot, lambda: run.paused and run.session.controller.pause.stage_id == "second")
 
     assert snap_compare(app, run_before=paused, terminal_size=SIZE)
 
