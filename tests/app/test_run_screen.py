@@ -60,7 +60,9 @@ def test_step_mode_pauses_before_each_stage_and_shows_what_it_reads(run_project:
             assert "greeting" in str(panel.render())
             assert run.query_one("#run-banner").has_class("-paused")
             await pilot.press("space")
-            await until(pilot, lambda: run.paused and run.session.controller.pause.stage_id == "second")
+            await until(
+                pilot, lambda: run.paused and run.session.controller.pause.stage_id == "second"
+            )
             assert status(app, "first") is StageStatus.SUCCESS
             stages = run.query_one(StageStatusList)
             await until(pilot, lambda: stages.selected == "second")  # the next stage
@@ -91,7 +93,9 @@ def test_continue_stops_at_the_next_breakpoint(run_project: Path) -> None:
             await pilot.press("t", "R")
             await until(pilot, lambda: run.paused)
             await pilot.press("c")  # continue: runs first and second, stops before third
-            await until(pilot, lambda: run.paused and run.session.controller.pause.stage_id == "third")
+            await until(
+                pilot, lambda: run.paused and run.session.controller.pause.stage_id == "third"
+            )
             assert status(app, "second") is StageStatus.SUCCESS
             assert not run.session.step_mode
             await pilot.press("c")

@@ -213,7 +213,7 @@ def test_breakpoints_and_forced_stages_of_removed_stages_are_dropped(
     session.toggle_breakpoint("side")
     session.toggle_breakpoint("check")
     session.toggle_force("side")
-    session.show_pipeline(load(PIPELINE.replace("[stages.side]\nuses = \"core.noop\"\n", "")))
+    session.show_pipeline(load(PIPELINE.replace('[stages.side]\nuses = "core.noop"\n', "")))
     assert session.breakpoints == {"check"}
     assert session.force_stages == set()
 
