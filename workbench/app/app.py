@@ -89,9 +89,7 @@ class WorkbenchApp(App[None]):
         """Published when another pipeline is opened or the open one is reloaded."""
         self.edit_session: EditSession | None = None
         """What the editor is editing (saved or not); None until it opens something."""
-        self.edit_session_changed: Signal[EditSession | None] = Signal(
-            self, "edit-session-changed"
-        )
+        self.edit_session_changed: Signal[EditSession | None] = Signal(self, "edit-session-changed")
         """Published when the editor starts editing another pipeline (opened or new)."""
         self._watching = watch
         self._config = load_config()

@@ -96,6 +96,9 @@ class RunSession:
         """Stages the next runs rerun even when cached (``--force-stage``)."""
         self.executor_choice: ExecutorChoice | None = None
         """The executor a person picked in the run options; None follows the files."""
+        self.failure: str | None = None
+        """Why the last run stopped without a result (it raised: a before-run hook, the
+        executor's set-up); None when it ended with one."""
 
     # -- the open pipeline ---------------------------------------------------------------
     def show_pipeline(self, pipeline: Pipeline | None) -> bool:
@@ -295,11 +298,13 @@ class RunSession:
         self.controller.watch_composites(runner.pipeline)
         runner.subscribe(self.controller.on_event)
         self.runner = runner
+        self.failure = None
         return runner
 
-    def finish(self, result: RunResult | None) -> None:
-        """The run ended (``None``: it stopped on an error the screen has reported)."""
+    def finish(self, result: RunResult | None, failure: str | None = None) -> None:
+        """The run ended with ``result``, or without one because of ``failure`` (it raised)."""
         self.runner = None
+        self.failure = failure if result is None else None
         if result is not None:
             self.last_result = result
             if self.controller.result is None:

@@ -329,12 +329,15 @@ class RunScreen(WorkbenchScreen):
         worker = event.worker
         if worker.group != "run" or not worker.is_finished:
             return
+        failure = None
         if event.state is WorkerState.ERROR:
+            error = worker.error
+            failure = str(getattr(error, "message", None) or error)
             self.notify(f"The run stopped: {worker.error}", title="Run", severity="error")
-        self._run_ended(worker.result if event.state is WorkerState.SUCCESS else None)
+        self._run_ended(worker.result if event.state is WorkerState.SUCCESS else None, failure)
 
-    def _run_ended(self, result: RunResult | None) -> None:
-        self.session.finish(result)
+    def _run_ended(self, result: RunResult | None, failure: str | None = None) -> None:
+        self.session.finish(result, failure)
         self._flush()
         if self._timer is not None:
             self._timer.pause()
@@ -610,11 +613,14 @@ class RunScreen(WorkbenchScreen):
         counts = controller.counts()
         total = len(controller.order)
         done = sum(n for status, n in counts.items() if status.finished)
+        result_shown = controller.result
         parts: list[Content] = [Content.styled(pipeline.name, "bold $text-primary")]
         if self.paused:
             state = Content.styled("⏸ paused", "bold $text-warning")
         elif self.running:
             state = Content.styled("● running", "bold $text-primary")
+        elif self.session.failure is not None:
+            state = _outcome(StageStatus.FAILURE)
         elif self.session.last_result is not None and controller.result is not None:
             state = _outcome(controller.result.status)
         else:
@@ -634,6 +640,12 @@ class RunScreen(WorkbenchScreen):
             note = f" run, {format_elapsed(paused)} paused" if paused >= 0.05 else ""
             parts.append(
                 Content.styled(f"  ·  {format_elapsed(elapsed)}{note}", "$foreground-muted")
+            )
+        if result_shown is not None and result_shown.left_running and not self.running:
+            parts.append(
+                Content.styled(
+                    f"  ·  {len(result_shown.left_running)} still running", "bold $text-error"
+                )
             )
         if self.session.step_mode:
             parts.append(Content.styled("  ·  step mode", "bold $text-warning"))
@@ -668,36 +680,56 @@ class RunScreen(WorkbenchScreen):
 
     def _show_banner(self) -> None:
         banner = self.query_one("#run-banner", Static)
-        banner.remove_class("-failed", "-paused", "-ok", "-cancelled")
+        banner.remove_class("-failed", "-paused", "-ok", "-cancelled", "-tall")
         pause = self.session.controller.pause if self.running else None
         result = self.session.controller.result
-        if pause is not None:
-            banner.add_class("-paused")
+        failure = self.session.failure
+        lines: list[str] = []
+        kind = ""
+        if failure is not None and not self.running:
+            # The run raised instead of ending (a before-run hook, the executor's set-up).
+            kind = "-failed"
+            lines.append(f"✘  RUN FAILED before its stages ran: {failure} · R run again")
+        elif pause is not None:
+            kind = "-paused"
             why = "at a breakpoint" if pause.reason == "breakpoint" else "in step mode"
-            banner.update(
+            lines.append(
                 f"⏸  Paused before {pause.stage_id} ({why}) · space step · c continue · G run to end"
             )
         elif self.running or result is None:
-            banner.update("")
+            pass
         elif result.status is StageStatus.SUCCESS:
-            banner.add_class("-ok")
-            banner.update(
+            kind = "-ok"
+            lines.append(
                 f"✔  Run succeeded: {len(result.results)} stages in {self._took(result)}"
                 + self._reused_note()
             )
         elif result.status is StageStatus.CANCELLED:
-            banner.add_class("-cancelled")
-            banner.update(f"■  Run cancelled after {self._took(result)} · R run again")
+            kind = "-cancelled"
+            lines.append(f"■  Run cancelled after {self._took(result)} · R run again")
         else:
-            banner.add_class("-failed")
+            kind = "-failed"
+            if result.error is not None:
+                # The runner itself broke: say so first, the stage counts after.
+                lines.append(f"✘  RUN FAILED: the runner stopped on an error: {result.error}")
             counts = result.counts()
             failed = counts.get("failure", 0)
             skipped = counts.get("skipped", 0)
-            banner.update(
-                f"✘  RUN FAILED: {failed} failed, {skipped} skipped, "
+            lines.append(
+                f"{'   ' if lines else '✘  RUN FAILED: '}{failed} failed, {skipped} skipped, "
                 f"{counts.get('success', 0)} succeeded{self._reused_note()} · "
                 "F re-run failed · f run from here"
             )
+        if result is not None and result.left_running and lines and kind != "-paused":
+            lines.append(
+                "⚠  Still running after the run ended (they ignored cancellation; their "
+                f"threads finish on their own): {', '.join(result.left_running)}"
+            )
+        if kind:
+            banner.add_class(kind)
+        if len(lines) > 1 or failure is not None:
+            banner.add_class("-tall")  # room for a long error and a second line
+        banner.update("\n".join(lines))
 
     def _took(self, result: RunResult) -> str:
         """``1.2s``, or ``1.2s (29.0s paused, not counted)`` after a stepped run."""
