@@ -96,6 +96,8 @@ class RunSession:
         """Stages the next runs rerun even when cached (``--force-stage``)."""
         self.executor_choice: ExecutorChoice | None = None
         """The executor a person picked in the run options; None follows the files."""
+        self.collapsed: set[str] = set()
+        """Composite stages whose children the view folds away (shown by default)."""
         self.failure: str | None = None
         """Why the last run stopped without a result (it raised: a before-run hook, the
         executor's set-up); None when it ended with one."""
@@ -113,9 +115,11 @@ class RunSession:
             return False
         self.breakpoints &= set(pipeline.stages)
         self.force_stages &= set(pipeline.stages)
+        self.collapsed &= set(pipeline.stages)
         if self.running:
             return False
         self.controller = RunController(self.order_of(pipeline))
+        self.controller.watch_composites(pipeline)
         return True
 
     @staticmethod
@@ -155,6 +159,21 @@ class RunSession:
             return False
         self.breakpoints.add(stage_id)
         return True
+
+    def toggle_children(self, stage_id: str) -> bool:
+        """Fold a composite's children away or show them again. Returns whether shown.
+
+        Only a composite stage has children; for any other stage nothing changes.
+        """
+        state = self.controller.states.get(stage_id)
+        if state is None or not state.children:
+            return False
+        self.collapsed ^= {stage_id}
+        return stage_id not in self.collapsed
+
+    def has_children(self, stage_id: str | None) -> bool:
+        state = self.controller.states.get(stage_id or "")
+        return state is not None and bool(state.children)
 
     def cycle_cache_mode(self) -> CacheMode:
         """use -> force -> off -> use: for the next runs."""

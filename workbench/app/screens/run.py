@@ -119,6 +119,7 @@ class RunScreen(WorkbenchScreen):
         Binding("G", "run_to_end", "Run to end", id="run-to-end"),
         Binding("end", "run_to_end", "Run to end", show=False, id="run-to-end-end"),
         Binding("b", "toggle_breakpoint", "Break", id="run-breakpoint"),
+        Binding("o", "toggle_children", "Children", id="run-children"),
         Binding("P", "toggle_params", "Params", id="run-params"),
         Binding("i", "toggle_inspector", "Context", id="run-inspector"),
         Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
@@ -212,6 +213,7 @@ class RunScreen(WorkbenchScreen):
         stages = self.query_one(StageStatusList)
         stages.set_stages(order, self.session.controller.states, empty or NO_PIPELINE)
         stages.set_breakpoints(self.session.breakpoints)
+        stages.set_collapsed(self.session.collapsed)
         self._show_log(stages.selected)
 
     # -- state ------------------------------------------------------------------------------
@@ -442,6 +444,14 @@ class RunScreen(WorkbenchScreen):
         self.query_one(StageStatusList).set_breakpoints(self.session.breakpoints)
         self._refresh_summary()
 
+    def action_toggle_children(self) -> None:
+        """``o``: fold a composite's children away, or show them again."""
+        stage = self._selected
+        if stage is None or not self.session.has_children(stage):
+            return
+        self.session.toggle_children(stage)
+        self.query_one(StageStatusList).set_collapsed(self.session.collapsed)
+
     def action_cycle_cache(self) -> None:
         """Reuse cached results, rerun everything, or leave the cache alone: for the next runs."""
         mode = self.session.cycle_cache_mode()
@@ -495,6 +505,8 @@ class RunScreen(WorkbenchScreen):
             return self.running
         if action in ("step", "continue", "run_to_end"):
             return self.paused
+        if action == "toggle_children":
+            return self.session.has_children(self._selected)
         return True
 
     # -- selection --------------------------------------------------------------------------
@@ -515,6 +527,7 @@ class RunScreen(WorkbenchScreen):
         self.query_one(DagView).select(stage_id)
         self._show_log(stage_id)
         self._show_context()
+        self.refresh_bindings()  # "o" (children) is offered on a composite only
 
     def _show_log(self, stage_id: str | None) -> None:
         pane = self.query_one(LogPane)
