@@ -139,7 +139,6 @@ class StageStatusList(ScrollView, can_focus=True):
         """Each stage's row (children take rows between stages)."""
         self._position: dict[str, int] = {}
         """Each stage's place in ``order``, for moving the cursor."""
-        self._shape: tuple[int, ...] = ()
         self._rows: dict[int, Strip] = {}
         self._styles: dict[str, Style] = {}
         self._id_width = 8
@@ -170,15 +169,6 @@ class StageStatusList(ScrollView, can_focus=True):
                 self.scroll_to_region(Region(0, row, 1, 1), animate=False)
             self.refresh()
 
-    def _children_shape(self) -> tuple[int, ...]:
-        """How many rows each composite takes now: the layout changes when this does."""
-        out: list[int] = []
-        for sid in self.order:
-            state = self.states.get(sid)
-            if state is not None and state.children:
-                out.append(-1 if sid in self.collapsed else _count(state.children))
-        return tuple(out)
-
     def _layout(self) -> None:
         """Lay the rows out: every stage, and the children of each open composite."""
         lines: list[Line] = []
@@ -197,7 +187,6 @@ class StageStatusList(ScrollView, can_focus=True):
         self._lines = lines
         self._index = index
         self._id_width = min(28, width)
-        self._shape = self._children_shape()
         self.virtual_size = Size(0, len(lines))
         self._rows.clear()
 
@@ -215,8 +204,9 @@ class StageStatusList(ScrollView, can_focus=True):
     def refresh_stages(self, stage_ids: Iterable[str]) -> None:
         """Repaint the rows of these stages (their state changed), children included."""
         ids = list(stage_ids)
-        composite = any(self.states.get(s) is not None and self.states[s].children for s in ids)
-        if composite and self._children_shape() != self._shape:  # its children changed
+        if any(self.states.get(s) is not None and self.states[s].children for s in ids):
+            # A composite's children may be new objects (its result replaces the live
+            # ones) or more of them (nested): lay the rows out again. Composites are few.
             self._layout()
             self.refresh()
             return
