@@ -60,6 +60,16 @@ depends_on = ["group"]
 """
 
 
+CACHED_COMPOSITE = """
+[pipeline]
+name = "cachedgroup"
+
+[stages.group]
+uses = "pipeline.call"
+config = { stages = { one = { uses = "core.noop" }, two = { uses = "core.noop", depends_on = ["one"] } } }
+"""
+
+
 @pytest.fixture(scope="module")
 def registry() -> StageRegistry:
     found = StageRegistry()
@@ -287,3 +297,15 @@ def test_a_composites_children_are_listed_before_the_run_and_followed_live(
     assert group.status is StageStatus.PARTIAL
     assert "missing_key" in group.children[1].message
     assert statuses(session)["after"] is StageStatus.SUCCESS
+
+
+def test_a_composite_restored_from_the_cache_shows_its_children_as_cached(
+    load: Callable[[str], Pipeline],
+) -> None:
+    session = RunSession()
+    session.show_pipeline(load(CACHED_COMPOSITE))
+    run_to_end(session)
+    run_to_end(session)
+    group = session.controller.states["group"]
+    assert group.status is StageStatus.CACHED
+    assert [c.status for c in group.children] == [StageStatus.CACHED, StageStatus.CACHED]

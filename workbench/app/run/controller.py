@@ -263,6 +263,9 @@ class RunController:
             state.worker = result.worker
             if "children" in result.data:
                 state.children = children_from_data(result.data["children"])
+            elif result.status is StageStatus.CACHED:
+                for child in state.children:  # restored as a whole: none of them ran
+                    child.status = StageStatus.CACHED
             if result.status is StageStatus.FAILURE and self.first_failure is None:
                 self.first_failure = stage_id
         elif isinstance(event, StagePaused):

@@ -180,8 +180,12 @@ class StageStatusList(ScrollView, can_focus=True):
             state = self.states.get(sid)
             if state is not None and state.children:
                 width = max(width, len(sid) + 2)
+                inner: list[Line] = []
+                _child_lines(sid, state.children, 1, inner)
+                # Children are indented by depth: their ids get the same column room.
+                width = max([width, *(min(16, len(c.id) + 2 * d) for _, c, d, _ in inner if c)])
                 if sid not in self.collapsed:
-                    _child_lines(sid, state.children, 1, lines)
+                    lines.extend(inner)
             else:
                 width = max(width, len(sid))
         self._lines = lines
