@@ -100,6 +100,7 @@ def test_a_failing_before_run_hook_is_shown_as_the_runs_failure(project: Path) -
         assert "no space left on the output disk" in text
         assert screen(app).query_one("#run-banner").has_class("-failed")
         assert "✘ FAILED" in screen(app)._summary
+        assert screen(app).sub_title == "hooked · ✘ FAILED"
 
     run(app, check)
 

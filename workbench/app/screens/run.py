@@ -345,6 +345,8 @@ class RunScreen(WorkbenchScreen):
             self._timer.pause()
         if result is not None:
             self._announce(result)
+        elif failure is not None and self.session.pipeline is not None:
+            self.sub_title = f"{self.session.pipeline.name} · ✘ FAILED"
         self._refresh_summary()
         self._show_banner()
         self._show_context()
