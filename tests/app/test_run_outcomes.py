@@ -50,7 +50,7 @@ class Stubborn(Stage):
     description = "Ignores cancellation"
 
     def run(self, ctx: StageContext) -> StageResult:
-        time.sleep(1.3)
+        time.sleep(2.5)  # well past the 1 s the end of a run waits, even on a busy machine
         return StageResult.success("woke up")
 '''
 
