@@ -50,11 +50,14 @@ CACHE_MODES: dict[CacheMode, str] = {
 
 NO_PIPELINE = "No pipeline is open. Press p to choose one."
 
+Severity = Literal["information", "warning", "error"]
+"""How loudly a refusal is said (the app's notification levels)."""
+
 
 class RunRefused(Exception):
     """A run command that cannot be carried out now, with what to tell the person."""
 
-    def __init__(self, title: str, message: str, severity: str = "warning") -> None:
+    def __init__(self, title: str, message: str, severity: Severity = "warning") -> None:
         super().__init__(message)
         self.title = title
         self.message = message

@@ -26,7 +26,7 @@ Every run is recorded in the project's history with source ``app``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -247,7 +247,7 @@ class RunScreen(WorkbenchScreen):
             return
         self._try_plan(lambda: self.session.plan_from(stage))
 
-    def _try_plan(self, plan: Any) -> None:
+    def _try_plan(self, plan: Callable[[], RunPlan]) -> None:
         try:
             chosen: RunPlan = plan()
         except RunRefused as refused:
@@ -256,8 +256,7 @@ class RunScreen(WorkbenchScreen):
         self.start_run(chosen)
 
     def _say_refused(self, refused: RunRefused) -> None:
-        severity: Any = refused.severity
-        self.notify(refused.message, title=refused.title, severity=severity)
+        self.notify(refused.message, title=refused.title, severity=refused.severity)
 
     def start_run(self, plan: RunPlan) -> Runner | None:
         """Start the run ``plan`` describes (built by the session) and follow it."""
