@@ -173,7 +173,7 @@ class StageStatusList(ScrollView, can_focus=True):
         """Lay the rows out: every stage, and the children of each open composite."""
         lines: list[Line] = []
         index: dict[str, int] = {}
-        width = 8
+        width = 0
         for sid in self.order:
             index[sid] = len(lines)
             lines.append((sid, None, 0, False))
@@ -190,7 +190,7 @@ class StageStatusList(ScrollView, can_focus=True):
                 width = max(width, len(sid))
         self._lines = lines
         self._index = index
-        self._id_width = min(28, width)
+        self._id_width = min(28, width) if lines else 8
         self.virtual_size = Size(0, len(lines))
         self._rows.clear()
 
