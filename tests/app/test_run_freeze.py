@@ -12,7 +12,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from run_kit import finish, make_project, open_app, screen, until
+from kit.app import finish, make_project, open_app, screen, until
 
 from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.run.stage_pane import StageStatusList

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from run_kit import finish, make_project, open_app, screen, write
+from kit.app import finish, make_project, open_app, screen, write
 from textual.widgets import Static
 
 from workbench.app.app import WorkbenchApp

@@ -6,9 +6,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from kit.app import finish, make_project, open_app, screen, until
 from rich.segment import Segment
 from rich.style import Style
-from run_kit import finish, make_project, open_app, screen, until
 from textual.strip import Strip
 
 import workbench.app.run.controller as run_controller

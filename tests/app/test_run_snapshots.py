@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from run_kit import finish, frozen_clock, gate, make_project, open_app, screen, status, until
+from kit.app import finish, frozen_clock, gate, make_project, open_app, screen, status, until
 from textual.pilot import Pilot
 
 from workbench.engine.stage import StageStatus
@@ -96,7 +96,7 @@ depends_on = ["group"]
 def test_run_screen_with_a_composites_children(
     snap_compare, run_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import workbench.engine.runner as runner
+    import workbench.engine.run.runner as runner
 
     # A composite runs a whole pipeline: its time would differ from run to run.
     monkeypatch.setattr(runner, "perf_counter", lambda: 1000.0)

@@ -34,7 +34,7 @@ from workbench.engine.events import (
     StageStarted,
 )
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import RunResult
+from workbench.engine.run.runner import RunResult
 from workbench.engine.stage import StageResult, StageStatus, now
 from workbench.engine.terminal_text import clean_output
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.engine.glyphs import INTERRUPTED_GLYPH, STATUS_GLYPHS
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
+from workbench.engine.history.store import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.units import format_seconds
 
 STATUS_STYLES: dict[str, str] = {

@@ -34,11 +34,11 @@ from workbench.app.run.controller import (
 from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 
 if TYPE_CHECKING:
-    from workbench.engine.executor_choice import ExecutorChoice
-    from workbench.engine.executors import Executor
+    from workbench.engine.run.executor_choice import ExecutorChoice
+    from workbench.engine.run.executors import Executor
 
 CacheMode = Literal["use", "force", "off"]
 CACHE_MODES: dict[CacheMode, str] = {

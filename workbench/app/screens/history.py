@@ -31,10 +31,10 @@ from textual.worker import Worker, WorkerState
 from workbench.app.run.controller import LogBuffer, StageState
 from workbench.app.run.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.widgets.context_inspector import ContextInspector
+from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.stage_pane import StageStatusList
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     ChangeSummary,
     History,
     RunDetail,

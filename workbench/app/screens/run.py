@@ -44,24 +44,24 @@ from textual.worker import Worker, WorkerState
 from workbench.app.run.controller import Pause, StageState
 from workbench.app.run.session import CACHE_MODES, NO_PIPELINE, RunPlan, RunRefused, RunSession
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
-from workbench.app.widgets.context_inspector import ContextInspector
+from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
+from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.run_executor import RunExecutor
 from workbench.app.widgets.run.run_params import RunParams, toml_literal
 from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.app.widgets.run.stage_result import StageResultHeader
 from workbench.engine.errors import UsageError
-from workbench.engine.history import HistoryRecorder
+from workbench.engine.history.store import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
 from workbench.engine.units import format_elapsed
 
 if TYPE_CHECKING:
-    from workbench.engine.dask_executor import DaskExecutor
+    from workbench.engine.run.dask_executor import DaskExecutor
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
@@ -196,7 +196,7 @@ class RunScreen(WorkbenchScreen):
         secret = [key for key in values if policy.is_secret(key)]
         params.set_parameters(values, session.overrides, secret)
         if session.executor_choice is None:
-            from workbench.engine.executor_choice import choose_executor
+            from workbench.engine.run.executor_choice import choose_executor
 
             settings = self.workbench.project.settings.executor
             self.query_one(RunExecutor).set_choice(choose_executor(pipeline, settings))

@@ -21,7 +21,7 @@ from workbench.app.run.last_runs import (
     path_key,
     run_summary,
 )
-from workbench.engine.history import RunRecord
+from workbench.engine.history.store import RunRecord
 from workbench.engine.units import counted
 
 

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from workbench.engine.executor_choice import ExecutorChoice, ExecutorKind
+from workbench.engine.run.executor_choice import ExecutorChoice, ExecutorKind
 
 KINDS: list[tuple[str, ExecutorKind]] = [
     ("local: this process", "local"),

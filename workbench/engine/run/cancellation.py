@@ -11,7 +11,7 @@ instead of sleeping, and wakes the moment its attempt is cancelled.
 :class:`StageCancelled` subclasses :class:`asyncio.CancelledError` so code written
 against the old ``raise_if_cancelled`` (which raised ``CancelledError``) keeps
 working, and so a broad ``except Exception`` in stage code does not swallow it.
-It lives in :mod:`workbench.engine.stage_cancelled`, imported only when raised,
+It lives in :mod:`workbench.engine.run.stage_cancelled`, imported only when raised,
 because this module must stay cheap to import (no asyncio) for discovery.
 """
 

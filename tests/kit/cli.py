@@ -6,7 +6,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-KIT = Path(__file__).parents[1] / "engine" / "kit"
+KIT = Path(__file__).parent / "local_stages"
 BROKEN = Path(__file__).parents[1] / "data" / "broken"
 
 PIPELINES = {

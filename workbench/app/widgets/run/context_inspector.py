@@ -39,7 +39,7 @@ from textual.widgets import DataTable, Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from workbench.engine.context import ContextStore, summarize
-from workbench.engine.history import ChangeSummary
+from workbench.engine.history.store import ChangeSummary
 from workbench.engine.secrets import MASK, Secrets
 from workbench.engine.units import counted
 

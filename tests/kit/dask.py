@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from workbench.engine.dask_executor import DaskExecutor
 from workbench.engine.events import RunEvent
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.dask_executor import DaskExecutor
+from workbench.engine.run.runner import Runner, RunResult
 
-KIT = Path(__file__).parent / "kit"
+KIT = Path(__file__).parent / "dask_stages"
 
 
 def dask_registry() -> StageRegistry:

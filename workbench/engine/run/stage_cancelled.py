@@ -1,6 +1,6 @@
 """The exception a stage's ``ctx.check_cancelled()`` raises once its attempt is cancelled.
 
-Apart from :mod:`workbench.engine.cancellation` because it needs asyncio, which
+Apart from :mod:`workbench.engine.run.cancellation` because it needs asyncio, which
 discovery and ``workbench validate`` never import.
 """
 

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from queue import SimpleQueue
 from typing import Any, Protocol, TypeVar
 
-from workbench.engine.cancellation import CancelToken
 from workbench.engine.context import StageContext
+from workbench.engine.run.cancellation import CancelToken
 from workbench.engine.stage import Stage
 
 T = TypeVar("T")
@@ -39,7 +39,7 @@ class Executor(Protocol):
         loop). ``execute`` returns an awaitable: an ``async def`` will do, or, as
         :class:`LocalExecutor` does to save a coroutine a stage, a plain method
         returning the stage's own coroutine or a future. ``ctx.token`` is the
-        attempt's own :class:`~workbench.engine.cancellation.CancelToken`, a child
+        attempt's own :class:`~workbench.engine.run.cancellation.CancelToken`, a child
         of the run's (``ctx.store.token``). To stop an attempt the runner first
         cancels a token (the attempt's on its timeout; the run's on a cancel, a
         runner error or the end of the run), so the stage sees ``ctx.cancelled``

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from workbench.engine.dask_executor import DaskExecutor
     from workbench.engine.pipeline import Pipeline
+    from workbench.engine.run.dask_executor import DaskExecutor
     from workbench.engine.settings import ExecutorSettings
 
 ExecutorKind = Literal["local", "dask"]
@@ -51,7 +51,7 @@ class ExecutorChoice:
         """
         if self.kind == "local":
             return None
-        from workbench.engine.dask_executor import DaskExecutor, require_dask
+        from workbench.engine.run.dask_executor import DaskExecutor, require_dask
 
         require_dask()
         return DaskExecutor(scheduler=self.scheduler, workers=self.workers, pipeline=pipeline)

@@ -46,7 +46,7 @@ from workbench.engine.errors import HookError
 if TYPE_CHECKING:
     from workbench.engine.context import ContextStore, StageContext
     from workbench.engine.pipeline import Pipeline, PipelineStage
-    from workbench.engine.runner import RunResult
+    from workbench.engine.run.runner import RunResult
     from workbench.engine.stage import StageResult
 
 log = logging.getLogger(__name__)

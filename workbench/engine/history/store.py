@@ -53,7 +53,7 @@ from workbench.engine.secrets import MASK, Secrets
 if TYPE_CHECKING:
     from workbench.engine.context import ChangeRecord
     from workbench.engine.pipeline import Pipeline
-    from workbench.engine.runner import Runner
+    from workbench.engine.run.runner import Runner
     from workbench.engine.settings import HistorySettings
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from workbench.app.editing import id_problem, propose_id
-from workbench.app.widgets.stage_picker import StagePicker
+from workbench.app.widgets.editor.stage_picker import StagePicker
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import PipelineSpec
 from workbench.engine.templates import TEMPLATES, slug

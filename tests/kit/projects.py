@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from workbench.engine.history import History
+from workbench.engine.history.store import History
 from workbench.engine.project import Project
 
 PLAN = """

@@ -7,7 +7,7 @@ and only the context values the stage reads: its declared reads, or, when it
 declares none, the values written by the stages upstream of it. The worker sends
 back, in order, what the stage wrote; the changes are applied here, to the run's
 one context, so the change records are those of a local run. Log lines and
-progress arrive while the stage runs (see :mod:`workbench.engine.dask_task`).
+progress arrive while the stage runs (see :mod:`workbench.engine.run.dask_task`).
 
 A stage class with ``runs_on_driver = True`` (a gate waiting on the shared
 context, the workbench's lifecycle stages) runs in this process beside the
@@ -36,16 +36,16 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from workbench.engine.cancellation import CancelToken
 from workbench.engine.context import StageContext
-from workbench.engine.dask_task import (
+from workbench.engine.errors import ExecutorError, UsageError
+from workbench.engine.run.cancellation import CancelToken
+from workbench.engine.run.dask_task import (
     AttemptSpec,
     as_result,
     cancel_attempts,
     run_attempt,
 )
-from workbench.engine.errors import ExecutorError, UsageError
-from workbench.engine.executors import LocalExecutor
+from workbench.engine.run.executors import LocalExecutor
 from workbench.engine.stage import Stage, StageResult
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ class DaskExecutor:
 
     Use it as an async context manager around the run: entering starts (or
     connects to) the cluster, leaving closes what it started. In between, the
-    runner drives it through the :class:`~workbench.engine.executors.Executor`
+    runner drives it through the :class:`~workbench.engine.run.executors.Executor`
     protocol (``start``, ``execute``, ``wait_stopped``, ``close``), once per run.
     """
 

@@ -221,7 +221,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every clock the run screen reads stands still, so times and spinners are steady."""
     import workbench.app.run.controller as controller
     import workbench.app.widgets.run.stage_pane as pane
-    import workbench.engine.runner as runner
+    import workbench.engine.run.runner as runner
 
     for module in (controller, pane, runner):
         monkeypatch.setattr(module, "now", lambda: 1000.0)

@@ -9,8 +9,8 @@ from stages.core import Noop
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 
-KIT = Path(__file__).parent / "kit"
-DATA = Path(__file__).parent.parent / "data"
+KIT = Path(__file__).parent / "local_stages"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def kit_registry() -> StageRegistry:

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from workbench.engine.compare import Comparison, PlanAgainstRun
-from workbench.engine.dry_run import DryRunReport, StagePlan
+from workbench.engine.dryrun.compare import Comparison, PlanAgainstRun
+from workbench.engine.dryrun.dry_run import DryRunReport, StagePlan
 from workbench.engine.fileio import atomic_write_text
 from workbench.engine.units import (
     format_bytes,

@@ -2,11 +2,11 @@
 
 The scheduler is driven by completions, not polling: when a stage finishes, its
 children's pending-dependency counts drop and those that reach zero start. The
-runner decides *when* an attempt runs; an :class:`~workbench.engine.executors.Executor`
+runner decides *when* an attempt runs; an :class:`~workbench.engine.run.executors.Executor`
 decides *how* it runs and how it is stopped (the default runs ``async def run`` on
 the loop and a plain ``def run`` on the executor's own threads).
 
-Every attempt gets its own :class:`~workbench.engine.cancellation.CancelToken`
+Every attempt gets its own :class:`~workbench.engine.run.cancellation.CancelToken`
 through its context: on a timeout, a cancel or the end of the run the token is
 cancelled first (``ctx.cancelled`` turns true, writes are refused) and only then
 is the awaiting task cancelled. A retry waits until the previous attempt's code
@@ -50,11 +50,11 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
-from workbench.engine.executors import Executor, LocalExecutor
-from workbench.engine.hooks import AfterHook, BeforeHook, Hooks, call_hook, with_file_hooks
-from workbench.engine.outcomes import as_result, failed_by
 from workbench.engine.pipeline import Pipeline, PipelineStage
 from workbench.engine.project import importable
+from workbench.engine.run.executors import Executor, LocalExecutor
+from workbench.engine.run.hooks import AfterHook, BeforeHook, Hooks, call_hook, with_file_hooks
+from workbench.engine.run.outcomes import as_result, failed_by
 from workbench.engine.secrets import Secrets
 from workbench.engine.stage import StageResult, StageStatus, now
 from workbench.engine.upstream import (

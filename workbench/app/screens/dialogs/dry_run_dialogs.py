@@ -21,8 +21,8 @@ from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from workbench.engine.assignments import parse_value
-from workbench.engine.compare import CompareError, parse_parameters
-from workbench.engine.history import RunRecord
+from workbench.engine.dryrun.compare import CompareError, parse_parameters
+from workbench.engine.history.store import RunRecord
 
 DIALOG_CSS = """
 DryRunDialog {

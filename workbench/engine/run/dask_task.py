@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.engine.cancellation import CancelToken
 from workbench.engine.context import ContextStore, ExecutionMode, StageContext
-from workbench.engine.outcomes import as_result, failed_by
+from workbench.engine.run.cancellation import CancelToken
+from workbench.engine.run.outcomes import as_result, failed_by
 from workbench.engine.stage import Stage, StageResult
 
 FLUSH_EVERY = 0.1

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.engine.assignments import AssignmentError, parse_assignments
-from workbench.engine.dry_run import (
+from workbench.engine.dryrun.dry_run import (
     DryRunReport,
     ReportDiff,
     StageChange,
@@ -36,7 +36,7 @@ from workbench.engine.dry_run import (
     diff_reports,
 )
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,
