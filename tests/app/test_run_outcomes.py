@@ -38,19 +38,21 @@ def disk_full(pipeline, store):
 """
 
 STUBBORN = '''
-import time
+import threading
 
 from workbench.engine import Stage, StageContext, StageResult
 
 
 class Stubborn(Stage):
-    """A thread stage that never looks at its cancellation."""
+    """A thread stage that never looks at its cancellation: it waits until the test
+    lets it go, so it outlives the run however slow the machine is."""
 
     name = "test.stubborn"
     description = "Ignores cancellation"
+    RELEASE = threading.Event()
 
     def run(self, ctx: StageContext) -> StageResult:
-        time.sleep(2.5)  # well past the 1 s the end of a run waits, even on a busy machine
+        type(self).RELEASE.wait(30)
         return StageResult.success("woke up")
 '''
 
@@ -144,5 +146,8 @@ def test_a_thread_left_running_after_the_run_is_named(project: Path) -> None:
             "threads finish on their own): stuck"
         )
         assert "1 still running" in screen(app)._summary
+        pipeline = app.pipeline
+        assert pipeline is not None
+        type(pipeline.stages["stuck"].stage).RELEASE.set()  # type: ignore[attr-defined]
 
     run(app, check)
