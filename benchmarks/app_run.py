@@ -78,7 +78,9 @@ async def in_app(root: Path, path: Path) -> float:
         await pilot.press("R")
         await app.workers.wait_for_complete()
         took = time.perf_counter() - began
-        assert screen.last_result is not None and screen.last_result.ok, "the run failed"
+        assert screen.session.last_result is not None and screen.session.last_result.ok, (
+            "the run failed"
+        )
         return took
 
 

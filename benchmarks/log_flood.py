@@ -123,7 +123,7 @@ async def flood_in_app(root: Path, path: Path) -> dict[str, object]:
                 await asyncio.sleep(0.001)
             latencies: list[float] = []
             peak = rss_before
-            while screen.running or screen.runner is not None:
+            while screen.running or screen.session.runner is not None:
                 count = len(handled)
                 sent = time.perf_counter()
                 app.post_message(events.Key("down", None))
@@ -136,7 +136,7 @@ async def flood_in_app(root: Path, path: Path) -> dict[str, object]:
             took = time.perf_counter() - began
             await app.workers.wait_for_complete()
             await pilot.pause()
-            kept = len(screen.controller.states["flood"].log)
+            kept = len(screen.session.controller.states["flood"].log)
             return {
                 "took": took,
                 "latencies": latencies,

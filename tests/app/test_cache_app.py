@@ -30,17 +30,17 @@ def test_a_second_run_shows_cached_stages_apart(run_project: Path) -> None:
                 assert status(app, sid) is StageStatus.CACHED
                 assert dag.status_of(sid) == "cached"
             assert "≡ 3" in run._summary
-            assert run.last_result is not None and run.last_result.ok
+            assert run.session.last_result is not None and run.session.last_result.ok
             await pilot.press("C")  # force all
-            assert run.cache_mode == "force" and "force all" in run._summary
+            assert run.session.cache_mode == "force" and "force all" in run._summary
             await pilot.press("R")
             await finish(pilot)
             assert [status(app, sid) for sid in CHAIN] == [StageStatus.SUCCESS] * 3
             await pilot.press("C", "C")  # off, then back to using the cache
-            assert run.cache_mode == "use"
+            assert run.session.cache_mode == "use"
             run._select("second")
             await pilot.press("exclamation_mark")
-            assert run.force_stages == {"second"}
+            assert run.session.force_stages == {"second"}
             await pilot.press("R")
             await finish(pilot)
             assert [status(app, sid) for sid in CHAIN] == [

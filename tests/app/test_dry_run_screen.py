@@ -60,6 +60,38 @@ def test_the_report_of_the_open_pipeline_is_built(root: Path) -> None:
     drive(root, steps)
 
 
+def test_the_editors_session_is_announced_and_the_dry_run_compares_its_edits(
+    root: Path,
+) -> None:
+    """The editor announces what it edits on the app's signal; the dry run reads it
+    from the app (it never looks inside the editor screen)."""
+
+    async def go() -> None:
+        app = WorkbenchApp(root, root / "pipelines" / "plan.toml", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            heard: list[EditSession | None] = []
+            app.edit_session_changed.subscribe(app.screen, heard.append, immediate=True)
+            assert app.edit_session is None
+            await pilot.press("e")
+            await settle(pilot)
+            session = app.edit_session
+            assert session is not None and session.path == root / "pipelines" / "plan.toml"
+            assert heard == [session]
+            session.set_config("save_b", {"key": "text", "path": "out/copy.txt"}, typing=False)
+            await pilot.press("y")
+            await settle(pilot)
+            await pilot.press("c", "e")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, DryRunScreen)
+            shown = screen.shown
+            assert isinstance(shown, Comparison) and shown.kind == "edited"
+            [change] = [r.change for r in shown.rows if r.change is not None]
+            assert change.config_changes == (("path", "out/result.txt", "out/copy.txt"),)
+
+    asyncio.run(go())
+
+
 def test_selecting_in_the_report_selects_in_the_graph_and_back(root: Path) -> None:
     async def steps(pilot: Pilot[None], screen: DryRunScreen) -> None:
         dag = screen.query_one(DagView)
@@ -123,9 +155,7 @@ def test_comparing_with_other_parameters(root: Path) -> None:
     drive(root, steps)
 
 
-def test_comparing_edits_needs_an_editor_with_edits(
-    root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_comparing_edits_needs_an_editor_with_edits(root: Path) -> None:
     async def steps(pilot: Pilot[None], screen: DryRunScreen) -> None:
         await pilot.press("c", "e")
         await pilot.pause()
@@ -135,7 +165,7 @@ def test_comparing_edits_needs_an_editor_with_edits(
         app = screen.workbench
         session = EditSession.open(root / "pipelines" / "plan.toml", app.project.registry)
         session.set_config("save_b", {"key": "text", "path": "out/copy.txt"}, typing=False)
-        monkeypatch.setattr(DryRunScreen, "_edit_session", lambda self: session)
+        app.announce_edit_session(session)
         await pilot.press("c", "e")
         await settle(pilot)
         shown = screen.shown

@@ -44,7 +44,9 @@ def test_run_keys_act_on_the_highlighted_row_not_the_open_pipeline(
             await pilot.pause()
             run = app.screen
             assert isinstance(run, RunScreen)
-            assert run.last_result is not None and run.last_result.pipeline == "alpha"
+            assert (
+                run.session.last_result is not None and run.session.last_result.pipeline == "alpha"
+            )
             await pilot.press("p")
             await pilot.pause()
             await app.workers.wait_for_complete()

@@ -48,9 +48,9 @@ def test_pause_at_a_breakpoint_while_another_stage_fails_keeps_answering_keys(
             assert run.query_one(DagView).selected == stages.selected
             await pilot.press("c")
             await finish(pilot)
-            assert run.last_result is not None
-            assert run.last_result.results["later"].status.value == "success"
-            assert run.last_result.results["bad"].status.value == "failure"
+            assert run.session.last_result is not None
+            assert run.session.last_result.results["later"].status.value == "success"
+            assert run.session.last_result.results["bad"].status.value == "failure"
 
     # In a thread of its own: a frozen app never returns, and the test must fail, not hang.
     outcome: list[BaseException | None] = []

@@ -59,7 +59,7 @@ def test_re_run_failed_shows_every_stage_and_what_it_reused(run_project: Path) -
             run = screen(app)
             await pilot.press("F")
             await finish(pilot)
-            controller = run.controller
+            controller = run.session.controller
             assert controller.order == ["load", "side", "check", "report"]
             assert controller.reused == ["load", "side"]
             banner = str(run.query_one("#run-banner").render())
@@ -87,7 +87,7 @@ def test_time_spent_paused_is_not_run_time(
             clock[0] += 29.0  # the person reads the context for half a minute
             await pilot.press("G")
             await finish(pilot)
-            assert run.controller.paused_for == pytest.approx(29.0)
+            assert run.session.controller.paused_for == pytest.approx(29.0)
             banner = str(run.query_one("#run-banner").render())
             assert "29.0s paused, not counted" in banner
 

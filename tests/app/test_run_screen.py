@@ -23,7 +23,7 @@ def test_a_run_colours_list_and_graph_and_is_recorded(run_project: Path) -> None
             await pilot.press("r", "R")
             await finish(pilot)
             run = screen(app)
-            assert run.last_result is not None and run.last_result.ok
+            assert run.session.last_result is not None and run.session.last_result.ok
             dag = run.query_one(DagView)
             for sid in ("first", "second", "third"):
                 assert status(app, sid) is StageStatus.SUCCESS
@@ -44,15 +44,17 @@ def test_step_mode_pauses_before_each_stage_and_shows_what_it_reads(run_project:
             await pilot.press("r", "t", "R")
             run = screen(app)
             await until(pilot, lambda: run.paused)
-            assert run.controller.pause is not None
-            assert run.controller.pause.stage_id == "first"
+            assert run.session.controller.pause is not None
+            assert run.session.controller.pause.stage_id == "first"
             assert status(app, "first") is StageStatus.PAUSED
             panel = run.query_one("#run-next")
             assert panel.has_class("-shown")
             assert "greeting" in str(panel.render())
             assert run.query_one("#run-banner").has_class("-paused")
             await pilot.press("space")
-            await until(pilot, lambda: run.paused and run.controller.pause.stage_id == "second")
+            await until(
+                pilot, lambda: run.paused and run.session.controller.pause.stage_id == "second"
+            )
             assert status(app, "first") is StageStatus.SUCCESS
             stages = run.query_one(StageStatusList)
             await until(pilot, lambda: stages.selected == "second")  # the next stage
@@ -65,7 +67,7 @@ def test_step_mode_pauses_before_each_stage_and_shows_what_it_reads(run_project:
             assert status(app, "third") is StageStatus.PENDING
             await pilot.press("G")  # run to the end
             await finish(pilot)
-            assert run.last_result is not None and run.last_result.ok
+            assert run.session.last_result is not None and run.session.last_result.ok
 
     asyncio.run(go())
 
@@ -78,14 +80,16 @@ def test_continue_stops_at_the_next_breakpoint(run_project: Path) -> None:
             run = screen(app)
             stages = run.query_one(StageStatusList)
             await pilot.press("down", "down", "b")  # a breakpoint on third, in the list
-            assert run.breakpoints == {"third"}
+            assert run.session.breakpoints == {"third"}
             assert "third" in stages.breakpoints
             await pilot.press("t", "R")
             await until(pilot, lambda: run.paused)
             await pilot.press("c")  # continue: runs first and second, stops before third
-            await until(pilot, lambda: run.paused and run.controller.pause.stage_id == "third")
+            await until(
+                pilot, lambda: run.paused and run.session.controller.pause.stage_id == "third"
+            )
             assert status(app, "second") is StageStatus.SUCCESS
-            assert not run.step_mode
+            assert not run.session.step_mode
             await pilot.press("c")
             await finish(pilot)
             assert status(app, "third") is StageStatus.SUCCESS
@@ -101,17 +105,17 @@ def test_a_breakpoint_set_in_the_graph(run_project: Path) -> None:
             run = screen(app)
             run.query_one(DagView).focus()
             await pilot.press("right", "b")
-            assert run.breakpoints == {"second"}
+            assert run.session.breakpoints == {"second"}
             assert run.query_one(StageStatusList).selected == "second"
             await pilot.press("R")
             await until(pilot, lambda: run.paused)
-            assert run.controller.pause is not None
-            assert run.controller.pause.reason == "breakpoint"
-            assert run.controller.pause.stage_id == "second"
+            assert run.session.controller.pause is not None
+            assert run.session.controller.pause.reason == "breakpoint"
+            assert run.session.controller.pause.stage_id == "second"
             await pilot.press("x")
             await finish(pilot)
-            assert run.last_result is not None
-            assert run.last_result.status is StageStatus.CANCELLED
+            assert run.session.last_result is not None
+            assert run.session.last_result.status is StageStatus.CANCELLED
 
     asyncio.run(go())
 
@@ -144,8 +148,8 @@ def test_a_failed_stage_opens_its_log_and_re_run_failed_reuses_the_context(
             await pilot.press("r", "R")
             await finish(pilot)
             run = screen(app)
-            assert run.last_result is not None
-            assert run.last_result.status is StageStatus.FAILURE
+            assert run.session.last_result is not None
+            assert run.session.last_result.status is StageStatus.FAILURE
             # The failed stage is selected and its log is open, stderr included.
             assert run.query_one(StageStatusList).selected == "check"
             view = run.query_one(LogView)
@@ -159,10 +163,10 @@ def test_a_failed_stage_opens_its_log_and_re_run_failed_reuses_the_context(
             form_input = next(i for i in run.query(Input) if i.name == "fixed")
             form_input.value = "true"
             await pilot.pause()
-            assert run.overrides == {"fixed": True}
+            assert run.session.overrides == {"fixed": True}
             await pilot.press("F")
             await finish(pilot)
-            result = run.last_result
+            result = run.session.last_result
             assert result is not None and result.ok
             assert list(result.results) == ["check", "report"]
             # report joined load's and side's outputs recorded by the last run.
@@ -181,19 +185,19 @@ def test_run_from_a_stage_and_re_run_all(run_project: Path) -> None:
             run = screen(app)
             await pilot.press("down", "f")  # nothing has run yet: refused
             await pilot.pause()
-            assert run.last_result is None
+            assert run.session.last_result is None
             await pilot.press("R")
             await finish(pilot)
             await pilot.press("f")  # from second: second and third
             await finish(pilot)
-            result = run.last_result
+            result = run.session.last_result
             assert result is not None and result.ok
             assert list(result.results) == ["second", "third"]
             assert result.store.get("ran.first") is True  # from the last run
             assert set(result.store.get("seen")) == {"first", "second", "third"}
             await pilot.press("R")
             await finish(pilot)
-            assert list(run.last_result.results) == ["first", "second", "third"]
+            assert list(run.session.last_result.results) == ["first", "second", "third"]
 
     asyncio.run(go())
     with History.open(run_project) as history:
@@ -211,14 +215,14 @@ def test_parameters_set_before_a_run_reach_the_context(run_project: Path) -> Non
             field.focus()
             await pilot.press("home", "ctrl+k", *"bonjour")  # plain text works like --set
             await pilot.pause()
-            assert run.overrides == {"greeting": "bonjour"}
+            assert run.session.overrides == {"greeting": "bonjour"}
             await pilot.press("escape")
             run.query_one(StageStatusList).focus()
             await pilot.press("R")
             await finish(pilot)
-            assert run.last_result is not None
-            assert run.last_result.store.get("seen")["first"] == "bonjour"
-            assert run.last_result.store.params["greeting"] == "bonjour"
+            assert run.session.last_result is not None
+            assert run.session.last_result.store.get("seen")["first"] == "bonjour"
+            assert run.session.last_result.store.params["greeting"] == "bonjour"
 
     asyncio.run(go())
 
@@ -276,8 +280,8 @@ def test_a_secret_parameter_is_hidden_in_the_form_the_log_the_results_and_the_in
             run.query_one(StageStatusList).focus()
             await pilot.press("R")
             await finish(pilot)
-            assert run.last_result is not None and run.last_result.ok
-            assert run.last_result.results["first"].message == "greeting ••••"
+            assert run.session.last_result is not None and run.session.last_result.ok
+            assert run.session.last_result.results["first"].message == "greeting ••••"
             view = run.query_one(LogView)
             assert view.buffer is not None
             assert ("log", "first says ••••") in view.buffer.lines
@@ -305,7 +309,7 @@ def test_a_garbage_history_file_warns_once_and_the_run_goes_on(run_project: Path
             await pilot.press("r", "R")
             await finish(pilot)
             run = screen(app)
-            assert run.last_result is not None and run.last_result.ok
+            assert run.session.last_result is not None and run.session.last_result.ok
             warnings = [n for n in app._notifications if n.title == "History"]
             assert len(warnings) == 1 and "moved it to" in warnings[0].message
 

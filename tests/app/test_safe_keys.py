@@ -53,7 +53,9 @@ def test_q_during_a_run_asks_and_cancelling_quits(tmp_path: Path) -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r", "R")
             run = screen(app)
-            await until(pilot, lambda: run.controller.states["wait"].status.value == "running")
+            await until(
+                pilot, lambda: run.session.controller.states["wait"].status.value == "running"
+            )
             await pilot.press("q")
             await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
             assert app.screen.id == "confirm-quit-run"

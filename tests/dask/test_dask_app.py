@@ -39,12 +39,12 @@ def test_the_run_options_send_a_run_to_a_dask_cluster(tmp_path: Path, address: s
             assert scheduler.display
             scheduler.value = address
             await pilot.pause()
-            assert run.executor_choice is not None
-            assert run.executor_choice.scheduler == address
+            assert run.session.executor_choice is not None
+            assert run.session.executor_choice.scheduler == address
             await pilot.press("R")
             await app.workers.wait_for_complete()
             await pilot.pause()
-            result = run.last_result
+            result = run.session.last_result
             assert result is not None and result.ok, result and result.to_json()
             assert all(r.worker and r.worker.startswith("tcp://") for r in result.results.values())
             shown = str(cluster.render())
@@ -74,7 +74,7 @@ def test_dask_chosen_without_dask_installed_says_how_to_install_it(
             await pilot.pause()
             run = app.screen
             assert isinstance(run, RunScreen)
-            assert run.runner is None and run.last_result is None
+            assert run.session.runner is None and run.session.last_result is None
             messages = [n.message for n in app._notifications]
             assert any('pip install "stage-workbench[dask]"' in m for m in messages), messages
 

@@ -79,7 +79,7 @@ async def until(pilot: Pilot[Any], check: Callable[[], bool], tries: int = 200) 
 
 def status(app: WorkbenchApp, stage_id: str) -> StageStatus:
     """A stage's status as the run screen holds it."""
-    return screen(app).controller.states[stage_id].status
+    return screen(app).session.controller.states[stage_id].status
 
 
 async def finish(pilot: Pilot[Any]) -> None:

@@ -1,9 +1,10 @@
 """WorkbenchApp: the frame every screen plugs into.
 
-The app holds the state (the :class:`Project`, its pipeline ``catalog`` and the
-open :class:`Pipeline`) and announces changes on two signals that screens
-subscribe to: :attr:`WorkbenchApp.project_changed` and
-:attr:`WorkbenchApp.pipeline_changed`. Screens are App modes listed once in
+The app holds the shared state (the :class:`Project`, its pipeline ``catalog``,
+the open :class:`Pipeline` and the editor's :class:`EditSession`) and announces
+changes on signals that screens subscribe to: :attr:`WorkbenchApp.project_changed`,
+:attr:`WorkbenchApp.pipeline_changed` and :attr:`WorkbenchApp.edit_session_changed`.
+A screen reads what another screen holds from here, never by looking into it. Screens are App modes listed once in
 :data:`workbench.app.screens.VIEWS`; bindings and palette entries are built from
 that table. The project folder is watched with watchfiles so pipelines added,
 removed or edited on disk show up at once.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
@@ -40,6 +42,9 @@ from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import SETTINGS_FILE, Project
 from workbench.engine.watching import follow
+
+if TYPE_CHECKING:
+    from workbench.app.editing.session import EditSession
 
 
 class WorkbenchApp(App[None]):
@@ -82,6 +87,10 @@ class WorkbenchApp(App[None]):
         """Published when the pipeline list, the registry or the settings change."""
         self.pipeline_changed: Signal[Pipeline | None] = Signal(self, "pipeline-changed")
         """Published when another pipeline is opened or the open one is reloaded."""
+        self.edit_session: EditSession | None = None
+        """What the editor is editing (saved or not); None until it opens something."""
+        self.edit_session_changed: Signal[EditSession | None] = Signal(self, "edit-session-changed")
+        """Published when the editor starts editing another pipeline (opened or new)."""
         self._watching = watch
         self._config = load_config()
         self._theme_problems = self._register_themes()
@@ -137,6 +146,11 @@ class WorkbenchApp(App[None]):
         self.pipeline_changed.publish(self.pipeline)
         if view is not None:
             self.switch_mode(view)
+
+    def announce_edit_session(self, session: EditSession | None) -> None:
+        """The editor edits ``session`` now: keep it here and tell whoever listens."""
+        self.edit_session = session
+        self.edit_session_changed.publish(session)
 
     def apply_changes(self, changes: Iterable[tuple[Change, str]]) -> ProjectChanges:
         """Reload what a batch of file changes touched, and say what happened."""

@@ -19,7 +19,9 @@ files is an error naming the chain of files. Its result rolls up: every child
 succeeded -> success; some failed where their ``continue_on_error`` allowed it ->
 partial, with the counts and every child's errors; a required child failed ->
 failure. ``result.data["children"]`` holds each child's outcome, which the
-command line and the history show nested under the parent; the dry run adds the
+command line and the history show nested under the parent; while it runs, its
+progress messages say which child started or finished (:func:`child_progress`),
+so the app shows each child's status live; the dry run adds the
 child's planned operations (prefixed with the child's id) to the parent's, so
 their estimates add up.
 
@@ -195,7 +197,7 @@ class PipelineCall(Stage):
         return out
 
     async def run(self, ctx: StageContext) -> StageResult:
-        from workbench.engine.events import StageFinished, StageLog
+        from workbench.engine.events import StageFinished, StageLog, StageStarted
         from workbench.engine.run.runner import Runner
 
         assert self.child is not None
@@ -207,11 +209,13 @@ class PipelineCall(Stage):
             nonlocal done
             if isinstance(event, StageLog):
                 ctx.log(f"{event.stage_id} | {event.message}", event.level, event.stream)
+            elif isinstance(event, StageStarted):
+                ctx.progress(done, total, child_progress(event.stage_id, StageStatus.RUNNING))
             elif isinstance(event, StageFinished):
                 done += 1
                 r = event.result
                 ctx.log(f"{event.stage_id}: {r.status.value} {r.message}".rstrip(), "info")
-                ctx.progress(done, total, event.stage_id)
+                ctx.progress(done, total, child_progress(event.stage_id, r.status))
             if ctx.cancelled:
                 runner.cancel()
 
@@ -265,6 +269,26 @@ class PipelineCall(Stage):
                 errors,
             )
         return StageResult(StageStatus.SUCCESS, f"{total} stages succeeded", data)
+
+
+def child_progress(child_id: str, status: StageStatus) -> str:
+    """The progress message a composite reports when a child starts or finishes:
+    ``"load: running"``, ``"load: success"``. Read back by :func:`read_child_progress`."""
+    return f"{child_id}: {status.value}"
+
+
+def read_child_progress(message: str) -> tuple[str, StageStatus] | None:
+    """(child id, status) from a composite's progress message; None for any other message.
+
+    A front end follows a composite's children live with it (the app's run view).
+    """
+    child_id, sep, value = message.rpartition(": ")
+    if not sep or not child_id:
+        return None
+    try:
+        return child_id, StageStatus(value)
+    except ValueError:
+        return None
 
 
 def _short(path: Path, root: Path) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.engine.composite import PipelineCall, read_child_progress
 from workbench.engine.context import ContextStore
 from workbench.engine.events import (
     PipelineFinished,
@@ -107,6 +108,8 @@ class StageState:
     """Not run this time: a partial re-run reuses what the last run left for it."""
     worker: str | None = None
     """The Dask worker that ran the stage ("driver" beside them); None in a local run."""
+    children: list[ChildState] = field(default_factory=list)
+    """A composite stage's children in their run order; empty for any other stage."""
 
     def elapsed(self, at: float | None = None) -> float | None:
         if self.duration is not None:
@@ -114,6 +117,49 @@ class StageState:
         if self.started is None:
             return None
         return (at if at is not None else now()) - self.started
+
+
+@dataclass(slots=True)
+class ChildState:
+    """One child of a composite stage (``pipeline.call``), shown nested under it."""
+
+    id: str
+    uses: str
+    status: StageStatus = StageStatus.PENDING
+    message: str = ""
+    duration: float | None = None
+    children: list[ChildState] = field(default_factory=list)
+    """Its own children, when it is a composite too (known once it finished)."""
+
+
+def children_from_data(data: object) -> list[ChildState]:
+    """A finished composite's children from its ``result.data["children"]``, nested.
+
+    Anything malformed (a result read back from elsewhere) gives no children, never
+    an error.
+    """
+    out: list[ChildState] = []
+    if not isinstance(data, list):
+        return out
+    for item in data:
+        if not isinstance(item, dict):
+            continue
+        try:
+            status = StageStatus(item.get("status", ""))
+        except ValueError:
+            status = StageStatus.PENDING
+        duration = item.get("duration_s")
+        out.append(
+            ChildState(
+                str(item.get("id", "?")),
+                str(item.get("uses", "")),
+                status,
+                clean_output(str(item.get("message", "")), keep_colour=False),
+                float(duration) if isinstance(duration, int | float) else None,
+                children_from_data(item.get("children")),
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +193,7 @@ class RunController:
                     message=f"reused from the last run: {result.message}".rstrip(": "),
                     result=result,
                     reused=True,
+                    children=children_from_data(result.data.get("children")),
                 )
         self.started: float | None = None
         self.result: RunResult | None = None
@@ -158,6 +205,17 @@ class RunController:
         self._paused_since: float | None = None
         self._dirty: set[str] = set()
         self._news = False
+
+    def watch_composites(self, pipeline: Pipeline) -> None:
+        """List each composite stage's children (pending) so they show before they run."""
+        for sid, ps in pipeline.stages.items():
+            state = self.states.get(sid)
+            if state is None or state.reused or not isinstance(ps.stage, PipelineCall):
+                continue
+            child = ps.stage.child
+            if child is None:
+                continue
+            state.children = [ChildState(cid, child.stages[cid].uses) for cid in child.graph.order]
 
     # -- events (loop thread) ----------------------------------------------------------
     def on_event(self, event: RunEvent) -> None:
@@ -194,6 +252,8 @@ class RunController:
             state.progress = (event.done, event.total)
             if event.message:
                 state.message = clean_output(event.message, keep_colour=False)
+                if state.children:
+                    self._child_news(state, event.message)
         elif isinstance(event, StageFinished):
             result = event.result
             state.status = result.status
@@ -201,6 +261,11 @@ class RunController:
             state.message = clean_output(result.message, keep_colour=False)
             state.result = result
             state.worker = result.worker
+            if "children" in result.data:
+                state.children = children_from_data(result.data["children"])
+            elif result.status is StageStatus.CACHED:
+                for child in state.children:  # restored as a whole: none of them ran
+                    child.status = StageStatus.CACHED
             if result.status is StageStatus.FAILURE and self.first_failure is None:
                 self.first_failure = stage_id
         elif isinstance(event, StagePaused):
@@ -219,6 +284,18 @@ class RunController:
             state.message = clean_output(
                 f"retrying (attempt {event.attempt}) after: {event.error}", keep_colour=False
             )
+
+    @staticmethod
+    def _child_news(state: StageState, message: str) -> None:
+        """A composite said a child started or finished (see ``composite.child_progress``)."""
+        news = read_child_progress(message)
+        if news is None:
+            return
+        child_id, status = news
+        for child in state.children:
+            if child.id == child_id:
+                child.status = status
+                return
 
     # -- draining (timer) --------------------------------------------------------------
     def drain(self) -> tuple[set[str], bool]:

@@ -290,12 +290,8 @@ class DryRunScreen(WorkbenchScreen):
         self._start(lambda: compare_edited(spec, path, registry, root=root))
 
     def _edit_session(self) -> EditSession | None:
-        """The editor's session, when an editor screen holds one (screens are built lazily)."""
-        for screen in self.workbench.open_screens:
-            session = getattr(screen, "session", None)
-            if isinstance(session, EditSession):
-                return session
-        return None
+        """What the editor is editing, as the app announced it (None: nothing yet)."""
+        return self.workbench.edit_session
 
     def _runs(self) -> list[RunRecord]:
         pipeline = self.workbench.pipeline

@@ -181,6 +181,7 @@ class EditorScreen(WorkbenchScreen):
         self.session = EditSession.from_text(
             pipeline.text, real_path(pipeline.path), self.workbench.project.registry
         )
+        self.workbench.announce_edit_session(self.session)
         self._pending = None
         self._connect_from = None
         if self.selected not in self.session.spec.stages:
@@ -628,6 +629,7 @@ class EditorScreen(WorkbenchScreen):
                 path=result.path,
             )
         self.session = session
+        self.workbench.announce_edit_session(session)
         self.selected = None
         self._pending = None
         self._refresh(rebuild=True)

@@ -17,16 +17,18 @@ Keys (screen-wide; free of the app's view keys p, g, s, r, q and the others):
   with its scheduler and dashboard shown), ``i`` the context inspector, ``/`` search the log
   (then ``n`` / ``N``), ``y`` copy the log.
 
-Partial runs (re-run failed, run from a stage) reuse the context the last run
-in this session left: see :func:`~workbench.app.run.controller.seeded_store`.
+The run's state and policy (options, breakpoints, partial runs, the last
+result) live in a Textual-free :class:`~workbench.app.run.session.RunSession`;
+this screen draws it and sends it the person's commands. Partial runs (re-run
+failed, run from a stage) reuse the context the last run in this session left.
 Every run is recorded in the project's history with source ``app``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -39,15 +41,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from workbench.app.run.controller import (
-    Pause,
-    RunController,
-    StageState,
-    failed_and_downstream,
-    from_stage,
-    missing_inputs,
-    seeded_store,
-)
+from workbench.app.run.controller import Pause, StageState
+from workbench.app.run.session import CACHE_MODES, NO_PIPELINE, RunPlan, RunRefused, RunSession
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
@@ -57,8 +52,6 @@ from workbench.app.widgets.run.run_executor import RunExecutor
 from workbench.app.widgets.run.run_params import RunParams, toml_literal
 from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.app.widgets.run.stage_result import StageResultHeader
-from workbench.engine.cache.session import RunCache
-from workbench.engine.context import ContextStore
 from workbench.engine.errors import UsageError
 from workbench.engine.history.recorder import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
@@ -67,21 +60,11 @@ from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
 from workbench.engine.units import format_elapsed
 
-CacheMode = Literal["use", "force", "off"]
-CACHE_MODES: dict[str, str] = {
-    "use": "Up-to-date stages are reused from the cache.",
-    "force": "Every stage reruns; results are still recorded.",
-    "off": "The cache is neither read nor written.",
-}
-
 if TYPE_CHECKING:
     from workbench.engine.run.dask_executor import DaskExecutor
-    from workbench.engine.run.executor_choice import ExecutorChoice
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
-
-NO_PIPELINE = "No pipeline is open. Press p to choose one."
 
 COUNT_ORDER = (
     StageStatus.SUCCESS,
@@ -136,6 +119,7 @@ class RunScreen(WorkbenchScreen):
         Binding("G", "run_to_end", "Run to end", id="run-to-end"),
         Binding("end", "run_to_end", "Run to end", show=False, id="run-to-end-end"),
         Binding("b", "toggle_breakpoint", "Break", id="run-breakpoint"),
+        Binding("o", "toggle_children", "Children", id="run-children"),
         Binding("P", "toggle_params", "Params", id="run-params"),
         Binding("i", "toggle_inspector", "Context", id="run-inspector"),
         Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
@@ -154,25 +138,13 @@ class RunScreen(WorkbenchScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.controller = RunController()
-        self.runner: Runner | None = None
-        self.last_result: RunResult | None = None
-        """The last finished run of this session, the source of partial re-runs."""
-        self.overrides: dict[str, Any] = {}
-        """Parameter values set in the form, applied to every run from this screen."""
-        self.step_mode = False
-        self.breakpoints: set[str] = set()
-        self.cache_mode: CacheMode = "use"
-        """``use`` reuses up-to-date stages; ``force`` reruns all (and records); ``off``."""
-        self.force_stages: set[str] = set()
-        """Stages the next runs rerun even when cached (``--force-stage``)."""
+        self.session = RunSession()
+        """The run's state and policy; this screen draws it and sends it commands."""
         self._timer: Timer | None = None
         self._selected: str | None = None
         self._failure_opened = False
         self._last_pause: Pause | None = None
         self._summary = ""
-        self.executor_choice: ExecutorChoice | None = None
-        """The executor a person picked in the run options; None follows the files."""
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -204,6 +176,8 @@ class RunScreen(WorkbenchScreen):
 
     # -- the app's news --------------------------------------------------------------------
     def show_pipeline(self, pipeline: Pipeline | None) -> None:
+        session = self.session
+        reset = session.show_pipeline(pipeline)
         dag = self.query_one(DagView)
         params = self.query_one(RunParams)
         if pipeline is None:
@@ -220,19 +194,15 @@ class RunScreen(WorkbenchScreen):
         values = split_context(pipeline.spec.context)[0]
         policy = SecretPolicy.for_pipeline(pipeline)
         secret = [key for key in values if policy.is_secret(key)]
-        params.set_parameters(values, self.overrides, secret)
-        if self.executor_choice is None:
+        params.set_parameters(values, session.overrides, secret)
+        if session.executor_choice is None:
             from workbench.engine.run.executor_choice import choose_executor
 
             settings = self.workbench.project.settings.executor
             self.query_one(RunExecutor).set_choice(choose_executor(pipeline, settings))
-        self.breakpoints &= set(pipeline.stages)
-        if self.running:
+        if not reset:
             return  # the run in progress keeps its own stages until it ends
-        order = (
-            list(pipeline.graph.order) if pipeline.graph.cycle is None else list(pipeline.stages)
-        )
-        self.controller = RunController(order)
+        order = session.controller.order
         empty = "" if pipeline.valid else f"{pipeline.name} has problems; fix them to run it."
         self._show_order(order, empty)
         dag.set_statuses({sid: None for sid in order})
@@ -241,133 +211,74 @@ class RunScreen(WorkbenchScreen):
 
     def _show_order(self, order: list[str], empty: str = "") -> None:
         stages = self.query_one(StageStatusList)
-        stages.set_stages(order, self.controller.states, empty or NO_PIPELINE)
-        stages.set_breakpoints(self.breakpoints)
+        stages.set_stages(order, self.session.controller.states, empty or NO_PIPELINE)
+        stages.set_breakpoints(self.session.breakpoints)
+        stages.set_collapsed(self.session.collapsed)
         self._show_log(stages.selected)
 
     # -- state ------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.runner is not None
+        return self.session.running
 
     @property
     def paused(self) -> bool:
-        return self.runner is not None and self.controller.pause is not None
+        return self.session.paused
 
     # -- starting runs ----------------------------------------------------------------------
+    def _catch_up(self) -> None:
+        """Take in a pipeline opened a moment ago whose signal has not reached us yet
+        (a screen that was not showing gets it on its next turn)."""
+        if self.session.pipeline is not self.workbench.pipeline:
+            self.show_pipeline(self.workbench.pipeline)
+
     def action_run_all(self) -> None:
-        self.start_run(None, None, "Run")
+        self._catch_up()
+        self.start_run(self.session.plan_all())
 
     def action_run_failed(self) -> None:
-        pipeline, last = self.workbench.pipeline, self.last_result
-        if pipeline is None or last is None:
-            self.notify("Nothing has run yet in this session.", title="Re-run failed")
-            return
-        selection = failed_and_downstream(pipeline, last)
-        if not selection:
-            self.notify("Every stage succeeded in the last run.", title="Re-run failed")
-            return
-        self._partial_run(pipeline, last, selection, "Re-run failed")
+        self._catch_up()
+        self._try_plan(self.session.plan_failed)
 
     def action_run_from(self) -> None:
-        pipeline, last, stage = self.workbench.pipeline, self.last_result, self._selected
-        if pipeline is None or stage is None or stage not in pipeline.stages:
+        self._catch_up()
+        stage = self._selected
+        if stage is None:
             return
-        if last is None:
-            self.notify(
-                "Run the pipeline once first: a run from a stage reuses the context the "
-                "last run left.",
-                title="Run from here",
-                severity="warning",
-            )
-            return
-        self._partial_run(
-            pipeline, last, from_stage(pipeline, stage), f"Run from {stage}", force={stage}
-        )
+        self._try_plan(lambda: self.session.plan_from(stage))
 
-    def _partial_run(
-        self,
-        pipeline: Pipeline,
-        last: RunResult,
-        selection: list[str],
-        label: str,
-        force: set[str] | None = None,
-    ) -> None:
-        missing = missing_inputs(pipeline, last, selection)
-        if missing:
-            self.notify(
-                f"{', '.join(missing)} did not succeed in the last run, so its context "
-                "cannot be reused. Run the whole pipeline (R).",
-                title=label,
-                severity="warning",
-            )
-            return
-        store = seeded_store(last.store, pipeline.parameters(self.overrides), selection)
-        self.start_run(selection, store, label, force=force)
-
-    def start_run(
-        self,
-        only: list[str] | None,
-        store: ContextStore | None,
-        label: str = "Run",
-        force: set[str] | None = None,
-    ) -> Runner | None:
-        """Start a run of the open pipeline (or of ``only``, on ``store``).
-
-        ``force`` names stages to rerun even when cached: "run from here" reruns the
-        stage it starts from; its downstream reruns when what it writes changed.
-        """
-        pipeline = self.workbench.pipeline
-        if self.running:
-            self.notify("A run is in progress; cancel it first (x).", title=label)
-            return None
-        if pipeline is None:
-            self.notify(NO_PIPELINE, title=label, severity="warning")
-            return None
-        if not pipeline.valid:
-            self.notify(
-                f"{pipeline.name} has {len(pipeline.problems)} problem(s); the graph view lists them.",
-                title=label,
-                severity="error",
-            )
-            return None
-        bound = pipeline.with_parameters(self.overrides)
-        if not bound.valid:  # a parameter of the wrong type for a config field
-            self.notify(bound.problems[0].describe(), title="Parameters", severity="error")
-            return None
-        cache = None
-        if self.cache_mode != "off":
-            cache = RunCache.for_pipeline(
-                bound,
-                max_bytes=self.workbench.project.settings.cache.max_size,
-                force=self.cache_mode == "force",
-                force_stages=(self.force_stages | (force or set())) & set(pipeline.stages),
-            )
+    def _try_plan(self, plan: Callable[[], RunPlan]) -> None:
         try:
-            executor = self.query_one(RunExecutor).choice.build(pipeline)
-        except UsageError as exc:  # Dask chosen but not installed: say how to install it
-            self.notify(exc.message, title=label, severity="error")
+            chosen: RunPlan = plan()
+        except RunRefused as refused:
+            self._say_refused(refused)
+            return
+        self.start_run(chosen)
+
+    def _say_refused(self, refused: RunRefused) -> None:
+        self.notify(refused.message, title=refused.title, severity=refused.severity)
+
+    def start_run(self, plan: RunPlan) -> Runner | None:
+        """Start the run ``plan`` describes (built by the session) and follow it."""
+        session = self.session
+        pipeline = session.pipeline
+        executor = None
+        if pipeline is not None and pipeline.valid and not session.running:
+            try:
+                executor = self.query_one(RunExecutor).choice.build(pipeline)
+            except UsageError as exc:  # Dask chosen but not installed: say how to install it
+                self.notify(exc.message, title=plan.label, severity="error")
+                return None
+        try:
+            runner = session.start(
+                plan,
+                executor=executor,
+                cache_max_bytes=self.workbench.project.settings.cache.max_size,
+            )
+        except RunRefused as refused:
+            self._say_refused(refused)
             return None
-        runner = Runner(
-            pipeline,
-            params=self.overrides,
-            only=only,
-            step=self.step_mode,
-            breakpoints=self.breakpoints,
-            store=store,
-            cache=cache,
-            executor=executor,
-        )
-        self.runner = runner
-        if only is not None and self.last_result is not None:
-            # A partial re-run still shows every stage: the others with what they left.
-            chosen = set(runner.order)
-            reused = {s: r for s, r in self.last_result.results.items() if s not in chosen}
-            order = [s for s in pipeline.graph.order if s in chosen or s in reused]
-            self.controller = RunController(order, reused)
-        else:
-            self.controller = RunController(runner.order)
-        runner.subscribe(self.controller.on_event)
+        assert pipeline is not None
         self._failure_opened = False
         project = self.workbench.project
         # A broken, locked or unwritable history is said once and never stops the run.
@@ -378,12 +289,12 @@ class RunScreen(WorkbenchScreen):
             warn=self._warn_history,
             settings=project.settings.history,
         )
-        self._show_order(self.controller.order)
+        self._show_order(session.controller.order)
         # Pending stages carry no mark: a fresh graph needs no repaint to start a run.
         self.query_one(DagView).set_statuses(
             {
                 sid: state.status.value if state.reused else None
-                for sid, state in self.controller.states.items()
+                for sid, state in session.controller.states.items()
             }
         )
         self._show_banner()
@@ -419,18 +330,22 @@ class RunScreen(WorkbenchScreen):
         worker = event.worker
         if worker.group != "run" or not worker.is_finished:
             return
+        failure = None
         if event.state is WorkerState.ERROR:
+            error = worker.error
+            failure = str(getattr(error, "message", None) or error)
             self.notify(f"The run stopped: {worker.error}", title="Run", severity="error")
-        self._run_ended(worker.result if event.state is WorkerState.SUCCESS else None)
+        self._run_ended(worker.result if event.state is WorkerState.SUCCESS else None, failure)
 
-    def _run_ended(self, result: RunResult | None) -> None:
-        self.runner = None
+    def _run_ended(self, result: RunResult | None, failure: str | None = None) -> None:
+        self.session.finish(result, failure)
         self._flush()
         if self._timer is not None:
             self._timer.pause()
         if result is not None:
-            self.last_result = result
             self._announce(result)
+        elif failure is not None and self.session.pipeline is not None:
+            self.sub_title = f"{self.session.pipeline.name} · ✘ FAILED"
         self._refresh_summary()
         self._show_banner()
         self._show_context()
@@ -480,8 +395,8 @@ class RunScreen(WorkbenchScreen):
         )
         if choice != "quit":
             return
-        if self.runner is not None:
-            self.runner.cancel()
+        if self.session.running:
+            self.session.cancel()
             for worker in list(self.workers):
                 if worker.group == "run":
                     # The run records itself as cancelled first; a failure is reported already.
@@ -502,58 +417,46 @@ class RunScreen(WorkbenchScreen):
 
     # -- controlling a run ------------------------------------------------------------------
     def action_cancel(self) -> None:
-        if self.runner is not None:
-            self.runner.cancel()
+        self.session.cancel()
 
     def action_toggle_step(self) -> None:
-        self.step_mode = not self.step_mode
-        runner = self.runner
-        if runner is not None:
-            if self.step_mode:
-                runner.step_mode = True
-            elif runner.paused_at is not None:
-                runner.resume()
-            else:
-                runner.step_mode = False
+        self.session.toggle_step_mode()
         self._refresh_summary()
         self.refresh_bindings()
 
     def action_step(self) -> None:
-        if self.runner is not None:
-            self.runner.step()
+        self.session.step()
 
     def action_continue(self) -> None:
-        if self.runner is not None:
-            self.step_mode = False
-            self.runner.resume()
+        if self.session.running:
+            self.session.resume()
             self._refresh_summary()
 
     def action_run_to_end(self) -> None:
-        if self.runner is not None:
-            self.step_mode = False
-            self.runner.run_to_end()
+        if self.session.running:
+            self.session.run_to_end()
             self._refresh_summary()
 
     def action_toggle_breakpoint(self) -> None:
         stage = self._selected
         if stage is None:
             return
-        if stage in self.breakpoints:
-            self.breakpoints.discard(stage)
-        else:
-            self.breakpoints.add(stage)
-        if self.runner is not None and (stage in self.runner.breakpoints) != (
-            stage in self.breakpoints
-        ):
-            self.runner.toggle_breakpoint(stage)
-        self.query_one(StageStatusList).set_breakpoints(self.breakpoints)
+        self.session.toggle_breakpoint(stage)
+        self.query_one(StageStatusList).set_breakpoints(self.session.breakpoints)
         self._refresh_summary()
+
+    def action_toggle_children(self) -> None:
+        """``o``: fold a composite's children away, or show them again."""
+        stage = self._selected
+        if stage is None or not self.session.has_children(stage):
+            return
+        self.session.toggle_children(stage)
+        self.query_one(StageStatusList).set_collapsed(self.session.collapsed)
 
     def action_cycle_cache(self) -> None:
         """Reuse cached results, rerun everything, or leave the cache alone: for the next runs."""
-        order: list[CacheMode] = ["use", "force", "off"]
-        self.cache_mode = order[(order.index(self.cache_mode) + 1) % len(order)]
-        self.notify(CACHE_MODES[self.cache_mode], title="Cache")
+        mode = self.session.cycle_cache_mode()
+        self.notify(CACHE_MODES[mode], title="Cache")
         self._refresh_summary()
 
     def action_force_stage(self) -> None:
@@ -561,8 +464,7 @@ class RunScreen(WorkbenchScreen):
         stage = self._selected
         if stage is None:
             return
-        self.force_stages ^= {stage}
-        forced = stage in self.force_stages
+        forced = self.session.toggle_force(stage)
         self.notify(
             f"{stage} {'reruns' if forced else 'is reused when up to date'} on the next runs.",
             title="Force stage",
@@ -604,6 +506,8 @@ class RunScreen(WorkbenchScreen):
             return self.running
         if action in ("step", "continue", "run_to_end"):
             return self.paused
+        if action == "toggle_children":
+            return self.session.has_children(self._selected)
         return True
 
     # -- selection --------------------------------------------------------------------------
@@ -624,10 +528,11 @@ class RunScreen(WorkbenchScreen):
         self.query_one(DagView).select(stage_id)
         self._show_log(stage_id)
         self._show_context()
+        self.refresh_bindings()  # "o" (children) is offered on a composite only
 
     def _show_log(self, stage_id: str | None) -> None:
         pane = self.query_one(LogPane)
-        state = self.controller.states.get(stage_id or "")
+        state = self.session.controller.states.get(stage_id or "")
         self._show_result(stage_id)
         if stage_id is None or state is None:
             pane.border_title = "Log"
@@ -640,28 +545,19 @@ class RunScreen(WorkbenchScreen):
     def _show_result(self, stage_id: str | None) -> None:
         """The selected stage's result over its log: message, errors, exit code, writes."""
         header = self.query_one(StageResultHeader)
-        state = self.controller.states.get(stage_id or "")
+        state = self.session.controller.states.get(stage_id or "")
         pipeline = self.workbench.pipeline
         if stage_id is None or state is None:
             header.show_state(None, "", None, [])
             return
         uses = pipeline.stages[stage_id].uses if pipeline and stage_id in pipeline.stages else ""
-        store = self.runner.store if self.runner is not None else None
-        if store is None and self.last_result is not None:
-            store = self.last_result.store
-        written: list[str] = []
-        if store is not None and state.status.finished:
-            written = list(dict.fromkeys(c.key for c in store.changes_by(stage_id)))
-        header.show_state(stage_id, uses, state, written)
+        header.show_state(stage_id, uses, state, self.session.written_by(stage_id))
 
     def _show_context(self) -> None:
         if not self.has_class("-context"):
             return
         inspector = self.query_one(ContextInspector)
-        runner = self.runner
-        store = runner.store if runner is not None else None
-        if store is None and self.last_result is not None:
-            store = self.last_result.store
+        store = self.session.store
         if store is None:
             inspector.clear_context("no run yet")
             return
@@ -675,17 +571,17 @@ class RunScreen(WorkbenchScreen):
 
     @on(RunExecutor.Changed)
     def _on_executor(self, event: RunExecutor.Changed) -> None:
-        self.executor_choice = event.choice
+        self.session.executor_choice = event.choice
 
     @on(RunParams.Changed)
     def _on_params(self, event: RunParams.Changed) -> None:
-        self.overrides = event.overrides
+        self.session.set_overrides(event.overrides)
         self._refresh_summary()
 
     # -- repainting -------------------------------------------------------------------------
     def _flush(self) -> None:
         """Repaint what the run changed since the last call (the timer's job)."""
-        controller = self.controller
+        controller = self.session.controller
         dirty, news = controller.drain()
         stages = self.query_one(StageStatusList)
         if dirty:
@@ -727,16 +623,19 @@ class RunScreen(WorkbenchScreen):
         pipeline = self.workbench.pipeline
         if pipeline is None:
             return
-        controller = self.controller
+        controller = self.session.controller
         counts = controller.counts()
         total = len(controller.order)
         done = sum(n for status, n in counts.items() if status.finished)
+        result_shown = controller.result
         parts: list[Content] = [Content.styled(pipeline.name, "bold $text-primary")]
         if self.paused:
             state = Content.styled("⏸ paused", "bold $text-warning")
         elif self.running:
             state = Content.styled("● running", "bold $text-primary")
-        elif self.last_result is not None and controller.result is not None:
+        elif self.session.failure is not None:
+            state = _outcome(StageStatus.FAILURE)
+        elif self.session.last_result is not None and controller.result is not None:
             state = _outcome(controller.result.status)
         else:
             state = Content.styled("ready", "$foreground-muted")
@@ -756,28 +655,34 @@ class RunScreen(WorkbenchScreen):
             parts.append(
                 Content.styled(f"  ·  {format_elapsed(elapsed)}{note}", "$foreground-muted")
             )
-        if self.step_mode:
+        if result_shown is not None and result_shown.left_running and not self.running:
+            parts.append(
+                Content.styled(
+                    f"  ·  {len(result_shown.left_running)} still running", "bold $text-error"
+                )
+            )
+        if self.session.step_mode:
             parts.append(Content.styled("  ·  step mode", "bold $text-warning"))
-        if self.breakpoints:
-            n = len(self.breakpoints)
+        if self.session.breakpoints:
+            n = len(self.session.breakpoints)
             parts.append(
                 Content.styled(f"  ·  {n} breakpoint{'s' if n != 1 else ''}", "$text-error")
             )
-        if self.cache_mode != "use":
+        if self.session.cache_mode != "use":
             parts.append(
                 Content.styled(
-                    "  ·  cache off" if self.cache_mode == "off" else "  ·  force all",
+                    "  ·  cache off" if self.session.cache_mode == "off" else "  ·  force all",
                     "$text-warning",
                 )
             )
-        if self.force_stages:
+        if self.session.force_stages:
             parts.append(
                 Content.styled(
-                    f"  ·  force: {', '.join(sorted(self.force_stages))}", "$text-warning"
+                    f"  ·  force: {', '.join(sorted(self.session.force_stages))}", "$text-warning"
                 )
             )
-        if self.overrides:
-            changed = ", ".join(f"{k}={toml_literal(v)}" for k, v in self.overrides.items())
+        if self.session.overrides:
+            changed = ", ".join(f"{k}={toml_literal(v)}" for k, v in self.session.overrides.items())
             parts.append(Content.styled(f"  ·  params: {changed}", "$text-accent"))
         content = Content.assemble(*parts)
         self._set_summary(content)
@@ -789,58 +694,78 @@ class RunScreen(WorkbenchScreen):
 
     def _show_banner(self) -> None:
         banner = self.query_one("#run-banner", Static)
-        banner.remove_class("-failed", "-paused", "-ok", "-cancelled")
-        pause = self.controller.pause if self.running else None
-        result = self.controller.result
-        if pause is not None:
-            banner.add_class("-paused")
+        banner.remove_class("-failed", "-paused", "-ok", "-cancelled", "-tall")
+        pause = self.session.controller.pause if self.running else None
+        result = self.session.controller.result
+        failure = self.session.failure
+        lines: list[str] = []
+        kind = ""
+        if failure is not None and not self.running:
+            # The run raised instead of ending (a before-run hook, the executor's set-up).
+            kind = "-failed"
+            lines.append(f"✘  RUN FAILED before its stages ran: {failure} · R run again")
+        elif pause is not None:
+            kind = "-paused"
             why = "at a breakpoint" if pause.reason == "breakpoint" else "in step mode"
-            banner.update(
+            lines.append(
                 f"⏸  Paused before {pause.stage_id} ({why}) · space step · c continue · G run to end"
             )
         elif self.running or result is None:
-            banner.update("")
+            pass
         elif result.status is StageStatus.SUCCESS:
-            banner.add_class("-ok")
-            banner.update(
+            kind = "-ok"
+            lines.append(
                 f"✔  Run succeeded: {len(result.results)} stages in {self._took(result)}"
                 + self._reused_note()
             )
         elif result.status is StageStatus.CANCELLED:
-            banner.add_class("-cancelled")
-            banner.update(f"■  Run cancelled after {self._took(result)} · R run again")
+            kind = "-cancelled"
+            lines.append(f"■  Run cancelled after {self._took(result)} · R run again")
         else:
-            banner.add_class("-failed")
+            kind = "-failed"
+            if result.error is not None:
+                # The runner itself broke: say so first, the stage counts after.
+                lines.append(f"✘  RUN FAILED: the runner stopped on an error: {result.error}")
             counts = result.counts()
             failed = counts.get("failure", 0)
             skipped = counts.get("skipped", 0)
-            banner.update(
-                f"✘  RUN FAILED: {failed} failed, {skipped} skipped, "
+            lines.append(
+                f"{'   ' if lines else '✘  RUN FAILED: '}{failed} failed, {skipped} skipped, "
                 f"{counts.get('success', 0)} succeeded{self._reused_note()} · "
                 "F re-run failed · f run from here"
             )
+        if result is not None and result.left_running and lines and kind != "-paused":
+            lines.append(
+                "⚠  Still running after the run ended (they ignored cancellation; their "
+                f"threads finish on their own): {', '.join(result.left_running)}"
+            )
+        if kind:
+            banner.add_class(kind)
+        if len(lines) > 1 or failure is not None:
+            banner.add_class("-tall")  # room for a long error and a second line
+        banner.update("\n".join(lines))
 
     def _took(self, result: RunResult) -> str:
         """``1.2s``, or ``1.2s (29.0s paused, not counted)`` after a stepped run."""
-        paused = self.controller.paused_for
+        paused = self.session.controller.paused_for
         active = format_elapsed(max(0.0, result.duration - paused))
         if paused >= 0.05:
             return f"{active} ({format_elapsed(paused)} paused, not counted)"
         return active
 
     def _reused_note(self) -> str:
-        reused = len(self.controller.reused)
+        reused = len(self.session.controller.reused)
         return f", {reused} reused from the last run" if reused else ""
 
     def _show_next(self) -> None:
         panel = self.query_one("#run-next", Static)
-        pause = self.controller.pause if self.running else None
+        pause = self.session.controller.pause if self.running else None
         pipeline = self.workbench.pipeline
         if pause is None or pipeline is None or pause.stage_id not in pipeline.stages:
             panel.remove_class("-shown")
             return
         ps = pipeline.stages[pause.stage_id]
-        store = self.runner.store if self.runner is not None else None
+        store = self.session.store
         lines: list[Content] = [
             Content.assemble(
                 Content.styled(pause.stage_id, "bold $text-warning"),
@@ -874,7 +799,7 @@ class RunScreen(WorkbenchScreen):
     def palette_commands(self) -> Iterable[PaletteCommand]:
         if not self.running:
             yield PaletteCommand("pipeline: Run", self.action_run_all, "Run the whole pipeline (R)")
-            if self.last_result is not None:
+            if self.session.last_result is not None:
                 yield PaletteCommand(
                     "pipeline: Re-run failed",
                     self.action_run_failed,
@@ -889,17 +814,17 @@ class RunScreen(WorkbenchScreen):
         else:
             yield PaletteCommand("pipeline: Cancel run", self.action_cancel, "Stop the run (x)")
         yield PaletteCommand(
-            "run: Step mode " + ("off" if self.step_mode else "on"),
+            "run: Step mode " + ("off" if self.session.step_mode else "on"),
             self.action_toggle_step,
             "Pause before every stage (t)",
         )
         yield PaletteCommand(
-            "run: Cache mode (now: " + self.cache_mode + ")",
+            "run: Cache mode (now: " + self.session.cache_mode + ")",
             self.action_cycle_cache,
             "Reuse up-to-date stages, rerun all, or leave the cache alone (C)",
         )
         if self._selected is not None:
-            forced = self._selected in self.force_stages
+            forced = self._selected in self.session.force_stages
             yield PaletteCommand(
                 f"run: {'Stop forcing' if forced else 'Force'} {self._selected}",
                 self.action_force_stage,

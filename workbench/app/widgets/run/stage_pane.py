@@ -1,6 +1,10 @@
 """The status list of a run: one row per stage, drawn with the Line API.
 
 Each row reads ``mark · breakpoint · id · elapsed · progress bar or message``.
+A composite stage (``pipeline.call``) carries ``▾`` after its id with its
+children on the rows under it, each with its own mark and message (and theirs
+under them); ``▸`` when its children are folded away (:meth:`set_collapsed`).
+The cursor moves over stages; a click on a child selects its composite.
 The mark is the same one the graph shows (a spinner while the stage runs), so
 the list and the graph read alike. A thousand stages are a thousand cached
 strips, not a thousand widgets: the owner calls :meth:`StageStatusList.refresh_stages`
@@ -25,13 +29,18 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.app.run.controller import StageState
+from workbench.app.run.controller import ChildState, StageState
 from workbench.app.widgets.dag_view import STATUS_MARKS
 from workbench.engine.stage import StageStatus, now
 from workbench.engine.units import format_elapsed
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 BAR_WIDTH = 12
+OPEN, FOLDED = "▾", "▸"
+"""After a composite's id: its children are shown under it, or folded away."""
+
+Line = tuple[str, ChildState | None, int, bool]
+"""One row: (stage id, the child shown or None for the stage itself, depth, last sibling)."""
 
 
 def progress_bar(done: float, total: float | None, width: int = BAR_WIDTH) -> tuple[str, str, str]:
@@ -122,8 +131,14 @@ class StageStatusList(ScrollView, can_focus=True):
         self.order: list[str] = []
         self.states: Mapping[str, StageState] = {}
         self.breakpoints: frozenset[str] = frozenset()
+        self.collapsed: frozenset[str] = frozenset()
+        """Composite stages whose children are folded away."""
         self.empty_text = "No pipeline is open."
+        self._lines: list[Line] = []
         self._index: dict[str, int] = {}
+        """Each stage's row (children take rows between stages)."""
+        self._position: dict[str, int] = {}
+        """Each stage's place in ``order``, for moving the cursor."""
         self._rows: dict[int, Strip] = {}
         self._styles: dict[str, Style] = {}
         self._id_width = 8
@@ -137,13 +152,47 @@ class StageStatusList(ScrollView, can_focus=True):
         self.states = states
         if empty_text:
             self.empty_text = empty_text
-        self._index = {sid: i for i, sid in enumerate(self.order)}
-        self._id_width = min(28, max((len(s) for s in self.order), default=8))
-        self.virtual_size = Size(0, len(self.order))
-        self._rows.clear()
+        self._position = {sid: i for i, sid in enumerate(self.order)}
+        self._layout()
         if self.selected not in self._index:
             self.selected = self.order[0] if self.order else None
         self.refresh()
+
+    def set_collapsed(self, stage_ids: Iterable[str]) -> None:
+        """Fold away the children of these composites; show every other composite's."""
+        collapsed = frozenset(stage_ids)
+        if collapsed != self.collapsed:
+            self.collapsed = collapsed
+            self._layout()
+            if self.selected is not None and self.selected in self._index:
+                row = self._index[self.selected]
+                self.scroll_to_region(Region(0, row, 1, 1), animate=False)
+            self.refresh()
+
+    def _layout(self) -> None:
+        """Lay the rows out: every stage, and the children of each open composite."""
+        lines: list[Line] = []
+        index: dict[str, int] = {}
+        width = 0
+        for sid in self.order:
+            index[sid] = len(lines)
+            lines.append((sid, None, 0, False))
+            state = self.states.get(sid)
+            if state is not None and state.children:
+                width = max(width, len(sid) + 2)
+                inner: list[Line] = []
+                _child_lines(sid, state.children, 1, inner)
+                # Children are indented by depth: their ids get the same column room.
+                width = max([width, *(min(16, len(c.id) + 2 * d) for _, c, d, _ in inner if c)])
+                if sid not in self.collapsed:
+                    lines.extend(inner)
+            else:
+                width = max(width, len(sid))
+        self._lines = lines
+        self._index = index
+        self._id_width = min(28, width) if lines else 8
+        self.virtual_size = Size(0, len(lines))
+        self._rows.clear()
 
     def select(self, stage_id: str | None) -> None:
         """Move the cursor from code, without posting `StageSelected` (no echo)."""
@@ -157,23 +206,39 @@ class StageStatusList(ScrollView, can_focus=True):
         self.refresh_stages(changed)
 
     def refresh_stages(self, stage_ids: Iterable[str]) -> None:
-        """Repaint the rows of these stages (their state changed)."""
+        """Repaint the rows of these stages (their state changed), children included."""
+        ids = list(stage_ids)
+        if any(self.states.get(s) is not None and self.states[s].children for s in ids):
+            # A composite's children may be new objects (its result replaces the live
+            # ones) or more of them (nested): lay the rows out again. Composites are few.
+            self._layout()
+            self.refresh()
+            return
         top = int(self.scroll_y)
         bottom = top + self.size.height
-        for sid in stage_ids:
+        for sid in ids:
             row = self._index.get(sid)
             if row is None:
                 continue
-            self._rows.pop(row, None)
-            if top <= row < bottom:
-                self.refresh_lines(row - top)
+            rows = 1
+            state = self.states.get(sid)
+            if state is not None and state.children and sid not in self.collapsed:
+                rows += _count(state.children)
+            for line in range(row, row + rows):
+                self._rows.pop(line, None)
+                if top <= line < bottom:
+                    self.refresh_lines(line - top)
 
     def tick(self) -> None:
         """Turn the spinners and clocks of the running stages that are in view."""
         top = int(self.scroll_y)
-        for row in range(top, min(len(self.order), top + self.size.height)):
-            state = self.states.get(self.order[row])
-            if state is not None and state.status is StageStatus.RUNNING:
+        for row in range(top, min(len(self._lines), top + self.size.height)):
+            sid, child, _, _ = self._lines[row]
+            status = child.status if child is not None else None
+            if status is None:
+                state = self.states.get(sid)
+                status = state.status if state is not None else None
+            if status is StageStatus.RUNNING:
                 self.refresh_lines(row - top)
 
     # -- cursor --------------------------------------------------------------------------
@@ -186,16 +251,16 @@ class StageStatusList(ScrollView, can_focus=True):
             self.scroll_to_region(Region(0, self._index[new], 1, 1), animate=False)
         self.post_message(self.StageSelected(self, new))
 
-    def _move_to(self, row: int) -> None:
+    def _move_to(self, position: int) -> None:
         if self.order:
-            self.selected = self.order[max(0, min(len(self.order) - 1, row))]
+            self.selected = self.order[max(0, min(len(self.order) - 1, position))]
 
     def action_cursor(self, step: int) -> None:
-        current = self._index.get(self.selected or "", -1)
+        current = self._position.get(self.selected or "", -1)
         self._move_to(current + step)
 
     def action_page(self, step: int) -> None:
-        current = self._index.get(self.selected or "", 0)
+        current = self._position.get(self.selected or "", 0)
         self._move_to(current + step * max(1, self.size.height - 1))
 
     def action_first(self) -> None:
@@ -205,8 +270,8 @@ class StageStatusList(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is not None:
             row = offset.y + int(self.scroll_y)
-            if row < len(self.order):
-                self._move_to(row)
+            if row < len(self._lines):
+                self.selected = self._lines[row][0]  # a child's row selects its composite
 
     # -- rendering -----------------------------------------------------------------------
     def notify_style_update(self) -> None:
@@ -237,15 +302,21 @@ class StageStatusList(ScrollView, can_focus=True):
                 style = base + self._style("stage-list--empty")
                 return Strip([Segment(f" {self.empty_text}", style)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        if row >= len(self.order):
+        if row >= len(self._lines):
             return Strip.blank(width, base)
-        sid = self.order[row]
+        sid, child, depth, last = self._lines[row]
         state = self.states.get(sid)
-        running = state is not None and state.status is StageStatus.RUNNING
+        if child is not None:
+            running = child.status is StageStatus.RUNNING
+        else:
+            running = state is not None and state.status is StageStatus.RUNNING
         cached = self._rows.get(row)
         if cached is not None and not running and cached.cell_length == width:
             return cached
-        strip = self._build_row(sid, state, width, base)
+        if child is not None:
+            strip = self._build_child_row(child, depth, last, width, base)
+        else:
+            strip = self._build_row(sid, state, width, base)
         if not running:
             self._rows[row] = strip
         return strip
@@ -260,7 +331,10 @@ class StageStatusList(ScrollView, can_focus=True):
             mark = SPINNER[int(at * 10) % len(SPINNER)]
         status_style = base + self._style(f"stage-list--status-{status.value}")
         muted = base + self._style("stage-list--muted")
-        ident = sid if len(sid) <= self._id_width else sid[: self._id_width - 1] + "…"
+        ident = sid
+        if state is not None and state.children:
+            ident = f"{sid} {FOLDED if sid in self.collapsed else OPEN}"
+        ident = ident if len(ident) <= self._id_width else ident[: self._id_width - 1] + "…"
         elapsed = format_elapsed(state.elapsed(at)) if state is not None else ""
         segments = [
             Segment(" "),
@@ -287,3 +361,55 @@ class StageStatusList(ScrollView, can_focus=True):
             segments.append(Segment(state.message.splitlines()[0] if state.message else "", style))
         segments = [Segment(s.text, s.style or base) for s in segments]
         return fit_row(Strip(segments), width, base)
+
+    def _build_child_row(
+        self, child: ChildState, depth: int, last: bool, width: int, base: Style
+    ) -> Strip:
+        """``   └ ✔ child  0.1s  its message``, indented by its depth."""
+        status = child.status
+        mark = STATUS_MARKS.get(status.value, " ")
+        if status is StageStatus.RUNNING:
+            mark = SPINNER[int(now() * 10) % len(SPINNER)]
+        status_style = base + self._style(f"stage-list--status-{status.value}")
+        muted = base + self._style("stage-list--muted")
+        lead = "  " * depth + ("└ " if last else "├ ")
+        ident_width = max(1, self._id_width - 2 * depth)
+        ident = child.id if len(child.id) <= ident_width else child.id[: ident_width - 1] + "…"
+        elapsed = format_elapsed(child.duration) if child.duration is not None else ""
+        message = child.message.splitlines()[0] if child.message else ""
+        segments = [
+            Segment(" "),
+            Segment(lead, muted),
+            Segment(mark, status_style),
+            Segment(" "),
+            Segment(ident.ljust(ident_width), base + self._style("stage-list--id")),
+            Segment(f" {elapsed:>7} ", muted),
+            Segment(message, status_style if status is StageStatus.FAILURE else muted),
+        ]
+        segments = [Segment(s.text, s.style or base) for s in segments]
+        return fit_row(Strip(segments), width, base)
+
+
+def _count(children: list[ChildState]) -> int:
+    """Rows these children take, their own children included."""
+    total = 0
+    stack = list(children)
+    while stack:
+        child = stack.pop()
+        total += 1
+        stack.extend(child.children)
+    return total
+
+
+def _child_lines(sid: str, children: list[ChildState], depth: int, out: list[Line]) -> None:
+    """Append a row per child, depth first, without recursion (composites nest freely)."""
+    stack: list[tuple[ChildState, int, bool]] = [
+        (c, depth, i == len(children) - 1) for i, c in reversed(list(enumerate(children)))
+    ]
+    while stack:
+        child, level, last = stack.pop()
+        out.append((sid, child, level, last))
+        inner = child.children
+        stack.extend(
+            (c, level + 1, i == len(inner) - 1) for i, c in reversed(list(enumerate(inner)))
+        )

@@ -61,9 +61,11 @@ def hanging_wrap(text: str, width: int) -> list[str]:
 
 def _data_items(data: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
     for key, value in data.items():
-        if key == "exit_code":
-            continue
-        if isinstance(value, list | tuple):
+        if key in ("exit_code", "children"):
+            continue  # the exit code has its own line; a composite's children their rows
+        if isinstance(value, dict) and all(isinstance(n, int) for n in value.values()):
+            shown = ", ".join(f"{n:,} {k}" for k, n in value.items())  # counts by status
+        elif isinstance(value, list | tuple):
             shown = ", ".join(str(v) for v in value[:5]) + (" …" if len(value) > 5 else "")
         elif isinstance(value, float):
             shown = f"{value:,.3g}"
