@@ -47,7 +47,8 @@ class WorkbenchApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "Stage Workbench"
-    MODES = {view.mode: view.screen for view in VIEWS}
+    MODES = {view.mode: view.build for view in VIEWS}
+    """Each view's screen is imported and built on the first switch to it (or by the warm-up)."""
     DEFAULT_MODE = "pipelines"
     COMMANDS = {WorkbenchCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]

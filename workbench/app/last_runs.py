@@ -11,8 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.app.widgets.dag_view import STATUS_MARKS
-from workbench.engine.glyphs import INTERRUPTED_GLYPH
+from workbench.engine.glyphs import INTERRUPTED_GLYPH, STATUS_GLYPHS
 from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.units import format_seconds
 
@@ -27,8 +26,12 @@ STATUS_STYLES: dict[str, str] = {
     "cached": "$text-secondary",
 }
 """The theme colour of a recorded run's status."""
-RUN_MARKS = {**STATUS_MARKS, "interrupted": INTERRUPTED_GLYPH}
-"""The mark of a recorded run's status (the graph's marks, plus interrupted runs)."""
+RUN_MARKS = {
+    **{status.value: glyph for status, glyph in STATUS_GLYPHS.items()},
+    "interrupted": INTERRUPTED_GLYPH,
+}
+"""The mark of a recorded run's status (the stage marks, plus interrupted runs); read from
+the engine's table rather than the graph widget, which the pipelines list does not need."""
 
 RECENT = 500
 """How many recent runs are read to find each pipeline's last one."""

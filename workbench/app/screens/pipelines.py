@@ -26,7 +26,6 @@ from workbench.app.last_runs import (
     run_summary,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
 from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import DetailsPanel
@@ -213,6 +212,8 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_duplicate(self) -> None:
+        from workbench.app.screens.editor_dialogs import FileNameDialog  # on first use
+
         entry = self.highlighted
         if entry is None:
             return
@@ -239,6 +240,8 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_delete(self) -> None:
+        from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog  # on first use
+
         entry = self.highlighted
         if entry is None:
             return
