@@ -52,8 +52,10 @@ class View:
         return cast("type[WorkbenchScreen]", getattr(module, self.class_name))
 
     def build(self) -> WorkbenchScreen:
-        """A new screen for this view: what Textual calls on the first switch to the mode."""
-        return self.screen_class()()
+        """A new screen for this view, told which mode it belongs to."""
+        screen = self.screen_class()()
+        screen.mode_name = self.mode
+        return screen
 
 
 VIEWS: tuple[View, ...] = (
