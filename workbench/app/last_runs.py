@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.engine.glyphs import INTERRUPTED_GLYPH, STATUS_GLYPHS
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.units import format_seconds
+
+if TYPE_CHECKING:
+    from workbench.engine.history import RunRecord
 
 STATUS_STYLES: dict[str, str] = {
     "success": "$text-success",
@@ -61,7 +64,12 @@ def path_key(path: Path) -> str:
 
 
 def read_last_runs(root: Path) -> LastRuns:
-    """The last run of every pipeline that ran (a few milliseconds; call it off the UI loop)."""
+    """The last run of every pipeline that ran (a few milliseconds; call it off the UI loop).
+
+    The history module is imported here, in that thread, not when the list is first drawn.
+    """
+    from workbench.engine.history import DB_NAME, STATE_DIR, History
+
     if not (root / STATE_DIR / DB_NAME).is_file():
         return NO_RUNS
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,10 +31,12 @@ from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import DetailsPanel
 from workbench.engine.fileio import atomic_write_text
-from workbench.engine.history import RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.units import counted
+
+if TYPE_CHECKING:
+    from workbench.engine.history import RunRecord
 
 
 def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None) -> Content:
