@@ -6,8 +6,8 @@ it ran in, its median and 95th-percentile duration, its failure rate and its las
 outcome. The figures come from :func:`workbench.engine.stats.stage_stats`, the
 function the command line prints, over the same window of newest runs, so the app
 and ``workbench history stats PIPELINE`` always agree. Durations are those of the
-stages that ran (succeeded, failed, partial or cancelled); a skipped stage counts
-only as a last outcome. The database is read in a
+stages that ran (succeeded, failed, partial or cancelled); a skipped stage, or one
+restored from the cache, counts only as a last outcome. The database is read in a
 thread worker, each time the screen is shown and on ``f5``.
 """
 
