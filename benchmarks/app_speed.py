@@ -39,11 +39,15 @@ COLD_TARGET_S = 0.6
 COLD_PROBE = """
 import sys, time
 from pathlib import Path
+import workbench.app.app as app_module
 from workbench.app.app import WorkbenchApp
 
 class Probe(WorkbenchApp):
     # The app as `workbench .` builds it (watching the folder, warming up the views),
-    # stopped on the first frame that shows the pipeline list.
+    # stopped on the first frame that shows the pipeline list. (Textual reads CSS_PATH
+    # beside the class that declares it: this one lives in a temporary file.)
+    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
     def on_mount(self) -> None:
         self.call_after_refresh(self._drawn)
 
