@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 from textual.app import App, ComposeResult
 
-from workbench.app.widgets.dag_layout import Edge, compute_layout
+from workbench.app.graphdraw.layout import Edge, compute_layout
 from workbench.app.widgets.dag_view import DagView
 
 STAGES = 500

@@ -11,10 +11,10 @@ import pytest
 from test_history_screen import BASE, MakeApp, freeze, record, recorded, settle, utc
 from textual.widgets import OptionList
 
+from workbench.app.screens.dialogs.keys_help import KeysHelp
 from workbench.app.screens.history import HistoryScreen
-from workbench.app.screens.keys_help import KeysHelp
 from workbench.app.screens.stage_stats import StageStatsScreen
-from workbench.engine.history import DB_NAME, STATE_DIR
+from workbench.engine.history.store import DB_NAME, STATE_DIR
 from workbench.engine.stats import stage_stats
 
 __all__ = ["recorded", "utc"]

@@ -42,9 +42,10 @@ from workbench.app.editing.operations import (
     STAGE_SETTINGS,
     references_to,
 )
-from workbench.app.last_runs import path_key
+from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
+from workbench.app.run.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.editor_dialogs import (
+from workbench.app.screens.dialogs.editor_dialogs import (
     AddStageDialog,
     Choice,
     ChoiceDialog,
@@ -54,12 +55,11 @@ from workbench.app.screens.editor_dialogs import (
     RenameDialog,
     slug,
 )
-from workbench.app.widgets.config_form import ConfigForm
-from workbench.app.widgets.dag_layout import Direction, Edge, Layout, compute_layout
 from workbench.app.widgets.dag_view import DagView
-from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
+from workbench.app.widgets.editor.config_form import ConfigForm
+from workbench.app.widgets.editor.dependency_picker import DependencyPicker, DependencyState
+from workbench.app.widgets.editor.toml_preview import TomlPreview
 from workbench.app.widgets.problem_list import ProblemList
-from workbench.app.widgets.toml_preview import TomlPreview
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec

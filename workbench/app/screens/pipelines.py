@@ -18,7 +18,7 @@ from textual.widgets import Static
 from watchfiles import Change
 
 from workbench.app.catalog import PipelineEntry
-from workbench.app.last_runs import (
+from workbench.app.run.last_runs import (
     NO_RUNS,
     RUN_MARKS,
     STATUS_STYLES,
@@ -36,7 +36,7 @@ from workbench.engine.project import Project
 from workbench.engine.units import counted
 
 if TYPE_CHECKING:
-    from workbench.engine.history import RunRecord
+    from workbench.engine.history.store import RunRecord
 
 
 def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None) -> Content:
@@ -215,7 +215,8 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_duplicate(self) -> None:
-        from workbench.app.screens.editor_dialogs import FileNameDialog  # on first use
+        # The dialogs are imported when first wanted: the list is the first frame drawn.
+        from workbench.app.screens.dialogs.editor_dialogs import FileNameDialog
 
         entry = self.highlighted
         if entry is None:
@@ -243,7 +244,7 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_delete(self) -> None:
-        from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog  # on first use
+        from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
 
         entry = self.highlighted
         if entry is None:

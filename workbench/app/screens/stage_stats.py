@@ -27,9 +27,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from workbench.app.last_runs import RUN_MARKS, STATUS_STYLES
+from workbench.app.run.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.screens.base import WorkbenchScreen
-from workbench.engine.history import History, db_path
+from workbench.engine.history.store import History, db_path
 from workbench.engine.stats import StageStats, stage_stats
 from workbench.engine.units import counted, format_seconds
 

@@ -1,1 +1,1 @@
-"""Reusable widgets of the app. Import each from its module: `dag_layout` stays free of Textual."""
+"""Reusable widgets of the app, grouped by area. Import each from its module."""

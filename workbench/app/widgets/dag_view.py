@@ -1,6 +1,6 @@
 """An interactive dependency graph of stages.
 
-`DagView` paints a `dag_layout.Layout` with the Line API: each canvas row becomes a
+`DagView` paints a `graphdraw.Layout` with the Line API: each canvas row becomes a
 `Strip` once, is cached, and is cropped to the viewport, so a graph of hundreds of
 stages scrolls and moves its cursor at terminal speed. State changes (selection,
 status, highlight) drop only the cached rows they touch.
@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.app.widgets.dag_layout import (
+from workbench.app.graphdraw.layout import (
     Direction,
     Edge,
     Heading,

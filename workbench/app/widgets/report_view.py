@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from workbench.engine.dry_run import (
+from workbench.engine.dryrun.dry_run import (
     Conflict,
     DryRunReport,
     PlannedOperation,
