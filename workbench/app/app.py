@@ -80,8 +80,12 @@ class WorkbenchApp(App[None]):
         self.views = ViewCache(self)
         """Every view's screen, built on first visit or ahead of it."""
         self._warm_up = warm_up
+        """Build every view once the first frame is drawn: `workbench` does; tests leave it
+        off so that each builds only the views it visits."""
         if warm_up:
-            self.MODES = {v.mode: partial(self.views.screen_for, v.mode) for v in VIEWS}  # type: ignore[misc]
+            self.MODES = {  # type: ignore[misc]
+                v.mode: partial(self.views.screen_for, v.mode) for v in VIEWS
+            }
         super().__init__()
         self.project = Project.open(project_dir)
         self.catalog: list[PipelineEntry] = scan(self.project)

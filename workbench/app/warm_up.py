@@ -93,10 +93,15 @@ class ViewCache:
         screen = view.build()
         screen.built_ahead = True
         self._ready[view.mode] = screen
-        app._load_screen_css(screen)
-        await AwaitMount(screen, app._register(app, screen))
-        # Lay the screen out, as a visit would, before it shows the project and pipeline:
-        # widgets that place a cursor or scroll to it then do so knowing their size.
-        screen._refresh_layout(app.size)
-        screen._css_update_count = app._css_update_count
-        screen.catch_up()
+        try:
+            app._load_screen_css(screen)
+            await AwaitMount(screen, app._register(app, screen))
+            # Lay the screen out, as a visit would, before it shows the project and pipeline:
+            # widgets that place a cursor or scroll to it then do so knowing their size.
+            screen._refresh_layout(app.size)
+            screen._css_update_count = app._css_update_count
+            screen.catch_up()
+        except Exception:
+            # Never hand over a half-built view: the visit builds it afresh and shows why.
+            self._ready.pop(view.mode, None)
+            raise
