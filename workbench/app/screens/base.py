@@ -51,7 +51,8 @@ class WorkbenchScreen(Screen[None]):
     """The app mode this screen belongs to: set by the view that builds it (views may be
     built ahead of their first visit), else the mode it was opened in (a pushed screen)."""
     been_on_view: bool = False
-    """Whether the screen has been on view; until then app news only marks it stale."""
+    """Whether the screen has been on view; until then news to a screen built ahead only
+    marks it as having missed news."""
     missed_news: bool = False
     """News came while the screen was never shown: :meth:`catch_up` takes it in."""
     built_ahead: bool = False
@@ -105,13 +106,13 @@ class WorkbenchScreen(Screen[None]):
     # shows the change, one view at a time, or at once when it is shown first.
 
     def _project_news(self, project: Project) -> None:
-        if self.been_on_view:
+        if self.been_on_view or not self.built_ahead:
             self.show_project(project)
         else:
             self._note_missed_news()
 
     def _pipeline_news(self, pipeline: Pipeline | None) -> None:
-        if self.been_on_view:
+        if self.been_on_view or not self.built_ahead:
             self.show_pipeline(pipeline)
         else:
             self._note_missed_news()
