@@ -154,7 +154,15 @@ def test_the_keys_overlay_lists_stage_stats(recorded: Path, make_app: MakeApp) -
             await pilot.pause()
             assert isinstance(app.screen, KeysHelp)
             text = " ".join(str(s.render()) for s in app.screen.query("Static"))
-            assert "Stage stats" in text
+            assert "Stage stats" in text and "Run list" in text
+            await pilot.press("escape", "S")
+            await settle(pilot)
+            assert isinstance(app.screen, StageStatsScreen)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, KeysHelp)
+            text = " ".join(str(s.render()) for s in app.screen.query("Static"))
+            assert "Back to runs" in text and "Stage statistics" in text
 
     asyncio.run(go())
 

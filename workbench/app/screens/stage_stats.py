@@ -116,6 +116,10 @@ def summary_text(stats: PipelineStats) -> Content:
     )
 
 
+class StageStatsList(OptionList):
+    """One row per stage; arrows and page keys move through a long pipeline."""
+
+
 class StageStatsScreen(WorkbenchScreen):
     """Per-stage median and p95 duration, failure rate and last outcome of one pipeline."""
 
@@ -137,7 +141,7 @@ class StageStatsScreen(WorkbenchScreen):
         yield Static(f"Reading the runs of {self.pipeline}…", id="stats-head")
         with Vertical(id="stats-panel"):
             yield Static(id="stats-columns")
-            yield OptionList(id="stats-stages")
+            yield StageStatsList(id="stats-stages")
 
     def on_mount(self) -> None:
         panel = self.query_one("#stats-panel")
