@@ -17,11 +17,14 @@ Three figures, each beside its target:
   is what runs 120 ms after a key. A key that lands on it waits for it, so it has
   the same target: p95 < 30 ms.
 - **first visit to each view**: ``switch_mode`` to the view's first idle frame,
-  in a fresh app on the repository's project (the sales-report pipeline open).
-  Target < 150 ms each.
+  in a fresh app opened on the pipeline list with the sales-report pipeline then
+  opened, as a person would. Measured in turns with the views built ahead (the
+  app's warm-up after the first frame, as ``workbench`` runs it) and built on the
+  visit. Target < 150 ms each.
 - **cold start to first frame**: a fresh ``python`` process that builds the app on
-  the repository and stops when the pipeline list is drawn (headless), measured
-  from before the process is started. Target < 0.6 s (median of five).
+  the repository as ``workbench .`` does (watching, warm-up on) and stops when the
+  pipeline list is drawn (headless), measured from before the process is started.
+  Target < 0.6 s (median of five).
 
 The run benchmark (1,000 ``core.noop`` stages, app vs headless) is ``app_run.py``.
 """
@@ -51,6 +54,9 @@ import workbench.app.app as app_module
 from workbench.app.app import WorkbenchApp
 
 class Probe(WorkbenchApp):
+    # The app as `workbench .` builds it (watching the folder, warming up the views),
+    # stopped on the first frame that shows the pipeline list. (Textual reads CSS_PATH
+    # beside the class that declares it: this one lives in a temporary file.)
     CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
 
     def on_mount(self) -> None:
@@ -60,7 +66,7 @@ class Probe(WorkbenchApp):
         Path(sys.argv[2]).write_text(str(time.time()))  # the app owns stdout
         self.exit()
 
-Probe(Path(sys.argv[1]), watch=False).run(headless=True, size=(120, 36))
+Probe(Path(sys.argv[1]), warm_up=True).run(headless=True, size=(120, 36))
 """
 
 
@@ -134,13 +140,26 @@ def catch_up(stages: int, keys: int) -> list[float]:
         return times
 
 
-async def first_visits() -> dict[str, float]:
+async def first_visits(warm_up: bool) -> dict[str, float]:
+    """Milliseconds from ``switch_mode`` to the first idle frame of each view, in a fresh app.
+
+    The app opens on the pipeline list, as ``workbench .`` does, and the
+    sales-report pipeline is opened from it; then each view is visited once. With
+    ``warm_up`` the app builds its views once its first frame is drawn, as
+    ``workbench`` does, and the visits start when that is done (a person takes about
+    that long to read the list and choose). Without it, each visit builds its view.
+    """
     from workbench.app.app import WorkbenchApp
     from workbench.app.screens import VIEWS
 
-    app = WorkbenchApp(ROOT, ROOT / "pipelines" / "sales-report.toml", watch=False)
+    app = WorkbenchApp(ROOT, watch=False, warm_up=warm_up)
     out: dict[str, float] = {}
     async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        app.open_pipeline(ROOT / "pipelines" / "sales-report.toml")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
         await pilot.pause()
         for view in VIEWS:
             if view.mode == app.current_mode:
@@ -151,6 +170,20 @@ async def first_visits() -> dict[str, float]:
             out[view.title] = (time.perf_counter() - start) * 1000
             await app.workers.wait_for_complete()
     return out
+
+
+async def warm_up_time() -> float:
+    """Seconds from the first frame until every view is built (the event loop stays live)."""
+    from workbench.app.app import WorkbenchApp
+    from workbench.app.screens import VIEWS
+
+    app = WorkbenchApp(ROOT, watch=False, warm_up=True)
+    async with app.run_test(size=(120, 36)):
+        start = time.perf_counter()  # the app is up: its first frame is being drawn
+        while not all(app.views.is_built(view.mode) for view in VIEWS):
+            await asyncio.sleep(0.005)
+        await app.workers.wait_for_complete()
+        return time.perf_counter() - start
 
 
 def cold_start() -> float:
@@ -178,35 +211,58 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stages", type=int, default=500)
     parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument(
+        "--only", choices=("keys", "visits", "cold"), help="one figure instead of all three"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="fresh apps for the first visits")
     args = parser.parse_args()
 
-    for how, period in (("a burst", 0.0), ("8 keys/s", TYPIST_PERIOD_S)):
-        times = asyncio.run(editor_keys(args.stages, args.keys, period))
+    if args.only in (None, "keys"):
+        for how, period in (("a burst", 0.0), ("8 keys/s", TYPIST_PERIOD_S)):
+            times = asyncio.run(editor_keys(args.stages, args.keys, period))
+            p50, p95 = statistics.median(times), percentile(times, 0.95)
+            mark = "met" if p95 < KEY_TARGET_MS else "MISSED"
+            print(
+                f"editor key to repaint, {args.stages} stages, {how}: p50 {p50:.1f} ms, "
+                f"p95 {p95:.1f} ms (target p95 < {KEY_TARGET_MS:.0f} ms: {mark}, "
+                f"{p95 / KEY_TARGET_MS:.2f}x)"
+            )
+        times = catch_up(args.stages, args.keys)
         p50, p95 = statistics.median(times), percentile(times, 0.95)
         mark = "met" if p95 < KEY_TARGET_MS else "MISSED"
         print(
-            f"editor key to repaint, {args.stages} stages, {how}: p50 {p50:.1f} ms, "
-            f"p95 {p95:.1f} ms (target p95 < {KEY_TARGET_MS:.0f} ms: {mark}, "
-            f"{p95 / KEY_TARGET_MS:.2f}x)"
+            f"editor catch-up after a key, {args.stages} stages (no screen): p50 {p50:.1f} ms, "
+            f"p95 {p95:.1f} ms (target p95 < {KEY_TARGET_MS:.0f} ms: {mark})"
         )
-    times = catch_up(args.stages, args.keys)
-    p50, p95 = statistics.median(times), percentile(times, 0.95)
-    mark = "met" if p95 < KEY_TARGET_MS else "MISSED"
-    print(
-        f"editor catch-up after a key, {args.stages} stages (no screen): p50 {p50:.1f} ms, "
-        f"p95 {p95:.1f} ms (target p95 < {KEY_TARGET_MS:.0f} ms: {mark})"
-    )
-    visits = asyncio.run(first_visits())
-    for title, ms in visits.items():
-        mark = "met" if ms < VISIT_TARGET_MS else "MISSED"
-        print(f"first visit, {title:<10} {ms:6.1f} ms (target < {VISIT_TARGET_MS:.0f} ms: {mark})")
-    colds = [cold_start() for _ in range(5)]
-    cold = statistics.median(colds)
-    mark = "met" if cold < COLD_TARGET_S else "MISSED"
-    print(
-        f"cold start to first frame: median {cold:.2f} s of {len(colds)} "
-        f"(target < {COLD_TARGET_S} s: {mark}, {cold / COLD_TARGET_S:.2f}x)"
-    )
+    if args.only in (None, "visits"):
+        # In turns, so a busy machine slows both alike: built on the visit vs built ahead.
+        cold: dict[str, list[float]] = {}
+        warm: dict[str, list[float]] = {}
+        for _ in range(args.repeat):
+            for title, ms in asyncio.run(first_visits(warm_up=False)).items():
+                cold.setdefault(title, []).append(ms)
+            for title, ms in asyncio.run(first_visits(warm_up=True)).items():
+                warm.setdefault(title, []).append(ms)
+        print(f"first visit to each view, median of {args.repeat} fresh apps:")
+        for title in warm:
+            w, c = statistics.median(warm[title]), statistics.median(cold[title])
+            mark = "met" if w < VISIT_TARGET_MS else "MISSED"
+            print(
+                f"  {title:<10} {w:6.0f} ms built ahead ({min(warm[title]):.0f}-"
+                f"{max(warm[title]):.0f}), {c:6.0f} ms built on the visit: {w / c:.2f}x "
+                f"(target < {VISIT_TARGET_MS:.0f} ms: {mark})"
+            )
+        ahead = [asyncio.run(warm_up_time()) for _ in range(args.repeat)]
+        print(f"  warm-up after the first frame: median {statistics.median(ahead):.2f} s")
+    if args.only in (None, "cold"):
+        colds = [cold_start() for _ in range(5)]
+        median = statistics.median(colds)
+        mark = "met" if median < COLD_TARGET_S else "MISSED"
+        print(
+            f"cold start to first frame: median {median:.2f} s of {len(colds)} "
+            f"({min(colds):.2f}-{max(colds):.2f}; target < {COLD_TARGET_S} s: {mark}, "
+            f"{median / COLD_TARGET_S:.2f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from workbench.app.themes import (
     theme_folders,
     theme_label,
 )
+from workbench.app.warm_up import ViewCache
 from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
@@ -52,7 +53,9 @@ class WorkbenchApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "Stage Workbench"
-    MODES = {view.mode: view.screen for view in VIEWS}
+    MODES = {view.mode: view.build for view in VIEWS}
+    """Each view's screen is imported and built on the first switch to it; an app that warms
+    up replaces these with its :class:`ViewCache`, which may have built the screen ahead."""
     DEFAULT_MODE = "pipelines"
     COMMANDS = {WorkbenchCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -69,11 +72,25 @@ class WorkbenchApp(App[None]):
     ]
 
     def __init__(
-        self, project_dir: Path, pipeline: Path | None = None, *, watch: bool = True
+        self,
+        project_dir: Path,
+        pipeline: Path | None = None,
+        *,
+        watch: bool = True,
+        warm_up: bool = False,
     ) -> None:
         if pipeline is not None:
             # Open straight on the graph of the given file, without building the list first.
             self.DEFAULT_MODE = "graph"  # type: ignore[misc]
+        self.views = ViewCache(self)
+        """Every view's screen, built on first visit or ahead of it."""
+        self._warm_up = warm_up
+        """Build every view once the first frame is drawn: `workbench` does; tests leave it
+        off so that each builds only the views it visits."""
+        if warm_up:
+            self.MODES = {  # type: ignore[misc]
+                v.mode: partial(self.views.screen_for, v.mode) for v in VIEWS
+            }
         super().__init__()
         self.project = Project.open(project_dir)
         self.catalog: list[PipelineEntry] = scan(self.project)
@@ -110,6 +127,13 @@ class WorkbenchApp(App[None]):
         self._report_settings()
         if self._watching:
             self.watch_project()
+        if self._warm_up:
+            self.call_after_refresh(self.warm_up_views)
+
+    @work(group="warm-up", exit_on_error=False, exclusive=True)
+    async def warm_up_views(self) -> list[str]:
+        """Build every view ahead of its first visit, after the first frame (see ViewCache)."""
+        return await self.views.warm_up(self.current_mode)
 
     @work(group="watch", exit_on_error=False, exclusive=True)
     async def watch_project(self) -> None:
@@ -335,5 +359,5 @@ def screenshot_folder(project_root: Path) -> Path:
 
 def run(project_dir: Path, pipeline: Path | None = None) -> int:
     """Open the app on ``project_dir`` (and ``pipeline`` when given); the CLI's entry point."""
-    WorkbenchApp(project_dir, pipeline).run()
+    WorkbenchApp(project_dir, pipeline, warm_up=True).run()
     return 0

@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.engine.glyphs import INTERRUPTED_GLYPH, STATUS_GLYPHS
-from workbench.engine.history.store import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.units import format_seconds
+
+if TYPE_CHECKING:
+    from workbench.engine.history.store import RunRecord
 
 STATUS_STYLES: dict[str, str] = {
     "success": "$text-success",
@@ -30,7 +33,8 @@ RUN_MARKS = {
     **{status.value: glyph for status, glyph in STATUS_GLYPHS.items()},
     "interrupted": INTERRUPTED_GLYPH,
 }
-"""The mark of a recorded run's status (the stage marks, plus interrupted runs)."""
+"""The mark of a recorded run's status (the stage marks, plus interrupted runs); read from
+the engine's table rather than the graph widget, which the pipelines list does not need."""
 
 RECENT = 500
 """How many recent runs are read to find each pipeline's last one."""
@@ -60,7 +64,12 @@ def path_key(path: Path) -> str:
 
 
 def read_last_runs(root: Path) -> LastRuns:
-    """The last run of every pipeline that ran (a few milliseconds; call it off the UI loop)."""
+    """The last run of every pipeline that ran (a few milliseconds; call it off the UI loop).
+
+    The history module is imported here, in that thread, not when the list is first drawn.
+    """
+    from workbench.engine.history.store import DB_NAME, STATE_DIR, History
+
     if not (root / STATE_DIR / DB_NAME).is_file():
         return NO_RUNS
     try:

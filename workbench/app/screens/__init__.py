@@ -10,24 +10,26 @@ bindings and the palette entries from it. To add a screen:
    the app's state; ``palette_commands`` for screen-specific commands);
 2. add one :class:`View` line below, with a free key.
 
+The table names each screen by module and class instead of importing it: a
+screen's module (and the widgets, Rich syntax and engine models it pulls in) is
+imported on the first visit to its view, or earlier by the app's warm-up once the
+first frame is on screen, so the app starts without paying for views it has not
+shown yet.
+
 Keys taken by the frame: p, g, s, q, ctrl+p. Inside the graph, the DagView binds
 u, d, t, [ and ] while it has focus (widget bindings win over the app's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, cast
 
-from textual.screen import Screen
+if TYPE_CHECKING:
+    from workbench.app.screens.base import WorkbenchScreen
 
-from workbench.app.screens.dry_run import DryRunScreen
-from workbench.app.screens.editor import EditorScreen
-from workbench.app.screens.graph import GraphScreen
-from workbench.app.screens.history import HistoryScreen
-from workbench.app.screens.pipelines import PipelinesScreen
-from workbench.app.screens.registry import RegistryScreen
-from workbench.app.screens.run import RunScreen
+PACKAGE = __name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +41,44 @@ class View:
     title: str
     """Shown in the footer and as ``view: <title>`` in the palette."""
     key: str
-    screen: Callable[[], Screen[None]]
+    module: str
+    """The screen's module under ``workbench.app.screens``, imported on first use."""
+    class_name: str
     description: str
+
+    def screen_class(self) -> type[WorkbenchScreen]:
+        """The screen's class, importing its module the first time it is asked for."""
+        module = import_module(f"{PACKAGE}.{self.module}")
+        return cast("type[WorkbenchScreen]", getattr(module, self.class_name))
+
+    def build(self) -> WorkbenchScreen:
+        """A new screen for this view, told which mode it belongs to."""
+        screen = self.screen_class()()
+        screen.mode_name = self.mode
+        return screen
 
 
 VIEWS: tuple[View, ...] = (
-    View("pipelines", "Pipelines", "p", PipelinesScreen, "Every pipeline file of the project"),
-    View("graph", "Graph", "g", GraphScreen, "The open pipeline's dependency graph"),
-    View("registry", "Stages", "s", RegistryScreen, "Browse and search the stage registry"),
-    View("editor", "Editor", "e", EditorScreen, "Build and change the pipeline with forms"),
-    View("run", "Run", "r", RunScreen, "Run the open pipeline, step through it, read its logs"),
-    View("history", "History", "h", HistoryScreen, "Past runs of the project, read-only"),
-    View("dry-run", "Dry run", "y", DryRunScreen, "What a run would do; two plans side by side"),
-)
+    View("pipelines", "Pipelines", "p", "pipelines", "PipelinesScreen",
+         "Every pipeline file of the project"),
+    View("graph", "Graph", "g", "graph", "GraphScreen", "The open pipeline's dependency graph"),
+    View("registry", "Stages", "s", "registry", "RegistryScreen",
+         "Browse and search the stage registry"),
+    View("editor", "Editor", "e", "editor", "EditorScreen",
+         "Build and change the pipeline with forms"),
+    View("run", "Run", "r", "run", "RunScreen",
+         "Run the open pipeline, step through it, read its logs"),
+    View("history", "History", "h", "history", "HistoryScreen",
+         "Past runs of the project, read-only"),
+    View("dry-run", "Dry run", "y", "dry_run", "DryRunScreen",
+         "What a run would do; two plans side by side"),
+)  # fmt: skip
 """Every view, in footer order."""
+
+
+def view_for(mode: str) -> View:
+    """The view of an app mode (``KeyError`` for a mode that is not a view)."""
+    for view in VIEWS:
+        if view.mode == mode:
+            return view
+    raise KeyError(mode)

@@ -9,8 +9,9 @@ A screen subclasses :class:`WorkbenchScreen`, yields its body from
 - :meth:`palette_commands` to add its own ``"pipeline: Run"``-style commands to
   the command palette while it is the active screen.
 
-Screens are built lazily (on the first switch to their mode), so each hook is
-also called once on mount with the app's current state.
+Screens are built lazily (on the first switch to their mode, or ahead of it by
+the app's warm-up), so each hook is also called once on mount with the app's
+current state.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from workbench.app.screens import VIEWS
 from workbench.app.widgets.view_bar import ViewBar
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
@@ -45,14 +47,23 @@ class PaletteCommand:
 class WorkbenchScreen(Screen[None]):
     """A screen that follows the open project and pipeline through the app's signals."""
 
+    mode_name: str = ""
+    """The app mode this screen belongs to: set by the view that builds it (views may be
+    built ahead of their first visit), else the mode it was opened in (a pushed screen)."""
+    been_on_view: bool = False
+    """Whether the screen has been on view; until then news to a screen built ahead only
+    marks it as having missed news."""
+    missed_news: bool = False
+    """News came while the screen was never shown: :meth:`catch_up` takes it in."""
+    built_ahead: bool = False
+    """Built before its first visit: the project and pipeline are shown once it is laid out."""
+
     @property
     def workbench(self) -> WorkbenchApp:
         """The app, typed: screens read its ``project`` and ``pipeline``."""
         return cast("WorkbenchApp", self.app)
 
     def compose(self) -> ComposeResult:
-        from workbench.app.screens import VIEWS  # the table imports every screen module
-
         yield Header()
         yield ViewBar([(v.mode, v.key, v.title) for v in VIEWS], id="view-bar")
         yield from self.compose_body()
@@ -64,6 +75,8 @@ class WorkbenchScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.query_one(ViewBar).refresh()
+        self.been_on_view = True
+        self.catch_up()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between the header and the footer."""
@@ -71,13 +84,50 @@ class WorkbenchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         app = self.workbench
-        self.mode_name = app.current_mode
-        """The app mode this screen belongs to (screens are built on the first switch)."""
+        if self in app.open_screens:
+            # Textual calls this handler itself after a subclass's ``on_mount``; one that
+            # also calls ``super().on_mount()`` must not subscribe (and redraw) twice.
+            return
+        if not self.mode_name:
+            self.mode_name = app.current_mode
         app.open_screens.append(self)
-        app.project_changed.subscribe(self, self.show_project)
-        app.pipeline_changed.subscribe(self, self.show_pipeline)
+        app.project_changed.subscribe(self, self._project_news)
+        app.pipeline_changed.subscribe(self, self._pipeline_news)
+        if self.built_ahead:
+            self.missed_news = True  # filled in once laid out (see ViewCache)
+            return
         self.show_project(app.project)
         self.show_pipeline(app.pipeline)
+
+    # -- news for a screen never shown yet -------------------------------------------------
+    # A view built ahead of its first visit holds nothing of the person's yet: it need not
+    # follow each change the moment it happens (with every view built, opening a pipeline
+    # would redraw all of them at once). It takes in the latest state after the frame that
+    # shows the change, one view at a time, or at once when it is shown first.
+
+    def _project_news(self, project: Project) -> None:
+        if self.been_on_view or not self.built_ahead:
+            self.show_project(project)
+        else:
+            self._note_missed_news()
+
+    def _pipeline_news(self, pipeline: Pipeline | None) -> None:
+        if self.been_on_view or not self.built_ahead:
+            self.show_pipeline(pipeline)
+        else:
+            self._note_missed_news()
+
+    def _note_missed_news(self) -> None:
+        self.missed_news = True
+        self.workbench.views.catch_up_later(self)
+
+    def catch_up(self) -> None:
+        """Take in the project and pipeline as they are now, if news came while never shown."""
+        if self.missed_news:
+            self.missed_news = False
+            app = self.workbench
+            self.show_project(app.project)
+            self.show_pipeline(app.pipeline)
 
     def on_unmount(self) -> None:
         if self in self.workbench.open_screens:

@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 from workbench.app.run.controller import LogBuffer, StageState
 from workbench.app.run.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.screens.stage_stats import StageStatsScreen
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.stage_pane import StageStatusList
@@ -215,6 +216,7 @@ class HistoryScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh_runs", "Refresh", id="history-refresh"),
         Binding("f", "toggle_filter", "This pipeline", id="history-filter"),
+        Binding("S", "stage_stats", "Stage stats", id="history-stats"),
     ]
 
     def __init__(self) -> None:
@@ -301,6 +303,23 @@ class HistoryScreen(WorkbenchScreen):
     def action_refresh_runs(self) -> None:
         self.refresh_runs()
 
+    def stats_pipeline(self) -> str | None:
+        """Whose stage statistics ``S`` shows: the highlighted run's pipeline, else the open one."""
+        option = self.query_one(RunList).highlighted_option
+        run = self.query_one(RunList).runs.get(option.id or "") if option is not None else None
+        if run is not None:
+            return run.pipeline
+        pipeline = self.workbench.pipeline
+        return pipeline.name if pipeline is not None else None
+
+    def action_stage_stats(self) -> None:
+        """``S``: per-stage durations, failure rate and last outcome over the recorded runs."""
+        name = self.stats_pipeline()
+        if name is None:
+            self.notify("Open a pipeline or highlight a run first.", title="Stage stats")
+            return
+        self.app.push_screen(StageStatsScreen(self.workbench.project.root, name))
+
     def action_toggle_filter(self) -> None:
         self.only_open = not self.only_open
         self.refresh_runs()
@@ -320,6 +339,13 @@ class HistoryScreen(WorkbenchScreen):
                 f"history: Open run {option.id}",
                 partial(self.open_run, int(option.id)),
                 "Open the highlighted run read-only",
+            )
+        name = self.stats_pipeline()
+        if name is not None:
+            yield PaletteCommand(
+                f"history: Stage stats of {name}",
+                self.action_stage_stats,
+                "Median and p95 duration, failure rate, last outcome per stage (S)",
             )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,15 +27,16 @@ from workbench.app.run.last_runs import (
     run_summary,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
 from workbench.app.widgets.pipeline_list import PipelineList
 from workbench.app.widgets.problem_list import ProblemList
 from workbench.app.widgets.stage_details import DetailsPanel
 from workbench.engine.fileio import atomic_write_text
-from workbench.engine.history.store import RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.units import counted
+
+if TYPE_CHECKING:
+    from workbench.engine.history.store import RunRecord
 
 
 def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None) -> Content:
@@ -213,6 +215,9 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_duplicate(self) -> None:
+        # The dialogs are imported when first wanted: the list is the first frame drawn.
+        from workbench.app.screens.dialogs.editor_dialogs import FileNameDialog
+
         entry = self.highlighted
         if entry is None:
             return
@@ -239,6 +244,8 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_delete(self) -> None:
+        from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
+
         entry = self.highlighted
         if entry is None:
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.binding import Binding
@@ -21,8 +22,10 @@ from workbench.app.run.last_runs import (
     path_key,
     run_summary,
 )
-from workbench.engine.history.store import RunRecord
 from workbench.engine.units import counted
+
+if TYPE_CHECKING:
+    from workbench.engine.history.store import RunRecord
 
 
 def entry_prompt(

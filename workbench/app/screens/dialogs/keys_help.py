@@ -33,6 +33,8 @@ PANE_NAMES = {
     "RunParams": "Parameters",
     "DependencyPicker": "Depends on",
     "PipelineList": "Pipeline list",
+    "RunList": "Run list",
+    "StageStatsList": "Stage statistics",
     "ReportView": "Report",
     "ReportCompare": "Comparison",
 }

@@ -1,0 +1,107 @@
+"""Views built ahead of their first visit, once the first frame is on screen.
+
+Importing a view's module and building its screen the first time costs far more
+than showing it again: the module and its widgets are imported, every widget is
+composed, mounted and styled, and Textual parses the whole stylesheet again for
+the screen's ``.tcss`` (twice: once for the new file, once because the new screen's
+styles predate the app's). Paid on the first key press, that made a first visit
+take 0.3-1.6 s. :class:`ViewCache` moves that work to the moment after the first
+frame: each view's module is imported in a thread (imports do not hold up keys
+for long), then its screen is built on the event loop, one view at a time with a
+frame between them. A view the person opens before the warm-up reached it is
+built on the spot, as before; one the warm-up is building is handed over as it is.
+
+Textual has no public call for "mount this screen without showing it", so the
+cache uses the steps ``App._init_mode`` takes itself (load the screen's CSS,
+register the screen, lay it out, mark its styles current): that is the only place the app
+reaches under Textual's public API, and it is pinned to ``textual>=8.2,<9``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual.widget import AwaitMount
+
+from workbench.app.screens import View, view_for
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from workbench.app.screens.base import WorkbenchScreen
+
+WARM_ORDER = ("graph", "editor", "run", "dry-run", "history", "registry", "pipelines")
+"""Views in the order they are built ahead: the ones people go to first after the list."""
+
+
+class ViewCache:
+    """Each view's screen, built once: ahead of time by :meth:`warm_up`, or on first visit."""
+
+    def __init__(self, app: App[None]) -> None:
+        self._app = app
+        self._ready: dict[str, WorkbenchScreen] = {}
+        """Screens built ahead and not yet handed to their mode."""
+        self._handed: set[str] = set()
+        """Modes whose screen Textual has asked for (they are never built again)."""
+        self._stale: dict[int, WorkbenchScreen] = {}
+        """Screens never shown that missed news, in the order they missed it."""
+        self._catching_up = False
+
+    def screen_for(self, mode: str) -> WorkbenchScreen:
+        """What Textual calls on the first switch to ``mode``: the screen built ahead, or a new one."""
+        self._handed.add(mode)
+        ready = self._ready.pop(mode, None)
+        return ready if ready is not None else view_for(mode).build()
+
+    def is_built(self, mode: str) -> bool:
+        return mode in self._handed or mode in self._ready
+
+    async def warm_up(self, current: str) -> list[str]:
+        """Import and build every view not built yet, in :data:`WARM_ORDER`; return their modes."""
+        built: list[str] = []
+        for mode in WARM_ORDER:
+            if mode == current or self.is_built(mode):
+                continue
+            view = view_for(mode)
+            await asyncio.to_thread(view.screen_class)  # the import, off the event loop
+            if self.is_built(mode) or not self._app.is_running:
+                continue  # visited while its module was imported, or the app is closing
+            await self._build(view)
+            built.append(mode)
+            await asyncio.sleep(0)  # let a key press or a repaint in between
+        return built
+
+    def catch_up_later(self, screen: WorkbenchScreen) -> None:
+        """Bring a never-shown screen up to date after the next frame, one screen a frame."""
+        self._stale.setdefault(id(screen), screen)
+        if not self._catching_up:
+            self._catching_up = True
+            self._app.call_after_refresh(self._catch_up_next)
+
+    def _catch_up_next(self) -> None:
+        if not self._stale:
+            self._catching_up = False
+            return
+        screen = self._stale.pop(next(iter(self._stale)))
+        if screen.is_attached:
+            screen.catch_up()
+        self._app.call_after_refresh(self._catch_up_next)
+
+    async def _build(self, view: View) -> None:
+        app = self._app
+        screen = view.build()
+        screen.built_ahead = True
+        self._ready[view.mode] = screen
+        try:
+            app._load_screen_css(screen)
+            await AwaitMount(screen, app._register(app, screen))
+            # Lay the screen out, as a visit would, before it shows the project and pipeline:
+            # widgets that place a cursor or scroll to it then do so knowing their size.
+            screen._refresh_layout(app.size)
+            screen._css_update_count = app._css_update_count
+            screen.catch_up()
+        except Exception:
+            # Never hand over a half-built view: the visit builds it afresh and shows why.
+            self._ready.pop(view.mode, None)
+            raise
