@@ -130,3 +130,16 @@ def test_changing_config_values_keeps_every_comment(
     for line in wanted:
         if "config" not in line:  # a table that became empty may go, with its comment
             assert line in kept
+
+
+def test_a_table_that_becomes_a_value_keeps_the_comments_after_it() -> None:
+    """A `[context.rows]` table turned into `rows = []` must not take the file's last comment."""
+    text = (
+        '# about [pipeline]\n[pipeline]\nname = "p"\n\n'
+        "# about [context.rows]\n[context.rows]\n\n# the end\n"
+    )
+    before = {"pipeline": {"name": "p"}, "context": {"rows": {}}}
+    after = {"pipeline": {"name": "p"}, "context": {"rows": []}}
+    edited = edit_in_place(text, before, after)
+    assert "\n# the end\n" in edited
+    assert parse_spec(edited).spec.context == {"rows": []}

@@ -106,6 +106,11 @@ def _sync(
                 (*path, key),
                 inner,
             )
+        elif isinstance(current, (Table, AoT)) and not isinstance(value, Mapping):
+            # a table becomes a value: the table goes as a removed one would (its trailing
+            # comments stay in the file), and the value is added like a new key
+            _remove(table, key, places)
+            _add(table, key, value, (*path, key))
         else:
             table[key] = _new_item(value, (*path, key))
 
