@@ -31,7 +31,7 @@ from collections.abc import Callable
 from textual.app import App, ComposeResult
 
 from workbench.app.graphdraw.layout import Edge, compute_layout
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.graph.dag_view import DagView
 
 STAGES = 500
 SIZE = (120, 36)

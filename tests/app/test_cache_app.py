@@ -10,8 +10,8 @@ import pytest
 from run_kit import finish, make_project, open_app, screen, status
 
 from workbench.app.screens.graph import GraphScreen
-from workbench.app.widgets.dag_view import DagView
-from workbench.app.widgets.stage_details import PipelineStageDetails
+from workbench.app.widgets.common.stage_details import PipelineStageDetails
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.engine.stage import StageStatus
 
 SIZE = (120, 36)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from conftest import MakeApp, write
 
-from workbench.app.screens.stage_dialog import StageDialog
 from workbench.app.graphdraw.layout import compute_layout, nearest_in_direction
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.screens.stage_dialog import StageDialog
+from workbench.app.widgets.graph.dag_view import DagView
 
 REPO = Path(__file__).resolve().parents[2]
 

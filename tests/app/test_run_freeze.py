@@ -14,7 +14,7 @@ from pathlib import Path
 
 from run_kit import finish, make_project, open_app, screen, until
 
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.stage_pane import StageStatusList
 
 

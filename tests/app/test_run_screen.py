@@ -10,7 +10,7 @@ from run_kit import finish, make_project, open_app, screen, status, until
 from textual.widgets import Input
 
 from workbench.app.widgets.context_inspector import ContextInspector
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.log_view import LogPane, LogView
 from workbench.app.widgets.stage_pane import StageStatusList
 from workbench.engine.history import History

@@ -35,7 +35,7 @@ from workbench.app.themes import (
     theme_folders,
     theme_label,
 )
-from workbench.app.widgets.pipeline_list import PipelineList
+from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import SETTINGS_FILE, Project

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.app.widgets.dag_view import STATUS_MARKS
+from workbench.app.widgets.graph.dag_view import STATUS_MARKS
 from workbench.engine.glyphs import INTERRUPTED_GLYPH
 from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.units import format_seconds

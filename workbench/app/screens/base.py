@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from workbench.app.widgets.view_bar import ViewBar
+from workbench.app.widgets.common.view_bar import ViewBar
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 

@@ -42,6 +42,7 @@ from workbench.app.editing.operations import (
     STAGE_SETTINGS,
     references_to,
 )
+from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
 from workbench.app.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import (
@@ -54,11 +55,10 @@ from workbench.app.screens.editor_dialogs import (
     RenameDialog,
     slug,
 )
+from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.app.widgets.config_form import ConfigForm
-from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
-from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
-from workbench.app.widgets.problem_list import ProblemList
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.toml_preview import TomlPreview
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline

@@ -27,9 +27,9 @@ from workbench.app.last_runs import (
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
-from workbench.app.widgets.pipeline_list import PipelineList
-from workbench.app.widgets.problem_list import ProblemList
-from workbench.app.widgets.stage_details import DetailsPanel
+from workbench.app.widgets.common.pipeline_list import PipelineList
+from workbench.app.widgets.common.problem_list import ProblemList
+from workbench.app.widgets.common.stage_details import DetailsPanel
 from workbench.engine.fileio import atomic_write_text
 from workbench.engine.history import RunRecord
 from workbench.engine.pipeline import Pipeline

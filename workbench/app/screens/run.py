@@ -51,7 +51,7 @@ from workbench.app.run_controller import (
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.context_inspector import ContextInspector
-from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
+from workbench.app.widgets.graph.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.log_view import LogPane
 from workbench.app.widgets.run_executor import RunExecutor
 from workbench.app.widgets.run_params import RunParams, toml_literal

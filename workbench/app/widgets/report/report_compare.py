@@ -27,7 +27,7 @@ from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from workbench.app.widgets.report_view import (
+from workbench.app.widgets.report.report_view import (
     MUTED,
     StageItems,
     conflict_content,
