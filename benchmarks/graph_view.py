@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 from textual.app import App, ComposeResult
 
-from workbench.app.graphdraw.layout import Edge, compute_layout
+from workbench.app.graphdraw import Edge, compute_layout
 from workbench.app.widgets.graph.dag_view import DagView
 
 STAGES = 500

@@ -9,7 +9,7 @@ from itertools import combinations
 
 import pytest
 
-from workbench.app.graphdraw.layout import (
+from workbench.app.graphdraw import (
     SELF_LOOP_MARK,
     Direction,
     Edge,
@@ -259,7 +259,7 @@ def test_node_at_finds_boxes() -> None:
 
 def test_layout_module_does_not_import_textual_or_rich() -> None:
     code = (
-        "import sys, workbench.app.graphdraw.layout\n"
+        "import sys, workbench.app.graphdraw\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')]\n"
         "assert not bad, bad"
     )

@@ -14,7 +14,7 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Footer
 
-from workbench.app.graphdraw.layout import Edge
+from workbench.app.graphdraw import Edge
 from workbench.app.widgets.graph.dag_view import DagView
 
 NODES = ["load", "check", "enrich", "summary", "report", "notify", "cleanup"]

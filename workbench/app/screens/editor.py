@@ -42,7 +42,7 @@ from workbench.app.editing.operations import (
     STAGE_SETTINGS,
     references_to,
 )
-from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
+from workbench.app.graphdraw import Direction, Edge, Layout, compute_layout
 from workbench.app.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.editor_dialogs import (

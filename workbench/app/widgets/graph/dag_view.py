@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.app.graphdraw.layout import (
+from workbench.app.graphdraw import (
     Direction,
     Edge,
     Heading,
