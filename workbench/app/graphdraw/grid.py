@@ -43,8 +43,22 @@ _LINE_CHARS: dict[int, str] = {
     _N | _E | _S | _W: "┼",
 }
 
-_BITS_TO_CHARS = {bits: _LINE_CHARS.get(bits, " ") for bits in range(16)}
-"""For `str.translate`: a row of direction bits (as code points 0-15) to line characters."""
+_CROSSING = 16
+"""Cell code for two lines that cross without joining (set after drawing)."""
+
+_CELL_CHARS: dict[Direction, dict[int, str]] = {
+    direction: {
+        **{bits: _LINE_CHARS.get(bits, " ") for bits in range(16)},
+        _CROSSING: "│" if direction == "LR" else "─",
+    }
+    for direction in ("LR", "TB")
+}
+"""For `str.translate`: a row of cell codes (code points 0-16) to characters.
+
+`┼` is kept for lines that join. Where two lines only cross, the line across the
+layers (the track) is drawn unbroken and the other passes under it, so a crossing
+can never be read as a junction.
+"""
 
 _TO_SCREEN: dict[Direction, tuple[int, int, int, int]] = {
     # screen bit for: towards larger main, smaller main, larger cross, smaller cross
@@ -75,6 +89,7 @@ class Canvas:
         "multi",
         "owner",
         "step_bits",
+        "turns",
         "width",
     )
 
@@ -87,6 +102,8 @@ class Canvas:
         self.multi: dict[int, list[int]] = {}
         self.arrows: dict[int, bool] = {}
         """Arrow cells: True for a forward arrowhead, False for a reversed edge's."""
+        self.turns: set[int] = set()
+        """Cells where some edge turns from one axis to the other: where lines join."""
         self._cross_step = cross_step
         self._lo = [1 << 30] * edges
         self._hi = [-1] * edges
@@ -205,10 +222,16 @@ def paint(
             canvas.own(cell, e_idx)
             canvas.rows_touched(e_idx, cell, cell)
     owner_sets = canvas.owner_sets()
-    bits = canvas.bits
+    codes = bytearray(canvas.bits)
+    turns = canvas.turns
+    four_way = codes.find(15)
+    while four_way >= 0:
+        if four_way not in turns:
+            codes[four_way] = _CROSSING
+        four_way = codes.find(15, four_way + 1)
+    chars = _CELL_CHARS[direction]
     rows = [
-        bytes(bits[y * width : (y + 1) * width]).decode("latin-1").translate(_BITS_TO_CHARS)
-        for y in range(height)
+        codes[y * width : (y + 1) * width].decode("latin-1").translate(chars) for y in range(height)
     ]
     overlays: dict[int, list[tuple[int, str]]] = {}
     forward, backward = _ARROWS[direction]

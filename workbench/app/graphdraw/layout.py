@@ -26,7 +26,7 @@ from workbench.app.graphdraw.layering import (
 )
 from workbench.app.graphdraw.model import BOX_HEIGHT, MARGIN, Direction, Edge, Layout, NodeBox
 from workbench.app.graphdraw.placement import Geometry, place
-from workbench.app.graphdraw.routing import Bundle, assign_tracks, route, segments_by_gap
+from workbench.app.graphdraw.routing import assign_tracks, route, segments_by_gap
 from workbench.engine.graph import DependencyGraph
 
 DEFAULT_SWEEPS = 4
@@ -93,7 +93,7 @@ def _main_axis(
     p: ProperGraph,
     box_w: list[int],
     direction: Direction,
-    tracks: list[dict[Bundle, int]],
+    tracks: list[list[int | None]],
 ) -> tuple[list[int], list[int]]:
     """Extent and start of each layer along the main axis, channels sized to fit."""
     extent = [
@@ -105,7 +105,11 @@ def _main_axis(
     min_channel = 4 if direction == "LR" else 3
     for lay in range(len(layers)):
         start.append(at)
-        used = max(tracks[lay].values(), default=-1) + 1 if lay < len(tracks) else 0
+        used = (
+            max((t for t in tracks[lay] if t is not None), default=-1) + 1
+            if lay < len(tracks)
+            else 0
+        )
         at += extent[lay] + max(min_channel, used + 3)
     return extent, start
 

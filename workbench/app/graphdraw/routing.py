@@ -3,6 +3,14 @@
 Every segment is an orthogonal route: out of the parent, along its track, into
 the child with an arrowhead. Each gap between layers gets one vertical track (in
 a left-to-right layout) per bundle of segments that share a line.
+
+So that each edge can be followed by eye, edges into a stage with several parents
+meet in one junction of that stage's own (one arrowhead per stage, however many
+parents), a parent that feeds several stages forks before it reaches any
+junction, and lines that only cross are drawn as a crossing, never as `┼` (see
+:mod:`.grid`). One case stays open to misreading: a parent that feeds two stages
+which both have other parents joins both junctions, so its line passes through
+the first; selecting a stage colours its own edges, which settles it.
 """
 
 from __future__ import annotations
@@ -40,31 +48,61 @@ def segments_by_gap(
     return gaps
 
 
-Bundle = tuple[int, int]
-"""Segments leaving one item from one port share a vertical track: (item, port)."""
+Bundle = tuple[int, int, int]
+"""Segments that share one line across a gap: ``(FAN_OUT, item, port)`` for the
+segments leaving one port, ``(FAN_IN, item, port)`` for those entering one."""
+
+FAN_OUT, FAN_IN = 0, 1
 
 
-def assign_tracks(segs: list[Segment]) -> dict[Bundle, int]:
-    """Track index per bundle that needs a vertical run, tracks shared when possible.
+def bundles_of(segs: list[Segment]) -> list[Bundle]:
+    """Which line each segment of a gap joins: a junction per target for fan-in.
 
-    Preferred order: bundles going down right to left by source, bundles going up
-    left to right, which keeps nested bundles from crossing. A bundle whose source
-    row is another's target row must sit left of it, or their horizontal runs would
-    overlap. Then each bundle takes the first track right of every earlier bundle
-    whose rows it overlaps: the same crossings as one track each, far narrower.
+    Edges into a stage that has several parents in this gap share one line (the
+    target's junction): every line that joins it goes into that stage and nowhere
+    else, so each edge can be followed. The other edges leave their parent on the
+    parent's line, which forks towards each child (a fan-out); a parent whose only
+    edge here enters a fan-in joins the target's line directly.
     """
-    bundles: dict[Bundle, list[Segment]] = {}
+    fan_in: dict[tuple[int, int], int] = {}
+    fan_out: dict[tuple[int, int], int] = {}
     for seg in segs:
-        bundles.setdefault((seg.upper, seg.source), []).append(seg)
+        fan_in[seg.lower, seg.target] = fan_in.get((seg.lower, seg.target), 0) + 1
+        fan_out[seg.upper, seg.source] = fan_out.get((seg.upper, seg.source), 0) + 1
+    return [
+        (FAN_IN, seg.lower, seg.target)
+        if fan_in[seg.lower, seg.target] > 1 or fan_out[seg.upper, seg.source] == 1
+        else (FAN_OUT, seg.upper, seg.source)
+        for seg in segs
+    ]
+
+
+def assign_tracks(segs: list[Segment]) -> list[int | None]:
+    """Per segment, the track of its bundle's cross-axis run (None: a straight line).
+
+    Bundles that need a run get tracks, shared when possible. Preferred order:
+    bundles going down right to left by their single end (a fan-out's source, a
+    fan-in's target), bundles going up left to right, which keeps nested bundles
+    from crossing. Hard rules, so that lines never run along each other: a bundle
+    whose source row is another's target row sits left of it, and a parent's own
+    fan-out sits left of any fan-in it joins (its line then ends in the junction,
+    and nothing that merges there can be read as going on to the parent's other
+    children). Each bundle then takes the first track right of every earlier
+    bundle whose rows it overlaps: the same crossings as one track each, far narrower.
+    """
+    keys = bundles_of(segs)
+    members: dict[Bundle, list[Segment]] = {}
+    for key, seg in zip(keys, segs, strict=True):
+        members.setdefault(key, []).append(seg)
     spans: dict[Bundle, tuple[int, int]] = {}
-    for k, group in bundles.items():
-        lo = min(k[1], *(s.target for s in group))
-        hi = max(k[1], *(s.target for s in group))
+    for k, group in members.items():
+        rows = [s.source for s in group] + [s.target for s in group]
+        lo, hi = min(rows), max(rows)
         if lo != hi:
             spans[k] = (lo, hi)
     if not spans:
-        return {}
-    order = _preferred_order(bundles, spans)
+        return [None] * len(segs)
+    order = _preferred_order(members, spans)
     tracks: dict[Bundle, int] = {}
     placed: list[tuple[int, int, int]] = []
     for k in order:
@@ -75,28 +113,43 @@ def assign_tracks(segs: list[Segment]) -> dict[Bundle, int]:
                 track = p_track + 1
         tracks[k] = track
         placed.append((lo, hi, track))
-    return tracks
+    return [tracks.get(k) for k in keys]
 
 
 def _preferred_order(
-    bundles: dict[Bundle, list[Segment]], spans: dict[Bundle, tuple[int, int]]
+    members: dict[Bundle, list[Segment]], spans: dict[Bundle, tuple[int, int]]
 ) -> list[Bundle]:
-    """Topological order of the left-of constraints, by preference; cycles cut."""
-    keys: dict[Bundle, tuple[int, int, int]] = {}
+    """Topological order of the left-of rules, by preference; cycles cut."""
+    keys: dict[Bundle, tuple[int, int, int, int]] = {}
     by_target: dict[int, list[Bundle]] = {}
+    sources: dict[int, list[Bundle]] = {}
     for k in spans:
-        group = bundles[k]
-        mean = sum(s.target for s in group) / len(group)
-        keys[k] = (0, -k[1], k[0]) if mean > k[1] else (1, k[1], k[0])
+        group = members[k]
+        kind, item, port = k
+        if kind == FAN_OUT:
+            down = sum(s.target for s in group) > port * len(group)
+        else:
+            down = sum(s.source for s in group) < port * len(group)
+        keys[k] = (0, -port, kind, item) if down else (1, port, kind, item)
         for s in group:
             by_target.setdefault(s.target, []).append(k)
+            sources.setdefault(s.source, []).append(k)
     after: dict[Bundle, set[Bundle]] = {k: set() for k in spans}
     indeg = dict.fromkeys(spans, 0)
+
+    def must_precede(k: Bundle, other: Bundle) -> None:
+        if other != k and other not in after[k]:
+            after[k].add(other)
+            indeg[other] += 1
+
     for k in spans:
-        for other in by_target.get(k[1], ()):
-            if other != k and other not in after[k]:
-                after[k].add(other)
-                indeg[other] += 1
+        for row in {s.source for s in members[k]}:
+            for other in by_target.get(row, ()):
+                must_precede(k, other)
+        if k[0] == FAN_OUT:
+            for other in sources.get(k[2], ()):
+                if other[0] == FAN_IN and any(s.upper == k[1] for s in members[other]):
+                    must_precede(k, other)
     ready = [(keys[k], k) for k, d in indeg.items() if d == 0]
     heapq.heapify(ready)
     left = set(keys)
@@ -123,7 +176,7 @@ def route(
     p: ProperGraph,
     g: FlowGraph,
     gaps: list[list[Segment]],
-    tracks: list[dict[Bundle, int]],
+    tracks: list[list[int | None]],
     extent: list[int],
     start: list[int],
     box_end: list[int],
@@ -132,10 +185,8 @@ def route(
     for lay, segs in enumerate(gaps):
         if not segs:
             continue
-        order = tracks[lay]
         lead = start[lay] + extent[lay]
-        for seg in segs:
-            track = order.get((seg.upper, seg.source))
+        for seg, track in zip(segs, tracks[lay], strict=True):
             _route_segment(canvas, p, g, seg, lead, track, start[lay + 1], extent[lay + 1])
             if seg.upper < p.n:
                 head = box_end[seg.upper]
@@ -165,6 +216,8 @@ def _route_segment(
         canvas.main_line(lead, m, seg.source, e)
         canvas.cross_line(m, seg.source, seg.target, e)
         canvas.main_line(m, end, seg.target, e)
+        canvas.turns.add(canvas.at(m, seg.source))
+        canvas.turns.add(canvas.at(m, seg.target))
     if lower_is_node:
         canvas.touch(end, seg.target, True, e)
         if not g.flipped[e]:
