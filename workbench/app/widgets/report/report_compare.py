@@ -36,7 +36,7 @@ from workbench.app.widgets.report.report_view import (
     operation_lines,
     plan_body,
     project_root,
-    stage_heading,
+    stage_heading_line,
 )
 from workbench.engine.compare import ActualRow, CompareRow, Comparison, PlanAgainstRun
 from workbench.engine.dry_run import DryRunReport, StagePlan
@@ -174,7 +174,7 @@ def compare_card(
             body += operation_lines(
                 op, sign if marked else "•", style if marked else "", detail=False
             )
-    return [stage_heading(plan), *(indented(line, 2) for line in body)]
+    return [stage_heading_line(plan), *(indented(line, 2) for line in body)]
 
 
 def config_lines(row: CompareRow) -> tuple[list[Line], list[Line]]:
@@ -245,7 +245,7 @@ def plan_card(plan: StagePlan | None) -> Visual:
     if plan is None:
         return Content.styled("(not in the plan)", MUTED)
     body = (indented(line, 2) for line in plan_body(plan, detail=False))
-    return Hanging([stage_heading(plan), *body])
+    return Hanging([stage_heading_line(plan), *body])
 
 
 def _delta(name: str, before: float | None, after: float | None) -> Content:

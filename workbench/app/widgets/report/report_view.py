@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from workbench.app.widgets.common.hanging import Hanging, Line, indented, labelled
+from workbench.app.widgets.common.hanging import Hanging, Labelled, Line, indented, labelled
 from workbench.engine.dry_run import (
     Conflict,
     DryRunReport,
@@ -67,6 +67,16 @@ def stage_heading(plan: StagePlan, critical: bool = False) -> Content:
     if critical:
         parts.append((" ◆ critical path", "$text-accent"))
     return Content.assemble(*parts)
+
+
+def stage_heading_line(
+    plan: StagePlan, critical: bool = False, before: Content | None = None
+) -> Labelled:
+    """The heading as a line whose wrapped part continues under the stage type, not
+    under the stage id."""
+    text = stage_heading(plan, critical)
+    cut = len(plan.stage_id) + 2
+    return labelled((before or Content("")) + text[:cut], text[cut:])
 
 
 def short_path(path: str, root: Path | None) -> str:
@@ -144,7 +154,7 @@ def stage_content(
     plan: StagePlan, position: int, critical: bool = False, root: Path | None = None
 ) -> Hanging:
     """A stage's item: its heading, then what it would do; wrapped lines stay indented."""
-    heading = labelled(Content.styled(f"{position:>2}  ", MUTED), stage_heading(plan, critical))
+    heading = stage_heading_line(plan, critical, Content.styled(f"{position:>2}  ", MUTED))
     body = [indented(line, 4) for line in cache_lines(plan) + plan_body(plan, root)]
     return Hanging([heading, *body])
 
