@@ -67,7 +67,7 @@ def pipeline_text(stages: int) -> str:
 async def editor_keys(stages: int, keys: int) -> list[float]:
     from workbench.app.app import WorkbenchApp
     from workbench.app.screens.editor import EditorScreen
-    from workbench.app.widgets.config_form import ConfigForm
+    from workbench.app.widgets.editor.config_form import ConfigForm
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 from stages.core import Noop
 from stages.similarity import MinHash, shingles, signature
-from workbench.engine.dask_executor import DaskExecutor
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
-from workbench.engine.runner import Runner
+from workbench.engine.run.dask_executor import DaskExecutor
+from workbench.engine.run.runner import Runner
 from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec
 from workbench.engine.stage import Stage, StageResult
 
@@ -166,8 +166,8 @@ class FirstStage(Stage):
 def startup_child(kind: str) -> None:
     """One measurement in a fresh process: start_run to the first stage's first line."""
     from workbench.cli.run_output import RunOptions, start_run
-    from workbench.engine.executor_choice import ExecutorChoice
     from workbench.engine.project import Project
+    from workbench.engine.run.executor_choice import ExecutorChoice
 
     registry = StageRegistry()
     registry.register(FirstStage)

@@ -31,11 +31,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.engine.compare import report_with_history
-from workbench.engine.history import History, HistoryRecorder, config_hash
+from workbench.engine.dryrun.compare import report_with_history
+from workbench.engine.history.store import History, HistoryRecorder, config_hash
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 
 DRY_RUN_TARGET_S = 2.0
 

@@ -38,7 +38,7 @@ from workbench.engine.cache.files import FileHasher, hash_file  # noqa: E402
 from workbench.engine.cache.session import RunCache  # noqa: E402
 from workbench.engine.pipeline import Pipeline  # noqa: E402
 from workbench.engine.registry import StageRegistry  # noqa: E402
-from workbench.engine.runner import Runner  # noqa: E402
+from workbench.engine.run.runner import Runner  # noqa: E402
 
 CACHE_US_TARGET = 50.0
 STATUS_S_TARGET = 2.0

@@ -33,7 +33,7 @@ from workbench.engine.context import StageContext
 from workbench.engine.events import RunEvent
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec
 from workbench.engine.stage import Stage, StageResult
 

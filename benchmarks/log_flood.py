@@ -59,7 +59,7 @@ from textual import events
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.run import RunScreen
-from workbench.app.widgets.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_pane import StageStatusList
 
 SIZE = (120, 36)
 KEY_EVERY = 0.05

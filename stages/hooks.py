@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from workbench.engine.context import StageContext
     from workbench.engine.pipeline import Pipeline, PipelineStage
-    from workbench.engine.runner import RunResult
+    from workbench.engine.run.runner import RunResult
     from workbench.engine.stage import StageResult
 
 

@@ -108,7 +108,7 @@ class Call(Stage):
             result = await function(**kwargs)
         else:
             # on use: discovery (every command) should not pay for asyncio
-            from workbench.engine.executors import run_in_daemon_thread
+            from workbench.engine.run.executors import run_in_daemon_thread
 
             # A daemon thread: a function that outlives the stage's timeout never
             # keeps the command alive (asyncio.to_thread's pool would).

@@ -86,9 +86,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from workbench.engine.cancellation import (
-        CancelToken as CancelToken,
-    )
     from workbench.engine.context import (
         ChangeRecord as ChangeRecord,
         ContextKey as ContextKey,
@@ -97,7 +94,7 @@ if TYPE_CHECKING:
         StageContext as StageContext,
         summarize as summarize,
     )
-    from workbench.engine.dry_run import (
+    from workbench.engine.dryrun.dry_run import (
         Conflict as Conflict,
         DryRunReport as DryRunReport,
         PlannedOperation as PlannedOperation,
@@ -115,14 +112,10 @@ if TYPE_CHECKING:
         UnknownStageError as UnknownStageError,
         WorkbenchError as WorkbenchError,
     )
-    from workbench.engine.executors import (
-        Executor as Executor,
-        LocalExecutor as LocalExecutor,
-    )
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
     )
-    from workbench.engine.history import (
+    from workbench.engine.history.store import (
         History as History,
     )
     from workbench.engine.manager import (
@@ -145,10 +138,20 @@ if TYPE_CHECKING:
         StageMetadata as StageMetadata,
         StageRegistry as StageRegistry,
     )
-    from workbench.engine.runner import (
+    from workbench.engine.run.cancellation import (
+        CancelToken as CancelToken,
+    )
+    from workbench.engine.run.executors import (
+        Executor as Executor,
+        LocalExecutor as LocalExecutor,
+    )
+    from workbench.engine.run.runner import (
         Hooks as Hooks,
         Runner as Runner,
         RunResult as RunResult,
+    )
+    from workbench.engine.run.stage_cancelled import (
+        StageCancelled as StageCancelled,
     )
     from workbench.engine.secrets import (
         MASK as MASK,
@@ -164,7 +167,4 @@ if TYPE_CHECKING:
         StageConfig as StageConfig,
         StageResult as StageResult,
         StageStatus as StageStatus,
-    )
-    from workbench.engine.stage_cancelled import (
-        StageCancelled as StageCancelled,
     )

@@ -11,10 +11,10 @@ from textual.widgets import Input
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.config import config_path
+from workbench.app.screens.dialogs.stage_dialog import StageDialog
 from workbench.app.screens.graph import GraphScreen
 from workbench.app.screens.pipelines import PipelinesScreen
 from workbench.app.screens.registry import RegistryScreen, StageTree
-from workbench.app.screens.stage_dialog import StageDialog
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.app.widgets.common.stage_details import PipelineStageDetails, StageDetails

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from run_kit import finish, make_project, open_app, screen, status
+from kit.app import finish, make_project, open_app, screen, status
 
 from workbench.app.screens.graph import GraphScreen
 from workbench.app.widgets.common.stage_details import PipelineStageDetails

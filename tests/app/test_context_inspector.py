@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from workbench.app.widgets.context_inspector import (
+from workbench.app.widgets.run.context_inspector import (
     PAGE,
     ContextInspector,
     Entry,
@@ -23,7 +23,7 @@ from workbench.app.widgets.context_inspector import (
     value_summary,
 )
 from workbench.engine.context import ContextStore
-from workbench.engine.history import ChangeSummary, preview
+from workbench.engine.history.store import ChangeSummary, preview
 
 ROWS = [{"region": f"r{i % 4}", "amount": i * 1.5, "product": f"p{i % 5}"} for i in range(250)]
 

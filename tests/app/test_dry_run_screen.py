@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from dry_run_project import make_project, record_run
+from kit.projects import make_project, record_run
 from textual.pilot import Pilot
 
 from workbench.app.app import WorkbenchApp
@@ -17,8 +17,8 @@ from workbench.app.screens.dry_run import DryRunScreen
 from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.report.report_compare import ReportCompare
 from workbench.app.widgets.report.report_view import ReportView
-from workbench.engine.compare import Comparison, PlanAgainstRun
-from workbench.engine.dry_run import DryRunReport
+from workbench.engine.dryrun.compare import Comparison, PlanAgainstRun
+from workbench.engine.dryrun.dry_run import DryRunReport
 
 SIZE = (120, 36)
 

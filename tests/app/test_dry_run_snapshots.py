@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from dry_run_project import make_project, record_run
+from kit.projects import make_project, record_run
 from textual.pilot import Pilot
 
 from workbench.app.app import WorkbenchApp

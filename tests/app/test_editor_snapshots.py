@@ -7,9 +7,9 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from workbench.app.screens.dialogs.editor_dialogs import ConflictDialog
 from workbench.app.screens.editor import EditorScreen
-from workbench.app.screens.editor_dialogs import ConflictDialog
-from workbench.app.widgets.config_form import ConfigForm
+from workbench.app.widgets.editor.config_form import ConfigForm
 
 SIZE = (120, 36)
 

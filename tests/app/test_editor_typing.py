@@ -17,7 +17,7 @@ from textual.widgets import Input
 import workbench.app.widgets.graph.dag_view as dag_view
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.editor import EditorScreen
-from workbench.app.widgets.config_form import ConfigForm
+from workbench.app.widgets.editor.config_form import ConfigForm
 
 LOADER = """
 [pipeline]

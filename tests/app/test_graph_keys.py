@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import MakeApp, write
 
 from workbench.app.graphdraw import compute_layout, nearest_in_direction
-from workbench.app.screens.stage_dialog import StageDialog
+from workbench.app.screens.dialogs.stage_dialog import StageDialog
 from workbench.app.widgets.graph.dag_view import DagView
 
 REPO = Path(__file__).resolve().parents[2]

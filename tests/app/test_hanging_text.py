@@ -11,7 +11,7 @@ from typing import Any
 
 from workbench.app.widgets.common.stage_details import describe_pipeline_stage, describe_stage
 from workbench.app.widgets.report.report_view import stage_content
-from workbench.engine.dry_run import PlannedOperation, StagePlan
+from workbench.engine.dryrun.dry_run import PlannedOperation, StagePlan
 from workbench.engine.project import Project
 from workbench.engine.registry import StageRegistry
 

@@ -14,12 +14,12 @@ import pytest
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.history import HistoryScreen, RecordedRunScreen, RunList
-from workbench.app.widgets.context_inspector import ContextInspector, TableScreen
-from workbench.app.widgets.log_view import LogPane
-from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.history import DB_NAME, STATE_DIR, HistoryRecorder
+from workbench.app.widgets.run.context_inspector import ContextInspector, TableScreen
+from workbench.app.widgets.run.log_view import LogPane
+from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.engine.history.store import DB_NAME, STATE_DIR, HistoryRecorder
 from workbench.engine.project import Project
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 
 REPORT = """
 [pipeline]

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dry_run_project import make_project as make_dry_run_project
-from run_kit import finish, frozen_clock, make_project, open_app
+from kit.app import finish, frozen_clock, make_project, open_app
+from kit.projects import make_project as make_dry_run_project
 from test_history_screen import recorded, settle, utc
 from textual.pilot import Pilot
 

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from workbench.app.app import WorkbenchApp
-from workbench.engine.history import History
+from workbench.engine.history.store import History
 
 PIPELINE = '[pipeline]\nname = "tiny"\n\n[stages.only]\nuses = "core.noop"\n'
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from conftest import MakeApp
 from textual.widgets import Input
 
-from workbench.app.screens.editor_dialogs import ChoiceDialog, FileNameDialog
+from workbench.app.screens.dialogs.editor_dialogs import ChoiceDialog, FileNameDialog
 from workbench.app.screens.pipelines import PipelinesScreen, renamed
 from workbench.app.screens.run import RunScreen
 from workbench.app.widgets.common.pipeline_list import PipelineList
-from workbench.engine.history import History
+from workbench.engine.history.store import History
 
 SIZE = (120, 36)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.app.run_controller import LogBuffer, seeded_store
+from workbench.app.run.controller import LogBuffer, seeded_store
 from workbench.engine.context import ContextStore
 
 

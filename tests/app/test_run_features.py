@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from run_kit import finish, make_project, open_app, screen, write
+from kit.app import finish, make_project, open_app, screen, write
 from textual.widgets import Input
 
-from workbench.app.widgets.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_pane import StageStatusList
 from workbench.engine.stage import StageStatus
 
 SIZE = (120, 36)
@@ -108,7 +108,7 @@ def test_stage_details_show_what_a_parameter_resolves_to(tmp_path: Path) -> None
 
 def test_the_history_view_lists_a_composite_stage_children(tmp_path: Path) -> None:
     from workbench.app.screens.history import stage_result
-    from workbench.engine.history import History
+    from workbench.engine.history.store import History
 
     root = make_project(tmp_path / "runs")
     write(root / "pipelines" / "group.toml", GROUP)

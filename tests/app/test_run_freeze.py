@@ -12,10 +12,10 @@ import asyncio
 import threading
 from pathlib import Path
 
-from run_kit import finish, make_project, open_app, screen, until
+from kit.app import finish, make_project, open_app, screen, until
 
 from workbench.app.widgets.graph.dag_view import DagView
-from workbench.app.widgets.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_pane import StageStatusList
 
 
 def test_pause_at_a_breakpoint_while_another_stage_fails_keeps_answering_keys(

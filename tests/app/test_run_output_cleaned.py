@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from run_kit import finish, make_project, open_app, screen, write
+from kit.app import finish, make_project, open_app, screen, write
 
-from workbench.app.widgets.log_view import LogView
-from workbench.engine.history import History
+from workbench.app.widgets.run.log_view import LogView
+from workbench.engine.history.store import History
 
 CLIPBOARD = "\x1b]52;c;ZXZpbA==\x07"
 TITLE = "\x1b]0;owned\x1b\\"

@@ -6,15 +6,15 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from kit.app import finish, make_project, open_app, screen, until
 from rich.segment import Segment
 from rich.style import Style
-from run_kit import finish, make_project, open_app, screen, until
 from textual.strip import Strip
 
-import workbench.app.run_controller as run_controller
-from workbench.app.widgets.log_view import LogPane
-from workbench.app.widgets.stage_pane import StageStatusList, fit_row
-from workbench.app.widgets.stage_result import StageResultHeader
+import workbench.app.run.controller as run_controller
+from workbench.app.widgets.run.log_view import LogPane
+from workbench.app.widgets.run.stage_pane import StageStatusList, fit_row
+from workbench.app.widgets.run.stage_result import StageResultHeader
 
 SIZE = (120, 36)
 

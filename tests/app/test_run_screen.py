@@ -6,14 +6,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from run_kit import finish, make_project, open_app, screen, status, until
+from kit.app import finish, make_project, open_app, screen, status, until
 from textual.widgets import Input
 
-from workbench.app.widgets.context_inspector import ContextInspector
 from workbench.app.widgets.graph.dag_view import DagView
-from workbench.app.widgets.log_view import LogPane, LogView
-from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.history import History
+from workbench.app.widgets.run.context_inspector import ContextInspector
+from workbench.app.widgets.run.log_view import LogPane, LogView
+from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.engine.history.store import History
 from workbench.engine.stage import StageStatus
 
 SIZE = (120, 36)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from run_kit import finish, frozen_clock, gate, make_project, open_app, screen, status, until
+from kit.app import finish, frozen_clock, gate, make_project, open_app, screen, status, until
 from textual.pilot import Pilot
 
 from workbench.engine.stage import StageStatus

@@ -7,15 +7,15 @@ import asyncio
 from pathlib import Path
 
 from conftest import MakeApp
-from run_kit import gate, make_project, open_app, screen, until
+from kit.app import gate, make_project, open_app, screen, until
 from textual.widgets import Button, Input
 
+from workbench.app.screens.dialogs.editor_dialogs import ChoiceDialog
+from workbench.app.screens.dialogs.keys_help import KeysHelp
 from workbench.app.screens.editor import EditorScreen
-from workbench.app.screens.editor_dialogs import ChoiceDialog
-from workbench.app.screens.keys_help import KeysHelp
-from workbench.app.widgets.config_form import ConfigForm
-from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.history import History
+from workbench.app.widgets.editor.config_form import ConfigForm
+from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.engine.history.store import History
 
 SIZE = (120, 36)
 

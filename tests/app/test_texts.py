@@ -6,7 +6,7 @@ import asyncio
 
 from conftest import MakeApp
 
-from workbench.app.widgets.run_params import RunParams
+from workbench.app.widgets.run.run_params import RunParams
 
 
 def test_a_pipeline_without_parameters_says_so_with_its_brackets(make_app: MakeApp) -> None:

@@ -6,7 +6,7 @@ import asyncio
 
 from textual.app import App, ComposeResult
 
-from workbench.app.widgets.toml_preview import TomlPreview
+from workbench.app.widgets.editor.toml_preview import TomlPreview
 
 
 class _Host(App[None]):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from clikit import KIT, PIPELINES, Outcome, Project
+from kit.cli import KIT, PIPELINES, Outcome, Project
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from clikit import BROKEN, Outcome, Project
+from kit.cli import BROKEN, Outcome, Project
 
 Cli = Callable[..., Outcome]
 

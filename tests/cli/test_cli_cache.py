@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from clikit import Outcome, Project
+from kit.cli import Outcome, Project
 
 Cli = Callable[..., Outcome]
 

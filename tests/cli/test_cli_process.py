@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from clikit import BROKEN, Project
+from kit.cli import BROKEN, Project
 
 
 def workbench(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -62,9 +62,10 @@ def test_the_engine_and_validate_never_import_textual(project: Project) -> None:
 import sys
 import workbench.engine
 from workbench.engine import (
-    context, dry_run, errors, events, graph, history, manager, pipeline, project, registry,
-    runner, spec, stage,
+    context, errors, events, graph, history, manager, pipeline, project, registry, spec, stage,
 )
+from workbench.engine.dryrun import dry_run
+from workbench.engine.run import runner
 assert "textual" not in sys.modules, "importing the engine imported textual"
 from workbench.cli import main
 code = main(["validate", {str(project.pipeline("good"))!r}])

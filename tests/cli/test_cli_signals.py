@@ -21,9 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from clikit import Project
+from kit.cli import Project
 
-from workbench.engine.history import History
+from workbench.engine.history.store import History
 
 SLEEPER = """
     [pipeline]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from clikit import Outcome, Project
+from kit.cli import Outcome, Project
 
-from workbench.engine.compare import compare_pipelines
-from workbench.engine.export import to_markdown
+from workbench.engine.dryrun.compare import compare_pipelines
+from workbench.engine.dryrun.export import to_markdown
 from workbench.engine.project import Project as WorkbenchProject
 
 Cli = Callable[..., Outcome]

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from clikit import Outcome
+from kit.cli import Outcome
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from clikit import KIT, Outcome, Project
+from kit.cli import KIT, Outcome, Project
 
 Cli = Callable[..., Outcome]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clikit import BROKEN, Outcome, Project
+from kit.cli import BROKEN, Outcome, Project
 
 Cli = Callable[..., Outcome]
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from clikit import Outcome, Project
+from kit.cli import Outcome, Project
 
 Cli = Callable[..., Outcome]
 

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 
 import pytest
-from clikit import Outcome, Project
+from kit.cli import Outcome, Project
 
 Cli = Callable[..., Outcome]
 

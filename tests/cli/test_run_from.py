@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from clikit import Outcome, Project
+from kit.cli import Outcome, Project
 
 Cli = Callable[..., Outcome]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from clikit import Project
+from kit.cli import Project
 from rich.console import Console
 
 from workbench.cli.run_output import RunOptions, RunPrinter

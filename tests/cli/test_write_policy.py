@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from clikit import Outcome, Project
+from kit.cli import Outcome, Project
 
 Cli = Callable[..., Outcome]
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from daskkit import dask_registry
+from kit.dask import dask_registry
 
-from workbench.engine.dask_executor import local_cluster
 from workbench.engine.registry import StageRegistry
+from workbench.engine.run.dask_executor import local_cluster
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from textual.widgets import Input, Select, Static
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.run import RunScreen
-from workbench.app.widgets.log_view import LogPane
-from workbench.app.widgets.run_executor import RunExecutor
-from workbench.engine import dask_executor
+from workbench.app.widgets.run.log_view import LogPane
+from workbench.app.widgets.run.run_executor import RunExecutor
+from workbench.engine.run import dask_executor
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,7 +89,7 @@ def test_dask_chosen_without_dask_installed_says_how_to_install_it(
 
 def test_the_history_view_names_the_worker_of_a_stage() -> None:
     from workbench.app.screens.history import stage_result
-    from workbench.engine.history import StageRecord
+    from workbench.engine.history.store import StageRecord
 
     record = StageRecord(
         "load",

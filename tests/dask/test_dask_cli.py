@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.engine import dask_executor
-from workbench.engine.executor_choice import ExecutorChoice, choose_executor
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
+from workbench.engine.run import dask_executor
+from workbench.engine.run.executor_choice import ExecutorChoice, choose_executor
 from workbench.engine.settings import ExecutorSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -217,7 +217,7 @@ def test_sigterm_or_ctrl_c_cancels_the_stage_on_the_cluster_and_ends_the_run(
 ) -> None:
     import signal
 
-    kit = Path(__file__).parent / "kit"
+    kit = Path(__file__).parents[1] / "kit" / "dask_stages"
     saw = tmp_path / "saw-cancel"
     (tmp_path / "workbench.toml").write_text(f'stage_paths = ["{kit}"]\n', encoding="utf-8")
     pipeline = tmp_path / "pipelines" / "spin.toml"

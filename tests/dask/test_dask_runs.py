@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daskkit import make_pipeline, run_locally, run_on
+from kit.dask import make_pipeline, run_locally, run_on
 
 from workbench.engine.events import RunEvent, StageLog, StageProgress, StageRetrying
 from workbench.engine.registry import StageRegistry
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 from workbench.engine.stage import StageStatus
 
 REPO = Path(__file__).resolve().parents[2]

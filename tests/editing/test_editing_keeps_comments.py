@@ -12,7 +12,7 @@ import difflib
 from pathlib import Path
 
 import pytest
-from editkit import installed_registry
+from kit.editing import installed_registry
 
 from workbench.app.editing import EditSession
 from workbench.engine.spec import load_spec

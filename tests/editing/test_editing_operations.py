@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from editkit import chain_spec
+from kit.editing import chain_spec
 
 from workbench.app.editing import operations as ops
 from workbench.engine.spec import DependencySpec, PipelineSpec, to_toml

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from editkit import CHAIN, installed_registry
+from kit.editing import CHAIN, installed_registry
 
 from workbench.app.editing import EditError, EditSession
 from workbench.engine.pipeline import Pipeline

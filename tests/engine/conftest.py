@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from enginekit import PipelineFactory, kit_registry
+from kit.pipelines import PipelineFactory, kit_registry
 
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry

@@ -15,7 +15,7 @@ from workbench.engine.assignments import (
     parse_assignments,
     parse_value,
 )
-from workbench.engine.compare import CompareError, parse_parameters
+from workbench.engine.dryrun.compare import CompareError, parse_parameters
 
 keys = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(
     lambda k: k != "project_dir"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from workbench.engine.compare import (
+from workbench.engine.dryrun.compare import (
     CompareError,
     aligned_order,
     compare_edited,
@@ -24,8 +24,8 @@ from workbench.engine.compare import (
     plan_against_run,
     report_with_history,
 )
-from workbench.engine.dry_run import build_report, diff_reports
-from workbench.engine.history import History
+from workbench.engine.dryrun.dry_run import build_report, diff_reports
+from workbench.engine.history.store import History
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec, parse_spec

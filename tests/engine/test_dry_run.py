@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from enginekit import PipelineFactory
 from hypothesis import HealthCheck, given, settings, strategies as st
+from kit.pipelines import PipelineFactory
 
-from workbench.engine.dry_run import DryRunReport, build_report, diff_reports
+from workbench.engine.dryrun.dry_run import DryRunReport, build_report, diff_reports
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
 

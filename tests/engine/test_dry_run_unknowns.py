@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.engine.dry_run import estimate_text
+from workbench.engine.dryrun.dry_run import estimate_text
 
 
 def test_no_estimates_is_unknown_not_zero() -> None:

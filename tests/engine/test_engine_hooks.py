@@ -6,13 +6,13 @@ import asyncio
 from typing import Any
 
 import pytest
-from enginekit import PipelineFactory, kit_registry
+from kit.pipelines import PipelineFactory, kit_registry
 
 from workbench.engine.errors import HookError
 from workbench.engine.events import StageStarted
-from workbench.engine.hooks import Hooks, HookTable
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner
+from workbench.engine.run.hooks import Hooks, HookTable
+from workbench.engine.run.runner import Runner
 from workbench.engine.stage import Stage, StageResult, StageStatus
 
 

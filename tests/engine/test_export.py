@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from test_compare import CHAIN, record_run, write_project
 
-from workbench.engine.compare import (
+from workbench.engine.dryrun.compare import (
     compare_parameters,
     compare_pipelines,
     plan_against_run,
     report_with_history,
 )
-from workbench.engine.dry_run import DryRunReport
-from workbench.engine.export import (
+from workbench.engine.dryrun.dry_run import DryRunReport
+from workbench.engine.dryrun.export import (
     default_name,
     format_for,
     render,

@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from enginekit import KIT, PipelineFactory
+from kit.pipelines import KIT, PipelineFactory
 
-from workbench.engine.history import History, HistoryRecorder, read_log
-from workbench.engine.runner import Runner
+from workbench.engine.history.store import History, HistoryRecorder, read_log
+from workbench.engine.run.runner import Runner
 
 RECORDED = """
 [stages.talk]

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
-from workbench.engine.history import (
+from workbench.engine.history.store import (
     DB_NAME,
     STATE_DIR,
     History,
@@ -22,7 +22,7 @@ from workbench.engine.history import (
     HistoryUnavailable,
     db_path,
 )
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.settings import HistorySettings
 from workbench.engine.stage import StageStatus
 

@@ -22,7 +22,7 @@ from workbench.engine.cache.store import CacheStore
 from workbench.engine.events import RunEvent, StageLog
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 
 REPO = Path(__file__).parents[2]
 ALL = [
@@ -386,7 +386,7 @@ def test_two_uses_of_one_stage_with_the_same_config_do_not_share_results(
 def test_a_comparison_shows_stages_moving_between_up_to_date_and_will_run(
     project: Path, installed: StageRegistry
 ) -> None:
-    from workbench.engine.compare import compare_pipelines
+    from workbench.engine.dryrun.compare import compare_pipelines
 
     run(load(project, installed))
     source = project / "pipelines" / "sales-report.toml"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from enginekit import DATA, kit_registry
+from kit.pipelines import DATA, kit_registry
 
 from workbench.engine.errors import DuplicateStageError, PipelineFileError, UnknownStageError
 from workbench.engine.manager import StageManager
 from workbench.engine.pipeline import PipelineStage
-from workbench.engine.runner import RunResult
+from workbench.engine.run.runner import RunResult
 from workbench.engine.stage import Stage, StageResult, StageStatus
 
 

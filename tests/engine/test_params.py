@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.params import substitute, unresolved
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 
 
 def test_a_whole_string_reference_keeps_the_parameter_type() -> None:

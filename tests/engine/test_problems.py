@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from enginekit import DATA
+from kit.pipelines import DATA
 
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageRegistry

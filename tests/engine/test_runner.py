@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.context import ContextKey, ContextStore
 from workbench.engine.errors import RunStateError
@@ -25,7 +25,7 @@ from workbench.engine.events import (
     StageStarted,
 )
 from workbench.engine.pipeline import Pipeline, PipelineStage
-from workbench.engine.runner import Hooks, Runner, RunResult
+from workbench.engine.run.runner import Hooks, Runner, RunResult
 from workbench.engine.stage import StageResult, StageStatus
 
 

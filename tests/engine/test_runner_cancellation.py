@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
 from workbench.engine.events import RunEvent, StageLog
-from workbench.engine.history import History, HistoryRecorder
+from workbench.engine.history.store import History, HistoryRecorder
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.stage import StageStatus
 
 

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
-from workbench.engine.dry_run import build_report
+from workbench.engine.dryrun.dry_run import build_report
+from workbench.engine.dryrun.export import to_markdown
 from workbench.engine.events import RunEvent, StageLog
-from workbench.engine.export import to_markdown
-from workbench.engine.history import History, HistoryRecorder, read_log
-from workbench.engine.runner import Runner
+from workbench.engine.history.store import History, HistoryRecorder, read_log
+from workbench.engine.run.runner import Runner
 from workbench.engine.secrets import MASK, Secrets, looks_secret
 
 SECRET = "hunter2-correct-horse"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from enginekit import PipelineFactory
+from kit.pipelines import PipelineFactory
 
-from workbench.engine.runner import Runner
+from workbench.engine.run.runner import Runner
 from workbench.engine.stage import StageStatus
 
 

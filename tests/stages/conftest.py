@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from stage_harness import Harness
+from kit.stages import Harness
 
 from workbench.engine import ExecutionMode
 

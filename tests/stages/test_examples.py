@@ -18,7 +18,7 @@ import pytest
 from workbench.cli import main
 from workbench.engine import StageStatus
 from workbench.engine.manager import StageManager
-from workbench.engine.runner import RunResult
+from workbench.engine.run.runner import RunResult
 
 REPO = Path(__file__).parents[2]
 EXAMPLES = sorted(p.stem for p in (REPO / "pipelines").glob("*.toml"))

@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from kit.stages import Harness
 from pydantic import ValidationError
-from stage_harness import Harness
 
 from stages.docs import Parse
 from stages.sqlite import Index

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from kit.stages import Harness
 from pydantic import ValidationError
-from stage_harness import Harness
 
 from stages.files import Load, Save
 from workbench.engine import StageError, StageStatus

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from kit.stages import Harness
 from pydantic import ValidationError
-from stage_harness import Harness
 
 from stages.gate import Check
 from workbench.engine import GateConditionError, StageStatus

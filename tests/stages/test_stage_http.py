@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from stage_harness import Harness
+from kit.stages import Harness
 
 from stages.http import Download
 from workbench.engine import StageError, StageStatus

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from stage_harness import Harness
+from kit.stages import Harness
 
 from stages.lifecycle import (
     Bootstrap,

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from kit.stages import Harness
 from pydantic import ValidationError
-from stage_harness import Harness
 
 from stages.shell import Run
 from workbench.engine import StageStatus, StageTimeoutError

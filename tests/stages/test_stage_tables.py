@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kit.stages import Harness
 from pydantic import ValidationError
-from stage_harness import Harness
 
 from stages.report import Markdown
 from stages.tables import Aggregate

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from stage_harness import Harness
+from kit.stages import Harness
 
 from stages.transform import Call
 from workbench.engine import StageError

@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from kit.stages import Harness
 from pydantic import ValidationError
-from stage_harness import Harness
 
 from stages.validate import Schema
 from workbench.engine import StageError, StageStatus

@@ -217,7 +217,7 @@ class WorkbenchApp(App[None]):
 
     def action_show_keys(self) -> None:
         """The ``?`` overlay: every key of the current view, hidden ones included."""
-        from workbench.app.screens.keys_help import KeysHelp, collect_sections
+        from workbench.app.screens.dialogs.keys_help import KeysHelp, collect_sections
 
         screen = self.screen
         if not isinstance(screen, WorkbenchScreen):

@@ -31,9 +31,9 @@ from workbench.engine.stage import StageStatus
 from workbench.engine.units import counted
 
 if TYPE_CHECKING:
-    from workbench.engine.executor_choice import ExecutorChoice
-    from workbench.engine.export import Exportable
-    from workbench.engine.history import History
+    from workbench.engine.dryrun.export import Exportable
+    from workbench.engine.history.store import History
+    from workbench.engine.run.executor_choice import ExecutorChoice
 
 reported_settings: set[Path] = set()
 """Projects whose workbench.toml problems were printed already (validate opens one per file)."""
@@ -223,7 +223,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_dry_run(args: argparse.Namespace) -> int:
-    from workbench.engine.compare import (
+    from workbench.engine.dryrun.compare import (
         compare_parameters,
         compare_pipelines,
         plan_against_run,
@@ -284,9 +284,9 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
 
 def _print_dry_run(item: Exportable, args: argparse.Namespace, executor: str) -> None:
     """The report or comparison, with the executor and cluster a run would use."""
-    from workbench.engine.compare import Comparison
-    from workbench.engine.dry_run import DryRunReport
-    from workbench.engine.export import to_markdown
+    from workbench.engine.dryrun.compare import Comparison
+    from workbench.engine.dryrun.dry_run import DryRunReport
+    from workbench.engine.dryrun.export import to_markdown
 
     if args.format == "json":
         emit(dumps({**item.to_json(), "executor": executor}))
@@ -338,7 +338,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = None
     if args.start is not None or args.from_run is not None:
         from workbench.engine.errors import UsageError
-        from workbench.engine.history import History, HistoryUnavailable
+        from workbench.engine.history.store import History, HistoryUnavailable
         from workbench.engine.resume import find_seed
 
         try:
@@ -461,7 +461,7 @@ def _executor_choice(
     Asking to run on Dask where it is not installed is a usage error that says how
     to install it, raised before anything runs (a dry run only names the choice).
     """
-    from workbench.engine.executor_choice import choose_executor
+    from workbench.engine.run.executor_choice import choose_executor
 
     choice = choose_executor(
         pipeline,
@@ -471,7 +471,7 @@ def _executor_choice(
         workers=args.workers,
     )
     if check and choice.distributed:
-        from workbench.engine.dask_executor import require_dask
+        from workbench.engine.run.dask_executor import require_dask
 
         require_dask()
     return choice
@@ -484,7 +484,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     """Past runs, one run, or ``prune``. Reading never creates a folder or a file."""
     import sqlite3
 
-    from workbench.engine.history import History, HistoryUnavailable, db_path
+    from workbench.engine.history.store import History, HistoryUnavailable, db_path
 
     root = (args.project or Path.cwd()).resolve()
     if not root.is_dir():

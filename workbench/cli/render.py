@@ -15,7 +15,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from workbench.engine.dry_run import DryRunReport, StagePlan
+from workbench.engine.dryrun.dry_run import DryRunReport, StagePlan
 from workbench.engine.glyphs import STATUS_GLYPHS
 from workbench.engine.stage import StageStatus
 from workbench.engine.terminal_text import clean_output
@@ -30,12 +30,12 @@ from workbench.engine.units import (
 if TYPE_CHECKING:
     from workbench.engine.cache.status import PipelineStatus
     from workbench.engine.cache.store import CacheInfo
-    from workbench.engine.compare import Comparison
+    from workbench.engine.dryrun.compare import Comparison
     from workbench.engine.errors import Problem
     from workbench.engine.graph import DependencyGraph
-    from workbench.engine.history import RunDetail, RunRecord
+    from workbench.engine.history.store import RunDetail, RunRecord
     from workbench.engine.registry import PluginLoadError, PluginOutput, StageMetadata
-    from workbench.engine.runner import RunResult
+    from workbench.engine.run.runner import RunResult
     from workbench.engine.stats import StageStats
 
 _STATUS_STYLE = {

@@ -26,11 +26,11 @@ from workbench.engine.events import (
     StageRetrying,
     StageStarted,
 )
-from workbench.engine.executor_choice import ExecutorChoice
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.resume import Seed
-from workbench.engine.runner import Executor, Runner, RunResult
+from workbench.engine.run.executor_choice import ExecutorChoice
+from workbench.engine.run.runner import Executor, Runner, RunResult
 from workbench.engine.stage import StageStatus, now
 
 
@@ -111,7 +111,7 @@ async def _start_run(
         printer.attach(runner)
     recorder = None
     if options.record:
-        from workbench.engine.history import HistoryRecorder
+        from workbench.engine.history.store import HistoryRecorder
 
         recorder = HistoryRecorder.attach(
             project.root,

@@ -23,7 +23,7 @@ from workbench.engine.project import Project
 
 if TYPE_CHECKING:
     from workbench.cli.run_output import RunOptions
-    from workbench.engine.runner import Runner, RunResult
+    from workbench.engine.run.runner import Runner, RunResult
 
 DEBOUNCE_MS = 300
 

@@ -15,19 +15,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "CancelToken": "cancellation",
+    "CancelToken": "run.cancellation",
     "ChangeRecord": "context",
     "ContextKey": "context",
     "ContextStore": "context",
     "ExecutionMode": "context",
     "StageContext": "context",
     "summarize": "context",
-    "Conflict": "dry_run",
-    "DryRunReport": "dry_run",
-    "PlannedOperation": "dry_run",
-    "ReportDiff": "dry_run",
-    "build_report": "dry_run",
-    "diff_reports": "dry_run",
+    "Conflict": "dryrun.dry_run",
+    "DryRunReport": "dryrun.dry_run",
+    "PlannedOperation": "dryrun.dry_run",
+    "ReportDiff": "dryrun.dry_run",
+    "build_report": "dryrun.dry_run",
+    "diff_reports": "dryrun.dry_run",
     "GateConditionError": "errors",
     "HookError": "errors",
     "PipelineFileError": "errors",
@@ -36,10 +36,10 @@ _EXPORTS = {
     "StageTimeoutError": "errors",
     "UnknownStageError": "errors",
     "WorkbenchError": "errors",
-    "Executor": "executors",
-    "LocalExecutor": "executors",
+    "Executor": "run.executors",
+    "LocalExecutor": "run.executors",
     "DependencyGraph": "graph",
-    "History": "history",
+    "History": "history.store",
     "StageManager": "manager",
     "LocalUrl": "paths",
     "WrittenPath": "paths",
@@ -50,9 +50,9 @@ _EXPORTS = {
     "PluginOutput": "registry",
     "StageMetadata": "registry",
     "StageRegistry": "registry",
-    "Hooks": "hooks",
-    "RunResult": "runner",
-    "Runner": "runner",
+    "Hooks": "run.hooks",
+    "RunResult": "run.runner",
+    "Runner": "run.runner",
     "MASK": "secrets",
     "Secrets": "secrets",
     "PipelineSpec": "spec",
@@ -62,7 +62,7 @@ _EXPORTS = {
     "StageConfig": "stage",
     "StageResult": "stage",
     "StageStatus": "stage",
-    "StageCancelled": "stage_cancelled",
+    "StageCancelled": "run.stage_cancelled",
 }
 
 __all__ = [
@@ -132,9 +132,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from workbench.engine.cancellation import (
-        CancelToken as CancelToken,
-    )
     from workbench.engine.context import (
         ChangeRecord as ChangeRecord,
         ContextKey as ContextKey,
@@ -143,7 +140,7 @@ if TYPE_CHECKING:
         StageContext as StageContext,
         summarize as summarize,
     )
-    from workbench.engine.dry_run import (
+    from workbench.engine.dryrun.dry_run import (
         Conflict as Conflict,
         DryRunReport as DryRunReport,
         PlannedOperation as PlannedOperation,
@@ -161,18 +158,11 @@ if TYPE_CHECKING:
         UnknownStageError as UnknownStageError,
         WorkbenchError as WorkbenchError,
     )
-    from workbench.engine.executors import (
-        Executor as Executor,
-        LocalExecutor as LocalExecutor,
-    )
     from workbench.engine.graph import (
         DependencyGraph as DependencyGraph,
     )
-    from workbench.engine.history import (
+    from workbench.engine.history.store import (
         History as History,
-    )
-    from workbench.engine.hooks import (
-        Hooks as Hooks,
     )
     from workbench.engine.manager import (
         StageManager as StageManager,
@@ -194,9 +184,22 @@ if TYPE_CHECKING:
         StageMetadata as StageMetadata,
         StageRegistry as StageRegistry,
     )
-    from workbench.engine.runner import (
+    from workbench.engine.run.cancellation import (
+        CancelToken as CancelToken,
+    )
+    from workbench.engine.run.executors import (
+        Executor as Executor,
+        LocalExecutor as LocalExecutor,
+    )
+    from workbench.engine.run.hooks import (
+        Hooks as Hooks,
+    )
+    from workbench.engine.run.runner import (
         Runner as Runner,
         RunResult as RunResult,
+    )
+    from workbench.engine.run.stage_cancelled import (
+        StageCancelled as StageCancelled,
     )
     from workbench.engine.secrets import (
         MASK as MASK,
@@ -212,7 +215,4 @@ if TYPE_CHECKING:
         StageConfig as StageConfig,
         StageResult as StageResult,
         StageStatus as StageStatus,
-    )
-    from workbench.engine.stage_cancelled import (
-        StageCancelled as StageCancelled,
     )

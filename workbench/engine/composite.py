@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, model_validator
 
-from workbench.engine.dry_run import PlannedOperation
+from workbench.engine.dryrun.dry_run import PlannedOperation
 from workbench.engine.errors import StageError
 from workbench.engine.fileio import real_path
 from workbench.engine.stage import Stage, StageConfig, StageResult, StageStatus
@@ -131,7 +131,7 @@ class PipelineCall(Stage):
         return params
 
     def plan(self, ctx: StageContext) -> list[PlannedOperation]:
-        from workbench.engine.dry_run import build_report
+        from workbench.engine.dryrun.dry_run import build_report
 
         assert self.child is not None
         report = build_report(self.child, self.config.params)
@@ -152,7 +152,7 @@ class PipelineCall(Stage):
 
     async def run(self, ctx: StageContext) -> StageResult:
         from workbench.engine.events import StageFinished, StageLog
-        from workbench.engine.runner import Runner
+        from workbench.engine.run.runner import Runner
 
         assert self.child is not None
         runner = Runner(self.child, params=self._child_params(ctx))

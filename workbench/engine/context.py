@@ -13,7 +13,7 @@ shows its latest state in every earlier view.
 
 Writes and removals take one lock, so a write is atomic and its sequence number
 unique whichever thread makes it. Each :class:`StageContext` is one *attempt*'s
-handle and carries that attempt's :class:`~workbench.engine.cancellation.CancelToken`:
+handle and carries that attempt's :class:`~workbench.engine.run.cancellation.CancelToken`:
 once the attempt is cancelled (its timeout, a cancel, the end of the run) it can
 still read and log, but its writes are refused, so a thread left running after
 its timeout can never change what a retry or a later stage sees.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, Literal, NoReturn, TypeVar, overload
 
-from workbench.engine.cancellation import CancelToken
+from workbench.engine.run.cancellation import CancelToken
 from workbench.engine.secrets import MASK, Secrets
 from workbench.engine.units import counted
 
@@ -377,7 +377,7 @@ class StageContext:
         self.store.remove(self.stage_id, key)
 
     def _refuse(self, key: str | ContextKey[Any]) -> NoReturn:
-        from workbench.engine.stage_cancelled import StageCancelled
+        from workbench.engine.run.stage_cancelled import StageCancelled
 
         reason = self.token.reason or "cancelled"
         raise StageCancelled(
@@ -404,7 +404,7 @@ class StageContext:
     def check_cancelled(self) -> None:
         """Raise :class:`StageCancelled` (a ``CancelledError``) if this attempt is cancelled."""
         if self.cancelled:
-            from workbench.engine.stage_cancelled import StageCancelled
+            from workbench.engine.run.stage_cancelled import StageCancelled
 
             raise StageCancelled(self.stage_id, self.token.reason or "cancelled")
 

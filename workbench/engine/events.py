@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from workbench.engine.runner import RunResult
+    from workbench.engine.run.runner import RunResult
     from workbench.engine.stage import StageResult
 
 

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from workbench.engine.dry_run import DryRunReport, build_report
+from workbench.engine.dryrun.dry_run import DryRunReport, build_report
 from workbench.engine.errors import PipelineFileError
-from workbench.engine.hooks import AfterHook, BeforeHook, Hooks
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.registry import StageMetadata, StageRegistry
-from workbench.engine.runner import Runner, RunResult, Subscriber
+from workbench.engine.run.hooks import AfterHook, BeforeHook, Hooks
+from workbench.engine.run.runner import Runner, RunResult, Subscriber
 from workbench.engine.stage import Stage
 
 

@@ -20,10 +20,10 @@ from workbench.engine.composite import PipelineCall
 from workbench.engine.errors import Problem, ProblemList, did_you_mean
 from workbench.engine.fileio import real_path
 from workbench.engine.graph import DependencyGraph
-from workbench.engine.hooks import unknown_hooks
 from workbench.engine.params import PROJECT_DIR, has_references, substitute, unresolved
 from workbench.engine.paths import WritePolicy, declared_paths
 from workbench.engine.registry import StageRegistry
+from workbench.engine.run.hooks import unknown_hooks
 from workbench.engine.settings import SETTINGS_FILE, read_settings
 from workbench.engine.spec import (
     STRICT_TYPES,

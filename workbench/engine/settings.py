@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from workbench.engine.errors import Problem, ProblemList
-from workbench.engine.hooks import HookTable
+from workbench.engine.run.hooks import HookTable
 
 SETTINGS_FILE = "workbench.toml"
 PIPELINES_DIR = "pipelines"

@@ -30,8 +30,8 @@ from pydantic import (
 
 from workbench.engine.errors import Problem, ProblemList
 from workbench.engine.fileio import atomic_write_text
-from workbench.engine.hooks import HookTable
 from workbench.engine.params import RESERVED_PARAMS
+from workbench.engine.run.hooks import HookTable
 
 STAGE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 _STAGE_ID = re.compile(STAGE_ID_PATTERN)

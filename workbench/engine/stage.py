@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from workbench.engine.dry_run import PlannedOperation
+from workbench.engine.dryrun.dry_run import PlannedOperation
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from workbench.app.editing.session import EditSession
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.dry_run_dialogs import (
+from workbench.app.screens.dialogs.dry_run_dialogs import (
     CompareMenu,
     ExportPath,
     ParametersForm,
@@ -38,7 +38,7 @@ from workbench.app.screens.dry_run_dialogs import (
 from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.report.report_compare import ReportCompare
 from workbench.app.widgets.report.report_view import ReportView, StageItems
-from workbench.engine.compare import (
+from workbench.engine.dryrun.compare import (
     Comparison,
     compare_edited,
     compare_parameters,
@@ -46,9 +46,8 @@ from workbench.engine.compare import (
     plan_against_run,
     report_with_history,
 )
-from workbench.engine.dry_run import DryRunReport
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.export import (
+from workbench.engine.dryrun.dry_run import DryRunReport
+from workbench.engine.dryrun.export import (
     EXPORT_DIR,
     SUFFIX,
     Exportable,
@@ -57,7 +56,8 @@ from workbench.engine.export import (
     format_for,
     write_export,
 )
-from workbench.engine.history import DB_NAME, STATE_DIR, History, RunRecord
+from workbench.engine.errors import WorkbenchError
+from workbench.engine.history.store import DB_NAME, STATE_DIR, History, RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.secrets import SecretPolicy, split_context
 

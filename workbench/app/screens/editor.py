@@ -43,9 +43,9 @@ from workbench.app.editing.operations import (
     references_to,
 )
 from workbench.app.graphdraw import Direction, Edge, Layout, compute_layout
-from workbench.app.last_runs import path_key
+from workbench.app.run.last_runs import path_key
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.editor_dialogs import (
+from workbench.app.screens.dialogs.editor_dialogs import (
     AddStageDialog,
     Choice,
     ChoiceDialog,
@@ -56,10 +56,10 @@ from workbench.app.screens.editor_dialogs import (
     slug,
 )
 from workbench.app.widgets.common.problem_list import ProblemList
-from workbench.app.widgets.config_form import ConfigForm
-from workbench.app.widgets.dependency_picker import DependencyPicker, DependencyState
+from workbench.app.widgets.editor.config_form import ConfigForm
+from workbench.app.widgets.editor.dependency_picker import DependencyPicker, DependencyState
+from workbench.app.widgets.editor.toml_preview import TomlPreview
 from workbench.app.widgets.graph.dag_view import DagView
-from workbench.app.widgets.toml_preview import TomlPreview
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.spec import PipelineMeta, PipelineSpec, StageSpec

@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.stage_dialog import StageDialog
+from workbench.app.screens.dialogs.stage_dialog import StageDialog
 from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.app.widgets.common.stage_details import PipelineStageDetails, describe_pipeline_stage
 from workbench.app.widgets.graph.dag_view import DagView

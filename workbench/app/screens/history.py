@@ -28,13 +28,13 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from workbench.app.last_runs import RUN_MARKS, STATUS_STYLES
-from workbench.app.run_controller import LogBuffer, StageState
+from workbench.app.run.controller import LogBuffer, StageState
+from workbench.app.run.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.widgets.context_inspector import ContextInspector
-from workbench.app.widgets.log_view import LogPane
-from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.engine.history import (
+from workbench.app.widgets.run.context_inspector import ContextInspector
+from workbench.app.widgets.run.log_view import LogPane
+from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.engine.history.store import (
     ChangeSummary,
     History,
     RunDetail,

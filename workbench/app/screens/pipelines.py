@@ -17,7 +17,7 @@ from textual.widgets import Static
 from watchfiles import Change
 
 from workbench.app.catalog import PipelineEntry
-from workbench.app.last_runs import (
+from workbench.app.run.last_runs import (
     NO_RUNS,
     RUN_MARKS,
     STATUS_STYLES,
@@ -26,12 +26,12 @@ from workbench.app.last_runs import (
     run_summary,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
+from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.app.widgets.common.stage_details import DetailsPanel
 from workbench.engine.fileio import atomic_write_text
-from workbench.engine.history import RunRecord
+from workbench.engine.history.store import RunRecord
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 from workbench.engine.units import counted

@@ -18,7 +18,7 @@ Keys (screen-wide; free of the app's view keys p, g, s, r, q and the others):
   (then ``n`` / ``N``), ``y`` copy the log.
 
 Partial runs (re-run failed, run from a stage) reuse the context the last run
-in this session left: see :func:`~workbench.app.run_controller.seeded_store`.
+in this session left: see :func:`~workbench.app.run.controller.seeded_store`.
 Every run is recorded in the project's history with source ``app``.
 """
 
@@ -39,7 +39,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from workbench.app.run_controller import (
+from workbench.app.run.controller import (
     Pause,
     RunController,
     StageState,
@@ -49,20 +49,20 @@ from workbench.app.run_controller import (
     seeded_store,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.editor_dialogs import Choice, ChoiceDialog
-from workbench.app.widgets.context_inspector import ContextInspector
+from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
 from workbench.app.widgets.graph.dag_view import STATUS_MARKS, DagView
-from workbench.app.widgets.log_view import LogPane
-from workbench.app.widgets.run_executor import RunExecutor
-from workbench.app.widgets.run_params import RunParams, toml_literal
-from workbench.app.widgets.stage_pane import StageStatusList
-from workbench.app.widgets.stage_result import StageResultHeader
+from workbench.app.widgets.run.context_inspector import ContextInspector
+from workbench.app.widgets.run.log_view import LogPane
+from workbench.app.widgets.run.run_executor import RunExecutor
+from workbench.app.widgets.run.run_params import RunParams, toml_literal
+from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_result import StageResultHeader
 from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
 from workbench.engine.errors import UsageError
-from workbench.engine.history import HistoryRecorder
+from workbench.engine.history.store import HistoryRecorder
 from workbench.engine.pipeline import Pipeline
-from workbench.engine.runner import Runner, RunResult
+from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
 from workbench.engine.units import format_elapsed
@@ -75,8 +75,8 @@ CACHE_MODES: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
-    from workbench.engine.dask_executor import DaskExecutor
-    from workbench.engine.executor_choice import ExecutorChoice
+    from workbench.engine.run.dask_executor import DaskExecutor
+    from workbench.engine.run.executor_choice import ExecutorChoice
 
 REFRESH = 0.1
 """Seconds between repaints while a run is going."""
@@ -222,7 +222,7 @@ class RunScreen(WorkbenchScreen):
         secret = [key for key in values if policy.is_secret(key)]
         params.set_parameters(values, self.overrides, secret)
         if self.executor_choice is None:
-            from workbench.engine.executor_choice import choose_executor
+            from workbench.engine.run.executor_choice import choose_executor
 
             settings = self.workbench.project.settings.executor
             self.query_one(RunExecutor).set_choice(choose_executor(pipeline, settings))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.engine.cache.files import ABSENT, FileHasher
 from workbench.engine.cache.reasons import Reason, ReasonKind, short
 from workbench.engine.cache.values import hash_parts, hash_value
-from workbench.engine.dry_run import flatten_config
+from workbench.engine.dryrun.dry_run import flatten_config
 
 if TYPE_CHECKING:
     from workbench.engine.context import ContextStore, StageContext

@@ -13,7 +13,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from workbench.app.catalog import PipelineEntry
-from workbench.app.last_runs import (
+from workbench.app.run.last_runs import (
     NO_RUNS,
     RUN_MARKS,
     STATUS_STYLES,
@@ -21,7 +21,7 @@ from workbench.app.last_runs import (
     path_key,
     run_summary,
 )
-from workbench.engine.history import RunRecord
+from workbench.engine.history.store import RunRecord
 from workbench.engine.units import counted
 
 

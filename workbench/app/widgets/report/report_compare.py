@@ -38,8 +38,8 @@ from workbench.app.widgets.report.report_view import (
     project_root,
     stage_heading_line,
 )
-from workbench.engine.compare import ActualRow, CompareRow, Comparison, PlanAgainstRun
-from workbench.engine.dry_run import DryRunReport, StagePlan
+from workbench.engine.dryrun.compare import ActualRow, CompareRow, Comparison, PlanAgainstRun
+from workbench.engine.dryrun.dry_run import DryRunReport, StagePlan
 from workbench.engine.units import (
     format_change,
     format_seconds,

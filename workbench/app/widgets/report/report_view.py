@@ -25,7 +25,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.app.widgets.common.hanging import Hanging, Labelled, Line, indented, labelled
-from workbench.engine.dry_run import (
+from workbench.engine.dryrun.dry_run import (
     Conflict,
     DryRunReport,
     PlannedOperation,
