@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.graph import GraphScreen
-from workbench.app.widgets.problem_list import ProblemList
+from workbench.app.widgets.common.problem_list import ProblemList
 
 DEEP = (
     "[pipeline]\nname = 'deep'\n[stages.a]\nuses = 'core.noop'\nconfig = { v = "

@@ -16,10 +16,10 @@ from workbench.app.screens.dialogs.stage_dialog import StageDialog
 from workbench.app.screens.graph import GraphScreen
 from workbench.app.screens.pipelines import PipelinesScreen
 from workbench.app.screens.registry import RegistryScreen, StageTree
-from workbench.app.widgets.dag_view import DagView
-from workbench.app.widgets.pipeline_list import PipelineList
-from workbench.app.widgets.problem_list import ProblemList
-from workbench.app.widgets.stage_details import PipelineStageDetails, StageDetails
+from workbench.app.widgets.common.pipeline_list import PipelineList
+from workbench.app.widgets.common.problem_list import ProblemList
+from workbench.app.widgets.common.stage_details import PipelineStageDetails, StageDetails
+from workbench.app.widgets.graph.dag_view import DagView
 
 Drive = Callable[[Pilot[None]], Awaitable[None]]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from kit.app import SIZE, finish, open_app, screen, status
 
 from workbench.app.screens.graph import GraphScreen
-from workbench.app.widgets.dag_view import DagView
-from workbench.app.widgets.stage_details import PipelineStageDetails
+from workbench.app.widgets.common.stage_details import PipelineStageDetails
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.engine.stage import StageStatus
 
 CHAIN = ("first", "second", "third")

@@ -15,8 +15,8 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Footer
 
-from workbench.app.graphdraw.layout import Edge
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.graphdraw import Edge
+from workbench.app.widgets.graph.dag_view import DagView
 
 NODES = ["load", "check", "enrich", "summary", "report", "notify", "cleanup"]
 LABELS = {

@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 from workbench.app.app import WorkbenchApp
 from workbench.app.editing.session import EditSession
 from workbench.app.screens.dry_run import DryRunScreen
-from workbench.app.widgets.dag_view import DagView
-from workbench.app.widgets.report_compare import ReportCompare
-from workbench.app.widgets.report_view import ReportView
+from workbench.app.widgets.graph.dag_view import DagView
+from workbench.app.widgets.report.report_compare import ReportCompare
+from workbench.app.widgets.report.report_view import ReportView
 from workbench.engine.dryrun.compare import Comparison, PlanAgainstRun
 from workbench.engine.dryrun.models import DryRunReport
 

@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from workbench.app.editing.fields import field_errors, form_fields, parse_table
+from workbench.app.widgets.common.stage_details import type_name
 from workbench.app.widgets.editor.config_form import ConfigForm
 from workbench.app.widgets.run.run_params import parse_value as run_params_value
-from workbench.app.widgets.stage_details import type_name
 from workbench.engine.assignments import parse_value
 
 

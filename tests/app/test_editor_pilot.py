@@ -14,8 +14,8 @@ from textual.widgets import Input, Static
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.editor import EditorScreen
-from workbench.app.widgets.dag_view import DagView
 from workbench.app.widgets.editor.config_form import ConfigForm
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.engine.spec import load_spec
 
 Scenario = Callable[[WorkbenchApp, Pilot[None], EditorScreen], Awaitable[None]]

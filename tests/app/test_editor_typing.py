@@ -14,7 +14,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-import workbench.app.widgets.dag_view as dag_view
+import workbench.app.widgets.graph.dag_view as dag_view
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens.editor import EditorScreen
 from workbench.app.widgets.editor.config_form import ConfigForm

@@ -9,9 +9,9 @@ from pathlib import Path
 from kit.app import MakeApp
 from kit.projects import REPO, write
 
-from workbench.app.graphdraw.layout import compute_layout, nearest_in_direction
+from workbench.app.graphdraw import compute_layout, nearest_in_direction
 from workbench.app.screens.dialogs.stage_dialog import StageDialog
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.graph.dag_view import DagView
 
 
 def test_right_goes_to_the_next_layer_not_the_closest_centre() -> None:

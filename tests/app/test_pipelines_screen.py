@@ -11,7 +11,7 @@ from textual.widgets import Input
 from workbench.app.screens.dialogs.editor_dialogs import ChoiceDialog, FileNameDialog
 from workbench.app.screens.pipelines import PipelinesScreen, renamed
 from workbench.app.screens.run import RunScreen
-from workbench.app.widgets.pipeline_list import PipelineList
+from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.engine.history.store import History
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 from textual.app import App, ComposeResult
 
-from workbench.app.widgets.problem_list import ProblemList
+from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.engine.errors import Problem, ProblemKind
 
 PROBLEMS = [

@@ -95,7 +95,7 @@ def test_a_composite_with_a_failing_optional_child_is_partial_and_the_run_goes_o
 
 
 def test_stage_details_show_what_a_parameter_resolves_to(tmp_path: Path) -> None:
-    from workbench.app.widgets.stage_details import describe_pipeline_stage
+    from workbench.app.widgets.common.stage_details import describe_pipeline_stage
     from workbench.engine.project import Project
 
     root = run_project(tmp_path / "runs")

@@ -15,7 +15,7 @@ from pathlib import Path
 from kit.app import finish, open_app, screen, until
 from kit.projects import run_project
 
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.run.stage_pane import StageStatusList
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from kit.app import SIZE, finish, open_app, screen, status, until
 from textual.widgets import Input
 
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane, LogView
 from workbench.app.widgets.run.stage_pane import StageStatusList

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.app.widgets.stage_details import describe_pipeline_stage
+from workbench.app.widgets.common.stage_details import describe_pipeline_stage
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 

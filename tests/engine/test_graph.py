@@ -178,3 +178,16 @@ def test_any_back_edge_is_reported_as_a_real_cycle(
     for pair in itertools.pairwise(cycle):
         assert pair in real
     assert len(cyclic.order) < len(nodes)
+
+
+def test_cycle_edges_are_every_edge_that_goes_round() -> None:
+    # two cycles (a-b-c and d-d), an edge out of one (c -> d) and a stage behind them (e)
+    graph = DependencyGraph(
+        ["x", "a", "b", "c", "d", "e"],
+        [("x", "a"), ("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("d", "d"), ("d", "e")],
+    )
+    assert graph.cycle_edges() == {("a", "b"), ("b", "c"), ("c", "a"), ("d", "d")}
+
+
+def test_an_acyclic_graph_has_no_cycle_edges() -> None:
+    assert DependencyGraph(["a", "b"], [("a", "b")]).cycle_edges() == frozenset()

@@ -38,7 +38,7 @@ from workbench.app.themes import (
     theme_label,
 )
 from workbench.app.warm_up import ViewCache
-from workbench.app.widgets.pipeline_list import PipelineList
+from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import SETTINGS_FILE, Project

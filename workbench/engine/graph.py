@@ -158,6 +158,24 @@ class DependencyGraph:
         """Every stage that depends on ``node``, directly or not."""
         return {self.nodes[i] for i in _reach(self._index[node], self._child_lists())}
 
+    def cycle_edges(self) -> frozenset[tuple[str, str]]:
+        """Every edge that lies on some cycle (both ends in one strongly connected part).
+
+        :attr:`cycle` names one cycle for the error message; a picture of the graph
+        colours every edge that goes round. Free for an acyclic graph; otherwise one
+        pass over the stages Kahn's order could not place, since every cycle is there.
+        """
+        if self.cycle is None:
+            return frozenset()
+        stuck = [i for i, layer in enumerate(self._layer_of) if layer < 0]
+        part = _strong_parts(stuck, self._child_lists(), self._parent_lists())
+        nodes = self.nodes
+        return frozenset(
+            (nodes[a], nodes[b])
+            for a, b in zip(self._src, self._dst, strict=True)
+            if a in part and part[a] == part.get(b)
+        )
+
     def is_ordered(self, a: str, b: str) -> bool:
         """True when one of the two must run before the other."""
         return b in self.downstream(a) or a in self.downstream(b)
@@ -300,3 +318,43 @@ def _reach(start: int, adjacency: list[list[int]]) -> set[int]:
             seen.add(i)
             todo.extend(adjacency[i])
     return seen
+
+
+def _strong_parts(
+    among: list[int], children: list[list[int]], parents: list[list[int]]
+) -> dict[int, int]:
+    """Strongly connected parts of the nodes ``among`` (Kosaraju, iterative): node -> part.
+
+    Edges leaving ``among`` are ignored; the caller passes a set closed under cycles.
+    """
+    inside = set(among)
+    finished: list[int] = []
+    seen: set[int] = set()
+    for root in among:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(children[root]))]
+        while stack:
+            node, it = stack[-1]
+            for child in it:
+                if child in inside and child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(children[child])))
+                    break
+            else:
+                finished.append(node)
+                stack.pop()
+    part: dict[int, int] = {}
+    for root in reversed(finished):
+        if root in part:
+            continue
+        part[root] = root
+        todo = [root]
+        while todo:
+            node = todo.pop()
+            for parent in parents[node]:
+                if parent in inside and parent not in part:
+                    part[parent] = root
+                    todo.append(parent)
+    return part

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from workbench.app.screens import VIEWS
-from workbench.app.widgets.view_bar import ViewBar
+from workbench.app.widgets.common.footer import FittingFooter
+from workbench.app.widgets.common.view_bar import ViewBar
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
 
@@ -67,7 +68,7 @@ class WorkbenchScreen(Screen[None]):
         yield Header()
         yield ViewBar([(v.mode, v.key, v.title) for v in VIEWS], id="view-bar")
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield FittingFooter()
 
     @on(ViewBar.ViewChosen)
     def _switch_view(self, event: ViewBar.ViewChosen) -> None:

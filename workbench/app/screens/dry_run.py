@@ -35,9 +35,9 @@ from workbench.app.screens.dialogs.dry_run_dialogs import (
     PickPipeline,
     PickRun,
 )
-from workbench.app.widgets.dag_view import DagView
-from workbench.app.widgets.report_compare import ReportCompare
-from workbench.app.widgets.report_view import ReportView, StageItems
+from workbench.app.widgets.graph.dag_view import DagView
+from workbench.app.widgets.report.report_compare import ReportCompare
+from workbench.app.widgets.report.report_view import ReportView, StageItems
 from workbench.engine.dryrun.compare import (
     Comparison,
     compare_edited,

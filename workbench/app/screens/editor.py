@@ -58,7 +58,7 @@ from workbench.app.screens.dialogs.editor_dialogs import (
     slug,
 )
 from workbench.app.screens.editor_files import EditorFiles
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.app.widgets.editor.config_form import ConfigForm
 from workbench.app.widgets.editor.dependency_picker import DependencyPicker
 from workbench.app.widgets.editor.editor_graph import EditorGraph
@@ -70,7 +70,7 @@ from workbench.app.widgets.editor.stage_forms import (
 )
 from workbench.app.widgets.editor.stage_list import PIPELINE_ID, EditorStageList
 from workbench.app.widgets.editor.toml_preview import TomlPreview
-from workbench.app.widgets.problem_list import ProblemList
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 

@@ -20,9 +20,9 @@ from textual.widgets import Static
 
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.dialogs.stage_dialog import StageDialog
-from workbench.app.widgets.dag_view import DagView
-from workbench.app.widgets.problem_list import ProblemList
-from workbench.app.widgets.stage_details import PipelineStageDetails, describe_pipeline_stage
+from workbench.app.widgets.common.problem_list import ProblemList
+from workbench.app.widgets.common.stage_details import PipelineStageDetails, describe_pipeline_stage
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.engine.cache.reasons import StageStatusLine
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.units import counted

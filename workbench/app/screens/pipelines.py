@@ -27,9 +27,10 @@ from workbench.app.run.last_runs import (
     run_summary,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.widgets.pipeline_list import PipelineList
-from workbench.app.widgets.problem_list import ProblemList
-from workbench.app.widgets.stage_details import DetailsPanel
+from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
+from workbench.app.widgets.common.pipeline_list import PipelineList
+from workbench.app.widgets.common.problem_list import ProblemList
+from workbench.app.widgets.common.stage_details import DetailsPanel
 from workbench.engine.fileio import atomic_write_text
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import Project
@@ -216,7 +217,6 @@ class PipelinesScreen(WorkbenchScreen):
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_duplicate(self) -> None:
         # The dialogs are imported when first wanted: the list is the first frame drawn.
-        from workbench.app.screens.dialogs.editor_dialogs import FileNameDialog
 
         entry = self.highlighted
         if entry is None:
@@ -244,7 +244,6 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_delete(self) -> None:
-        from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
 
         entry = self.highlighted
         if entry is None:

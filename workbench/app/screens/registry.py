@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Input, Static, Tree
 
 from workbench.app.screens.base import WorkbenchScreen
-from workbench.app.widgets.stage_details import StageDetails
+from workbench.app.widgets.common.stage_details import StageDetails
 from workbench.engine.project import Project
 from workbench.engine.registry import PluginLoadError, StageMetadata
 

@@ -45,7 +45,7 @@ from workbench.app.run.controller import Pause, StageState
 from workbench.app.run.session import CACHE_MODES, NO_PIPELINE, RunPlan, RunRefused, RunSession
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
-from workbench.app.widgets.dag_view import STATUS_MARKS, DagView
+from workbench.app.widgets.graph.dag_view import STATUS_MARKS, DagView
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.run_executor import RunExecutor

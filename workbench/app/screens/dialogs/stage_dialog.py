@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
+from textual.visual import Visual
 from textual.widgets import Static
 
 from workbench.app.screens.dialogs.base import Dialog
@@ -39,7 +39,7 @@ class StageDialog(Dialog[None]):
         Binding("enter", "close", "Close", show=False, id="stage-dialog-enter"),
     ]
 
-    def __init__(self, stage_id: str, details: Content) -> None:
+    def __init__(self, stage_id: str, details: Visual) -> None:
         super().__init__(id="stage-dialog")
         self._stage_id = stage_id
         self._details = details

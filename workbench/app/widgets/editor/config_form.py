@@ -36,7 +36,7 @@ from workbench.app.editing.fields import (
     format_value,
     parse_text,
 )
-from workbench.app.widgets.stage_details import type_name
+from workbench.app.widgets.common.stage_details import type_name
 
 FieldWidget = Input | Switch | Select[Any] | TextArea
 

@@ -12,7 +12,7 @@ from typing import Any
 from textual import work
 
 from workbench.app.graphdraw.layout import Direction, Edge, Layout, compute_layout
-from workbench.app.widgets.dag_view import DagView
+from workbench.app.widgets.graph.dag_view import DagView
 from workbench.engine.pipeline import Pipeline
 
 LAYOUT_IN_THREAD = 150

@@ -30,7 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from workbench.app.run.controller import ChildState, StageState
-from workbench.app.widgets.dag_view import STATUS_MARKS
+from workbench.app.widgets.graph.dag_view import STATUS_MARKS
 from workbench.engine.stage import StageStatus, now
 from workbench.engine.units import format_elapsed
 

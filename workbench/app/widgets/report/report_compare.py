@@ -27,7 +27,8 @@ from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from workbench.app.widgets.report_view import (
+from workbench.app.widgets.common.hanging import Hanging, Line, indented, labelled
+from workbench.app.widgets.report.report_view import (
     MUTED,
     StageItems,
     conflict_content,
@@ -35,7 +36,7 @@ from workbench.app.widgets.report_view import (
     operation_lines,
     plan_body,
     project_root,
-    stage_heading,
+    stage_heading_line,
 )
 from workbench.engine.dryrun.compare import ActualRow, CompareRow, Comparison, PlanAgainstRun
 from workbench.engine.dryrun.models import DryRunReport, StagePlan
@@ -91,7 +92,7 @@ class Columns(Visual):
     row is as tall as its tallest cell.
     """
 
-    def __init__(self, cells: Sequence[Content], widths: Sequence[int | None], gap: int = GAP):
+    def __init__(self, cells: Sequence[Visual], widths: Sequence[int | None], gap: int = GAP):
         self.cells = list(cells)
         self.widths = list(widths)
         self.gap = gap
@@ -141,7 +142,7 @@ class Columns(Visual):
         return out
 
 
-def row(left: Content, mark: Content, right: Content) -> Columns:
+def row(left: Visual, mark: Content, right: Visual) -> Columns:
     return Columns([left, mark, right], [None, MARK_WIDTH, None])
 
 
@@ -160,11 +161,11 @@ def _value(value: Any) -> str:
 
 def compare_card(
     plan: StagePlan | None, changed_ops: Sequence[str], sign: str, style: str
-) -> Content:
+) -> list[Line]:
     """A stage's side of a comparison row; operations that differ carry ``sign`` in ``style``."""
     if plan is None:
-        return Content("")
-    body: list[Content] = []
+        return []
+    body: list[Line] = []
     if plan.error or not plan.supported or not plan.operations:
         body += plan_body(plan, detail=False)
     else:
@@ -173,21 +174,27 @@ def compare_card(
             body += operation_lines(
                 op, sign if marked else "•", style if marked else "", detail=False
             )
-    return Content("\n").join([stage_heading(plan), *(Content("  ") + line for line in body)])
+    return [stage_heading_line(plan), *(indented(line, 2) for line in body)]
 
 
-def config_lines(row: CompareRow) -> tuple[Content, Content]:
+def config_lines(row: CompareRow) -> tuple[list[Line], list[Line]]:
     """The config difference of a reconfigured stage, old values left, new right."""
     change = row.change
     if change is None or not change.config_changes:
-        return Content(""), Content("")
-    left = [
-        Content.styled(f"  {k} = {_value(a)}", "$text-error") for k, a, _ in change.config_changes
+        return [], []
+    left: list[Line] = [
+        labelled(
+            Content.styled(f"  {k} = ", "$text-error"), Content.styled(_value(a), "$text-error")
+        )
+        for k, a, _ in change.config_changes
     ]
-    right = [
-        Content.styled(f"  {k} = {_value(b)}", "$text-success") for k, _, b in change.config_changes
+    right: list[Line] = [
+        labelled(
+            Content.styled(f"  {k} = ", "$text-success"), Content.styled(_value(b), "$text-success")
+        )
+        for k, _, b in change.config_changes
     ]
-    return Content("\n").join(left), Content("\n").join(right)
+    return left, right
 
 
 def stage_row(item: CompareRow) -> Columns:
@@ -197,17 +204,18 @@ def stage_row(item: CompareRow) -> Columns:
     left = compare_card(item.left, removed, "−", "$text-error")
     right = compare_card(item.right, added, "+", "$text-success")
     old, new = config_lines(item)
-    if old:
-        left = Content("\n").join([left, old]) if item.left else left
-        right = Content("\n").join([right, new]) if item.right else right
+    if item.left is not None:
+        left += old
+    if item.right is not None:
+        right += new
     if item.left is None:
-        left = Content.styled("(not in this report)", MUTED)
+        left = [Content.styled("(not in this report)", MUTED)]
     if item.right is None:
-        right = Content.styled("(not in this report)", MUTED)
-    return row(left, marks_content(item.marks), right)
+        right = [Content.styled("(not in this report)", MUTED)]
+    return row(Hanging(left), marks_content(item.marks), Hanging(right))
 
 
-def actual_card(item: ActualRow) -> Content:
+def actual_card(item: ActualRow) -> Visual:
     record = item.actual
     if record is None:
         return Content.styled("(did not run)", MUTED)
@@ -226,18 +234,18 @@ def actual_card(item: ActualRow) -> Content:
         heading += Content.styled(f" ({sign}{format_seconds(abs(delta))})", MUTED)
     if record.attempts > 1:
         heading += Content.styled(f" · {record.attempts} attempts", "$text-warning")
-    lines = [heading]
+    lines: list[Line] = [heading]
     if record.message:
         lines.append(Content.assemble(("  ", ""), (record.message, MUTED)))
     lines += [Content.styled(f"  {error}", "$text-error") for error in record.errors[:3]]
-    return Content("\n").join(lines)
+    return Hanging(lines)
 
 
-def plan_card(plan: StagePlan | None) -> Content:
+def plan_card(plan: StagePlan | None) -> Visual:
     if plan is None:
         return Content.styled("(not in the plan)", MUTED)
-    body = (Content("  ") + line for line in plan_body(plan, detail=False))
-    return Content("\n").join([stage_heading(plan), *body])
+    body = (indented(line, 2) for line in plan_body(plan, detail=False))
+    return Hanging([stage_heading_line(plan), *body])
 
 
 def _delta(name: str, before: float | None, after: float | None) -> Content:

@@ -22,6 +22,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from workbench.app.widgets.common.hanging import Hanging, Line, labelled
 from workbench.engine.cache.reasons import StageStatusLine
 from workbench.engine.params import has_references
 from workbench.engine.pipeline import Pipeline
@@ -123,10 +124,10 @@ def _names(values: Iterable[str]) -> Content:
     return Content("  " + ", ".join(values))
 
 
-def _pairs(*pairs: tuple[str, Sequence[str]]) -> list[Content]:
+def _pairs(*pairs: tuple[str, Sequence[str]]) -> list[Line]:
     width = max(len(label) for label, _ in pairs)
     return [
-        Content.assemble(
+        labelled(
             Content.styled(f"  {label.ljust(width)}  ", MUTED),
             Content(", ".join(values)) if values else Content.styled("none", MUTED),
         )
@@ -134,9 +135,9 @@ def _pairs(*pairs: tuple[str, Sequence[str]]) -> list[Content]:
     ]
 
 
-def describe_stage(meta: StageMetadata) -> Content:
+def describe_stage(meta: StageMetadata) -> Hanging:
     """Everything a person choosing a stage wants to know, top to bottom."""
-    lines: list[Content] = [
+    lines: list[Line] = [
         Content.styled(meta.name, "bold $text-primary"),
         Content.styled(
             f"namespace {meta.namespace} · version {meta.version} · "
@@ -157,13 +158,9 @@ def describe_stage(meta: StageMetadata) -> Content:
             else Content.styled(f"default {f.default}", MUTED)
         )
         lines.append(
-            Content.assemble(
-                Content("  "),
-                Content.styled(f.name, "bold"),
-                Content("  "),
-                Content.styled(f.type, "$text-secondary"),
-                Content("  "),
-                need,
+            labelled(
+                Content.assemble(Content("  "), Content.styled(f.name, "bold"), Content("  ")),
+                Content.assemble(Content.styled(f.type, "$text-secondary"), Content("  "), need),
             )
         )
         if f.description:
@@ -183,7 +180,7 @@ def describe_stage(meta: StageMetadata) -> Content:
     lines.append(Content(f"  {meta.cls.__module__}.{meta.cls.__qualname__}"))
     if meta.source != meta.cls.__module__:
         lines.append(Content.styled(f"  from {meta.source}", MUTED))
-    return Content("\n").join(lines)
+    return Hanging(lines)
 
 
 def _toml_value(value: Any) -> str:
@@ -199,18 +196,19 @@ def _toml_value(value: Any) -> str:
         return repr(value)
 
 
-def describe_cache(line: StageStatusLine) -> list[Content]:
+def describe_cache(line: StageStatusLine) -> list[Line]:
     """The stage's part of `workbench status`: up to date, or will run and why."""
-    out = [_section("Cache")]
+    out: list[Line] = [_section("Cache")]
     if not line.will_run:
         out.append(Content.styled(f"  ≡ up to date: {line.message}", "$text-secondary"))
         return out
     out.append(Content.styled("  ▸ will run", "$text-warning"))
     for reason in line.reasons:
         out.append(
-            Content.assemble(
-                Content.styled(f"    {reason.kind.value}", "$text-accent"),
-                Content(f": {reason.detail}" if reason.detail else ""),
+            labelled(
+                Content.styled(f"    {reason.kind.value}", "$text-accent")
+                + (": " if reason.detail else ""),
+                Content(reason.detail or ""),
             )
         )
     return out
@@ -218,16 +216,16 @@ def describe_cache(line: StageStatusLine) -> list[Content]:
 
 def describe_pipeline_stage(
     pipeline: Pipeline, stage_id: str, cache: StageStatusLine | None = None
-) -> Content:
+) -> Hanging:
     """One stage of a pipeline: what it uses, how it is set up, what it waits for, and
     (when the cache was consulted) whether a run would reuse it."""
     ps = pipeline.stages[stage_id]
     spec = ps.spec
     stage = ps.stage
     meta_cls = type(stage) if stage is not None else None
-    lines: list[Content] = [
+    lines: list[Line] = [
         Content.styled(stage_id, "bold $text-primary"),
-        Content.assemble(Content.styled("uses ", MUTED), Content(ps.uses)),
+        labelled(Content.styled("uses ", MUTED), Content(ps.uses)),
     ]
     if spec.description:
         lines += [Content(""), Content(spec.description)]
@@ -241,15 +239,15 @@ def describe_pipeline_stage(
     if not spec.config:
         lines.append(Content.styled("  defaults", MUTED))
     for key, value in spec.config.items():
-        line = Content.assemble(Content.styled(f"  {key} = ", MUTED), Content(_toml_value(value)))
+        shown = Content(_toml_value(value))
         if has_references(value) and ps.stage is not None:  # show what ${name} resolves to
             resolved = getattr(ps.stage.config, key, None)
             if isinstance(resolved, BaseModel):
                 resolved = resolved.model_dump(mode="json")
-            line = Content.assemble(
-                line, Content.styled(f"  → {_toml_value(resolved)}", "$text-accent")
+            shown = Content.assemble(
+                shown, Content.styled(f"  → {_toml_value(resolved)}", "$text-accent")
             )
-        lines.append(line)
+        lines.append(labelled(Content.styled(f"  {key} = ", MUTED), shown))
     lines.append(_section("Order"))
     depends = [d.stage if d.required else f"{d.stage} (optional)" for d in spec.dependencies()]
     graph = pipeline.graph
@@ -279,7 +277,7 @@ def describe_pipeline_stage(
         lines.extend(_pairs(("reads", stage.keys_read()), ("writes", stage.keys_written())))
     if cache is not None:
         lines.extend(describe_cache(cache))
-    return Content("\n").join(lines)
+    return Hanging(lines)
 
 
 class DetailsPanel(VerticalScroll, can_focus=True):
@@ -299,7 +297,7 @@ class DetailsPanel(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Content.styled(self._placeholder, MUTED))
 
-    def show(self, content: Content | None) -> None:
+    def show(self, content: Content | Hanging | None) -> None:
         """Replace what the panel shows; ``None`` brings back the placeholder."""
         body = self.query_one(Static)
         body.update(content if content is not None else Content.styled(self._placeholder, MUTED))

@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from workbench.app.widgets.common.hanging import Hanging, Labelled, Line, indented, labelled
 from workbench.engine.dryrun.models import Conflict, DryRunReport, PlannedOperation, StagePlan
 from workbench.engine.pipeline import find_project_root
 from workbench.engine.units import counted, format_bytes, format_seconds
@@ -61,6 +62,16 @@ def stage_heading(plan: StagePlan, critical: bool = False) -> Content:
     return Content.assemble(*parts)
 
 
+def stage_heading_line(
+    plan: StagePlan, critical: bool = False, before: Content | None = None
+) -> Labelled:
+    """The heading as a line whose wrapped part continues under the stage type, not
+    under the stage id."""
+    text = stage_heading(plan, critical)
+    cut = len(plan.stage_id) + 2
+    return labelled((before or Content("")) + text[:cut], text[cut:])
+
+
 def short_path(path: str, root: Path | None) -> str:
     """A path relative to the project folder when it lies inside it, as people write them."""
     if root is None:
@@ -81,7 +92,7 @@ def operation_lines(
     style: str = "",
     root: Path | None = None,
     detail: bool = True,
-) -> list[Content]:
+) -> list[Line]:
     """The operation, and under it the paths it reads and writes (relative to ``root``)."""
     extra = []
     if op.estimated_bytes is not None:
@@ -93,16 +104,18 @@ def operation_lines(
         (op.description, style),
         (f"  {' · '.join(extra)}" if extra else "", MUTED),
     )
-    lines = [line]
+    lines: list[Line] = [line]
     if detail:
         for verb, paths in (("reads", op.paths_read), ("writes", op.paths_written)):
             if paths:
                 shown = ", ".join(short_path(p, root) for p in paths)
-                lines.append(Content.styled(f"    {verb} {shown}", MUTED))
+                lines.append(
+                    labelled(Content.styled(f"    {verb} ", MUTED), Content.styled(shown, MUTED))
+                )
     return lines
 
 
-def plan_body(plan: StagePlan, root: Path | None = None, detail: bool = True) -> list[Content]:
+def plan_body(plan: StagePlan, root: Path | None = None, detail: bool = True) -> list[Line]:
     """What the stage would do, or why nothing can be said."""
     if plan.error:
         return [Content.styled(f"✘ plan failed: {plan.error}", "$text-error")]
@@ -115,15 +128,16 @@ def plan_body(plan: StagePlan, root: Path | None = None, detail: bool = True) ->
     ]
 
 
-def cache_lines(plan: StagePlan) -> list[Content]:
+def cache_lines(plan: StagePlan) -> list[Line]:
     """Up to date (reused from the cache), or why it will run; nothing when not consulted."""
     if plan.up_to_date:
         return [Content.styled("≡ up to date: a run reuses its cached result", "$text-secondary")]
     return [
-        Content.assemble(
-            ("▸ will run: ", "$text-warning"),
-            (reason.kind.value, "$text-accent"),
-            (f"  {reason.detail}" if reason.detail else "", MUTED),
+        labelled(
+            Content.assemble(
+                ("▸ will run: ", "$text-warning"), (reason.kind.value, "$text-accent")
+            ),
+            Content.styled(f"  {reason.detail}" if reason.detail else "", MUTED),
         )
         for reason in plan.reasons
     ]
@@ -131,22 +145,29 @@ def cache_lines(plan: StagePlan) -> list[Content]:
 
 def stage_content(
     plan: StagePlan, position: int, critical: bool = False, root: Path | None = None
-) -> Content:
-    heading = Content.assemble((f"{position:>2}  ", MUTED), stage_heading(plan, critical))
-    body = [Content("    ") + line for line in cache_lines(plan) + plan_body(plan, root)]
-    return Content("\n").join([heading, *body])
+) -> Hanging:
+    """A stage's item: its heading, then what it would do; wrapped lines stay indented."""
+    heading = stage_heading_line(plan, critical, Content.styled(f"{position:>2}  ", MUTED))
+    body = [indented(line, 4) for line in cache_lines(plan) + plan_body(plan, root)]
+    return Hanging([heading, *body])
 
 
-def conflict_content(conflict: Conflict, root: Path | None = None) -> Content:
+def conflict_content(conflict: Conflict, root: Path | None = None) -> Hanging:
     """The conflict's kind and message, with paths inside the project made relative."""
     message = conflict.message
     if root is not None:
         message = message.replace(f"{root}{os.sep}", "")
-    return Content.assemble(
-        ("⚠ ", "$text-warning"),
-        (conflict.kind.replace("_", " "), "$text-warning bold"),
-        "  ",
-        message,
+    return Hanging(
+        [
+            labelled(
+                Content.assemble(
+                    ("⚠ ", "$text-warning"),
+                    (conflict.kind.replace("_", " "), "$text-warning bold"),
+                    "  ",
+                ),
+                Content(message),
+            )
+        ]
     )
 
 

@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from workbench.app.graphdraw.layout import (
+from workbench.app.graphdraw import (
     Direction,
     Edge,
     Heading,
@@ -62,8 +62,18 @@ class DagView(ScrollView, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "activate", "Open", id="graph-open"),
-        Binding("left_square_bracket", "parent", "Parent", key_display="[", id="graph-parent"),
-        Binding("right_square_bracket", "child", "Child", key_display="]", id="graph-child"),
+        # Along edges: in the `?` overlay, not the footer (shift+arrows do the same).
+        Binding(
+            "left_square_bracket",
+            "parent",
+            "Parent",
+            key_display="[",
+            show=False,
+            id="graph-parent",
+        ),
+        Binding(
+            "right_square_bracket", "child", "Child", key_display="]", show=False, id="graph-child"
+        ),
         Binding("u", "upstream", "Upstream", id="graph-upstream"),
         Binding("d", "downstream", "Downstream", id="graph-downstream"),
         Binding("escape", "clear_highlight", "Clear", id="graph-clear"),

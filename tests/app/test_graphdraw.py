@@ -9,7 +9,7 @@ from itertools import combinations
 
 import pytest
 
-from workbench.app.graphdraw.layout import (
+from workbench.app.graphdraw import (
     SELF_LOOP_MARK,
     Direction,
     Edge,
@@ -79,6 +79,32 @@ def char(layout: Layout, x: int, y: int) -> str:
     return layout.rows[y][x]
 
 
+def is_crossing(layout: Layout, x: int, y: int) -> bool:
+    """Two lines that cross without joining: the track drawn unbroken, the other line
+    ending either side of it (or of a run of such tracks) and pointing into it."""
+    lr = layout.direction == "LR"
+    line, step = ("│", (1, 0)) if lr else ("─", (0, 1))
+    if char(layout, x, y) != line:
+        return False
+    for sign in (1, -1):
+        dx, dy = step[0] * sign, step[1] * sign
+        nx, ny = x + dx, y + dy
+        while 0 <= nx < layout.width and 0 <= ny < layout.height and char(layout, nx, ny) == line:
+            nx, ny = nx + dx, ny + dy
+        if not (0 <= nx < layout.width and 0 <= ny < layout.height):
+            return False
+        if (-dx, -dy) not in LINE_NEIGHBOURS.get(char(layout, nx, ny), set()):
+            return False
+    return True
+
+
+def arms(layout: Layout, x: int, y: int) -> set[tuple[int, int]]:
+    """The directions a line leaves a cell in, as a reader sees them."""
+    if is_crossing(layout, x, y):
+        return {(1, 0), (-1, 0), (0, 1), (0, -1)}
+    return LINE_NEIGHBOURS.get(char(layout, x, y), set())
+
+
 def assert_route_connects(layout: Layout, index: int) -> None:
     """Walk the edge's own cells from its parent's box and reach its child's box."""
     up, down = layout.edges[index]
@@ -89,7 +115,7 @@ def assert_route_connects(layout: Layout, index: int) -> None:
     def touches(box_id: str, cell: tuple[int, int]) -> bool:
         box = layout.nodes[box_id]
         x, y = cell
-        return any(box.contains(x + dx, y + dy) for dx, dy in LINE_NEIGHBOURS[char(layout, x, y)])
+        return any(box.contains(x + dx, y + dy) for dx, dy in arms(layout, x, y))
 
     start = [c for c in cells if touches(parent.id, c)]
     assert start, f"edge {up}->{down} never leaves its parent"
@@ -97,10 +123,10 @@ def assert_route_connects(layout: Layout, index: int) -> None:
     todo = list(start)
     while todo:
         x, y = todo.pop()
-        for dx, dy in LINE_NEIGHBOURS[char(layout, x, y)]:
+        for dx, dy in arms(layout, x, y):
             nxt = (x + dx, y + dy)
             if nxt in cells and nxt not in seen:
-                back = LINE_NEIGHBOURS[char(layout, *nxt)]
+                back = arms(layout, *nxt)
                 if (-dx, -dy) in back:
                     seen.add(nxt)
                     todo.append(nxt)
@@ -259,7 +285,7 @@ def test_node_at_finds_boxes() -> None:
 
 def test_layout_module_does_not_import_textual_or_rich() -> None:
     code = (
-        "import sys, workbench.app.graphdraw.layout\n"
+        "import sys, workbench.app.graphdraw\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')]\n"
         "assert not bad, bad"
     )
@@ -316,3 +342,122 @@ def test_closures_terminate_on_cycles() -> None:
     layout = compute_layout(["a", "b", "c"], {}, [("a", "b"), ("b", "c"), ("c", "a")])
     assert layout.upstream("a") == {"b", "c"}
     assert layout.downstream("a") == {"b", "c"}
+
+
+# ------------------------------------------------------------- reading the picture
+
+
+def read_along(layout: Layout, stage: str, forward: bool) -> set[str]:
+    """The stages a person reaches by following the drawn lines from a stage's port.
+
+    Only what is on screen counts (the characters, not which edge owns a cell):
+    lines are followed with the flow (never back against it along the layers),
+    freely across the layers, straight through a crossing, and every way out of a
+    junction. Forward, the stages entered through an arrowhead are collected;
+    backward, the stages whose outgoing line is reached.
+    """
+    lr = layout.direction == "LR"
+    ahead = ((1, 0) if lr else (0, 1)) if forward else ((-1, 0) if lr else (0, -1))
+    box = layout.nodes[stage]
+    if forward:
+        x, y = (box.x + box.w, box.y + 1) if lr else (box.x + box.w // 2, box.y + box.h)
+    else:
+        x, y = (box.x - 1, box.y + 1) if lr else (box.x + box.w // 2, box.y - 1)
+    found: set[str] = set()
+    todo = [(x, y, ahead)]
+    seen: set[tuple[int, int, tuple[int, int]]] = set()
+    while todo:
+        x, y, heading = todo.pop()
+        if (x, y, heading) in seen or not (0 <= x < layout.width and 0 <= y < layout.height):
+            continue
+        seen.add((x, y, heading))
+        owner = layout.node_at(x, y)
+        if owner is not None:
+            if owner != stage and (char(layout, x - heading[0], y - heading[1]) in "▶▼") == forward:
+                found.add(owner)
+            continue
+        back = (-heading[0], -heading[1])
+        if is_crossing(layout, x, y):
+            exits = {heading}
+        else:
+            here = arms(layout, x, y)
+            if back not in here:
+                continue  # the line does not come from where we are
+            exits = here - {back}
+        for dx, dy in exits:
+            if (dx, dy) == (-ahead[0], -ahead[1]):
+                continue  # against the flow
+            todo.append((x + dx, y + dy, (dx, dy)))
+    return found
+
+
+def assert_readable(layout: Layout) -> None:
+    """Following the lines from each stage reaches exactly its children, and back from
+    each stage exactly its parents: no edge can be mistaken for another."""
+    for stage in layout.nodes:
+        assert read_along(layout, stage, True) == set(layout.children(stage)), (
+            f"{layout.direction}: lines out of {stage} lead to the wrong stages"
+        )
+        assert read_along(layout, stage, False) == set(layout.parents(stage)), (
+            f"{layout.direction}: lines into {stage} come from the wrong stages"
+        )
+
+
+def example_graphs() -> list[tuple[str, list[str], dict[str, str], list[Edge]]]:
+    from pathlib import Path
+
+    from workbench.engine.project import Project
+
+    root = Path(__file__).resolve().parents[2]
+    project = Project.open(root)
+    graphs = []
+    for path in sorted((root / "pipelines").glob("*.toml")):
+        pipeline = project.load_pipeline(path)
+        labels = {sid: ps.uses for sid, ps in pipeline.stages.items()}
+        graphs.append((path.stem, list(pipeline.graph.nodes), labels, list(pipeline.graph.edges)))
+    return graphs
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_the_example_pipelines_read_unambiguously(direction: Direction) -> None:
+    graphs = example_graphs()
+    assert any(len(g[3]) > 5 for g in graphs)
+    for _name, nodes, labels, edges in graphs:
+        assert_readable(compute_layout(nodes, labels, edges, direction))
+
+
+def wide_fan_in(width: int) -> tuple[list[str], list[Edge]]:
+    """`width` sources into one join, three more into a second join, and the first
+    source also feeding a stage of its own (a fork beside the junction)."""
+    sources = [f"src{i:02d}" for i in range(width)]
+    others = ["oth0", "oth1", "oth2"]
+    edges = [(s, "join") for s in sources] + [(o, "side") for o in others]
+    edges += [(sources[0], "solo"), ("join", "after"), ("side", "after"), ("solo", "after")]
+    return [*sources, *others, "join", "side", "solo", "after"], edges
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_a_wide_fan_in_meets_in_one_junction_per_target(direction: Direction) -> None:
+    nodes, edges = wide_fan_in(12)
+    layout = compute_layout(nodes, {}, edges, direction)
+    assert_readable(layout)
+    # one line per target: every source's line ends in the join's own junction, so a
+    # single arrowhead enters the join and no junction has four arms
+    join = layout.nodes["join"]
+    if direction == "LR":
+        assert char(layout, join.x - 1, join.y + 1) == "▶"
+    else:
+        assert char(layout, join.x + join.w // 2, join.y - 1) == "▼"
+    arrowheads = sum(row.count("▶" if direction == "LR" else "▼") for row in layout.rows)
+    assert arrowheads == 4  # join, side, solo, after: one each, however many parents
+
+
+def test_the_fan_in_of_the_issue_reads_unambiguously() -> None:
+    # sales-report: three aggregates, each into both the summary and the markdown report
+    nodes = ["select", "by_region", "by_product", "totals", "summary", "write_markdown"]
+    edges: list[Edge] = [("select", n) for n in nodes[1:4]]
+    edges += [(a, t) for t in ("summary", "write_markdown") for a in nodes[1:4]]
+    for direction in ("LR", "TB"):
+        layout = compute_layout(nodes, {}, edges, direction)  # type: ignore[arg-type]
+        assert_readable(layout)
+        assert "├┬┬" not in "".join(layout.rows)

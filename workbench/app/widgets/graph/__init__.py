@@ -1,0 +1,1 @@
+"""Widgets that draw and walk a pipeline's dependency graph."""

@@ -1,0 +1,1 @@
+"""Widgets that show dry-run reports, one or two side by side."""
