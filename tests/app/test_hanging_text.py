@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.engine.dryrun.models import PlannedOperation, StagePlan
-
 from workbench.app.widgets.common.stage_details import describe_pipeline_stage, describe_stage
 from workbench.app.widgets.report.report_view import stage_content
+from workbench.engine.dryrun.models import PlannedOperation, StagePlan
 from workbench.engine.project import Project
 from workbench.engine.registry import StageRegistry
 
