@@ -50,7 +50,7 @@ def test_run_from_after_a_recorded_run_restores_and_names_what(cli: Cli, chain: 
         "run", chain.pipeline("chain"), "--from", "read", "--no-cache", "--format", "json"
     )
     assert outcome.code == 0, outcome.err
-    assert "restored 2 key(s) from run #1: 'note' (from side), 'rows' (from load)" in outcome.err
+    assert "restored 2 keys from run #1: 'note' (from side), 'rows' (from load)" in outcome.err
     data = json.loads(outcome.out)
     stages = {s["id"]: s for s in data["stages"]}
     assert set(stages) == {"read", "again"}

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.engine.changelog import ChangeRecord
 from workbench.engine.context import ContextStore, ExecutionMode
 from workbench.engine.errors import UsageError
+from workbench.engine.units import counted
 
 if TYPE_CHECKING:
     from workbench.engine.pipeline import Pipeline
@@ -104,7 +105,7 @@ class Seed:
 
     def describe(self) -> str:
         keys = ", ".join(f"{k!r} (from {v.stage_id})" for k, v in sorted(self.values.items()))
-        return f"restored {len(self.values)} key(s) from run #{self.run_id}: {keys or 'none'}"
+        return f"restored {counted(len(self.values), 'key')} from run #{self.run_id}: {keys or 'none'}"
 
     def store(self, params: Mapping[str, Any]) -> ContextStore:
         """A new run's context: the parameters, then the saved values as their writers' writes."""

@@ -35,6 +35,7 @@ from workbench.engine.cache.session import RunCache
 from workbench.engine.context import ContextStore
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.run.runner import Runner, RunResult
+from workbench.engine.units import counted
 
 if TYPE_CHECKING:
     from workbench.engine.run.executor_choice import ExecutorChoice
@@ -284,7 +285,7 @@ class RunSession:
         if not pipeline.valid:
             raise RunRefused(
                 label,
-                f"{pipeline.name} has {len(pipeline.problems)} problem(s); "
+                f"{pipeline.name} has {counted(len(pipeline.problems), 'problem')}; "
                 "the graph view lists them.",
                 "error",
             )

@@ -73,6 +73,7 @@ from workbench.app.widgets.editor.toml_preview import TomlPreview
 from workbench.app.widgets.graph.dag_view import DagView
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
+from workbench.engine.units import counted
 
 TYPING_PAUSE = 0.12
 """Seconds without a keystroke before the rest of the editor catches up with a field."""
@@ -277,7 +278,7 @@ class EditorScreen(WorkbenchScreen):
         else:
             count = len(pipeline.problems)
             parts.append(
-                Content.styled(f"  ·  ✘ {count} problem{'s' if count != 1 else ''}", "$text-error")
+                Content.styled(f"  ·  ✘ {counted(count, 'problem')}", "$text-error")
             )
         if self._connect_from is not None:
             parts.append(

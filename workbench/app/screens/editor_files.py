@@ -22,6 +22,7 @@ from workbench.app.screens.dialogs.editor_dialogs import (
     FileNameDialog,
     slug,
 )
+from workbench.engine.units import counted
 
 if TYPE_CHECKING:
     from workbench.app.screens.editor import EditorScreen
@@ -86,7 +87,7 @@ class EditorFiles:
             choice = await screen.app.push_screen_wait(
                 ChoiceDialog(
                     "Save an invalid pipeline?",
-                    f"This pipeline has {count} problem{'s' if count != 1 else ''}; it can be "
+                    f"This pipeline has {counted(count, 'problem')}; it can be "
                     "saved and fixed later, but it cannot run until then.",
                     [Choice("Save anyway", "save", "warning"), Choice("Cancel", "cancel")],
                     id="confirm-invalid",

@@ -58,7 +58,7 @@ from workbench.engine.pipeline import Pipeline
 from workbench.engine.run.runner import Runner, RunResult
 from workbench.engine.secrets import SecretPolicy, split_context
 from workbench.engine.stage import StageStatus
-from workbench.engine.units import format_elapsed
+from workbench.engine.units import counted, format_elapsed
 
 if TYPE_CHECKING:
     from workbench.engine.run.dask_executor import DaskExecutor
@@ -666,7 +666,7 @@ class RunScreen(WorkbenchScreen):
         if self.session.breakpoints:
             n = len(self.session.breakpoints)
             parts.append(
-                Content.styled(f"  ·  {n} breakpoint{'s' if n != 1 else ''}", "$text-error")
+                Content.styled(f"  ·  {counted(n, 'breakpoint')}", "$text-error")
             )
         if self.session.cache_mode != "use":
             parts.append(

@@ -35,6 +35,7 @@ from workbench.engine.cache.store import (
 from workbench.engine.cache.values import UnhashableValue, hash_parts, hash_value
 from workbench.engine.context import summarize
 from workbench.engine.stage import StageResult, StageStatus
+from workbench.engine.units import counted
 
 if TYPE_CHECKING:
     from workbench.engine.context import StageContext
@@ -364,5 +365,5 @@ def _reused(values: dict[str, Any], entry: CacheEntry) -> str:
     what = "restored " + ", ".join(parts) if parts else "nothing to restore"
     if entry.files:
         n = len(entry.files)
-        what += f"; {n} file{'s' if n != 1 else ''} intact"
+        what += f"; {counted(n, 'file')} intact"
     return "up to date: " + what

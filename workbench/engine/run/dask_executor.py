@@ -47,6 +47,7 @@ from workbench.engine.run.dask_task import (
 )
 from workbench.engine.run.executors import LocalExecutor
 from workbench.engine.stage import Stage, StageResult
+from workbench.engine.units import counted
 
 if TYPE_CHECKING:
     from workbench.engine.pipeline import Pipeline
@@ -85,8 +86,7 @@ class ClusterInfo:
 
     def describe(self) -> str:
         where = "embedded LocalCluster" if self.embedded else "Dask cluster"
-        plural = "s" if self.workers != 1 else ""
-        text = f"{where} at {self.scheduler}, {self.workers} worker{plural}"
+        text = f"{where} at {self.scheduler}, {counted(self.workers, 'worker')}"
         if self.dashboard:
             return f"{text}, dashboard {self.dashboard}"
         if self.embedded:

@@ -51,6 +51,7 @@ from workbench.engine.run.hooks import AfterHook, BeforeHook, Hooks, call_hook, 
 from workbench.engine.run.stepping import Stepper
 from workbench.engine.secrets import Secrets
 from workbench.engine.stage import StageResult, StageStatus, now
+from workbench.engine.units import counted
 from workbench.engine.upstream import (
     note_missing_optional,
     optional_upstreams,
@@ -174,7 +175,7 @@ class Runner:
         pipeline = pipeline.with_parameters(params)
         if not pipeline.valid:
             raise RunStateError(
-                f"pipeline {pipeline.name!r} has {len(pipeline.problems)} problem(s); "
+                f"pipeline {pipeline.name!r} has {counted(len(pipeline.problems), 'problem')}; "
                 "fix them before running (`workbench validate` lists them): "
                 + "; ".join(p.describe() for p in pipeline.problems[:3])
             )

@@ -26,6 +26,7 @@ from workbench.app.widgets.editor.stage_picker import StagePicker
 from workbench.engine.registry import StageRegistry
 from workbench.engine.spec import PipelineSpec
 from workbench.engine.templates import TEMPLATES, slug
+from workbench.engine.units import counted
 
 # -- a choice ---------------------------------------------------------------------------
 
@@ -154,7 +155,7 @@ class RenameDialog(Dialog[str]):
         with Vertical(classes="dialog") as box:
             box.border_title = f"Rename {self._old}"
             follows = (
-                f"{self._references} reference{'s' if self._references != 1 else ''} "
+                f"{counted(self._references, 'reference')} "
                 "to it will follow."
                 if self._references
                 else "No other stage names it."
