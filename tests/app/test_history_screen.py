@@ -15,6 +15,7 @@ from kit.projects import write
 from textual.widgets import DataTable
 
 from workbench.app.screens.context_table import TableScreen
+from workbench.app.screens.dialogs.keys_help import collect_sections
 from workbench.app.screens.history import HistoryScreen, RecordedRunScreen, RunList
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
@@ -232,8 +233,10 @@ def test_a_recorded_composites_children_are_rows_under_it_that_o_folds(
             assert "└ ✘ a_novel" in shown[2]
             assert shown[3].split()[:2] == ["✔", "after"]
             assert screen.check_action("toggle_children", ())
-            offered = app.active_bindings["o"]  # in the footer and the ? overlay
+            offered = app.active_bindings["o"]  # in the footer
             assert offered.binding.description == "Children" and offered.enabled
+            sections = dict(collect_sections(screen))  # and in the ? overlay
+            assert ("o", "Children") in sections["This view"]
 
             await pilot.press("o")
             await pilot.pause()

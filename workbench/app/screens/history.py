@@ -403,12 +403,13 @@ def child_lines(children: Any, depth: int) -> list[Content]:
     """
     if not isinstance(children, list):
         return []
+    children = [c for c in children if isinstance(c, dict)]  # as the rows read them
     out: list[Content] = []
-    for child in children:
+    for number, child in enumerate(children, 1):
         duration = child.get("duration_s")
         out.append(
             Content.assemble(
-                Content("  " * depth + "└ "),
+                Content("  " * depth + ("└ " if number == len(children) else "├ ")),
                 Content.styled(str(child.get("id")), "bold"),
                 "  ",
                 status_content(str(child.get("status"))),
