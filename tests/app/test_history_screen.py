@@ -15,6 +15,7 @@ from kit.projects import write
 from textual.widgets import DataTable
 
 from workbench.app.screens.context_table import TableScreen
+from workbench.app.screens.dialogs.keys_help import collect_sections
 from workbench.app.screens.history import HistoryScreen, RecordedRunScreen, RunList
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
@@ -170,6 +171,91 @@ def test_opening_a_run_shows_the_failure_first_with_its_log_and_context(
             await pilot.press("escape")  # back to the list
             await pilot.pause()
             assert isinstance(app.screen, HistoryScreen)
+
+    asyncio.run(go())
+
+
+CHECKS = """
+[pipeline]
+name = "checks"
+
+[context]
+words = 120
+
+[stages.checks]
+uses = "pipeline.call"
+
+[stages.checks.config]
+inputs = { words = "words" }
+
+[stages.checks.config.stages.enough_words]
+uses = "gate.check"
+config = { conditions = [{ key = "words", op = "ge", value = 50 }] }
+
+[stages.checks.config.stages.a_novel]
+uses = "gate.check"
+depends_on = ["enough_words"]
+continue_on_error = true
+config = { conditions = [{ key = "words", op = "ge", value = 50000 }] }
+
+[stages.after]
+uses = "gate.check"
+depends_on = ["checks"]
+config = { conditions = [{ key = "words", op = "ge", value = 1 }] }
+"""
+
+
+def test_a_recorded_composites_children_are_rows_under_it_that_o_folds(
+    project: Path, make_app: MakeApp
+) -> None:
+    write(project / "pipelines" / "checks.toml", CHECKS)
+    record(project, "checks.toml")
+
+    def rows(stages: StageStatusList) -> list[str]:
+        return [stages.render_line(y).text.rstrip() for y in range(len(stages._lines))]
+
+    async def go() -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("h")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, RecordedRunScreen)
+            stages = screen.query_one(StageStatusList)
+            assert stages.selected == "checks"
+            shown = rows(stages)
+            assert len(shown) == 4
+            # Partial: one child failed under continue_on_error, and the run went on.
+            assert shown[0].split()[:3] == ["◐", "checks", "▾"]
+            assert "├ ✔ enough_words" in shown[1]
+            assert "└ ✘ a_novel" in shown[2]
+            assert shown[3].split()[:2] == ["✔", "after"]
+            assert screen.check_action("toggle_children", ())
+            offered = app.active_bindings["o"]  # in the footer
+            assert offered.binding.description == "Children" and offered.enabled
+            sections = dict(collect_sections(screen))  # and in the ? overlay
+            assert ("o", "Children") in sections["This view"]
+
+            await pilot.press("o")
+            await pilot.pause()
+            folded = rows(stages)
+            assert len(folded) == 2
+            assert "checks ▸" in folded[0] and "after" in folded[1]
+            await pilot.press("o")
+            await pilot.pause()
+            assert len(rows(stages)) == 4
+
+            # The key is offered on a composite only.
+            await pilot.press("down")
+            await settle(pilot)
+            assert stages.selected == "after"
+            assert not screen.check_action("toggle_children", ())
+            assert "o" not in app.active_bindings  # nor in the footer
+            await pilot.press("o")
+            await pilot.pause()
+            assert len(rows(stages)) == 4
 
     asyncio.run(go())
 

@@ -125,7 +125,7 @@ def test_the_history_view_lists_a_composite_stage_children(tmp_path: Path) -> No
     assert detail is not None
     group = next(s for s in detail.stages if s.stage_id == "group")
     text = stage_result(group).plain
-    assert "└ ok" in text
+    assert "├ ok" in text  # drawn as the stage list draws them: the last one closes
     assert "└ broken" in text and "the input is broken" in text
 
 

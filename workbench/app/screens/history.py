@@ -7,6 +7,8 @@ time the screen is shown, so a run that just finished is there. Enter opens a ru
 in :class:`RecordedRunScreen`: the same stage list and log pane as the run screen,
 with the log read back from its file (the last :data:`LOG_TAIL` lines; the full
 log's path is shown) and the context inspector replaying the recorded changes.
+A composite stage's recorded children are rows nested under it, as in the run
+screen, and ``o`` folds them away or shows them again.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from workbench.app.run.controller import LogBuffer, StageState
+from workbench.app.run.controller import LogBuffer, StageState, children_from_data
 from workbench.app.run.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.stage_stats import StageStatsScreen
@@ -353,13 +355,22 @@ class HistoryScreen(WorkbenchScreen):
 
 
 def stage_state(record: StageRecord) -> StageState:
-    """A recorded stage in the run screen's terms; an interrupted one shows as cancelled."""
+    """A recorded stage in the run screen's terms; an interrupted one shows as cancelled.
+
+    A composite's recorded children (``data["children"]``) become its child rows,
+    read the way the run screen reads a finished composite's result.
+    """
     try:
         status = StageStatus(record.status)
     except ValueError:
         status = StageStatus.CANCELLED
     message = record.message or ("interrupted" if record.status == "interrupted" else "")
-    return StageState(status=status, duration=record.duration, message=message)
+    return StageState(
+        status=status,
+        duration=record.duration,
+        message=message,
+        children=children_from_data(record.data.get("children")),
+    )
 
 
 def stage_result(record: StageRecord) -> Content:
@@ -384,15 +395,21 @@ def stage_result(record: StageRecord) -> Content:
 
 
 def child_lines(children: Any, depth: int) -> list[Content]:
-    """A composite stage's children, indented under it (and theirs under them)."""
+    """A composite stage's children, indented under it (and theirs under them).
+
+    The stage list shows the same children as rows, but a row keeps only a
+    message's first line, cut to the list's narrow width; these lines give each
+    child's status word and its whole message.
+    """
     if not isinstance(children, list):
         return []
+    children = [c for c in children if isinstance(c, dict)]  # as the rows read them
     out: list[Content] = []
-    for child in children:
+    for number, child in enumerate(children, 1):
         duration = child.get("duration_s")
         out.append(
             Content.assemble(
-                Content("  " * depth + "└ "),
+                Content("  " * depth + ("└ " if number == len(children) else "├ ")),
                 Content.styled(str(child.get("id")), "bold"),
                 "  ",
                 status_content(str(child.get("status"))),
@@ -414,6 +431,7 @@ class RecordedRunScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to runs", id="history-back"),
         Binding("ctrl+c", "copy_text", "Copy log", id="history-copy"),
+        Binding("o", "toggle_children", "Children", id="history-children"),
     ]
 
     def __init__(self, root: Path, run_id: int) -> None:
@@ -424,6 +442,8 @@ class RecordedRunScreen(WorkbenchScreen):
         self.states: dict[str, StageState] = {}
         self._log: ChangeLog | None = None
         """The run's change log, read from its changes the first time a stage is chosen."""
+        self.collapsed: set[str] = set()
+        """Composite stages whose children are folded away (shown when the run opens)."""
 
     def compose_body(self) -> ComposeResult:
         yield Static(f"Reading run {self.run_id}…", id="recorded-head")
@@ -500,6 +520,7 @@ class RecordedRunScreen(WorkbenchScreen):
             if detail
             else None
         )
+        self.refresh_bindings()  # "o" (children) is offered on a composite only
         if detail is None or record is None:
             return
         self.query_one("#recorded-result", Static).update(stage_result(record))
@@ -530,6 +551,26 @@ class RecordedRunScreen(WorkbenchScreen):
         if self._log is None:
             self._log = detail.change_log()
         inspector.show_recorded(self._log, record.stage_id, params=shown_params(detail.run.params))
+
+    def selected_composite(self) -> str | None:
+        """The selected stage when it is a composite with recorded children."""
+        stages = self.query(StageStatusList)
+        stage = stages.first().selected if stages else None
+        state = self.states.get(stage or "")
+        return stage if state is not None and state.children else None
+
+    def action_toggle_children(self) -> None:
+        """``o``: fold the selected composite's children away, or show them again."""
+        stage = self.selected_composite()
+        if stage is None:
+            return
+        self.collapsed ^= {stage}
+        self.query_one(StageStatusList).set_collapsed(self.collapsed)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_children":
+            return self.selected_composite() is not None
+        return True
 
     def action_back(self) -> None:
         self.dismiss()
