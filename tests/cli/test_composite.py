@@ -6,6 +6,8 @@ import json
 
 from kit.cli import Cli, Project
 
+from workbench.engine.dryrun.models import DryRunReport
+
 PART = """
 [pipeline]
 name = "part"
@@ -102,6 +104,22 @@ def test_the_dry_run_adds_the_child_plans_into_the_parent(cli: Cli, project: Pro
     child = json.loads(cli("dry-run", project.pipeline("part"), "--format", "json").out)
     child_seconds = sum(s["estimated_seconds"] or 0 for s in child["stages"])
     assert part["estimated_seconds"] == child_seconds
+
+
+def test_each_child_operation_names_its_child_and_survives_a_json_round_trip(
+    cli: Cli, project: Project
+) -> None:
+    project.write("part", PART)
+    project.write("parent", PARENT)
+    report = json.loads(cli("dry-run", project.pipeline("parent"), "--format", "json").out)
+    by_id = {s["id"]: s for s in report["stages"]}
+    part = by_id["part"]
+    own, *children = part["operations"]
+    assert "child" not in own  # the composite's own "run pipelines/part.toml" line
+    assert [op["child"] for op in children] == ["count", "optional_check", "slow"]
+    assert all(op["description"].startswith(f"{op['child']}: ") for op in children)
+    assert all("child" not in op for op in by_id["prepare"]["operations"])
+    assert DryRunReport.from_json(report).to_json()["stages"] == report["stages"]
 
 
 def test_a_cycle_between_pipeline_files_names_the_chain(cli: Cli, project: Project) -> None:

@@ -22,7 +22,8 @@ failure. ``result.data["children"]`` holds each child's outcome, which the
 command line and the history show nested under the parent; while it runs, its
 progress messages say which child started or finished (:func:`child_progress`),
 so the app shows each child's status live; the dry run adds the
-child's planned operations (prefixed with the child's id) to the parent's, so
+child's planned operations (prefixed with the child's id, which their
+``child`` field also holds, for the app to fold them) to the parent's, so
 their estimates add up.
 
 A composite is cached like any stage, and is up to date only while its child
@@ -192,6 +193,7 @@ class PipelineCall(Stage):
                         op.paths_written,
                         op.estimated_bytes,
                         op.estimated_seconds,
+                        child=plan.stage_id,
                     )
                 )
         return out

@@ -29,6 +29,10 @@ class PlannedOperation:
     estimated_bytes: int | None = None
     """Bytes written (or downloaded); None when the stage cannot tell."""
     estimated_seconds: float | None = None
+    child: str | None = None
+    """The child stage this operation belongs to, on a composite's (``pipeline.call``)
+    plan; None for the stage's own operations. The description still starts with the
+    child's id, so text and Markdown read the same; the app folds by this field."""
 
     @property
     def writes(self) -> bool:
@@ -36,7 +40,9 @@ class PlannedOperation:
         return bool(self.paths_written)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The operation as JSON; ``child`` only on a child's operation, so reports
+        without composites read as before."""
+        data: dict[str, Any] = {
             "description": self.description,
             "action": self.action,
             "paths_read": list(self.paths_read),
@@ -44,6 +50,9 @@ class PlannedOperation:
             "estimated_bytes": self.estimated_bytes,
             "estimated_seconds": self.estimated_seconds,
         }
+        if self.child is not None:
+            data["child"] = self.child
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlannedOperation:
@@ -54,6 +63,7 @@ class PlannedOperation:
             paths_written=tuple(data.get("paths_written", ())),
             estimated_bytes=data.get("estimated_bytes"),
             estimated_seconds=data.get("estimated_seconds"),
+            child=data.get("child"),
         )
 
 
