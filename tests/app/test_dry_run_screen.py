@@ -11,9 +11,11 @@ import pytest
 from kit.app import SIZE
 from kit.projects import dry_run_project, record_plan_run
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from workbench.app.app import WorkbenchApp
 from workbench.app.editing.session import EditSession
+from workbench.app.screens.dialogs.keys_help import collect_sections
 from workbench.app.screens.dry_run import DryRunScreen
 from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.report.report_compare import ReportCompare
@@ -225,3 +227,88 @@ def test_export_writes_json_and_markdown_under_out(root: Path) -> None:
         assert (root / "review.md").read_text().startswith("## Dry run: plan")
 
     drive(root, steps)
+
+
+GROUP = """
+[pipeline]
+name = "group"
+
+[context]
+greeting = "hello"
+
+[stages.copy]
+uses = "pipeline.call"
+[stages.copy.config.stages.load]
+uses = "files.load"
+config = { path = "data/note.txt", key = "text" }
+[stages.copy.config.stages.save]
+uses = "files.save"
+depends_on = ["load"]
+config = { key = "text", path = "out/copy.txt" }
+[stages.copy.config.stages.check]
+uses = "gate.check"
+depends_on = ["load"]
+config = { conditions = [{ key = "text", op = "ne", value = "" }] }
+
+[stages.after]
+uses = "files.save"
+depends_on = ["copy"]
+config = { key = "greeting", path = "out/greeting.txt" }
+"""
+"""A composite with three children (its own line, then one operation each) and a plain
+stage after it."""
+
+
+def test_o_folds_a_composites_child_operations_and_shows_them_again(root: Path) -> None:
+    (root / "pipelines" / "group.toml").write_text(GROUP)
+
+    def card(view: ReportView, stage: str) -> list[str]:
+        prompt = view.query_one(OptionList).get_option(f"stage:{stage}").prompt
+        return str(prompt).splitlines()
+
+    async def go() -> None:
+        app = WorkbenchApp(root, root / "pipelines" / "group.toml", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("y")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, DryRunScreen)
+            view = screen.query_one(ReportView)
+            assert view.selected_stage == "copy"
+            shown = card(view, "copy")
+            assert shown[0].split()[1:3] == ["copy", "▾"]
+            operations = [line.split(maxsplit=2)[1] for line in shown if "•" in line]
+            assert operations == ["run", "load:", "save:", "check:"]
+            assert screen.check_action("toggle_children", ())
+            offered = app.active_bindings["o"]  # in the footer
+            assert offered.binding.description == "Children" and offered.enabled
+            sections = dict(collect_sections(screen))  # and in the ? overlay
+            assert ("o", "Children") in sections["This view"]
+
+            await pilot.press("o")
+            await pilot.pause()
+            folded = card(view, "copy")
+            assert folded[0].split()[1:3] == ["copy", "▸"]
+            assert [line.strip() for line in folded[1:]] == [
+                "• run inline stages of 'copy' (3 stages)",
+                "▸ 3 child stages folded — o shows them",
+            ]
+
+            await pilot.press("o")
+            await pilot.pause()
+            assert card(view, "copy") == shown
+
+            # The key is offered on a composite only, and folds nothing elsewhere.
+            await pilot.press("down")
+            await pilot.pause()
+            assert view.selected_stage == "after"
+            assert not screen.check_action("toggle_children", ())
+            assert "o" not in app.active_bindings  # not in the footer
+            assert ("o", "Children") in dict(collect_sections(screen))["This view"]  # overlay
+            after = card(view, "after")
+            assert "▾" not in after[0] and "▸" not in after[0]
+            await pilot.press("o")
+            await pilot.pause()
+            assert card(view, "after") == after and card(view, "copy") == shown
+
+    asyncio.run(go())

@@ -6,7 +6,9 @@ in either selects it in the other. ``c`` chooses what to compare with (the
 pipeline as edited against as saved, another pipeline, other parameters, or a
 past run), ``x`` goes back to the single report, ``j`` / ``m`` export what is
 shown as JSON / Markdown under the project's ``out/dry-run/`` and ``w`` asks for
-the file.
+the file. ``o`` folds a selected composite's child operations into one line,
+and shows them again (offered in the footer only on a composite, as in the
+run view).
 
 Reports are built in a thread worker: a plan may read files or make HTTP HEAD
 requests. When another pipeline is opened (or the open one reloads), the view
@@ -78,6 +80,7 @@ class DryRunScreen(WorkbenchScreen):
         Binding("j", "export('json')", "Export JSON", id="dry-run-export-json"),
         Binding("m", "export('markdown')", "Export Markdown", id="dry-run-export-markdown"),
         Binding("w", "export_to", "Export to…", show=False, id="dry-run-export-to"),
+        Binding("o", "toggle_children", "Children", id="dry-run-children"),
         Binding("f5", "refresh", "Re-plan", show=False, id="dry-run-refresh"),
     ]
 
@@ -192,6 +195,7 @@ class DryRunScreen(WorkbenchScreen):
     @on(StageItems.StageSelected)
     def _from_report(self, event: StageItems.StageSelected) -> None:
         self.query_one(DagView).select(event.stage_id)
+        self.refresh_bindings()  # "o" (children) is offered on a composite only
 
     @on(DagView.StageSelected, "#dry-dag")
     def _from_graph(self, event: DagView.StageSelected) -> None:
@@ -199,6 +203,7 @@ class DryRunScreen(WorkbenchScreen):
             self.query_one(ReportView).select_stage(event.stage_id)
         else:
             self.query_one(ReportCompare).select_stage(event.stage_id)
+        self.refresh_bindings()
 
     # -- choosing what to compare -----------------------------------------------------------
     def action_compare(self) -> None:
@@ -307,6 +312,11 @@ class DryRunScreen(WorkbenchScreen):
     def action_single(self) -> None:
         self.show_pipeline(self.workbench.pipeline)
 
+    def action_toggle_children(self) -> None:
+        """``o``: fold the selected composite's child operations away, or show them again."""
+        if self._showing_single():
+            self.query_one(ReportView).toggle_children()
+
     def action_refresh(self) -> None:
         if self._job is not None:
             self._start(self._job)
@@ -344,6 +354,11 @@ class DryRunScreen(WorkbenchScreen):
             return not self._showing_single()
         if action in ("export", "export_to"):
             return self.shown is not None
+        if action == "toggle_children":
+            return (
+                self._showing_single()
+                and self.query_one(ReportView).selected_composite() is not None
+            )
         return True
 
     def palette_commands(self) -> Iterable[PaletteCommand]:

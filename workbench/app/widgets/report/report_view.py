@@ -7,6 +7,11 @@ stage, or onto a conflict (which stands for its first stage), posts
 :class:`ReportView.StageSelected`; the owner calls :meth:`ReportView.select_stage`
 to follow a selection made elsewhere, such as in the graph.
 
+A composite stage (``pipeline.call``) lists its children's operations under its
+own, and carries ``▾`` after its id; :meth:`ReportView.toggle_children` folds
+them into one line ("3 child stages folded") and the mark becomes ``▸``, as in
+the run view's stage list. Children are shown when a report first opens.
+
 The ``*_content`` functions build the text (Textual :class:`Content` styled only
 with theme variables) and are shared with the side-by-side view.
 """
@@ -25,6 +30,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.app.widgets.common.hanging import Hanging, Labelled, Line, indented, labelled
+from workbench.app.widgets.run.stage_pane import FOLDED, OPEN
 from workbench.engine.dryrun.models import Conflict, DryRunReport, PlannedOperation, StagePlan
 from workbench.engine.pipeline import find_project_root
 from workbench.engine.units import counted, format_bytes, format_seconds
@@ -63,13 +69,17 @@ def stage_heading(plan: StagePlan, critical: bool = False) -> Content:
 
 
 def stage_heading_line(
-    plan: StagePlan, critical: bool = False, before: Content | None = None
+    plan: StagePlan, critical: bool = False, before: Content | None = None, mark: str = ""
 ) -> Labelled:
     """The heading as a line whose wrapped part continues under the stage type, not
-    under the stage id."""
+    under the stage id; ``mark`` (a composite's ``▾`` or ``▸``) follows the id."""
     text = stage_heading(plan, critical)
-    cut = len(plan.stage_id) + 2
-    return labelled((before or Content("")) + text[:cut], text[cut:])
+    size = len(plan.stage_id)
+    cut = size + 2
+    label = (before or Content("")) + text[:size]
+    if mark:
+        label += Content.styled(f" {mark}", MUTED)
+    return labelled(label + text[size:cut], text[cut:])
 
 
 def short_path(path: str, root: Path | None) -> str:
@@ -115,17 +125,35 @@ def operation_lines(
     return lines
 
 
-def plan_body(plan: StagePlan, root: Path | None = None, detail: bool = True) -> list[Line]:
-    """What the stage would do, or why nothing can be said."""
+def child_stages(plan: StagePlan) -> list[str]:
+    """The children whose operations a composite's plan lists, in order (none for a
+    plain stage)."""
+    return list(dict.fromkeys(op.child for op in plan.operations if op.child is not None))
+
+
+def folded_line(plan: StagePlan) -> Content:
+    """What stands for a composite's folded child operations."""
+    return Content.styled(
+        f"{FOLDED} {counted(len(child_stages(plan)), 'child stage')} folded — o shows them", MUTED
+    )
+
+
+def plan_body(
+    plan: StagePlan, root: Path | None = None, detail: bool = True, folded: bool = False
+) -> list[Line]:
+    """What the stage would do, or why nothing can be said; ``folded`` leaves a
+    composite's child operations out, with one line saying so."""
     if plan.error:
         return [Content.styled(f"✘ plan failed: {plan.error}", "$text-error")]
     if not plan.supported:
         return [Content.styled("⚠ cannot dry-run: its effects are unknown", "$text-warning bold")]
     if not plan.operations:
         return [Content.styled("nothing planned", MUTED)]
-    return [
-        line for op in plan.operations for line in operation_lines(op, root=root, detail=detail)
-    ]
+    shown = [op for op in plan.operations if not (folded and op.child is not None)]
+    lines = [line for op in shown for line in operation_lines(op, root=root, detail=detail)]
+    if folded and len(shown) < len(plan.operations):
+        lines.append(folded_line(plan))
+    return lines
 
 
 def cache_lines(plan: StagePlan) -> list[Line]:
@@ -144,11 +172,17 @@ def cache_lines(plan: StagePlan) -> list[Line]:
 
 
 def stage_content(
-    plan: StagePlan, position: int, critical: bool = False, root: Path | None = None
+    plan: StagePlan,
+    position: int,
+    critical: bool = False,
+    root: Path | None = None,
+    folded: bool = False,
 ) -> Hanging:
-    """A stage's item: its heading, then what it would do; wrapped lines stay indented."""
-    heading = stage_heading_line(plan, critical, Content.styled(f"{position:>2}  ", MUTED))
-    body = [indented(line, 4) for line in cache_lines(plan) + plan_body(plan, root)]
+    """A stage's item: its heading, then what it would do; wrapped lines stay indented.
+    A composite's heading carries ``▾`` (children shown) or ``▸`` (``folded``)."""
+    mark = (FOLDED if folded else OPEN) if child_stages(plan) else ""
+    heading = stage_heading_line(plan, critical, Content.styled(f"{position:>2}  ", MUTED), mark)
+    body = [indented(line, 4) for line in cache_lines(plan) + plan_body(plan, root, folded=folded)]
     return Hanging([heading, *body])
 
 
@@ -283,6 +317,10 @@ class ReportView(StageItems):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.report: DryRunReport | None = None
+        self.collapsed: set[str] = set()
+        """Composites whose child operations are folded away (kept across re-plans)."""
+        self._root: Path | None = None
+        self._critical: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="report-summary")
@@ -297,9 +335,10 @@ class ReportView(StageItems):
         options = self.query_one(OptionList)
         options.clear_options()
         self._stage_of = {}
-        critical = set(report.critical_path)
-        root = project_root(report)
+        root = self._root = project_root(report)
+        self._critical = set(report.critical_path)
         plans = {p.stage_id: p for p in report.stages}
+        self.collapsed &= set(plans)
         position = {sid: n for n, sid in enumerate(report.order, 1)}
         items: list[Option] = []
         for layer_no, layer in enumerate(report.layers):
@@ -308,11 +347,7 @@ class ReportView(StageItems):
             for sid in sorted(layer, key=position.__getitem__):
                 option_id = f"stage:{sid}"
                 self._stage_of[option_id] = sid
-                items.append(
-                    Option(
-                        stage_content(plans[sid], position[sid], sid in critical, root), option_id
-                    )
-                )
+                items.append(Option(self._stage_item(plans[sid], position[sid]), option_id))
         count = len(report.conflicts)
         items.append(heading(f"Conflicts ({count})" if count else "No conflicts", "conflicts"))
         for n, conflict in enumerate(report.conflicts):
@@ -321,6 +356,38 @@ class ReportView(StageItems):
             items.append(Option(conflict_content(conflict, root), option_id))
         options.add_options(items)
         self.select_stage(keep if keep in plans else next(iter(report.order), None))
+
+    def _stage_item(self, plan: StagePlan, position: int) -> Hanging:
+        assert self.report is not None
+        return stage_content(
+            plan,
+            position,
+            plan.stage_id in self._critical,
+            self._root,
+            plan.stage_id in self.collapsed,
+        )
+
+    def selected_composite(self) -> str | None:
+        """The selected stage when it is a composite whose plan lists child operations."""
+        stage = self.selected_stage
+        if self.report is None or stage is None:
+            return None
+        option = self.query_one(OptionList).highlighted_option
+        if option is None or option.id != f"stage:{stage}":
+            return None  # a conflict stands for a stage but is not its card
+        return stage if child_stages(self.report.stage(stage)) else None
+
+    def toggle_children(self) -> None:
+        """Fold the selected composite's child operations away, or show them again."""
+        stage = self.selected_composite()
+        if stage is None or self.report is None:
+            return
+        self.collapsed ^= {stage}
+        position = self.report.order.index(stage) + 1
+        options = self.query_one(OptionList)
+        options.replace_option_prompt(
+            f"stage:{stage}", self._stage_item(self.report.stage(stage), position)
+        )
 
     def show_message(self, text: str) -> None:
         """No report to show: say why (no pipeline, a broken one, a plan still building)."""
