@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from kit.app import SIZE
-from kit.projects import dry_run_project, record_plan_run
+from kit.projects import dry_run_project, record_plan_run, write_group
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
@@ -229,38 +229,8 @@ def test_export_writes_json_and_markdown_under_out(root: Path) -> None:
     drive(root, steps)
 
 
-GROUP = """
-[pipeline]
-name = "group"
-
-[context]
-greeting = "hello"
-
-[stages.copy]
-uses = "pipeline.call"
-[stages.copy.config.stages.load]
-uses = "files.load"
-config = { path = "data/note.txt", key = "text" }
-[stages.copy.config.stages.save]
-uses = "files.save"
-depends_on = ["load"]
-config = { key = "text", path = "out/copy.txt" }
-[stages.copy.config.stages.check]
-uses = "gate.check"
-depends_on = ["load"]
-config = { conditions = [{ key = "text", op = "ne", value = "" }] }
-
-[stages.after]
-uses = "files.save"
-depends_on = ["copy"]
-config = { key = "greeting", path = "out/greeting.txt" }
-"""
-"""A composite with three children (its own line, then one operation each) and a plain
-stage after it."""
-
-
 def test_o_folds_a_composites_child_operations_and_shows_them_again(root: Path) -> None:
-    (root / "pipelines" / "group.toml").write_text(GROUP)
+    write_group(root)
 
     def card(view: ReportView, stage: str) -> list[str]:
         prompt = view.query_one(OptionList).get_option(f"stage:{stage}").prompt

@@ -1,5 +1,5 @@
-"""Snapshots of the dry-run view: one report with a conflict, two side by side, and the
-plan against a recorded run."""
+"""Snapshots of the dry-run view: one report with a conflict, two side by side, the
+plan against a recorded run, and a composite's child operations shown and folded."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from kit.app import SIZE
-from kit.projects import dry_run_project, record_plan_run
+from kit.projects import dry_run_project, record_plan_run, write_group
 from textual.pilot import Pilot
 
 from workbench.app.app import WorkbenchApp
@@ -51,3 +51,11 @@ def test_plan_against_a_past_run(snap_compare, root: Path) -> None:  # type: ign
     assert snap_compare(
         app_on(root), run_before=keys(["y"], ["c", "h"], ["enter"]), terminal_size=SIZE
     )
+
+
+@pytest.mark.parametrize("presses", [[], ["o"]], ids=["children_shown", "children_folded"])
+def test_a_composites_child_operations(  # type: ignore[no-untyped-def]
+    snap_compare, root: Path, presses: list[str]
+) -> None:
+    app = WorkbenchApp(root, write_group(root), watch=False)
+    assert snap_compare(app, run_before=keys(["y"], presses), terminal_size=SIZE)

@@ -396,6 +396,44 @@ def dry_run_project(root: Path) -> Path:
     )
 
 
+GROUP = """
+[pipeline]
+name = "group"
+
+[context]
+greeting = "hello"
+
+[stages.copy]
+uses = "pipeline.call"
+[stages.copy.config.stages.load]
+uses = "files.load"
+config = { path = "data/note.txt", key = "text" }
+[stages.copy.config.stages.save]
+uses = "files.save"
+depends_on = ["load"]
+config = { key = "text", path = "out/copy.txt" }
+[stages.copy.config.stages.check]
+uses = "gate.check"
+depends_on = ["load"]
+config = { conditions = [{ key = "text", op = "ne", value = "" }] }
+
+[stages.after]
+uses = "files.save"
+depends_on = ["copy"]
+config = { key = "greeting", path = "out/greeting.txt" }
+"""
+"""A composite with three children (its own line, then one operation each) and a plain
+stage after it."""
+
+
+def write_group(root: Path) -> Path:
+    """Add ``group`` (a composite with three children, then a plain stage) to a
+    :func:`dry_run_project`; returns its file."""
+    path = root / "pipelines" / "group.toml"
+    path.write_text(GROUP)
+    return path
+
+
 def record_plan_run(root: Path) -> int:
     """A finished run of ``plan`` with fixed durations: save_b fails, notify never runs."""
     project = Project.open(root)
