@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from kit.app import MakeApp
+from kit.cli import workbench
 from kit.history import run_and_record
 from kit.projects import write
 from textual.widgets import DataTable
@@ -273,6 +274,34 @@ def test_a_stage_that_never_ran_has_no_context_after_it(recorded: Path, make_app
             inspector = app.screen.query_one(ContextInspector)
             notes = [n.data.name for n in inspector.root.children if n.data is not None]
             assert notes == ["save did not finish in this run."]
+
+    asyncio.run(go())
+
+
+def test_a_cached_stage_shows_the_context_it_restored(project: Path, make_app: MakeApp) -> None:
+    """A stage restored from the cache never starts, yet the context after it is known."""
+    write(project / "pipelines" / "report.toml", REPORT)
+    write(project / "data" / "sales.csv", SALES)
+    for _ in range(2):  # as the command line runs it, so the second run uses the cache
+        done = workbench("run", "pipelines/report.toml", cwd=project)
+        assert "Traceback" not in done.stderr
+
+    async def go() -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("h")
+            await settle(pilot)
+            await pilot.press("enter")  # the newest run
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, RecordedRunScreen)
+            assert screen.states["load"].status == "cached"
+            assert screen.query_one(StageStatusList).selected == "check"  # the failure first
+            await pilot.press("up")  # load, restored from the cache
+            await settle(pilot)
+            keys = _entries(screen.query_one(ContextInspector))
+            assert "load did not finish in this run." not in keys
+            assert keys["sales"].data.writer == "load"
 
     asyncio.run(go())
 

@@ -545,7 +545,11 @@ class RecordedRunScreen(WorkbenchScreen):
 
     def _show_context(self, detail: RunDetail, record: StageRecord) -> None:
         inspector = self.query_one(ContextInspector)
-        if record.started is None or record.duration is None:
+        # a cached stage never starts, but it finished: it restored what it wrote
+        finished = record.status == StageStatus.CACHED or (
+            record.started is not None and record.duration is not None
+        )
+        if not finished:
             inspector.clear_context(f"{record.stage_id} did not finish in this run.")
             return
         if self._log is None:
