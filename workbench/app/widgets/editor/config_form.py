@@ -36,6 +36,7 @@ from workbench.app.editing.fields import (
     format_value,
     parse_text,
 )
+from workbench.app.widgets.common.field_input import FieldInput
 from workbench.app.widgets.common.stage_details import type_name
 
 FieldWidget = Input | Switch | Select[Any] | TextArea
@@ -181,7 +182,9 @@ class ConfigForm(VerticalGroup):
             area = LinesArea(text, soft_wrap=True, compact=True, placeholder=field.placeholder)
             area.show_line_numbers = False
             return area
-        return Input(text, placeholder=field.placeholder, compact=True, select_on_focus=False)
+        return FieldInput(
+            text, placeholder=field.placeholder, compact=True, select_on_focus=False
+        )
 
     def on_mount(self) -> None:
         self._check(announce=False)

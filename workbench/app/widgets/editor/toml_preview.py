@@ -20,6 +20,8 @@ from textual.visual import Visual
 _HEADER = re.compile(r"^\s*\[.*\]\s*$")
 _KEY = re.compile(r'^(\s*)([A-Za-z0-9_.\-"]+)(\s*=\s*)(.*)$')
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+WIDTH_STEP = 16
+"""The preview's scrollable width is the widest line rounded up to this many columns."""
 
 
 def highlight_line(line: str) -> Content:
@@ -95,8 +97,14 @@ class TomlPreview(ScrollView, can_focus=True):
             return  # nothing the preview shows changed
         self._lines, self._marked = lines, marks
         gutter = len(str(len(lines))) + 3
-        widest = max(cell_len(line) for line in lines)
-        self.virtual_size = Size(gutter + widest, len(lines))
+        widest = gutter + max(cell_len(line) for line in lines)
+        # A new virtual size lays the whole screen out again (the scrollbars may come
+        # or go), and a row is rendered again for a new width. The width grows in
+        # steps, so typing a value in a long line changes neither on most keys.
+        width = -(-widest // WIDTH_STEP) * WIDTH_STEP
+        size = Size(width, len(lines))
+        if size != self.virtual_size:
+            self.virtual_size = size
         self.refresh()
 
     @property
