@@ -5,16 +5,20 @@
 Three figures, each beside its target:
 
 - **editor key to repaint**, 500-stage pipeline open, typing into a config field:
-  from a key press to the screen having handled it and repainted (``Pilot.press``
-  waits for the app to be idle), p50 and p95 over the keys. Target p95 < 30 ms.
-  Two ways of typing: a burst (each key as soon as the last was handled; the
-  catch-up after a pause in typing only runs when a key is slow) and a typist at
-  8 keys a second (a key every 125 ms, so the catch-up 120 ms after each key runs
-  between keys, and a key that lands on it waits: its time is counted from when
-  it was due, not from when the loop got round to it).
+  from a key sent through the driver to the first composed frame whose field shows
+  it, p50 and p95 over the keys. Target p95 < 30 ms. Frames are composed at most
+  60 times a second, so a key waits up to 16.7 ms for the next one whatever the
+  app does; that is part of the figure, as it is of what a person sees.
+  Three ways of typing: a burst (each key as soon as the last is on screen), a
+  typist at 8 keys a second, and a person whose gaps between keys range from 60
+  to 450 ms, so that some keys land on the catch-up the editor runs once typing
+  pauses for 0.25 s (a key that lands on it waits: its time is counted from when
+  it was due, not from when the loop got round to it). Before typing, the
+  benchmark waits as a person reading the form would (2.5 s), in which the app
+  settles its heap (``app/heap.py``).
 - **the editor's catch-up after a key**, the same pipeline without a screen: the
   edit, the text a save would write and the pipeline rebuilt and validated, which
-  is what runs 120 ms after a key. A key that lands on it waits for it, so it has
+  is what runs once typing pauses. A key that lands on it waits for it, so it has
   the same target: p95 < 30 ms.
 - **first visit to each view**: ``switch_mode`` to the view's first idle frame,
   in a fresh app opened on the pipeline list with the sales-report pipeline then
@@ -33,16 +37,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_TARGET_MS = 30.0
 TYPIST_PERIOD_S = 0.125
+PERSON_GAPS_S = [random.Random(11).uniform(0.06, 0.45) for _ in range(200)]
+"""A person typing: gaps between keys anywhere from 60 to 450 ms, so some keys land on
+the editor's catch-up after a pause in typing (0.25 s) and some do not."""
+HEAP_PAUSE_S = 2.5
+"""Seconds between moving to the field and typing (the app settles its heap after 2 s)."""
 """A fast typist: 8 keys a second."""
 VISIT_TARGET_MS = 150.0
 COLD_TARGET_S = 0.6
@@ -81,8 +92,20 @@ def pipeline_text(stages: int) -> str:
     return "\n".join(lines)
 
 
-async def editor_keys(stages: int, keys: int, period: float = 0.0) -> list[float]:
-    """Milliseconds from each key being due to it being handled; ``period`` 0 types a burst."""
+async def editor_keys(stages: int, keys: int, gaps: list[float] | None = None) -> list[float]:
+    """Milliseconds from each key being due to the first frame that shows it.
+
+    ``gaps``: seconds from each key to the next (cycled); None types a burst, each key
+    as soon as the last one is on screen.
+
+    Each key goes in through the driver, as a terminal's would, and the time is
+    taken when the screen has composed the frame whose field holds the new text
+    (``App._display``, which a terminal app writes out; headless, it is composed
+    and dropped). ``Pilot.press`` is not used: it waits for the app to look idle
+    in 20 ms sleeps, twice a key, so it cannot tell 5 ms from 40.
+    """
+    from textual import events
+
     from workbench.app.app import WorkbenchApp
     from workbench.app.screens.editor import EditorScreen
     from workbench.app.widgets.editor.config_form import ConfigForm
@@ -104,17 +127,42 @@ async def editor_keys(stages: int, keys: int, period: float = 0.0) -> list[float
             await app.workers.wait_for_complete()
             form = editor.query_one(".config-form", ConfigForm)
             form.focus_field("key", at_end=True)
-            await pilot.pause()
+            field = form.input_of("key")
+            assert field is not None and hasattr(field, "value")
+            # A person reads the form before typing: the app settles its heap in such
+            # a pause (app/heap.py), as it would between opening a pipeline and typing.
+            await asyncio.sleep(HEAP_PAUSE_S)
+            assert driver_of(app) is not None
+            frames: list[tuple[float, str]] = []
+            display = app._display
+
+            def recording_display(screen: Any, renderable: Any) -> None:
+                display(screen, renderable)
+                frames.append((time.perf_counter(), field.value))
+
+            app._display = recording_display  # type: ignore[method-assign]
             times: list[float] = []
-            first = time.perf_counter()
+            due = time.perf_counter()
             for i in range(keys):
                 key = "abcdefghij"[i % 10]
-                due = first + i * period if period else time.perf_counter()
+                wanted = field.value + key
+                if gaps is None:
+                    due = time.perf_counter()
+                elif i:
+                    due += gaps[(i - 1) % len(gaps)]
                 if (wait := due - time.perf_counter()) > 0:
                     await asyncio.sleep(wait)
-                await pilot.press(key)
-                times.append((time.perf_counter() - due) * 1000)
+                seen = len(frames)
+                driver_of(app).send_message(events.Key(key, key))
+                while not (shown := [t for t, text in frames[seen:] if text == wanted]):
+                    await asyncio.sleep(0.0005)
+                times.append((shown[0] - due) * 1000)
             return times
+
+
+def driver_of(app: Any) -> Any:
+    """The app's (headless) driver, which takes key events as a terminal's would."""
+    return app._driver
 
 
 def catch_up(stages: int, keys: int) -> list[float]:
@@ -218,8 +266,13 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.only in (None, "keys"):
-        for how, period in (("a burst", 0.0), ("8 keys/s", TYPIST_PERIOD_S)):
-            times = asyncio.run(editor_keys(args.stages, args.keys, period))
+        ways: tuple[tuple[str, list[float] | None], ...] = (
+            ("a burst", None),
+            ("8 keys/s", [TYPIST_PERIOD_S]),
+            ("gaps of 60-450 ms", PERSON_GAPS_S),
+        )
+        for how, gaps in ways:
+            times = asyncio.run(editor_keys(args.stages, args.keys, gaps))
             p50, p95 = statistics.median(times), percentile(times, 0.95)
             mark = "met" if p95 < KEY_TARGET_MS else "MISSED"
             print(

@@ -8,8 +8,8 @@ from pathlib import Path
 from kit.app import SIZE
 from textual.pilot import Pilot
 
-from workbench.app.screens.dialogs.editor_dialogs import ConflictDialog
-from workbench.app.screens.editor import EditorScreen
+from workbench.app.screens.dialogs.editor_dialogs import AddStageDialog, ConflictDialog
+from workbench.app.screens.editor import TYPING_PAUSE, EditorScreen
 from workbench.app.widgets.editor.config_form import ConfigForm
 
 
@@ -35,13 +35,22 @@ def test_editor_form_with_inline_errors(snap_compare, make_app) -> None:
         settings = editor.query_one(".stage-form", ConfigForm)
         settings.focus_field("retries")
         await pilot.press("minus", "1")
-        await pilot.pause(0.3)  # the preview and problems follow once typing pauses
+        await pilot.pause(TYPING_PAUSE + 0.2)  # the preview and problems follow once typing pauses
 
     assert snap_compare(make_app("alpha.toml"), run_before=break_it, terminal_size=SIZE)
 
 
 def test_editor_add_stage_picker(snap_compare, make_app) -> None:
-    assert snap_compare(make_app("alpha.toml"), press=["e", "a", *"save"], terminal_size=SIZE)
+    async def add(pilot: Pilot[None]) -> None:
+        await pilot.press("e", "a")
+        for _ in range(50):  # the dialog opens from a worker: type into it once it is up
+            if isinstance(pilot.app.screen, AddStageDialog):
+                break
+            await pilot.pause(0.05)
+        await pilot.press(*"save")
+        await pilot.pause()
+
+    assert snap_compare(make_app("alpha.toml"), run_before=add, terminal_size=SIZE)
 
 
 def test_editor_conflict_dialog(snap_compare, make_app, project: Path) -> None:

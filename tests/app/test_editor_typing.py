@@ -16,7 +16,7 @@ from textual.widgets import Input
 
 import workbench.app.widgets.graph.dag_view as dag_view
 from workbench.app.app import WorkbenchApp
-from workbench.app.screens.editor import EditorScreen
+from workbench.app.screens.editor import TYPING_PAUSE, EditorScreen
 from workbench.app.widgets.editor.config_form import ConfigForm
 
 LOADER = """
@@ -147,5 +147,40 @@ def test_typing_a_config_value_does_not_lay_the_graph_out_again(
         assert editor.session is not None
         assert editor.session.spec.stages["load"].config["key"] == "rows"
         assert layouts == []
+
+    drive(tmp_path / "project", scenario)
+
+
+def test_typing_a_value_lays_out_nothing_but_repaints_the_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key repaints the field; laying the whole screen out again took most of a key's time."""
+    from textual.screen import Screen
+
+    layouts: list[str] = []
+    real = Screen._refresh_layout
+
+    def counted(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        layouts.append(type(screen).__name__)
+        real(screen, *args, **kwargs)
+
+    async def scenario(pilot: Pilot[None], editor: EditorScreen) -> None:
+        form = editor.query_one(".config-form", ConfigForm)
+        box = await focus(pilot, form, "key")
+        # The first edit marks the file as edited (the title changes), and a long value
+        # gives the TOML preview a scrollbar: those do move things. Let them settle.
+        first = "r" * 40
+        await burst(pilot, first)
+        await asyncio.sleep(TYPING_PAUSE + 0.05)
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        await burst(pilot, BURST)
+        await asyncio.sleep(TYPING_PAUSE + 0.05)  # and the catch-up after the typing
+        await pilot.pause()
+        assert box.value == first + BURST
+        assert box.cursor_position == len(box.value)
+        assert layouts == []
+        # The text scrolled with the cursor: its end is on screen.
+        assert box.scroll_x == box.max_scroll_x > 0
 
     drive(tmp_path / "project", scenario)

@@ -52,3 +52,24 @@ async def _new_text() -> None:
         await pilot.pause()
         assert 'name = "ab"' in _row(preview, 1)
         assert preview.text_shown.splitlines()[1].split() == ["2", "name", "=", '"ab"']
+
+
+def test_a_line_growing_past_the_pane_can_be_scrolled_to_its_end() -> None:
+    asyncio.run(_growing_line())
+
+
+async def _growing_line() -> None:
+    app = _Host()
+    async with app.run_test(size=(40, 8)) as pilot:
+        preview = app.query_one(TomlPreview)
+        for length in range(60, 140, 7):  # as a long value is typed, a key at a time
+            preview.show(f'[pipeline]\nname = "{"x" * length}"')
+            await pilot.pause()
+        assert preview.show_horizontal_scrollbar
+        preview.scroll_to(x=preview.max_scroll_x, animate=False)
+        await pilot.pause()
+        assert _row(preview, 1).rstrip().endswith('x"')
+        preview.show('[pipeline]\nname = "short"')  # and back: nothing left to scroll to
+        await pilot.pause()
+        assert not preview.show_horizontal_scrollbar
+        assert 'name = "short"' in _row(preview, 1)

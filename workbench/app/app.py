@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -28,6 +28,7 @@ from watchfiles import Change
 from workbench.app.catalog import PipelineEntry, ProjectChanges, ProjectFilter, classify, scan
 from workbench.app.commands import WorkbenchCommands
 from workbench.app.config import load_config, save_config
+from workbench.app.heap import HeapSettler
 from workbench.app.screens import VIEWS
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.themes import (
@@ -46,6 +47,9 @@ from workbench.engine.watching import follow
 
 if TYPE_CHECKING:
     from workbench.app.editing.session import EditSession
+
+HEAP_CHECK_S = 0.5
+"""How often the app looks for a pause in input to settle the heap in (see ``app/heap.py``)."""
 
 
 class WorkbenchApp(App[None]):
@@ -108,6 +112,8 @@ class WorkbenchApp(App[None]):
         """What the editor is editing (saved or not); None until it opens something."""
         self.edit_session_changed: Signal[EditSession | None] = Signal(self, "edit-session-changed")
         """Published when the editor starts editing another pipeline (opened or new)."""
+        self.heap = HeapSettler()
+        """Settles the heap in pauses of input, so collections never hold up a key."""
         self._watching = watch
         self._config = load_config()
         self._theme_problems = self._register_themes()
@@ -129,6 +135,12 @@ class WorkbenchApp(App[None]):
             self.watch_project()
         if self._warm_up:
             self.call_after_refresh(self.warm_up_views)
+        self.set_interval(HEAP_CHECK_S, self.heap.tick, name="settle heap")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.heap.input_seen()
+        await super().on_event(event)
 
     @work(group="warm-up", exit_on_error=False, exclusive=True)
     async def warm_up_views(self) -> list[str]:

@@ -75,7 +75,7 @@ from workbench.engine.fileio import real_path
 from workbench.engine.pipeline import Pipeline
 from workbench.engine.units import counted
 
-TYPING_PAUSE = 0.12
+TYPING_PAUSE = 0.25
 """Seconds without a keystroke before the rest of the editor catches up with a field."""
 
 
@@ -252,7 +252,9 @@ class EditorScreen(WorkbenchScreen):
         self.query_one(TomlPreview).show(session.text, marked)
         problems = self.query_one(ProblemList)
         problems.set_problems(pipeline.problems, self.workbench.project.root)
-        problems.border_title = f"Problems ({len(pipeline.problems)})"
+        title = f"Problems ({len(pipeline.problems)})"
+        if problems.border_title != title:  # setting a title repaints the pane, same or not
+            problems.border_title = title
         problems.set_class(not pipeline.valid, "-has-problems")
         self.query_one(EditorGraph).draw(pipeline, self.selected)
         forms.show(session, self.selected, rebuild=rebuild, typed=typed)
@@ -301,7 +303,7 @@ class EditorScreen(WorkbenchScreen):
         # The same words again would lay the screen out again (Content's == is text only).
         if (key := (shown.plain, tuple(shown.spans))) != self._bar_shown:
             self._bar_shown = key
-            bar.update(shown)
+            bar.update(shown, layout=False)  # one row, whatever it says: nothing moves
         mark = "● edited" if session.dirty else "saved"
         self.sub_title = f"editing {session.spec.pipeline.name} · {mark}"
 

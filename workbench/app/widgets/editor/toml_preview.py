@@ -98,13 +98,16 @@ class TomlPreview(ScrollView, can_focus=True):
         self._lines, self._marked = lines, marks
         gutter = len(str(len(lines))) + 3
         widest = gutter + max(cell_len(line) for line in lines)
-        # A new virtual size lays the whole screen out again (the scrollbars may come
-        # or go), and a row is rendered again for a new width. The width grows in
-        # steps, so typing a value in a long line changes neither on most keys.
+        # A row is rendered again for a new width: the width grows in steps, so typing
+        # a value into a long line leaves it (and the rows' cache) alone on most keys.
         width = -(-widest // WIDTH_STEP) * WIDTH_STEP
         size = Size(width, len(lines))
         if size != self.virtual_size:
-            self.virtual_size = size
+            # Setting virtual_size lays the whole screen out again, though only this
+            # pane's scrollbars depend on it: update them alone (what a layout would do
+            # here). A scrollbar that must appear or go still asks for a layout.
+            self.set_reactive(TomlPreview.virtual_size, size)
+            self._scroll_update(size)
         self.refresh()
 
     @property
