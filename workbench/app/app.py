@@ -30,6 +30,7 @@ from workbench.app.commands import WorkbenchCommands
 from workbench.app.config import load_config, save_config
 from workbench.app.screens import VIEWS
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.switch_hold import SwitchHold
 from workbench.app.themes import (
     DEFAULT_THEME,
     FALLBACK_THEME,
@@ -45,6 +46,8 @@ from workbench.engine.project import SETTINGS_FILE, Project
 from workbench.engine.watching import follow
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from workbench.app.editing.session import EditSession
 
 
@@ -92,6 +95,9 @@ class WorkbenchApp(App[None]):
                 v.mode: partial(self.views.screen_for, v.mode) for v in VIEWS
             }
         super().__init__()
+        self._switch_hold = SwitchHold(self)
+        self._switching = False
+        """True inside :meth:`switch_mode`, whose update hold ends when the new view is ready."""
         self.project = Project.open(project_dir)
         self.catalog: list[PipelineEntry] = scan(self.project)
         """Every pipeline file of the project, loaded and checked, in natural order."""
@@ -130,6 +136,9 @@ class WorkbenchApp(App[None]):
         if self._warm_up:
             self.call_after_refresh(self.warm_up_views)
 
+    def on_unmount(self) -> None:
+        self.views.release()
+
     @work(group="warm-up", exit_on_error=False, exclusive=True)
     async def warm_up_views(self) -> list[str]:
         """Build every view ahead of its first visit, after the first frame (see ViewCache)."""
@@ -161,6 +170,23 @@ class WorkbenchApp(App[None]):
 
     def _watch_news(self, news: str) -> None:
         self.notify(news, title="Watching the project", severity="warning")
+
+    # -- switching views -------------------------------------------------------------------
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Switch view; the new one is drawn once it is ready, not 50 ms later (SwitchHold)."""
+        self._switching = True
+        try:
+            await_mount = super().switch_mode(mode)
+        finally:
+            self._switching = False
+        self._switch_hold.end_when_ready(self.screen)
+        return await_mount
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if self._switching:
+            self._switch_hold.begin(delay)
+        else:
+            super().delay_update(delay)
 
     # -- state ---------------------------------------------------------------------------
     def open_pipeline(self, path: Path, view: str | None = None) -> None:

@@ -13,13 +13,15 @@ built on the spot, as before; one the warm-up is building is handed over as it i
 
 Textual has no public call for "mount this screen without showing it", so the
 cache uses the steps ``App._init_mode`` takes itself (load the screen's CSS,
-register the screen, lay it out, mark its styles current): that is the only place the app
-reaches under Textual's public API, and it is pinned to ``textual>=8.2,<9``.
+register the screen, lay it out, mark its styles current): that, handing it to its mode
+and laying out a hidden screen are the only places the app reaches under Textual's
+public API, and it is pinned to ``textual>=8.2,<9``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import TYPE_CHECKING
 
 from textual.widget import AwaitMount
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from workbench.app.screens.base import WorkbenchScreen
+
+LAYOUT_PASSES = 3
+"""Layouts of a hidden screen after news, at most: the first, and the ones it caused."""
 
 WARM_ORDER = ("graph", "editor", "run", "dry-run", "history", "registry", "pipelines")
 """Views in the order they are built ahead: the ones people go to first after the list."""
@@ -43,10 +48,13 @@ class ViewCache:
         self._ready: dict[str, WorkbenchScreen] = {}
         """Screens built ahead and not yet handed to their mode."""
         self._handed: set[str] = set()
-        """Modes whose screen Textual has asked for (they are never built again)."""
+        """Modes whose screen Textual has asked for, or that were given their screen built
+        ahead (they are never built again)."""
         self._stale: dict[int, WorkbenchScreen] = {}
         """Screens never shown that missed news, in the order they missed it."""
         self._catching_up = False
+        self._froze = False
+        """Whether :meth:`warm_up` moved the objects alive then out of the collector's sight."""
 
     def screen_for(self, mode: str) -> WorkbenchScreen:
         """What Textual calls on the first switch to ``mode``: the screen built ahead, or a new one."""
@@ -70,7 +78,17 @@ class ViewCache:
             await self._build(view)
             built.append(mode)
             await asyncio.sleep(0)  # let a key press or a repaint in between
+        if self._app.is_running and not self._froze:
+            gc.collect(1)  # young garbage only: a full collection would hold the loop up
+            gc.freeze()
+            self._froze = True
         return built
+
+    def release(self) -> None:
+        """The app is closing: let the collector see what the warm-up hid from it."""
+        if self._froze:
+            self._froze = False
+            gc.unfreeze()
 
     def catch_up_later(self, screen: WorkbenchScreen) -> None:
         """Bring a never-shown screen up to date after the next frame, one screen a frame."""
@@ -86,7 +104,31 @@ class ViewCache:
         screen = self._stale.pop(next(iter(self._stale)))
         if screen.is_attached:
             screen.catch_up()
+            self.lay_out_later(screen)
         self._app.call_after_refresh(self._catch_up_next)
+
+    def lay_out_later(self, screen: WorkbenchScreen) -> None:
+        """Lay out a screen that is not on view once the layouts it asks for are in.
+
+        Textual lays out the current screen only: what changed on a hidden one waits
+        for its next visit. Done here, one screen a frame, the visit finds it laid
+        out and only paints it. Each pass may resize widgets that then ask for
+        another (a container whose content grew), so it goes on while asked, a few
+        passes at most.
+        """
+        screen.refresh_bindings()  # the footer's keys too, before they are laid out
+        self._app.call_after_refresh(self._lay_out, screen, LAYOUT_PASSES)
+
+    def _lay_out(self, screen: WorkbenchScreen, passes: int) -> None:
+        app = self._app
+        if passes <= 0 or not screen.is_attached or screen.is_current or not app.is_running:
+            return
+        if screen._layout_required:
+            screen._refresh_layout(app.size)
+            screen._layout_required = False
+            screen._dirty_widgets.clear()
+        # The widgets' own layout requests reach the screen as messages: look again later.
+        app.call_after_refresh(self._lay_out, screen, passes - 1)
 
     async def _build(self, view: View) -> None:
         app = self._app
@@ -105,3 +147,11 @@ class ViewCache:
             # Never hand over a half-built view: the visit builds it afresh and shows why.
             self._ready.pop(view.mode, None)
             raise
+        if self._ready.get(view.mode) is screen and view.mode not in app._screen_stacks:
+            # Give the screen its mode now, as Textual's first switch to the mode would
+            # (``App._init_mode``, which also sends an extra ScreenResume): the visit is then
+            # an ordinary switch.
+            del self._ready[view.mode]
+            self._handed.add(view.mode)
+            app._screen_stacks[view.mode] = [screen]
+        self.lay_out_later(screen)
