@@ -14,7 +14,7 @@ built on the spot, as before; one the warm-up is building is handed over as it i
 Textual has no public call for "mount this screen without showing it", so the
 cache uses the steps ``App._init_mode`` takes itself (load the screen's CSS,
 register the screen, lay it out, mark its styles current): that, handing it to its mode
-and laying out a hidden screen are the only places the app reaches under Textual's
+and laying out and painting a hidden screen are the only places the app reaches under Textual's
 public API, and it is pinned to ``textual>=8.2,<9``.
 """
 
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 
     from workbench.app.screens.base import WorkbenchScreen
 
-LAYOUT_PASSES = 3
-"""Layouts of a hidden screen after news, at most: the first, and the ones it caused."""
-
 WARM_ORDER = ("graph", "editor", "run", "dry-run", "history", "registry", "pipelines")
 """Views in the order they are built ahead: the ones people go to first after the list."""
 
@@ -53,6 +50,8 @@ class ViewCache:
         self._stale: dict[int, WorkbenchScreen] = {}
         """Screens never shown that missed news, in the order they missed it."""
         self._catching_up = False
+        self._preparing: set[int] = set()
+        """Hidden screens to lay out and paint after the next frame."""
         self._froze = False
         """Whether :meth:`warm_up` moved the objects alive then out of the collector's sight."""
 
@@ -79,7 +78,10 @@ class ViewCache:
             built.append(mode)
             await asyncio.sleep(0)  # let a key press or a repaint in between
         if self._app.is_running and not self._froze:
-            gc.collect(1)  # young garbage only: a full collection would hold the loop up
+            # One full collection first (~0.1 s, like building a view), so that no garbage
+            # is frozen with the living; from then on a full collection walks only what
+            # was made since.
+            gc.collect()
             gc.freeze()
             self._froze = True
         return built
@@ -100,35 +102,48 @@ class ViewCache:
     def _catch_up_next(self) -> None:
         if not self._stale:
             self._catching_up = False
+            if self._froze:
+                # Catching up made the garbage of what the views showed before (an edit
+                # session, forms, a report): collect it now, while nothing waits, rather
+                # than in the middle of the next visit.
+                gc.collect()
             return
         screen = self._stale.pop(next(iter(self._stale)))
         if screen.is_attached:
             screen.catch_up()
-            self.lay_out_later(screen)
+            screen.refresh_bindings()  # the footer's keys too, while it is hidden
         self._app.call_after_refresh(self._catch_up_next)
 
-    def lay_out_later(self, screen: WorkbenchScreen) -> None:
-        """Lay out a screen that is not on view once the layouts it asks for are in.
+    def prepare_later(self, screen: WorkbenchScreen) -> None:
+        """Lay out and paint a screen that is not on view, after the next frame (once).
 
-        Textual lays out the current screen only: what changed on a hidden one waits
-        for its next visit. Done here, one screen a frame, the visit finds it laid
-        out and only paints it. Each pass may resize widgets that then ask for
-        another (a container whose content grew), so it goes on while asked, a few
-        passes at most.
+        Textual lays out and paints the current screen only: what changed on a hidden
+        one waits for its next visit. Done here, one screen a frame, the visit finds
+        it laid out and each widget's lines rendered, and only puts them together.
+        A never-shown screen asks for this itself whenever a layout or a repaint is
+        pending and it is idle (:meth:`WorkbenchScreen.on_idle`), so the layouts that
+        one layout causes (a container whose content grew) are done too.
         """
-        screen.refresh_bindings()  # the footer's keys too, before they are laid out
-        self._app.call_after_refresh(self._lay_out, screen, LAYOUT_PASSES)
+        if id(screen) not in self._preparing:
+            self._preparing.add(id(screen))
+            self._app.call_after_refresh(self._prepare, screen)
 
-    def _lay_out(self, screen: WorkbenchScreen, passes: int) -> None:
+    def _prepare(self, screen: WorkbenchScreen) -> None:
+        self._preparing.discard(id(screen))
         app = self._app
-        if passes <= 0 or not screen.is_attached or screen.is_current or not app.is_running:
+        if not screen.is_attached or screen.is_current or not app.is_running:
             return
         if screen._layout_required:
-            screen._refresh_layout(app.size)
+            screen._refresh_layout(app.size)  # not current: lays out, does not paint
             screen._layout_required = False
-            screen._dirty_widgets.clear()
-        # The widgets' own layout requests reach the screen as messages: look again later.
-        app.call_after_refresh(self._lay_out, screen, passes - 1)
+        elif screen._dirty_widgets:
+            screen._compositor.update_widgets(screen._dirty_widgets)
+        else:
+            return
+        screen._dirty_widgets.clear()
+        # Paint into nothing: what is kept is each widget's rendered lines, which the
+        # visit's paint then reuses (a widget changed later renders again, as usual).
+        screen._compositor.render_update(full=True)
 
     async def _build(self, view: View) -> None:
         app = self._app
@@ -142,6 +157,7 @@ class ViewCache:
             # widgets that place a cursor or scroll to it then do so knowing their size.
             screen._refresh_layout(app.size)
             screen._css_update_count = app._css_update_count
+            screen.mark_styled()  # mounted just now: each widget was styled as it mounted
             screen.catch_up()
         except Exception:
             # Never hand over a half-built view: the visit builds it afresh and shows why.
@@ -154,4 +170,4 @@ class ViewCache:
             del self._ready[view.mode]
             self._handed.add(view.mode)
             app._screen_stacks[view.mode] = [screen]
-        self.lay_out_later(screen)
+        screen.refresh_bindings()  # its footer's keys, made while it is hidden

@@ -166,8 +166,6 @@ class DryRunScreen(WorkbenchScreen):
             self._graph_of(item.report)
             dag.set_statuses({s.stage_id: s.status for s in item.run.stages})
         self.refresh_bindings()
-        if not self.is_current:
-            self.workbench.views.lay_out_later(self)  # not on view: laid out before the visit
 
     def _graph_of(self, *reports: DryRunReport) -> None:
         """Draw the union of the reports' graphs, so every row of a comparison has a box."""
