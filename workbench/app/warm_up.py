@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.widget import AwaitMount
@@ -52,6 +53,8 @@ class ViewCache:
         self._catching_up = False
         self._preparing: set[int] = set()
         """Hidden screens to lay out and paint after the next frame."""
+        self._unpainted: set[int] = set()
+        """Hidden screens laid out since they were last painted."""
         self._froze = False
         """Whether :meth:`warm_up` moved the objects alive then out of the collector's sight."""
 
@@ -115,18 +118,21 @@ class ViewCache:
         self._app.call_after_refresh(self._catch_up_next)
 
     def prepare_later(self, screen: WorkbenchScreen) -> None:
-        """Lay out and paint a screen that is not on view, after the next frame (once).
+        """Lay out and paint a screen that is not on view, in a moment (once however often asked).
 
         Textual lays out and paints the current screen only: what changed on a hidden
-        one waits for its next visit. Done here, one screen a frame, the visit finds
-        it laid out and each widget's lines rendered, and only puts them together.
-        A never-shown screen asks for this itself whenever a layout or a repaint is
+        one waits for its next visit. Done here, one step at a time, the visit finds it
+        laid out and each widget's lines rendered, and only puts them together. A
+        never-shown screen asks for this itself whenever a layout or a repaint is
         pending and it is idle (:meth:`WorkbenchScreen.on_idle`), so the layouts that
-        one layout causes (a container whose content grew) are done too.
+        one layout causes (a container whose content grew) are done too, and the
+        paint waits for them.
         """
         if id(screen) not in self._preparing:
             self._preparing.add(id(screen))
-            self._app.call_after_refresh(self._prepare, screen)
+            # A timer, not call_after_refresh: each step is then a turn of the event loop of
+            # its own, and a key read in between is handled before the next step.
+            self._app.set_timer(0.001, partial(self._prepare, screen), name="prepare")
 
     def _prepare(self, screen: WorkbenchScreen) -> None:
         self._preparing.discard(id(screen))
@@ -136,10 +142,14 @@ class ViewCache:
         if screen._layout_required:
             screen._refresh_layout(app.size)  # not current: lays out, does not paint
             screen._layout_required = False
-        elif screen._dirty_widgets:
-            screen._compositor.update_widgets(screen._dirty_widgets)
-        else:
+            # Paint once the layouts this one causes are done too, not after each of them.
+            self._unpainted.add(id(screen))
+            self.prepare_later(screen)
             return
+        if not (screen._dirty_widgets or id(screen) in self._unpainted):
+            return
+        self._unpainted.discard(id(screen))
+        screen._compositor.update_widgets(screen._dirty_widgets)
         screen._dirty_widgets.clear()
         # Paint into nothing: what is kept is each widget's rendered lines, which the
         # visit's paint then reuses (a widget changed later renders again, as usual).
