@@ -53,6 +53,10 @@ class ViewCache:
         self._catching_up = False
         self._preparing: set[int] = set()
         """Hidden screens to lay out and paint after the next frame."""
+        self._warming = False
+        """True while :meth:`warm_up` builds views; screens are prepared after it."""
+        self._deferred: dict[int, WorkbenchScreen] = {}
+        """Screens to prepare once the warm-up has built every view."""
         self._unpainted: set[int] = set()
         """Hidden screens laid out since they were last painted."""
         self._froze = False
@@ -70,17 +74,26 @@ class ViewCache:
     async def warm_up(self, current: str) -> list[str]:
         """Import and build every view not built yet, in :data:`WARM_ORDER`; return their modes."""
         built: list[str] = []
-        for mode in WARM_ORDER:
-            if mode == current or self.is_built(mode):
-                continue
-            view = view_for(mode)
-            await asyncio.to_thread(view.screen_class)  # the import, off the event loop
-            if self.is_built(mode) or not self._app.is_running:
-                continue  # visited while its module was imported, or the app is closing
-            await self._build(view)
-            built.append(mode)
-            await asyncio.sleep(0)  # let a key press or a repaint in between
-        if self._app.is_running and not self._froze:
+        self._warming = True
+        try:
+            for mode in WARM_ORDER:
+                if mode == current or self.is_built(mode):
+                    continue
+                view = view_for(mode)
+                await asyncio.to_thread(view.screen_class)  # the import, off the event loop
+                if self.is_built(mode) or not self._app.is_running:
+                    continue  # visited while its module was imported, or the app is closing
+                await self._build(view)
+                built.append(mode)
+                await asyncio.sleep(0)  # let a key press or a repaint in between
+        finally:
+            self._warming = False
+        if not self._app.is_running:
+            return built
+        for screen in self._deferred.values():
+            self.prepare_later(screen)  # held back while views were being built
+        self._deferred.clear()
+        if not self._froze:
             # One full collection first (~0.1 s, like building a view), so that no garbage
             # is frozen with the living; from then on a full collection walks only what
             # was made since.
@@ -128,6 +141,10 @@ class ViewCache:
         one layout causes (a container whose content grew) are done too, and the
         paint waits for them.
         """
+        if self._warming:
+            # Building the views comes first: each sooner is a visit that finds it built.
+            self._deferred[id(screen)] = screen
+            return
         if id(screen) not in self._preparing:
             self._preparing.add(id(screen))
             # A timer, not call_after_refresh: each step is then a turn of the event loop of
