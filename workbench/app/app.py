@@ -183,6 +183,7 @@ class WorkbenchApp(App[None]):
         return await_mount
 
     def delay_update(self, delay: float = 0.05) -> None:
+        """Textual's hold on updates; the one a switch of view takes ends early (SwitchHold)."""
         if self._switching:
             self._switch_hold.begin(delay)
         else:

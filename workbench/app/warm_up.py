@@ -11,11 +11,30 @@ for long), then its screen is built on the event loop, one view at a time with a
 frame between them. A view the person opens before the warm-up reached it is
 built on the spot, as before; one the warm-up is building is handed over as it is.
 
+A first visit should then cost no more than showing a screen that is ready, so the
+cache also does the work a visit used to find waiting:
+
+- a finished screen is handed to its mode at once, as Textual's first switch to the
+  mode would: the switch then shows it with one ``ScreenResume`` (Textual's first
+  switch to a mode sends two, and each restyled every widget of the screen);
+- a screen never shown is laid out and painted (into nothing: what is kept is each
+  widget's rendered lines) whenever it has a layout or a repaint pending, once every
+  view is built: Textual lays out and paints the current screen only, so every
+  layout a hidden screen asked for (after taking in a newly opened pipeline, a
+  dry-run report arriving, its footer's keys changing) waited for the visit, widgets
+  resized by that layout asked for a second, and every widget rendered on the visit;
+- once every view is built, one full collection and ``gc.freeze()``: the app's
+  ~150,000 long-lived objects (the registry, the views' widgets) made each full
+  collection of the cyclic garbage collector take 100-170 ms, and one fell in a
+  visit every few visits; after the views catch up with a newly opened pipeline,
+  what they dropped is collected at once rather than during the next visit.
+
 Textual has no public call for "mount this screen without showing it", so the
 cache uses the steps ``App._init_mode`` takes itself (load the screen's CSS,
-register the screen, lay it out, mark its styles current): that, handing it to its mode
-and laying out and painting a hidden screen are the only places the app reaches under Textual's
-public API, and it is pinned to ``textual>=8.2,<9``.
+register the screen, lay it out, mark its styles current, give it its mode's
+stack) and lays out and paints a hidden screen with the screen's own private
+calls (``_refresh_layout``, ``_compositor``): those are the only places the app
+reaches under Textual's public API, and it is pinned to ``textual>=8.2,<9``.
 """
 
 from __future__ import annotations
@@ -52,7 +71,7 @@ class ViewCache:
         """Screens never shown that missed news, in the order they missed it."""
         self._catching_up = False
         self._preparing: set[int] = set()
-        """Hidden screens to lay out and paint after the next frame."""
+        """Hidden screens with a step of :meth:`_prepare` to come."""
         self._warming = False
         """True while :meth:`warm_up` builds views; screens are prepared after it."""
         self._deferred: dict[int, WorkbenchScreen] = {}
@@ -88,11 +107,11 @@ class ViewCache:
                 await asyncio.sleep(0)  # let a key press or a repaint in between
         finally:
             self._warming = False
+            deferred, self._deferred = list(self._deferred.values()), {}
+            for screen in deferred:
+                self.prepare_later(screen)  # held back while views were being built
         if not self._app.is_running:
             return built
-        for screen in self._deferred.values():
-            self.prepare_later(screen)  # held back while views were being built
-        self._deferred.clear()
         if not self._froze:
             # One full collection first (~0.1 s, like building a view), so that no garbage
             # is frozen with the living; from then on a full collection walks only what
