@@ -26,8 +26,9 @@ cache also does the work a visit used to find waiting:
 - once every view is built, one full collection and ``gc.freeze()``: the app's
   ~150,000 long-lived objects (the registry, the views' widgets) made each full
   collection of the cyclic garbage collector take 100-170 ms, and one fell in a
-  visit every few visits; after the views catch up with a newly opened pipeline,
-  what they dropped is collected at once rather than during the next visit.
+  visit every few visits; after the views catch up with a newly opened pipeline and
+  are prepared, one full collection runs (over what was made since the freeze), so
+  that the next one is not due during the next visit.
 
 Textual has no public call for "mount this screen without showing it", so the
 cache uses the steps ``App._init_mode`` takes itself (load the screen's CSS,
@@ -78,6 +79,8 @@ class ViewCache:
         """Screens to prepare once the warm-up has built every view."""
         self._unpainted: set[int] = set()
         """Hidden screens laid out since they were last painted."""
+        self._collect_due = False
+        """A full collection is to run once the screens have caught up and been prepared."""
         self._froze = False
         """Whether :meth:`warm_up` moved the objects alive then out of the collector's sight."""
 
@@ -139,9 +142,11 @@ class ViewCache:
             self._catching_up = False
             if self._froze:
                 # Catching up made the garbage of what the views showed before (an edit
-                # session, forms, a report): collect it now, while nothing waits, rather
-                # than in the middle of the next visit.
-                gc.collect()
+                # session, forms, a report), and preparing them makes lines and layouts:
+                # collect once that is done, while nothing waits, rather than in the
+                # middle of the next visit.
+                self._collect_due = True
+                self._app.set_timer(0.001, self._collect_if_settled, name="collect")
             return
         screen = self._stale.pop(next(iter(self._stale)))
         if screen.is_attached:
@@ -170,7 +175,19 @@ class ViewCache:
             # its own, and a key read in between is handled before the next step.
             self._app.set_timer(0.001, partial(self._prepare, screen), name="prepare")
 
+    def _collect_if_settled(self) -> None:
+        """The full collection after news, once no screen is left to catch up or prepare."""
+        if self._collect_due and not self._preparing and not self._stale:
+            self._collect_due = False
+            gc.collect()
+
     def _prepare(self, screen: WorkbenchScreen) -> None:
+        try:
+            self._prepare_step(screen)
+        finally:
+            self._collect_if_settled()
+
+    def _prepare_step(self, screen: WorkbenchScreen) -> None:
         self._preparing.discard(id(screen))
         app = self._app
         if not screen.is_attached or screen.is_current or not app.is_running:
