@@ -13,6 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from rich.console import RenderableType
+from textual.screen import Screen
+from textual.widgets import Footer
+
 from workbench.app.app import WorkbenchApp
 from workbench.app.screens import VIEWS
 from workbench.app.screens.base import WorkbenchScreen
@@ -113,5 +118,53 @@ def test_screens_know_their_mode_when_built_ahead(project: Path) -> None:
                 assert type(screen).__name__ == next(
                     v.class_name for v in VIEWS if v.mode == screen.mode_name
                 )
+
+    asyncio.run(go())
+
+
+def test_a_view_built_ahead_takes_a_theme_chosen_while_it_was_hidden(project: Path) -> None:
+    # A view shown again is not restyled in full unless something app-wide changed: a
+    # theme chosen while it was hidden is such a change.
+    async def picture(warm_up: bool) -> str:
+        app = WorkbenchApp(project, project / "pipelines" / "diamond.toml", watch=False, warm_up=warm_up)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            await pilot.press("g")
+            await settle(pilot)
+            app.theme = "textual-light"
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            return app.export_screenshot()
+
+    light = asyncio.run(picture(True))
+    assert light == asyncio.run(picture(False))
+    assert "#1e1e1e" not in light.lower()  # textual-dark's background is gone
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_each_frame_of_a_first_visit_shows_a_fitted_footer(project: Path, width: int) -> None:
+    # The footer used to be drawn with every key first, cut at the edge, and fitted a
+    # frame later: a flash of a cut row of keys on each first visit.
+    async def go() -> None:
+        app = WorkbenchApp(project, project / "pipelines" / "diamond.toml", watch=False, warm_up=True)
+        cut: list[str] = []
+        display = app._display
+
+        def composed(screen: Screen[object], renderable: RenderableType | None) -> None:
+            footer = screen.query_one(Footer)
+            if footer.virtual_size.width > footer.size.width:
+                cut.append(type(screen).__name__)
+            display(screen, renderable)
+
+        app._display = composed  # type: ignore[method-assign]
+        async with app.run_test(size=(width, 36)) as pilot:
+            await settle(pilot)
+            for view in VIEWS:
+                await app.switch_mode(view.mode)
+                await settle(pilot)
+        assert cut == []
 
     asyncio.run(go())

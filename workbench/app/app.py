@@ -31,6 +31,7 @@ from workbench.app.config import load_config, save_config
 from workbench.app.heap import HeapSettler
 from workbench.app.screens import VIEWS
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
+from workbench.app.switch_hold import SwitchHold
 from workbench.app.themes import (
     DEFAULT_THEME,
     FALLBACK_THEME,
@@ -46,6 +47,8 @@ from workbench.engine.project import SETTINGS_FILE, Project
 from workbench.engine.watching import follow
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from workbench.app.editing.session import EditSession
 
 HEAP_CHECK_S = 0.5
@@ -86,7 +89,9 @@ class WorkbenchApp(App[None]):
         if pipeline is not None:
             # Open straight on the graph of the given file, without building the list first.
             self.DEFAULT_MODE = "graph"  # type: ignore[misc]
-        self.views = ViewCache(self)
+        self.heap = HeapSettler()
+        """Settles the heap in pauses of input, so collections never hold up a key."""
+        self.views = ViewCache(self, self.heap)
         """Every view's screen, built on first visit or ahead of it."""
         self._warm_up = warm_up
         """Build every view once the first frame is drawn: `workbench` does; tests leave it
@@ -96,6 +101,9 @@ class WorkbenchApp(App[None]):
                 v.mode: partial(self.views.screen_for, v.mode) for v in VIEWS
             }
         super().__init__()
+        self._switch_hold = SwitchHold(self)
+        self._switching = False
+        """True inside :meth:`switch_mode`, whose update hold ends when the new view is ready."""
         self.project = Project.open(project_dir)
         self.catalog: list[PipelineEntry] = scan(self.project)
         """Every pipeline file of the project, loaded and checked, in natural order."""
@@ -112,8 +120,6 @@ class WorkbenchApp(App[None]):
         """What the editor is editing (saved or not); None until it opens something."""
         self.edit_session_changed: Signal[EditSession | None] = Signal(self, "edit-session-changed")
         """Published when the editor starts editing another pipeline (opened or new)."""
-        self.heap = HeapSettler()
-        """Settles the heap in pauses of input, so collections never hold up a key."""
         self._watching = watch
         self._config = load_config()
         self._theme_problems = self._register_themes()
@@ -141,6 +147,9 @@ class WorkbenchApp(App[None]):
         if isinstance(event, events.InputEvent):
             self.heap.input_seen()
         await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.views.release()
 
     @work(group="warm-up", exit_on_error=False, exclusive=True)
     async def warm_up_views(self) -> list[str]:
@@ -173,6 +182,24 @@ class WorkbenchApp(App[None]):
 
     def _watch_news(self, news: str) -> None:
         self.notify(news, title="Watching the project", severity="warning")
+
+    # -- switching views -------------------------------------------------------------------
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Switch view; the new one is drawn once it is ready, not 50 ms later (SwitchHold)."""
+        self._switching = True
+        try:
+            await_mount = super().switch_mode(mode)
+        finally:
+            self._switching = False
+        self._switch_hold.end_when_ready(self.screen)
+        return await_mount
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual's hold on updates; the one a switch of view takes ends early (SwitchHold)."""
+        if self._switching:
+            self._switch_hold.begin(delay)
+        else:
+            super().delay_update(delay)
 
     # -- state ---------------------------------------------------------------------------
     def open_pipeline(self, path: Path, view: str | None = None) -> None:

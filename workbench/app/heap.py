@@ -53,6 +53,11 @@ class HeapSettler:
         gc.freeze()
         self._settled = True
 
+    def release(self) -> None:
+        """The app is closing: hand everything back to the collector (tests run many apps)."""
+        gc.unfreeze()
+        self._settled = False
+
     @staticmethod
     def settled_count() -> int:
         """How many objects the collector's passes skip now."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header
@@ -58,6 +58,8 @@ class WorkbenchScreen(Screen[None]):
     """News came while the screen was never shown: :meth:`catch_up` takes it in."""
     built_ahead: bool = False
     """Built before its first visit: the project and pipeline are shown once it is laid out."""
+    _styled_for: tuple[int, bool] | None = None
+    """The app's stylesheet version and focus when every widget here was last styled."""
 
     @property
     def workbench(self) -> WorkbenchApp:
@@ -73,6 +75,36 @@ class WorkbenchScreen(Screen[None]):
     @on(ViewBar.ViewChosen)
     def _switch_view(self, event: ViewBar.ViewChosen) -> None:
         self.app.switch_mode(event.mode)
+
+    def mark_styled(self) -> None:
+        """Every widget of this screen has just been styled for the app as it is now."""
+        self._styled_for = (self.app._css_update_count, self.app.app_focus)
+
+    @on(events.ScreenResume)
+    def _restyle_only_when_stale(self, event: events.ScreenResume) -> None:
+        """Let Textual restyle the screen on resume only when something app-wide changed.
+
+        Textual restyles every widget of a screen each time it is shown (20-40 ms for a
+        view of 50-100 widgets), in case the app changed while it was hidden. A widget
+        that changes itself (a class, focus, hover, mounting) is restyled on the spot
+        wherever its screen is; what a hidden screen misses is the stylesheet changing
+        (a theme, new CSS: the app's ``_css_update_count`` moves) and the app gaining or
+        losing focus. When neither happened since this screen was last styled in full,
+        its styles are current and the restyle is skipped.
+        """
+        if not event.refresh_styles:
+            return
+        if self._styled_for == (self.app._css_update_count, self.app.app_focus):
+            event.refresh_styles = False
+        else:
+            self.mark_styled()  # Textual's own handler restyles it next
+
+    def on_idle(self) -> None:
+        # Never shown, with a layout or a repaint pending, which Textual does for the
+        # current screen only: done ahead, the first visit finds it ready (ViewCache).
+        hidden = self.built_ahead and not self.been_on_view and not self.is_current
+        if hidden and (self._layout_required or self._dirty_widgets):
+            self.workbench.views.prepare_later(self)
 
     def on_screen_resume(self) -> None:
         self.query_one(ViewBar).refresh()
