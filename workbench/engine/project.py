@@ -10,13 +10,13 @@ folder. The registry of a project is the installed stages (the
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.engine.errors import Problem
 from workbench.engine.fileio import real_path
-from workbench.engine.pipeline import Pipeline
-from workbench.engine.registry import PluginLoadError, StageRegistry
 from workbench.engine.settings import (
     PIPELINES_DIR,
     SETTINGS_FILE,
@@ -25,6 +25,13 @@ from workbench.engine.settings import (
     read_settings,
     settings_of,
 )
+
+if TYPE_CHECKING:
+    # Imported where they are used: opening a project (its settings, its pipeline files)
+    # does not need the pipeline models nor stage discovery, and the app draws its first
+    # frame from that alone.
+    from workbench.engine.pipeline import Pipeline
+    from workbench.engine.registry import PluginLoadError, StageRegistry
 
 __all__ = [
     "PIPELINES_DIR",
@@ -46,6 +53,9 @@ class Project:
     problems: list[Problem] = field(default_factory=list)
     """Problems with ``workbench.toml`` itself."""
     _registry: StageRegistry | None = None
+    _discovering: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Held while the registry is discovered: the app discovers it in a thread after its
+    first frame, and a pipeline opened meanwhile waits for that registry, not a second one."""
 
     @classmethod
     def open(cls, root: str | Path = ".") -> Project:
@@ -66,12 +76,18 @@ class Project:
 
     @property
     def registry(self) -> StageRegistry:
-        """Installed stages plus the project's own, discovered once."""
-        if self._registry is None:
-            self._registry = self.load_registry()
-        return self._registry
+        """Installed stages plus the project's own, discovered once (whichever thread asks)."""
+        registry = self._registry
+        if registry is None:
+            with self._discovering:
+                registry = self._registry
+                if registry is None:
+                    registry = self._registry = self.load_registry()
+        return registry
 
     def load_registry(self) -> StageRegistry:
+        from workbench.engine.registry import StageRegistry
+
         registry = StageRegistry()
         registry.discover()
         importable(self.root)
@@ -80,14 +96,17 @@ class Project:
         return registry
 
     def reload_registry(self) -> StageRegistry:
-        self._registry = self.load_registry()
-        return self._registry
+        with self._discovering:
+            self._registry = self.load_registry()
+            return self._registry
 
     @property
     def plugin_errors(self) -> list[PluginLoadError]:
         return self.registry.errors
 
     def load_pipeline(self, path: str | Path) -> Pipeline:
+        from workbench.engine.pipeline import Pipeline
+
         return Pipeline.load(Path(path), self.registry)
 
 

@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from workbench.engine.dryrun.models import PlannedOperation
-
 if TYPE_CHECKING:
     from pathlib import Path
 
     from workbench.engine.context import StageContext
+    from workbench.engine.dryrun.models import PlannedOperation
     from workbench.engine.pipeline import Pipeline
 
 
@@ -267,6 +266,9 @@ class Stage:
 
     def plan(self, ctx: StageContext) -> list[PlannedOperation]:
         """What :meth:`run` would do, without side effects. The default is one opaque step."""
+        # Imported here: the status table (engine.glyphs) is read before any plan is made.
+        from workbench.engine.dryrun.models import PlannedOperation
+
         return [PlannedOperation(f"run {self.name}")]
 
     @classmethod
