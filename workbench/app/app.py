@@ -146,22 +146,28 @@ class WorkbenchApp(App[None]):
 
     def _after_first_frame(self) -> None:
         """What the first frame need not wait for: watching first, so no change made while
-        the pipelines are checked goes unseen."""
+        the pipelines are checked goes unseen, then the check, then the warm-up."""
         if self._watching:
             self.watch_project()
-        self.check_catalog()
-        if self._warm_up:
-            self.warm_up_views()
+        self.check_catalog(then_warm_up=self._warm_up)
 
     @work(group="catalog", exclusive=True, exit_on_error=False)
-    async def check_catalog(self) -> None:
-        """Load and check every pipeline file in a thread, then show the list's marks."""
-        project, scans = self.project, self._catalog_scans
-        entries = await asyncio.to_thread(scan, project)
-        if project is self.project and scans == self._catalog_scans:
-            self._replace_catalog(entries)
-            self.project_changed.publish(self.project)
-        # else the catalog was scanned again meanwhile, from a newer state of the folder
+    async def check_catalog(self, *, then_warm_up: bool = False) -> None:
+        """Load and check every pipeline file in a thread, then show the list's marks.
+
+        The views are built ahead only after that (``then_warm_up``): the list is what
+        the person reads first, and building views beside the check slows it down.
+        """
+        try:
+            project, scans = self.project, self._catalog_scans
+            entries = await asyncio.to_thread(scan, project)
+            if project is self.project and scans == self._catalog_scans:
+                self._replace_catalog(entries)
+                self.project_changed.publish(self.project)
+            # else the catalog was scanned again meanwhile, from a newer state of the folder
+        finally:
+            if then_warm_up:
+                self.warm_up_views()
 
     def _replace_catalog(self, entries: list[PipelineEntry]) -> None:
         self.catalog = entries

@@ -52,7 +52,9 @@ class LastRuns:
     anything else about a pipeline's runs."""
 
     def of(self, path: Path, name: str) -> RunRecord | None:
-        return self.by_path.get(path_key(path)) or self.by_name.get(name)
+        # (Resolving the path is the slow part: a project that never ran skips it.)
+        by_path = self.by_path.get(path_key(path)) if self.by_path else None
+        return by_path or self.by_name.get(name)
 
 
 NO_RUNS = LastRuns({}, {}, [])
