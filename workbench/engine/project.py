@@ -53,9 +53,12 @@ class Project:
     problems: list[Problem] = field(default_factory=list)
     """Problems with ``workbench.toml`` itself."""
     _registry: StageRegistry | None = None
-    _discovering: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    """Held while the registry is discovered: the app discovers it in a thread after its
-    first frame, and a pipeline opened meanwhile waits for that registry, not a second one."""
+    _building: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    """Held while the registry is discovered or a pipeline is built from it. The app does
+    both in a thread after its first frame: a pipeline opened meanwhile waits for that
+    registry rather than discovering a second one, and is not built at the same moment as
+    another (stage configs build their validators on first use, which pydantic does not
+    guard against two threads)."""
 
     @classmethod
     def open(cls, root: str | Path = ".") -> Project:
@@ -79,7 +82,7 @@ class Project:
         """Installed stages plus the project's own, discovered once (whichever thread asks)."""
         registry = self._registry
         if registry is None:
-            with self._discovering:
+            with self._building:
                 registry = self._registry
                 if registry is None:
                     registry = self._registry = self.load_registry()
@@ -96,7 +99,7 @@ class Project:
         return registry
 
     def reload_registry(self) -> StageRegistry:
-        with self._discovering:
+        with self._building:
             self._registry = self.load_registry()
             return self._registry
 
@@ -107,7 +110,8 @@ class Project:
     def load_pipeline(self, path: str | Path) -> Pipeline:
         from workbench.engine.pipeline import Pipeline
 
-        return Pipeline.load(Path(path), self.registry)
+        with self._building:
+            return Pipeline.load(Path(path), self.registry)
 
 
 def importable(root: Path) -> None:
