@@ -119,6 +119,10 @@ class WorkbenchApp(App[None]):
         """Every mounted workbench screen, whatever its mode: asked before quitting."""
         self.project_changed: Signal[Project] = Signal(self, "project-changed")
         """Published when the pipeline list, the registry or the settings change."""
+        self.catalog_checked: Signal[list[PipelineEntry]] = Signal(self, "catalog-checked")
+        """Published when every file of the pipeline list has been checked (shortly after
+        the first frame): only the list's marks, problem counts and names can change, so
+        only the list listens; a change on disk comes as ``project_changed``."""
         self.pipeline_changed: Signal[Pipeline | None] = Signal(self, "pipeline-changed")
         """Published when another pipeline is opened or the open one is reloaded."""
         self.edit_session: EditSession | None = None
@@ -163,7 +167,7 @@ class WorkbenchApp(App[None]):
             entries = await asyncio.to_thread(scan, project)
             if project is self.project and scans == self._catalog_scans:
                 self._replace_catalog(entries)
-                self.project_changed.publish(self.project)
+                self.catalog_checked.publish(entries)
             # else the catalog was scanned again meanwhile, from a newer state of the folder
         finally:
             if then_warm_up:

@@ -135,6 +135,10 @@ class PipelinesScreen(WorkbenchScreen):
         self.query_one("#pipeline-preview").border_title = "Preview"
         self.query_one(ProblemList).border_title = "Problems"
         self.query_one(PipelineList).focus()
+        self.workbench.catalog_checked.subscribe(self, self._catalog_checked)
+
+    def _catalog_checked(self, entries: list[PipelineEntry]) -> None:
+        self._project_news(self.workbench.project)  # marks in the list and the preview
 
     def on_screen_resume(self) -> None:
         # (Textual calls the base class's handler too: the view bar repaints itself.)
