@@ -29,12 +29,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
-from watchfiles import Change
 
 from workbench.app.catalog import (
     PipelineEntry,
     ProjectChanges,
-    ProjectFilter,
     classify,
     list_pipelines,
     scan,
@@ -54,9 +52,10 @@ from workbench.app.warm_up import ViewCache
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.engine.fileio import real_path
 from workbench.engine.project import SETTINGS_FILE, Project
-from workbench.engine.watching import follow
 
 if TYPE_CHECKING:
+    from watchfiles import Change
+
     from workbench.app.editing.session import EditSession
     from workbench.engine.pipeline import Pipeline
 
@@ -190,6 +189,12 @@ class WorkbenchApp(App[None]):
         watcher re-arms on its parent and says so, and reloads everything when it
         is back. A batch that cannot be applied is reported; watching goes on.
         """
+        # Imported here: watching starts after the first frame, which does not wait for it.
+        from watchfiles import Change
+
+        from workbench.app.watch_filter import ProjectFilter
+        from workbench.engine.watching import follow
+
         root = self.project.root
         async for changes in follow(
             [root],

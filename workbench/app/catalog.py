@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from watchfiles import Change, DefaultFilter
-
 from workbench.engine.fileio import real_path
 from workbench.engine.pipeline_name import read_name
 from workbench.engine.project import SETTINGS_FILE, Project
 
 if TYPE_CHECKING:
-    from workbench.engine.pipeline import Pipeline
+    from watchfiles import Change
 
-WATCHED_SUFFIXES = (".toml", ".py")
+    from workbench.engine.pipeline import Pipeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +113,3 @@ def classify(project: Project, changes: Iterable[tuple[Change, str]]) -> Project
         elif path.suffix == ".py" and any(path.is_relative_to(d) for d in stage_dirs):
             out.stages = True
     return out
-
-
-class ProjectFilter(DefaultFilter):
-    """Watch only TOML files and Python modules, skipping the usual noise (.git, caches)."""
-
-    def __call__(self, change: Change, path: str) -> bool:
-        return path.endswith(WATCHED_SUFFIXES) and super().__call__(change, path)
