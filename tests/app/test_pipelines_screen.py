@@ -10,6 +10,7 @@ import pytest
 from kit.app import SIZE, MakeApp, until
 from kit.history import run_and_record
 from textual.widgets import Input, Static
+from watchfiles import Change
 
 import workbench.app.app as app_module
 import workbench.app.screens.pipelines as pipelines_module
@@ -170,5 +171,38 @@ def test_marks_and_last_runs_appear_once_the_list_is_drawn(
             assert diamond_row.startswith("✔ diamond") and "never run" in diamond_row
             assert "valid: ready to run" in preview_text(app)  # alpha, highlighted
             assert "last run #1" in preview_text(app)
+
+    asyncio.run(go())
+
+
+def test_a_change_on_disk_during_the_check_is_not_undone_by_it(
+    make_app: MakeApp, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check reads the folder once; a file added while it runs stays in the list."""
+    scanned, finished = threading.Event(), threading.Event()
+    scan = app_module.scan
+
+    def slow_check(project: Project) -> list[PipelineEntry]:
+        entries = scan(project)  # the folder as it was
+        if threading.current_thread() is not threading.main_thread():
+            scanned.set()
+            assert finished.wait(10)
+        return entries
+
+    monkeypatch.setattr(app_module, "scan", slow_check)
+
+    async def go() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            assert await asyncio.to_thread(scanned.wait, 10)
+            added = project / "pipelines" / "zeta.toml"
+            added.write_text('[pipeline]\nname = "zeta"\n', encoding="utf-8")
+            app.apply_changes([(Change.added, str(added))])  # as the watcher would
+            finished.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert [e.name for e in app.catalog] == ["alpha", "broken", "diamond", "zeta"]
+            assert all(e.checked for e in app.catalog)
+            assert [row.split()[1] for row in rows(app)] == ["alpha", "broken", "diamond", "zeta"]
 
     asyncio.run(go())
