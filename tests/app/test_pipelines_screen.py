@@ -206,3 +206,20 @@ def test_a_change_on_disk_during_the_check_is_not_undone_by_it(
             assert [row.split()[1] for row in rows(app)] == ["alpha", "broken", "diamond", "zeta"]
 
     asyncio.run(go())
+
+
+def test_a_check_that_fails_says_so(make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_check(project: Project) -> list[PipelineEntry]:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(app_module, "scan", broken_check)
+
+    async def go() -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: bool(app._notifications))
+            said = [(n.title, n.message) for n in app._notifications]
+            assert ("Pipelines not checked", "RuntimeError: the disk went away") in said
+            assert [row.split()[1] for row in rows(app)] == ["alpha", "broken", "diamond"]
+
+    asyncio.run(go())

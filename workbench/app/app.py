@@ -168,6 +168,10 @@ class WorkbenchApp(App[None]):
                 self._replace_catalog(entries)
                 self.catalog_checked.publish(entries)
             # else the catalog was scanned again meanwhile, from a newer state of the folder
+        except Exception as exc:  # a bug here must not leave the marks pending in silence
+            self.notify(
+                f"{type(exc).__name__}: {exc}", title="Pipelines not checked", severity="error"
+            )
         finally:
             if then_warm_up:
                 self.warm_up_views()
