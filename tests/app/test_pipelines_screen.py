@@ -161,9 +161,9 @@ def test_marks_and_last_runs_appear_once_the_list_is_drawn(
 
             checked.set()
             read.set()
-            await until(pilot, lambda: all(e.checked for e in app.catalog))
+            await until(pilot, lambda: all(e.checked for e in app.catalog), tries=1000)
             await app.workers.wait_for_complete()
-            await until(pilot, lambda: "…" not in " ".join(rows(app)))
+            await until(pilot, lambda: "…" not in " ".join(rows(app)), tries=1000)
             alpha_row, broken_row, diamond_row = rows(app)
             assert alpha_row.startswith("✔ alpha") and "succeeded just now" in alpha_row
             assert broken_row.startswith("✘ broken") and "problems" in broken_row
@@ -217,7 +217,7 @@ def test_a_check_that_fails_says_so(make_app: MakeApp, monkeypatch: pytest.Monke
     async def go() -> None:
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: bool(app._notifications))
+            await until(pilot, lambda: bool(app._notifications), tries=1000)
             said = [(n.title, n.message) for n in app._notifications]
             assert ("Pipelines not checked", "RuntimeError: the disk went away") in said
             assert [row.split()[1] for row in rows(app)] == ["alpha", "broken", "diamond"]

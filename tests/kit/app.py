@@ -82,7 +82,7 @@ async def list_settled(pilot: Pilot[Any]) -> None:
     validity mark) and the history read (each file's last run)."""
     app = pilot.app
     assert isinstance(app, WorkbenchApp)
-    await until(pilot, lambda: all(entry.checked for entry in app.catalog))
+    await until(pilot, lambda: all(entry.checked for entry in app.catalog), tries=1000)
     await app.workers.wait_for_complete()
     await pilot.pause()
 
