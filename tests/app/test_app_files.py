@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from watchfiles import Change
 
-from workbench.app.catalog import ProjectFilter, classify, scan
+from workbench.app.catalog import classify, scan
 from workbench.app.config import UserConfig, config_path, load_config, save_config
 from workbench.app.themes import (
     BUNDLED_THEMES_DIR,
@@ -16,6 +16,7 @@ from workbench.app.themes import (
     load_themes,
     theme_label,
 )
+from workbench.app.watch_filter import ProjectFilter
 from workbench.engine.project import Project
 
 

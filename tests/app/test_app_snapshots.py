@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from kit.app import SIZE
+from kit.app import SIZE, list_settled
 from textual.pilot import Pilot
 
 THEMES = ["workbench-dark", "workbench-light"]
@@ -11,7 +11,9 @@ THEMES = ["workbench-dark", "workbench-light"]
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_pipelines_screen(snap_compare, make_app, theme: str) -> None:
-    assert snap_compare(make_app(theme=theme), press=["down", "down"], terminal_size=SIZE)
+    assert snap_compare(
+        make_app(theme=theme), run_before=list_settled, press=["down", "down"], terminal_size=SIZE
+    )
 
 
 @pytest.mark.parametrize("theme", THEMES)

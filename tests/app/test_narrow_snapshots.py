@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kit.app import finish, frozen_clock, open_app
+from kit.app import finish, frozen_clock, list_settled, open_app
 from kit.projects import dry_run_project, run_project
 from test_history_screen import recorded, settle, utc
 from textual.pilot import Pilot
@@ -24,7 +24,7 @@ __all__ = ["frozen_clock", "recorded", "utc"]
 
 
 def test_pipelines_at_80x24(snap_compare: Any, make_app: Any) -> None:
-    assert snap_compare(make_app(), press=["down"], terminal_size=NARROW)
+    assert snap_compare(make_app(), run_before=list_settled, press=["down"], terminal_size=NARROW)
 
 
 def test_graph_at_80x24(snap_compare: Any, make_app: Any) -> None:

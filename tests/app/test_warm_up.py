@@ -3,7 +3,8 @@
 ``workbench`` builds every view once its first frame is drawn (``warm_up=True``).
 These tests check that a view built ahead is the one shown, shows what a view
 built on the visit shows, follows a pipeline opened after it was built, is never
-built twice, and that the app start-up imports no view it does not show.
+built twice, and that the app start-up imports no view it does not show, nor what
+checking the pipelines needs.
 """
 
 from __future__ import annotations
@@ -106,6 +107,38 @@ def test_the_pipeline_list_starts_without_importing_the_other_views(project: Pat
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+FIRST_FRAME_PROBE = """
+import sys
+from pathlib import Path
+import workbench.app.app as app_module
+from workbench.app.app import WorkbenchApp
+
+class Probe(WorkbenchApp):
+    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    def _after_first_frame(self) -> None:
+        loaded = ("workbench.engine.pipeline", "workbench.engine.registry", "stages")
+        print(sorted(m for m in loaded if m in sys.modules))
+        print([entry.name for entry in self.catalog])
+        self.exit()
+
+Probe(Path(sys.argv[1]), warm_up=True).run(headless=True, size=(120, 36))
+"""
+
+
+def test_the_first_frame_waits_for_no_stage_discovery_nor_pipeline_check(project: Path) -> None:
+    # Discovery imports every stage module and the check builds every pipeline: both come
+    # after the list is on screen (the marks follow, see test_pipelines_screen).
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_PROBE, str(project)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # (The headless app lets print() through to stdout, after its own output.)
+    assert "[]\n['alpha', 'broken', 'diamond']" in done.stdout
 
 
 def test_screens_know_their_mode_when_built_ahead(project: Path) -> None:

@@ -77,6 +77,16 @@ async def until(pilot: Pilot[Any], check: Callable[[], bool], tries: int = 200) 
     raise AssertionError("the app never got there")
 
 
+async def list_settled(pilot: Pilot[Any]) -> None:
+    """Wait for what the pipeline list shows once it is drawn: every file checked (its
+    validity mark) and the history read (each file's last run)."""
+    app = pilot.app
+    assert isinstance(app, WorkbenchApp)
+    await until(pilot, lambda: all(entry.checked for entry in app.catalog), tries=1000)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def status(app: WorkbenchApp, stage_id: str) -> StageStatus:
     """A stage's status as the run screen holds it."""
     return screen(app).session.controller.states[stage_id].status

@@ -8,10 +8,16 @@ A screen reads what another screen holds from here, never by looking into it. Sc
 :data:`workbench.app.screens.VIEWS`; bindings and palette entries are built from
 that table. The project folder is watched with watchfiles so pipelines added,
 removed or edited on disk show up at once.
+
+The first frame is drawn from what is quick to read: the settings, the themes and
+the pipeline files' names. What takes longer starts once it is on screen: watching
+the folder, checking every pipeline (stage discovery, every file loaded; the list
+shows its marks when that is done) and, for ``workbench``, building the other views.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -23,9 +29,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
-from watchfiles import Change
 
-from workbench.app.catalog import PipelineEntry, ProjectChanges, ProjectFilter, classify, scan
+from workbench.app.catalog import (
+    PipelineEntry,
+    ProjectChanges,
+    classify,
+    list_pipelines,
+    scan,
+)
 from workbench.app.commands import WorkbenchCommands
 from workbench.app.config import load_config, save_config
 from workbench.app.heap import HeapSettler
@@ -42,14 +53,14 @@ from workbench.app.themes import (
 from workbench.app.warm_up import ViewCache
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.engine.fileio import real_path
-from workbench.engine.pipeline import Pipeline
 from workbench.engine.project import SETTINGS_FILE, Project
-from workbench.engine.watching import follow
 
 if TYPE_CHECKING:
     from textual.widget import AwaitMount
+    from watchfiles import Change
 
     from workbench.app.editing.session import EditSession
+    from workbench.engine.pipeline import Pipeline
 
 HEAP_CHECK_S = 0.5
 """How often the app looks for a pause in input to settle the heap in (see ``app/heap.py``)."""
@@ -105,8 +116,12 @@ class WorkbenchApp(App[None]):
         self._switching = False
         """True inside :meth:`switch_mode`, whose update hold ends when the new view is ready."""
         self.project = Project.open(project_dir)
-        self.catalog: list[PipelineEntry] = scan(self.project)
-        """Every pipeline file of the project, loaded and checked, in natural order."""
+        self.catalog: list[PipelineEntry] = list_pipelines(self.project)
+        """Every pipeline file of the project in natural order: named at first, loaded and
+        checked once :meth:`check_catalog` is done (shortly after the first frame)."""
+        self._catalog_scans = 0
+        """How many times the catalog was replaced: a check that started before the latest
+        replacement (a change on disk came first) has nothing newer to offer."""
         self.pipeline: Pipeline | None = None
         """The open pipeline; it may be invalid (it is then drawn as far as it can be)."""
         self.pipeline_path: Path | None = None
@@ -114,6 +129,10 @@ class WorkbenchApp(App[None]):
         """Every mounted workbench screen, whatever its mode: asked before quitting."""
         self.project_changed: Signal[Project] = Signal(self, "project-changed")
         """Published when the pipeline list, the registry or the settings change."""
+        self.catalog_checked: Signal[list[PipelineEntry]] = Signal(self, "catalog-checked")
+        """Published when every file of the pipeline list has been checked (shortly after
+        the first frame): only the list's marks, problem counts and names can change, so
+        only the list listens; a change on disk comes as ``project_changed``."""
         self.pipeline_changed: Signal[Pipeline | None] = Signal(self, "pipeline-changed")
         """Published when another pipeline is opened or the open one is reloaded."""
         self.edit_session: EditSession | None = None
@@ -137,10 +156,14 @@ class WorkbenchApp(App[None]):
         for problem in self._theme_problems:
             self.notify(problem, title="Skipped a theme file", severity="warning")
         self._report_settings()
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """What the first frame need not wait for: watching first, so no change made while
+        the pipelines are checked goes unseen, then the check, then the warm-up."""
         if self._watching:
             self.watch_project()
-        if self._warm_up:
-            self.call_after_refresh(self.warm_up_views)
+        self.check_catalog(then_warm_up=self._warm_up)
         self.set_interval(HEAP_CHECK_S, self.heap.tick, name="settle heap")
 
     async def on_event(self, event: events.Event) -> None:
@@ -150,6 +173,32 @@ class WorkbenchApp(App[None]):
 
     def on_unmount(self) -> None:
         self.views.release()
+
+    @work(group="catalog", exclusive=True, exit_on_error=False)
+    async def check_catalog(self, *, then_warm_up: bool = False) -> None:
+        """Load and check every pipeline file in a thread, then show the list's marks.
+
+        The views are built ahead only after that (``then_warm_up``): the list is what
+        the person reads first, and building views beside the check slows it down.
+        """
+        try:
+            project, scans = self.project, self._catalog_scans
+            entries = await asyncio.to_thread(scan, project)
+            if project is self.project and scans == self._catalog_scans:
+                self._replace_catalog(entries)
+                self.catalog_checked.publish(entries)
+            # else the catalog was scanned again meanwhile, from a newer state of the folder
+        except Exception as exc:  # a bug here must not leave the marks pending in silence
+            self.notify(
+                f"{type(exc).__name__}: {exc}", title="Pipelines not checked", severity="error"
+            )
+        finally:
+            if then_warm_up:
+                self.warm_up_views()
+
+    def _replace_catalog(self, entries: list[PipelineEntry]) -> None:
+        self.catalog = entries
+        self._catalog_scans += 1
 
     @work(group="warm-up", exit_on_error=False, exclusive=True)
     async def warm_up_views(self) -> list[str]:
@@ -164,6 +213,12 @@ class WorkbenchApp(App[None]):
         watcher re-arms on its parent and says so, and reloads everything when it
         is back. A batch that cannot be applied is reported; watching goes on.
         """
+        # Imported here: watching starts after the first frame, which does not wait for it.
+        from watchfiles import Change
+
+        from workbench.app.watch_filter import ProjectFilter
+        from workbench.engine.watching import follow
+
         root = self.project.root
         async for changes in follow(
             [root],
@@ -229,7 +284,7 @@ class WorkbenchApp(App[None]):
         if not (found.pipelines or found.settings or found.stages):
             return found
         before = {e.path for e in self.catalog}
-        self.catalog = scan(self.project)
+        self._replace_catalog(scan(self.project))
         after = {e.path for e in self.catalog}
         self.project_changed.publish(self.project)
         for path in sorted(after - before):
@@ -267,7 +322,9 @@ class WorkbenchApp(App[None]):
         """Read the file afresh (the catalog may predate a save) and keep the catalog in step."""
         pipeline = self.project.load_pipeline(path)
         for index, entry in enumerate(self.catalog):
-            if entry.path == path and entry.pipeline.text != pipeline.text:
+            if entry.path == path and (
+                entry.pipeline is None or entry.pipeline.text != pipeline.text
+            ):
                 self.catalog[index] = PipelineEntry(path, pipeline)
                 self.project_changed.publish(self.project)
         self.pipeline = pipeline
@@ -352,7 +409,10 @@ class WorkbenchApp(App[None]):
                 f"{view.description} ({view.key})",
             )
         for entry in self.catalog:
-            state = "valid" if entry.valid else f"{entry.problem_count} problems"
+            if not entry.checked:
+                state = "not checked yet"
+            else:
+                state = "valid" if entry.valid else f"{entry.problem_count} problems"
             yield PaletteCommand(
                 f"pipeline: Open {entry.name}",
                 partial(self.open_pipeline, entry.path, view="graph"),

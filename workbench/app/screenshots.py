@@ -79,8 +79,14 @@ async def _take(app: WorkbenchApp, press: Sequence[str], path: Path) -> None:
 
 
 async def _settle(pilot: Pilot[None]) -> None:
+    app = pilot.app
     await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
+    # The pipeline list's marks come from a check that starts after the first frame.
+    for _ in range(200):
+        if not isinstance(app, WorkbenchApp) or all(e.checked for e in app.catalog):
+            break
+        await pilot.pause(0.05)
+    await app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -7,7 +7,7 @@ everywhere.
 
 from __future__ import annotations
 
-from workbench.engine.stage import StageStatus
+from workbench.engine.status import StageStatus
 
 STATUS_GLYPHS: dict[StageStatus, str] = {
     StageStatus.PENDING: "○",

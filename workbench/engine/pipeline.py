@@ -22,6 +22,7 @@ from workbench.engine.fileio import real_path
 from workbench.engine.graph import DependencyGraph
 from workbench.engine.params import PROJECT_DIR, has_references, substitute, unresolved
 from workbench.engine.paths import WritePolicy, declared_paths
+from workbench.engine.pipeline_name import name_in_raw
 from workbench.engine.registry import StageRegistry
 from workbench.engine.run.hooks import unknown_hooks
 from workbench.engine.settings import SETTINGS_FILE, read_settings
@@ -586,7 +587,7 @@ def _salvage(loaded: LoadedSpec) -> PipelineSpec:
     try:
         meta = PipelineMeta.model_validate(meta_raw)
     except ValidationError:
-        meta = PipelineMeta(name=str(meta_raw.get("name") or loaded.path.stem))
+        meta = PipelineMeta(name=name_in_raw(raw, loaded.path))
     stages: dict[str, StageSpec] = {}
     raw_stages: dict[str, Any] = raw["stages"] if isinstance(raw.get("stages"), dict) else {}
     for sid, entry in raw_stages.items():

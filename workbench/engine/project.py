@@ -10,13 +10,13 @@ folder. The registry of a project is the installed stages (the
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.engine.errors import Problem
 from workbench.engine.fileio import real_path
-from workbench.engine.pipeline import Pipeline
-from workbench.engine.registry import PluginLoadError, StageRegistry
 from workbench.engine.settings import (
     PIPELINES_DIR,
     SETTINGS_FILE,
@@ -25,6 +25,13 @@ from workbench.engine.settings import (
     read_settings,
     settings_of,
 )
+
+if TYPE_CHECKING:
+    # Imported where they are used: opening a project (its settings, its pipeline files)
+    # does not need the pipeline models nor stage discovery, and the app draws its first
+    # frame from that alone.
+    from workbench.engine.pipeline import Pipeline
+    from workbench.engine.registry import PluginLoadError, StageRegistry
 
 __all__ = [
     "PIPELINES_DIR",
@@ -46,6 +53,12 @@ class Project:
     problems: list[Problem] = field(default_factory=list)
     """Problems with ``workbench.toml`` itself."""
     _registry: StageRegistry | None = None
+    _building: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    """Held while the registry is discovered or a pipeline is built from it. The app does
+    both in a thread after its first frame: a pipeline opened meanwhile waits for that
+    registry rather than discovering a second one, and is not built at the same moment as
+    another (stage configs build their validators on first use, which pydantic does not
+    guard against two threads)."""
 
     @classmethod
     def open(cls, root: str | Path = ".") -> Project:
@@ -66,12 +79,18 @@ class Project:
 
     @property
     def registry(self) -> StageRegistry:
-        """Installed stages plus the project's own, discovered once."""
-        if self._registry is None:
-            self._registry = self.load_registry()
-        return self._registry
+        """Installed stages plus the project's own, discovered once (whichever thread asks)."""
+        registry = self._registry
+        if registry is None:
+            with self._building:
+                registry = self._registry
+                if registry is None:
+                    registry = self._registry = self.load_registry()
+        return registry
 
     def load_registry(self) -> StageRegistry:
+        from workbench.engine.registry import StageRegistry
+
         registry = StageRegistry()
         registry.discover()
         importable(self.root)
@@ -80,15 +99,19 @@ class Project:
         return registry
 
     def reload_registry(self) -> StageRegistry:
-        self._registry = self.load_registry()
-        return self._registry
+        with self._building:
+            self._registry = self.load_registry()
+            return self._registry
 
     @property
     def plugin_errors(self) -> list[PluginLoadError]:
         return self.registry.errors
 
     def load_pipeline(self, path: str | Path) -> Pipeline:
-        return Pipeline.load(Path(path), self.registry)
+        from workbench.engine.pipeline import Pipeline
+
+        with self._building:
+            return Pipeline.load(Path(path), self.registry)
 
 
 def importable(root: Path) -> None:

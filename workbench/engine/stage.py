@@ -13,55 +13,18 @@ import inspect
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from workbench.engine.dryrun.models import PlannedOperation
+from workbench.engine.status import StageStatus
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from workbench.engine.context import StageContext
+    from workbench.engine.dryrun.models import PlannedOperation
     from workbench.engine.pipeline import Pipeline
-
-
-class StageStatus(StrEnum):
-    """Where a stage is in a run. The first four are states; the rest are outcomes."""
-
-    PENDING = "pending"
-    WAITING = "waiting"
-    PAUSED = "paused"
-    RUNNING = "running"
-    SUCCESS = "success"
-    FAILURE = "failure"
-    SKIPPED = "skipped"
-    PARTIAL = "partial"
-    CANCELLED = "cancelled"
-    CACHED = "cached"
-    """Up to date: not run, its writes restored from the cache."""
-
-    @property
-    def finished(self) -> bool:
-        return self in _FINISHED
-
-    @property
-    def ok(self) -> bool:
-        """True for outcomes that let dependents run."""
-        return self in (StageStatus.SUCCESS, StageStatus.PARTIAL, StageStatus.CACHED)
-
-
-_FINISHED = frozenset(
-    {
-        StageStatus.SUCCESS,
-        StageStatus.FAILURE,
-        StageStatus.SKIPPED,
-        StageStatus.PARTIAL,
-        StageStatus.CANCELLED,
-        StageStatus.CACHED,
-    }
-)
 
 
 @dataclass(slots=True)
@@ -267,6 +230,9 @@ class Stage:
 
     def plan(self, ctx: StageContext) -> list[PlannedOperation]:
         """What :meth:`run` would do, without side effects. The default is one opaque step."""
+        # Imported here: the status table (engine.glyphs) is read before any plan is made.
+        from workbench.engine.dryrun.models import PlannedOperation
+
         return [PlannedOperation(f"run {self.name}")]
 
     @classmethod

@@ -47,12 +47,20 @@ class LastRuns:
     by_path: dict[str, RunRecord]
     by_name: dict[str, RunRecord]
     recent: list[RunRecord]
+    read: bool = True
+    """False until the history has been read: the list then says neither "never run" nor
+    anything else about a pipeline's runs."""
 
     def of(self, path: Path, name: str) -> RunRecord | None:
-        return self.by_path.get(path_key(path)) or self.by_name.get(name)
+        # (Resolving the path is the slow part: a project that never ran skips it.)
+        by_path = self.by_path.get(path_key(path)) if self.by_path else None
+        return by_path or self.by_name.get(name)
 
 
 NO_RUNS = LastRuns({}, {}, [])
+"""A project that has recorded no run."""
+NOT_READ = LastRuns({}, {}, [], read=False)
+"""The history has not been read yet (it is read in a thread once the list is on screen)."""
 
 
 def path_key(path: Path) -> str:

@@ -29,11 +29,11 @@ from textual.widgets import Header
 from workbench.app.screens import VIEWS
 from workbench.app.widgets.common.footer import FittingFooter
 from workbench.app.widgets.common.view_bar import ViewBar
-from workbench.engine.pipeline import Pipeline
-from workbench.engine.project import Project
 
 if TYPE_CHECKING:
     from workbench.app.app import WorkbenchApp
+    from workbench.engine.pipeline import Pipeline
+    from workbench.engine.project import Project
 
 
 @dataclass(frozen=True, slots=True)

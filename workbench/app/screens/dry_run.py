@@ -28,6 +28,7 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
+from workbench.app.catalog import checked
 from workbench.app.editing.session import EditSession
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.dialogs.dry_run_dialogs import (
@@ -225,11 +226,10 @@ class DryRunScreen(WorkbenchScreen):
         if choice == "edited":
             self._compare_edited()
         elif choice == "pipeline":
-            entries = [
-                (e.path, e.name, e.valid)
-                for e in self.workbench.catalog
-                if e.path != self.workbench.pipeline_path
-            ]
+            project = self.workbench.project
+            others = [e for e in self.workbench.catalog if e.path != self.workbench.pipeline_path]
+            # (A file the app has not checked yet is checked here: a wrong "✘" would hide it.)
+            entries = [(e.path, e.name, e.valid) for e in (checked(e, project) for e in others)]
             if not entries:
                 self.notify("This project has no other pipeline file.", title="Nothing to compare")
                 return

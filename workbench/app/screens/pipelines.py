@@ -15,11 +15,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
-from watchfiles import Change
 
 from workbench.app.catalog import PipelineEntry
 from workbench.app.run.last_runs import (
-    NO_RUNS,
+    NOT_READ,
     RUN_MARKS,
     STATUS_STYLES,
     LastRuns,
@@ -27,23 +26,29 @@ from workbench.app.run.last_runs import (
     run_summary,
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
-from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
+from workbench.app.widgets.common.details_panel import DetailsPanel
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.app.widgets.common.problem_list import ProblemList
-from workbench.app.widgets.common.stage_details import DetailsPanel
 from workbench.engine.fileio import atomic_write_text
-from workbench.engine.pipeline import Pipeline
-from workbench.engine.project import Project
 from workbench.engine.units import counted
 
 if TYPE_CHECKING:
     from workbench.engine.history.store import RunRecord
+    from workbench.engine.pipeline import Pipeline
+    from workbench.engine.project import Project
 
 
-def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None) -> Content:
-    """Name, description, file, the last run and the stages in run order."""
+def preview(
+    entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None, runs_read: bool = True
+) -> Content:
+    """Name, description, file, the last run and the stages in run order.
+
+    A file not checked yet shows its name and file, and says it is being checked.
+    """
     pipeline = entry.pipeline
-    if last is None:
+    if last is None and not runs_read:
+        ran = Content.styled("…", "$foreground-muted")
+    elif last is None:
         ran = Content.styled("never run", "$foreground-muted italic")
     else:
         ran = Content.assemble(
@@ -55,10 +60,15 @@ def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = No
             Content.styled(f" (from {last.source})", "$foreground-muted"),
         )
     lines = [
-        Content.styled(pipeline.name, "bold $text-primary"),
+        Content.styled(entry.name, "bold $text-primary"),
         Content.styled(str(entry.path)[root_len:], "$foreground-muted"),
         ran,
         Content(""),
+    ]
+    if pipeline is None:
+        lines.append(Content.styled("checking the pipeline…", "$foreground-muted italic"))
+        return Content("\n").join(lines)
+    lines += [
         Content(pipeline.description or "(no description)"),
         Content(""),
     ]
@@ -103,7 +113,7 @@ class PipelinesScreen(WorkbenchScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.last_runs: LastRuns = NO_RUNS
+        self.last_runs: LastRuns = NOT_READ
         """Each pipeline's last recorded run, read in a thread when the list is shown."""
 
     def compose_body(self) -> ComposeResult:
@@ -125,10 +135,15 @@ class PipelinesScreen(WorkbenchScreen):
         self.query_one("#pipeline-preview").border_title = "Preview"
         self.query_one(ProblemList).border_title = "Problems"
         self.query_one(PipelineList).focus()
+        self.workbench.catalog_checked.subscribe(self, self._catalog_checked)
+
+    def _catalog_checked(self, entries: list[PipelineEntry]) -> None:
+        self._project_news(self.workbench.project)  # marks in the list and the preview
 
     def on_screen_resume(self) -> None:
         # (Textual calls the base class's handler too: the view bar repaints itself.)
-        self._read_runs()
+        # Read once the list is drawn: the first frame does not wait for the history.
+        self.call_after_refresh(self._read_runs)
 
     @work(group="last-runs", exclusive=True, thread=True, exit_on_error=False)
     def _read_runs(self) -> None:
@@ -180,10 +195,12 @@ class PipelinesScreen(WorkbenchScreen):
     def _preview(self, entry: PipelineEntry | None) -> None:
         root = len(str(self.workbench.project.root)) + 1
         last = self.last_runs.of(entry.path, entry.name) if entry else None
-        self.query_one(DetailsPanel).show(preview(entry, root, last) if entry else None)
+        read = self.last_runs.read
+        self.query_one(DetailsPanel).show(preview(entry, root, last, read) if entry else None)
         problems = self.query_one(ProblemList)
-        problems.set_problems(entry.pipeline.problems if entry else [], self.workbench.project.root)
-        problems.display = entry is not None and not entry.valid
+        pipeline = entry.pipeline if entry else None
+        problems.set_problems(pipeline.problems if pipeline else [], self.workbench.project.root)
+        problems.display = pipeline is not None and not pipeline.valid
 
     # -- acting on the highlighted row ---------------------------------------------------
     @property
@@ -216,7 +233,11 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_duplicate(self) -> None:
-        # The dialogs are imported when first wanted: the list is the first frame drawn.
+        # The dialogs (and the editing modules they use) are imported when first wanted:
+        # the list is the first frame drawn.
+        from watchfiles import Change
+
+        from workbench.app.screens.dialogs.editor_dialogs import FileNameDialog
 
         entry = self.highlighted
         if entry is None:
@@ -244,6 +265,9 @@ class PipelinesScreen(WorkbenchScreen):
 
     @work(group="pipelines-dialog", exclusive=True, exit_on_error=False)
     async def action_delete(self) -> None:
+        from watchfiles import Change
+
+        from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog
 
         entry = self.highlighted
         if entry is None:

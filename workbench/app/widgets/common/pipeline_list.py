@@ -28,26 +28,43 @@ if TYPE_CHECKING:
     from workbench.engine.history.store import RunRecord
 
 
+PENDING_MARK = "·"
+"""The mark of a file not checked yet (the app checks every file once its list is drawn)."""
+
+
 def entry_prompt(
     entry: PipelineEntry,
     *,
     is_open: bool = False,
     width: int = 0,
     last: RunRecord | None = None,
+    runs_read: bool = True,
 ) -> Content:
     """``✔ sales-report  sales.toml`` or ``✘ broken  broken.toml · 3 problems``,
-    over a second line with the last run: ``✘ failed 3 min ago · 2.1s`` or ``never run``."""
-    mark = Content.styled("✔", "$success") if entry.valid else Content.styled("✘", "$error bold")
+    over a second line with the last run: ``✘ failed 3 min ago · 2.1s`` or ``never run``.
+
+    A file not checked yet has a neutral mark and no problem count, and while the
+    history is not read (``runs_read`` false) the second line says nothing: neither
+    may claim what a moment later could contradict.
+    """
+    if not entry.checked:
+        mark = Content.styled(PENDING_MARK, "$foreground-muted")
+    elif entry.valid:
+        mark = Content.styled("✔", "$success")
+    else:
+        mark = Content.styled("✘", "$error bold")
     name = Content.styled(entry.name.ljust(width), "bold" if is_open else "")
     detail = entry.path.name
-    if not entry.valid:
+    if entry.checked and not entry.valid:
         count = entry.problem_count
         detail += f" · {counted(count, 'problem')}"
     parts = [mark, Content(" "), name, Content("  "), Content.styled(detail, "$foreground-muted")]
     if is_open:
         parts.append(Content.styled("  (open)", "$text-accent"))
     parts.append(Content("\n  "))
-    if last is None:
+    if last is None and not runs_read:
+        parts.append(Content.styled("…", "$foreground-muted"))
+    elif last is None:
         parts.append(Content.styled("never run", "$foreground-muted italic"))
     else:
         style = STATUS_STYLES.get(last.status, "")
@@ -107,7 +124,11 @@ class PipelineList(OptionList):
         self.add_options(
             Option(
                 entry_prompt(
-                    e, is_open=e.path == open_path, width=width, last=last_runs.of(e.path, e.name)
+                    e,
+                    is_open=e.path == open_path,
+                    width=width,
+                    last=last_runs.of(e.path, e.name),
+                    runs_read=last_runs.read,
                 ),
                 id=str(e.path),
             )

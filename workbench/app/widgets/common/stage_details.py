@@ -17,11 +17,9 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
 
+from workbench.app.widgets.common.details_panel import DetailsPanel
 from workbench.app.widgets.common.hanging import Hanging, Line, labelled
 from workbench.engine.cache.reasons import StageStatusLine
 from workbench.engine.params import has_references
@@ -278,30 +276,6 @@ def describe_pipeline_stage(
     if cache is not None:
         lines.extend(describe_cache(cache))
     return Hanging(lines)
-
-
-class DetailsPanel(VerticalScroll, can_focus=True):
-    """A scrolling panel that shows one piece of content, with a placeholder when empty."""
-
-    DEFAULT_CSS = """
-    DetailsPanel { height: 1fr; padding: 0 1; }
-    DetailsPanel > Static { width: 100%; }
-    """
-
-    def __init__(
-        self, placeholder: str, *, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(id=id, classes=classes)
-        self._placeholder = placeholder
-
-    def compose(self) -> ComposeResult:
-        yield Static(Content.styled(self._placeholder, MUTED))
-
-    def show(self, content: Content | Hanging | None) -> None:
-        """Replace what the panel shows; ``None`` brings back the placeholder."""
-        body = self.query_one(Static)
-        body.update(content if content is not None else Content.styled(self._placeholder, MUTED))
-        self.scroll_home(animate=False)
 
 
 class StageDetails(DetailsPanel):
