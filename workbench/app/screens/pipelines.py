@@ -28,6 +28,7 @@ from workbench.app.run.last_runs import (
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.dialogs.editor_dialogs import Choice, ChoiceDialog, FileNameDialog
+from workbench.app.widgets.common.hanging import Hanging, Line, labelled
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.app.widgets.common.stage_details import DetailsPanel
@@ -40,21 +41,25 @@ if TYPE_CHECKING:
     from workbench.engine.history.store import RunRecord
 
 
-def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None) -> Content:
-    """Name, description, file, the last run and the stages in run order."""
+def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None) -> Hanging:
+    """Name, description, file, the last run and the stages in run order; a long
+    line wraps under its value, never back at the first column."""
     pipeline = entry.pipeline
+    ran: Line
     if last is None:
         ran = Content.styled("never run", "$foreground-muted italic")
     else:
-        ran = Content.assemble(
+        ran = labelled(
             Content.styled(f"last run #{last.id}: ", "$foreground-muted"),
-            Content.styled(
-                f"{RUN_MARKS.get(last.status, '?')} {run_summary(last)}",
-                STATUS_STYLES.get(last.status, ""),
+            Content.assemble(
+                Content.styled(
+                    f"{RUN_MARKS.get(last.status, '?')} {run_summary(last)}",
+                    STATUS_STYLES.get(last.status, ""),
+                ),
+                Content.styled(f" (from {last.source})", "$foreground-muted"),
             ),
-            Content.styled(f" (from {last.source})", "$foreground-muted"),
         )
-    lines = [
+    lines: list[Line] = [
         Content.styled(pipeline.name, "bold $text-primary"),
         Content.styled(str(entry.path)[root_len:], "$foreground-muted"),
         ran,
@@ -67,7 +72,7 @@ def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = No
     width = max((len(s) for s in stages), default=0)
     for stage_id in stages:
         lines.append(
-            Content.assemble(
+            labelled(
                 Content(f"  {stage_id.ljust(width)}  "),
                 Content.styled(pipeline.stages[stage_id].uses, "$foreground-muted"),
             )
@@ -78,7 +83,23 @@ def preview(entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = No
     else:
         count = len(pipeline.problems)
         lines.append(Content.styled(f"✘ {counted(count, 'problem')}", "$text-error bold"))
-    return Content("\n").join(lines)
+    return Hanging(lines)
+
+
+def recent_runs(recent: Iterable[RunRecord]) -> Hanging:
+    """The last runs of any pipeline, one a line; a summary that does not fit wraps
+    under itself, not under the mark."""
+    return Hanging(
+        labelled(
+            Content.assemble(
+                Content.styled(f"{RUN_MARKS.get(r.status, '?')} ", STATUS_STYLES.get(r.status, "")),
+                Content.styled(r.pipeline, "bold"),
+                "  ",
+            ),
+            Content.styled(run_summary(r), "$foreground-muted"),
+        )
+        for r in recent
+    )
 
 
 class PipelinesScreen(WorkbenchScreen):
@@ -101,6 +122,10 @@ class PipelinesScreen(WorkbenchScreen):
         Binding("delete", "delete", "Delete", id="pipelines-delete"),
     ]
 
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    """Below 30 rows the recent runs give their room to the list (whose rows show
+    each pipeline's last run anyway)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.last_runs: LastRuns = NO_RUNS
@@ -110,7 +135,7 @@ class PipelinesScreen(WorkbenchScreen):
         with Horizontal(id="pipelines-body"):
             with Vertical(id="pipelines-side", classes="side"):
                 yield PipelineList(id="pipeline-list")
-                yield Static("", id="recent-runs")
+                yield Static("", id="recent-runs", classes="-none")
             with Vertical(id="pipelines-main"):
                 yield DetailsPanel(
                     "No pipeline files yet: add one under pipelines/, "
@@ -159,19 +184,8 @@ class PipelinesScreen(WorkbenchScreen):
     def _show_recent(self) -> None:
         recent = self.last_runs.recent
         panel = self.query_one("#recent-runs", Static)
-        panel.display = bool(recent)
-        panel.update(
-            Content("\n").join(
-                Content.assemble(
-                    Content.styled(
-                        f"{RUN_MARKS.get(r.status, '?')} ", STATUS_STYLES.get(r.status, "")
-                    ),
-                    Content.styled(r.pipeline, "bold"),
-                    Content.styled(f"  {run_summary(r)}", "$foreground-muted"),
-                )
-                for r in recent
-            )
-        )
+        panel.set_class(not recent, "-none")
+        panel.update(recent_runs(recent))
 
     @on(PipelineList.Highlighted)
     def _on_highlight(self, event: PipelineList.Highlighted) -> None:

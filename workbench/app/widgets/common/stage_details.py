@@ -87,6 +87,16 @@ def type_name(annotation: Any) -> str:
     return name
 
 
+def default_text(value: Any) -> str | None:
+    """A default as it is written in the pipeline file (``"GET"``, ``false``, ``[]``);
+    None when the default is to leave it unset."""
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        value = value.value
+    return _toml_value(value)
+
+
 def config_fields(model: type[BaseModel]) -> list[ConfigField]:
     """The fields of a pydantic model in declaration order."""
     out: list[ConfigField] = []
@@ -96,11 +106,11 @@ def config_fields(model: type[BaseModel]) -> list[ConfigField]:
         if not required:
             if info.default_factory is not None:
                 try:
-                    default = repr(info.default_factory())  # type: ignore[call-arg]
+                    default = default_text(info.default_factory())  # type: ignore[call-arg]
                 except Exception:
                     default = "(computed)"
             elif info.default is not PydanticUndefined:
-                default = repr(info.default)
+                default = default_text(info.default)
         out.append(
             ConfigField(
                 name=info.alias or name,
@@ -155,7 +165,7 @@ def describe_stage(meta: StageMetadata) -> Hanging:
         need = (
             Content.styled("required", "$text-warning")
             if f.required
-            else Content.styled(f"default {f.default}", MUTED)
+            else Content.styled("optional" if f.default is None else f"default {f.default}", MUTED)
         )
         lines.append(
             labelled(
@@ -206,7 +216,7 @@ def describe_cache(line: StageStatusLine) -> list[Line]:
     for reason in line.reasons:
         out.append(
             labelled(
-                Content.styled(f"    {reason.kind.value}", "$text-accent")
+                Content.styled(f"    {reason.kind.value.replace('_', ' ')}", "$text-accent")
                 + (": " if reason.detail else ""),
                 Content(reason.detail or ""),
             )

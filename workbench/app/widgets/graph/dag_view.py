@@ -401,6 +401,12 @@ class DagView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ mouse
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The pane grows and shrinks (z zooms it and restores it, a side pane opens or
+        # closes); the selected stage stays in view, wherever the scroll had been.
+        if self.selected is not None:
+            self.call_after_refresh(self.scroll_to_stage, self.selected)
+
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:

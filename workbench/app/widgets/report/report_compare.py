@@ -253,8 +253,11 @@ def _delta(name: str, before: float | None, after: float | None) -> Content:
     return Content.styled(text, MUTED if text == "=" else "$text-warning")
 
 
-def _side_title(label: str, report: DryRunReport) -> Content:
-    return Content.assemble((label, "bold $text-primary"), "\n", (report.summary(), MUTED))
+def _side_title(label: str, report: DryRunReport) -> Hanging:
+    """The side's name over its one-line summary (a figure keeps its unit when it wraps)."""
+    return Hanging(
+        [Content.styled(label, "bold $text-primary"), Content.styled(report.summary(), MUTED)]
+    )
 
 
 # -- the widget -------------------------------------------------------------------------------
@@ -284,19 +287,22 @@ class ReportCompare(StageItems):
     def show_comparison(self, comparison: Comparison) -> None:
         c = comparison
         keep = self._reset()
-        summary = Content.assemble(
-            ("Compared: ", "bold"),
-            (c.summary(), "$text-success" if c.empty else "$text-warning bold"),
-        )
-        for key, before, after in c.parameter_changes:
-            summary += Content.assemble(
-                ("\n  parameter ", MUTED),
-                (key, "bold"),
-                ": ",
-                (_value(before), "$text-error"),
-                " → ",
-                (_value(after), "$text-success"),
+        lines: list[Line] = [
+            labelled(
+                Content.styled("Compared: ", "bold"),
+                Content.styled(c.summary(), "$text-success" if c.empty else "$text-warning bold"),
             )
+        ]
+        for key, before, after in c.parameter_changes:
+            lines.append(
+                labelled(
+                    Content.assemble(("  parameter ", MUTED), (key, "bold"), ": "),
+                    Content.assemble(
+                        (_value(before), "$text-error"), " → ", (_value(after), "$text-success")
+                    ),
+                )
+            )
+        summary = Hanging(lines)
         items: list[Option] = []
         for n, item in enumerate(c.rows):
             items.append(self._stage_option(n, item.stage_id, stage_row(item)))
@@ -320,7 +326,9 @@ class ReportCompare(StageItems):
     def show_plan_against_run(self, item: PlanAgainstRun) -> None:
         run = item.run.run
         keep = self._reset()
-        summary = Content.assemble(("Plan against what happened: ", "bold"), item.summary())
+        summary = Hanging(
+            [labelled(Content.styled("Plan against what happened: ", "bold"), item.summary())]
+        )
         items: list[Option] = []
         for n, actual in enumerate(item.rows):
             mark = Content.styled(*VERDICT_STYLE[actual.verdict])
@@ -397,15 +405,16 @@ class ReportCompare(StageItems):
     def _show(
         self,
         keep: str | None,
-        summary: Content,
+        summary: Hanging,
         left_label: str,
         left: DryRunReport,
-        right_label: str | Content,
+        right_label: str | Content | Hanging,
         right: DryRunReport | None,
         items: list[Option],
     ) -> None:
         self.query_one(".compare-summary", Static).update(summary)
-        if isinstance(right_label, Content):
+        right_title: Visual
+        if isinstance(right_label, Content | Hanging):
             right_title = right_label
         else:
             assert right is not None
