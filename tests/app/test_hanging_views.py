@@ -138,9 +138,9 @@ def test_a_cached_stage_says_so_in_words_without_its_fingerprint() -> None:
         ),
     )
     text = Hanging(result_lines("load", "files.load", state, ["sales"])).plain
-    assert "restored from the cache" in text
+    assert "≡ restored from the cache" in text
     assert "fingerprint" not in text and "8e1b94" not in text
-    assert "ran_for" not in text and "its cached run took" in text
+    assert "ran_for" not in text and "its cached run took 8 ms" in text
 
 
 def test_history_summary_hangs_the_failure_under_its_message() -> None:

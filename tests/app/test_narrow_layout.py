@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from kit.app import MakeApp, open_app, screen, until
+from kit.app import MakeApp, finish, open_app, screen, until
 from kit.projects import write_files
 from test_history_screen import recorded, settle
 from textual.geometry import Region
 
+from workbench.app.screens.dialogs.keys_help import collect_sections
 from workbench.app.screens.history import stage_result
 from workbench.app.screens.pipelines import PipelinesScreen
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.app.widgets.graph.dag_view import DagView
+from workbench.app.widgets.run.log_view import LogPane
 
 __all__ = ["recorded"]
 
@@ -96,9 +98,7 @@ def test_the_selected_stage_stays_in_view_after_zooming_the_graph(run_project: P
             await pilot.pause()
 
             def in_view() -> bool:
-                box = dag.layout_result.nodes["later"]
-                window = Region(*dag.scroll_offset, *dag.scrollable_content_region.size)
-                return window.contains_region(Region(box.x, box.y, box.w, box.h))
+                return box_in_view(dag, "later")
 
             assert in_view()
             await pilot.press("z")
@@ -133,5 +133,80 @@ def test_a_long_recorded_result_scrolls_to_its_last_line_at_80x24(
             assert needed > box.height
             assert result.allow_vertical_scroll  # the wheel and the scrollbar reach them
             assert result.max_scroll_y + box.height >= needed
+
+    asyncio.run(go())
+
+
+def box_in_view(dag: DagView, stage_id: str) -> bool:
+    """Whether the stage's whole box is inside the graph pane's visible window."""
+    box = dag.layout_result.nodes[stage_id]
+    window = Region(*dag.scroll_offset, *dag.scrollable_content_region.size)
+    return window.contains_region(Region(box.x, box.y, box.w, box.h))
+
+
+def test_a_small_graph_leaves_the_rows_it_does_not_need_to_the_log(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("r")
+            await pilot.pause()
+            run = screen(app)
+            dag, log = run.query_one(DagView), run.query_one(LogPane)
+            assert dag.size.height <= dag.virtual_size.height  # no empty rows under it
+            assert log.outer_size.height > 2 * dag.outer_size.height
+
+    asyncio.run(go())
+
+
+KEEP_GOING = """
+[pipeline]
+name = "keep-going"
+
+[stages.notes]
+uses = "core.noop"
+
+[stages.stats]
+uses = "core.noop"
+depends_on = ["notes"]
+
+[stages.flaky]
+uses = "shell.run"
+config = { command = ["sh", "-c", "echo 'checking the upload target'; echo 'upload target is read-only (simulated failure)' >&2; exit 3"] }
+
+[stages.publish]
+uses = "core.noop"
+depends_on = ["flaky"]
+"""
+"""The example project's keep-going: a command fails with a long error, under a branch
+that succeeds; its result header takes most of the rows the header may have."""
+
+
+def test_after_a_failure_at_80x24_the_failed_stage_and_its_log_both_show(
+    tmp_path: Path,
+) -> None:
+    root = write_files(tmp_path / "keep", {"pipelines/keep-going.toml": KEEP_GOING})
+
+    async def go() -> None:
+        app = open_app(root, "keep-going")
+        async with app.run_test(size=NARROW) as pilot:
+            await pilot.press("r", "R")
+            await finish(pilot)
+            run = screen(app)
+            dag, log = run.query_one(DagView), run.query_one(LogPane)
+            assert dag.selected == "flaky"  # the failure opens first
+            assert box_in_view(dag, "flaky")  # its whole box, borders and mark
+            assert log.outer_size.height >= 7  # a few lines of the log between its borders
+
+    asyncio.run(go())
+
+
+def test_the_keys_overlay_says_what_z_zooms(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=NARROW) as pilot:
+            await pilot.press("r")
+            await pilot.pause()
+            rows = dict(dict(collect_sections(screen(app)))["This view"])
+            assert "graph" in rows["z"] and "log" in rows["z"], rows["z"]
 
     asyncio.run(go())

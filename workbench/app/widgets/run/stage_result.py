@@ -21,7 +21,7 @@ from workbench.app.run.controller import StageState
 from workbench.app.widgets.common.hanging import Hanging, Labelled, Line, labelled
 from workbench.engine.stage import StageStatus
 from workbench.engine.terminal_text import clean_output
-from workbench.engine.units import format_elapsed
+from workbench.engine.units import format_elapsed, format_seconds
 
 STATUS_WORDS = {
     StageStatus.PENDING: ("○ not started", "$foreground-muted"),
@@ -33,7 +33,7 @@ STATUS_WORDS = {
     StageStatus.SKIPPED: ("⊘ skipped", "$foreground-muted"),
     StageStatus.PARTIAL: ("◐ partly done", "$text-warning"),
     StageStatus.CANCELLED: ("■ cancelled", "$text-error"),
-    StageStatus.CACHED: ("≡ up to date, restored from the cache", "$text-secondary"),
+    StageStatus.CACHED: ("≡ restored from the cache", "$text-secondary"),
 }
 LABEL_WIDTH = 10
 """Labels are padded to this width; wrapped values stay indented under their label."""
@@ -85,11 +85,12 @@ def result_lines(stage_id: str, uses: str, state: StageState, written: list[str]
         facts.append("(reused from the last run, not run again)")
     ran_for = result.data.get("ran_for") if result is not None else None
     if state.status is StageStatus.CACHED and isinstance(ran_for, int | float):
-        facts.append(f"(its cached run took {format_elapsed(ran_for)})")
+        facts.append(f"(its cached run took {format_seconds(ran_for)})")
     lines: list[Line] = [
-        Content.assemble(
-            Content.styled(stage_id, "bold"),
-            Content.styled(f"  {uses}  ", "$foreground-muted"),
+        labelled(
+            Content.assemble(
+                Content.styled(stage_id, "bold"), Content.styled(f"  {uses}  ", "$foreground-muted")
+            ),
             Content.styled(" ".join(facts), style),
         )
     ]
