@@ -9,10 +9,14 @@ row, and checks where the continuation rows start.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from kit.projects import dry_run_project
 from test_hanging_text import indent, rows
+from textual.widgets import OptionList
 
+from workbench.app.app import WorkbenchApp
 from workbench.app.catalog import PipelineEntry
 from workbench.app.run.controller import StageState
 from workbench.app.screens.history import (
@@ -24,6 +28,7 @@ from workbench.app.widgets.common.hanging import Hanging
 from workbench.app.widgets.common.pipeline_list import entry_prompt
 from workbench.app.widgets.common.problem_list import problem_prompt
 from workbench.app.widgets.common.stage_details import describe_stage
+from workbench.app.widgets.report.report_compare import ReportCompare
 from workbench.app.widgets.report.report_view import cache_lines, summary_content
 from workbench.app.widgets.run.stage_result import LABEL_WIDTH, result_lines
 from workbench.engine.cache.reasons import Reason, ReasonKind
@@ -231,3 +236,29 @@ def test_reasons_and_defaults_are_written_as_people_write_them() -> None:
     assert 'default "GET"' in details and "'GET'" not in details
     details = describe_stage(registry.metadata("core.config_load")).plain
     assert "default false" in details and "False" not in details
+
+
+def test_compared_time_totals_say_unknown_rather_than_zero(tmp_path: Path) -> None:
+    """The side-by-side totals added up missing estimates as 0 ms ("wall seconds 0 ms")
+    while the titles above said the wall time was unknown."""
+    root = dry_run_project(tmp_path / "project")
+
+    async def go() -> list[str]:
+        app = WorkbenchApp(root, root / "pipelines" / "plan.toml", watch=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            for group in (["y"], ["c", "o"], ["enter"]):
+                await pilot.press(*group)
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            options = app.screen.query_one(ReportCompare).query_one(OptionList)
+            return [
+                " | ".join(cell.plain for cell in option.prompt.cells)
+                for option in options.options
+                if option.id and option.id.startswith("total:")
+            ]
+
+    totals = asyncio.run(go())
+    wall = next(t for t in totals if t.startswith("wall seconds"))
+    # plan.toml has no estimate at all; plan-fixed.toml has one of four
+    assert wall == "wall seconds  unknown | unknown | wall seconds  ≥ 0 ms (3 of 4 unknown)"

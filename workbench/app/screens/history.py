@@ -35,6 +35,7 @@ from workbench.app.run.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.stage_stats import StageStatsScreen
 from workbench.app.widgets.common.hanging import Hanging, Line, labelled
+from workbench.app.widgets.common.stage_details import toml_value
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.stage_pane import StageStatusList
@@ -144,7 +145,7 @@ def run_summary(detail: RunDetail, root: Path) -> Hanging:
         )
     params = shown_params(run.params)
     if params:
-        shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        shown = ", ".join(f"{k} = {toml_value(v)}" for k, v in params.items())  # as in the file
         lines.append(
             labelled(
                 Content.styled("parameters: ", "$foreground-muted"),

@@ -94,7 +94,7 @@ def default_text(value: Any) -> str | None:
         return None
     if isinstance(value, enum.Enum):
         value = value.value
-    return _toml_value(value)
+    return toml_value(value)
 
 
 def config_fields(model: type[BaseModel]) -> list[ConfigField]:
@@ -193,13 +193,13 @@ def describe_stage(meta: StageMetadata) -> Hanging:
     return Hanging(lines)
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     """A config value as it would be written inline in the pipeline file."""
     if isinstance(value, dict):
-        inner = ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items())
+        inner = ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items())
         return f"{{ {inner} }}" if inner else "{}"
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     try:
         return tomli_w.dumps({"v": value}).strip()[len("v = ") :]
     except (TypeError, ValueError):
@@ -249,13 +249,13 @@ def describe_pipeline_stage(
     if not spec.config:
         lines.append(Content.styled("  defaults", MUTED))
     for key, value in spec.config.items():
-        shown = Content(_toml_value(value))
+        shown = Content(toml_value(value))
         if has_references(value) and ps.stage is not None:  # show what ${name} resolves to
             resolved = getattr(ps.stage.config, key, None)
             if isinstance(resolved, BaseModel):
                 resolved = resolved.model_dump(mode="json")
             shown = Content.assemble(
-                shown, Content.styled(f"  → {_toml_value(resolved)}", "$text-accent")
+                shown, Content.styled(f"  → {toml_value(resolved)}", "$text-accent")
             )
         lines.append(labelled(Content.styled(f"  {key} = ", MUTED), shown))
     lines.append(_section("Order"))
