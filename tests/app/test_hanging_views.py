@@ -262,3 +262,13 @@ def test_compared_time_totals_say_unknown_rather_than_zero(tmp_path: Path) -> No
     wall = next(t for t in totals if t.startswith("wall seconds"))
     # plan.toml has no estimate at all; plan-fixed.toml has one of four
     assert wall == "wall seconds  unknown | unknown | wall seconds  ≥ 0 ms (3 of 4 unknown)"
+
+
+def test_a_count_and_its_unit_read_as_one_figure() -> None:
+    state = StageState(
+        status=StageStatus.FAILURE,
+        message="sh failed with exit code 3",
+        result=StageResult.failure("sh failed with exit code 3", count=1, unit="lines"),
+    )
+    text = Hanging(result_lines("flaky", "shell.run", state, [])).plain
+    assert "result    1 line" in text and "unit:" not in text, text

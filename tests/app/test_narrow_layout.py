@@ -13,8 +13,11 @@ from pathlib import Path
 
 from kit.app import MakeApp, finish, open_app, screen, until
 from kit.projects import write_files
+from rich.segment import Segment
+from rich.style import Style
 from test_history_screen import recorded, settle
 from textual.geometry import Region
+from textual.strip import Strip
 
 from workbench.app.screens.dialogs.keys_help import collect_sections
 from workbench.app.screens.history import stage_result
@@ -22,6 +25,7 @@ from workbench.app.screens.pipelines import PipelinesScreen
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.app.widgets.graph.dag_view import DagView
 from workbench.app.widgets.run.log_view import LogPane
+from workbench.app.widgets.run.stage_pane import fit_row
 
 __all__ = ["recorded"]
 
@@ -208,5 +212,28 @@ def test_the_keys_overlay_says_what_z_zooms(run_project: Path) -> None:
             await pilot.pause()
             rows = dict(dict(collect_sections(screen(app)))["This view"])
             assert "graph" in rows["z"] and "log" in rows["z"], rows["z"]
+
+    asyncio.run(go())
+
+
+def test_a_row_cut_only_in_its_padding_has_no_ellipsis() -> None:
+    pending = Strip([Segment("○   load      "), Segment(" " * 8), Segment("")])
+    assert fit_row(pending, 12, Style()).text == "○   load    "
+    cut = Strip([Segment("✘   flaky  0.1s  "), Segment("sh failed")])
+    assert fit_row(cut, 20, Style()).text == "✘   flaky  0.1s  sh…"
+
+
+def test_the_footer_names_copy_log_once_when_the_log_has_focus(run_project: Path) -> None:
+    async def go() -> None:
+        app = open_app(run_project, "chain")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("r", "R")
+            await finish(pilot)
+            screen(app).query_one(LogPane).query_one("#log-lines").focus()
+            await pilot.pause()
+            shown = [
+                b.binding.description for b in app.active_bindings.values() if b.binding.show
+            ]
+            assert shown.count("Copy log") == 1, shown
 
     asyncio.run(go())

@@ -52,8 +52,14 @@ def fact(label: str, value: str, style: str = "") -> Labelled:
 
 
 def _data_items(data: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    unit = data.get("unit")
     for key, value in data.items():
-        if key in HIDDEN_DATA:
+        if key in HIDDEN_DATA or (key == "unit" and "count" in data):
+            continue
+        if key == "count" and isinstance(value, int) and isinstance(unit, str):
+            # "count: 1  unit: lines" reads as "1 line"
+            word = unit[:-1] if value == 1 and unit.endswith("s") else unit
+            yield "", f"{value:,} {word}"
             continue
         if isinstance(value, dict) and all(isinstance(n, int) for n in value.values()):
             shown = ", ".join(f"{n:,} {k}" for k, n in value.items())  # counts by status
@@ -107,7 +113,7 @@ def result_lines(stage_id: str, uses: str, state: StageState, written: list[str]
                 lines.append(fact("error", error, "$text-error"))
         items = list(_data_items(result.data))
         if items:
-            lines.append(fact("result", "  ".join(f"{k}: {v}" for k, v in items)))
+            lines.append(fact("result", "  ".join(f"{k}: {v}" if k else v for k, v in items)))
     if written:
         lines.append(fact("wrote", ", ".join(written)))
     elif state.status is StageStatus.SUCCESS and not state.reused:
