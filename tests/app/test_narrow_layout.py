@@ -231,9 +231,30 @@ def test_the_footer_names_copy_log_once_when_the_log_has_focus(run_project: Path
             await finish(pilot)
             screen(app).query_one(LogPane).query_one("#log-lines").focus()
             await pilot.pause()
-            shown = [
-                b.binding.description for b in app.active_bindings.values() if b.binding.show
-            ]
+            shown = [b.binding.description for b in app.active_bindings.values() if b.binding.show]
             assert shown.count("Copy log") == 1, shown
+
+    asyncio.run(go())
+
+
+def test_one_line_bars_end_with_an_ellipsis_when_cut_at_80x24(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "keep", {"pipelines/keep-going.toml": KEEP_GOING})
+    long = KEEP_GOING.replace(
+        'name = "keep-going"',
+        'name = "keep-going"\ndescription = "Fails on purpose: a command exits 3, the rest goes on"',
+    )
+    (root / "pipelines" / "keep-going.toml").write_text(long, encoding="utf-8")
+
+    async def go() -> None:
+        app = open_app(root, "keep-going")
+        async with app.run_test(size=NARROW) as pilot:
+            await pilot.press("g")
+            await pilot.pause()
+            summary = app.screen.query_one("#graph-summary").render_line(0).text.rstrip()
+            assert summary.endswith("…"), summary
+            await pilot.press("r", "R")
+            await finish(pilot)
+            banner = screen(app).query_one("#run-banner").render_line(0).text.rstrip()
+            assert "RUN FAILED" in banner and banner.endswith("…"), banner
 
     asyncio.run(go())

@@ -122,7 +122,7 @@ class PipelinesScreen(WorkbenchScreen):
         Binding("delete", "delete", "Delete", id="pipelines-delete"),
     ]
 
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-high")]
     """Below 30 rows the recent runs give their room to the list (whose rows show
     each pipeline's last run anyway)."""
 

@@ -106,7 +106,7 @@ class RunScreen(WorkbenchScreen):
     """Run the open pipeline, step through it, and read each stage's log."""
 
     CSS_PATH = "run.tcss"
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-high")]
     """Below 30 rows the graph and the result header give rows to the log (run.tcss)."""
 
     BINDINGS = [
