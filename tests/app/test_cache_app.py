@@ -72,6 +72,6 @@ def test_the_graph_marks_what_will_run_and_says_why(run_project: Path) -> None:
             await pilot.pause()
             details = str(graph.query_one(PipelineStageDetails).query_one("Static").render())
             assert "will run" in details
-            assert "input_changed" in details and "key greeting has other content" in details
+            assert "input changed" in details and "key greeting has other content" in details
 
     asyncio.run(go())

@@ -41,3 +41,10 @@ def test_too_narrow_to_hang_still_indents() -> None:
     out = rows(text, 30)
     assert len(out) > 1
     assert all(indent(row) >= 4 for row in out[1:]), out
+
+
+def test_a_bracketed_figure_keeps_its_unit() -> None:
+    text = Content("save_b  ✘ failure · took 100 ms (+0 ms) · wall at least ~1.7 s (1 of 4)")
+    for width in range(8, 40):
+        pieces = [p.plain for p in wrap_words(text, width)]
+        assert not any(p.startswith(("ms", "s ", "s)", "ms)")) for p in pieces), (width, pieces)

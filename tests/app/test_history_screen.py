@@ -123,7 +123,7 @@ def test_runs_are_listed_newest_first(recorded: Path, make_app: MakeApp) -> None
             preview = str(app.screen.query_one("#history-preview").render())
             assert "run 2 · report" in preview
             assert "✘ check: sh failed with exit code 2" in preview
-            assert "region='north'" in preview
+            assert 'region = "north"' in preview
 
     asyncio.run(go())
 

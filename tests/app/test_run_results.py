@@ -18,7 +18,7 @@ from workbench.app.widgets.run.stage_result import StageResultHeader
 
 
 def header_text(app: object) -> str:
-    return str(screen(app).query_one(StageResultHeader).render())  # type: ignore[arg-type]
+    return screen(app).query_one(StageResultHeader).plain  # type: ignore[arg-type]
 
 
 def test_the_result_header_shows_message_errors_and_what_a_stage_wrote(run_project: Path) -> None:

@@ -34,9 +34,12 @@ from workbench.app.run.controller import LogBuffer, StageState, children_from_da
 from workbench.app.run.last_runs import RUN_MARKS, STATUS_STYLES
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.screens.stage_stats import StageStatsScreen
+from workbench.app.widgets.common.hanging import Hanging, Line, labelled
+from workbench.app.widgets.common.stage_details import toml_value
 from workbench.app.widgets.run.context_inspector import ContextInspector
 from workbench.app.widgets.run.log_view import LogPane
 from workbench.app.widgets.run.stage_pane import StageStatusList
+from workbench.app.widgets.run.stage_result import ResultText, fact
 from workbench.engine.changelog import ChangeLog
 from workbench.engine.history.store import (
     History,
@@ -107,7 +110,7 @@ def shown_path(path: str | None, root: Path) -> str:
         return path
 
 
-def run_summary(detail: RunDetail, root: Path) -> Content:
+def run_summary(detail: RunDetail, root: Path) -> Hanging:
     """The highlighted run in a few lines: counts, the first failure, parameters."""
     run = detail.run
     counts: dict[str, int] = {}
@@ -117,15 +120,15 @@ def run_summary(detail: RunDetail, root: Path) -> Content:
         Content.styled(f"{RUN_MARKS.get(s, '?')} {n} {s}", STATUS_STYLES.get(s, ""))
         for s, n in sorted(counts.items())
     )
-    lines = [
-        Content.assemble(
-            Content.styled(f"run {run.id} · {run.pipeline}", "bold $text-primary"),
-            Content.styled(f"   {shown_path(run.path, root)}", "$foreground-muted"),
+    lines: list[Line] = [
+        labelled(
+            Content.styled(f"run {run.id} · {run.pipeline}   ", "bold $text-primary"),
+            Content.styled(shown_path(run.path, root), "$foreground-muted"),
         ),
-        Content.assemble(
+        labelled(
             Content(f"{len(detail.stages)} stages   "),
-            tally,
-            Content.styled(
+            tally
+            + Content.styled(
                 f"   {counted(len(detail.changes), 'context change')}",
                 "$foreground-muted",
             ),
@@ -134,13 +137,23 @@ def run_summary(detail: RunDetail, root: Path) -> Content:
     failed = next((s for s in detail.stages if s.status == "failure"), None)
     if failed is not None:
         message = failed.message.splitlines()[0] if failed.message else ""
-        lines.append(Content.styled(f"✘ {failed.stage_id}: {message}", "$text-error"))
+        lines.append(
+            labelled(
+                Content.styled(f"✘ {failed.stage_id}: ", "$text-error"),
+                Content.styled(message, "$text-error"),
+            )
+        )
     params = shown_params(run.params)
     if params:
-        shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        lines.append(Content.styled(f"parameters: {shown}", "$foreground-muted"))
+        shown = ", ".join(f"{k} = {toml_value(v)}" for k, v in params.items())  # as in the file
+        lines.append(
+            labelled(
+                Content.styled("parameters: ", "$foreground-muted"),
+                Content.styled(shown, "$foreground-muted"),
+            )
+        )
     lines.append(Content.styled("Enter opens the run", "$foreground-muted italic"))
-    return Content("\n").join(lines)
+    return Hanging(lines)
 
 
 class RunList(OptionList):
@@ -373,8 +386,9 @@ def stage_state(record: StageRecord) -> StageState:
     )
 
 
-def stage_result(record: StageRecord) -> Content:
-    parts = [
+def stage_result(record: StageRecord) -> Hanging:
+    """The recorded stage's result above its log, labelled as the run view labels it."""
+    lines: list[Line] = [
         Content.assemble(
             Content.styled(record.stage_id, "bold"),
             Content.styled(f"  {record.uses}  ", "$foreground-muted"),
@@ -388,36 +402,41 @@ def stage_result(record: StageRecord) -> Content:
         )
     ]
     if record.message:
-        parts.append(Content(record.message))
-    parts.extend(Content.styled(error, "$text-error") for error in record.errors)
-    parts.extend(child_lines(record.data.get("children"), 1))
-    return Content("\n").join(parts)
+        lines.append(fact("message", record.message))
+    code = record.data.get("exit_code")
+    if code is not None:
+        lines.append(fact("exit code", str(code), "$text-error" if code else "$text-success"))
+    lines.extend(
+        fact("error", error, "$text-error") for error in record.errors if error != record.message
+    )
+    lines.extend(child_lines(record.data.get("children"), 1))
+    return Hanging(lines)
 
 
-def child_lines(children: Any, depth: int) -> list[Content]:
+def child_lines(children: Any, depth: int) -> list[Line]:
     """A composite stage's children, indented under it (and theirs under them).
 
     The stage list shows the same children as rows, but a row keeps only a
     message's first line, cut to the list's narrow width; these lines give each
-    child's status word and its whole message.
+    child's status word and its whole message, wrapped under the message.
     """
     if not isinstance(children, list):
         return []
     children = [c for c in children if isinstance(c, dict)]  # as the rows read them
-    out: list[Content] = []
+    out: list[Line] = []
     for number, child in enumerate(children, 1):
         duration = child.get("duration_s")
+        took = format_seconds(duration) if isinstance(duration, (int, float)) else ""
         out.append(
-            Content.assemble(
-                Content("  " * depth + ("└ " if number == len(children) else "├ ")),
-                Content.styled(str(child.get("id")), "bold"),
-                "  ",
-                status_content(str(child.get("status"))),
-                Content.styled(
-                    f"  {format_seconds(duration) if isinstance(duration, (int, float)) else ''}"
-                    f"  {child.get('message', '')}",
-                    "$foreground-muted",
+            labelled(
+                Content.assemble(
+                    Content("  " * depth + ("└ " if number == len(children) else "├ ")),
+                    Content.styled(str(child.get("id")), "bold"),
+                    "  ",
+                    status_content(str(child.get("status"))),
+                    Content.styled(f"  {took}  ", "$foreground-muted"),
                 ),
+                Content.styled(str(child.get("message", "")), "$foreground-muted"),
             )
         )
         out.extend(child_lines(child.get("children"), depth + 1))
@@ -450,7 +469,7 @@ class RecordedRunScreen(WorkbenchScreen):
         with Horizontal(id="recorded-body"):
             yield StageStatusList(id="recorded-stages")
             with Vertical(id="recorded-main"):
-                yield Static(id="recorded-result")
+                yield ResultText(id="recorded-result")
                 yield LogPane(id="recorded-log")
                 yield ContextInspector(id="recorded-context")
 
@@ -523,7 +542,7 @@ class RecordedRunScreen(WorkbenchScreen):
         self.refresh_bindings()  # "o" (children) is offered on a composite only
         if detail is None or record is None:
             return
-        self.query_one("#recorded-result", Static).update(stage_result(record))
+        self.query_one("#recorded-result", ResultText).update(stage_result(record))
         log = self.query_one(LogPane)
         if record.log_path:
             log.border_subtitle = f"last {LOG_TAIL:,} lines · full log: {record.log_path}"

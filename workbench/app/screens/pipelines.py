@@ -27,6 +27,7 @@ from workbench.app.run.last_runs import (
 )
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.widgets.common.details_panel import DetailsPanel
+from workbench.app.widgets.common.hanging import Hanging, Line, labelled
 from workbench.app.widgets.common.pipeline_list import PipelineList
 from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.engine.fileio import atomic_write_text
@@ -40,26 +41,30 @@ if TYPE_CHECKING:
 
 def preview(
     entry: PipelineEntry, root_len: int = 0, last: RunRecord | None = None, runs_read: bool = True
-) -> Content:
-    """Name, description, file, the last run and the stages in run order.
+) -> Hanging:
+    """Name, description, file, the last run and the stages in run order; a long
+    line wraps under its value, never back at the first column.
 
     A file not checked yet shows its name and file, and says it is being checked.
     """
     pipeline = entry.pipeline
+    ran: Line
     if last is None and not runs_read:
         ran = Content.styled("…", "$foreground-muted")
     elif last is None:
         ran = Content.styled("never run", "$foreground-muted italic")
     else:
-        ran = Content.assemble(
+        ran = labelled(
             Content.styled(f"last run #{last.id}: ", "$foreground-muted"),
-            Content.styled(
-                f"{RUN_MARKS.get(last.status, '?')} {run_summary(last)}",
-                STATUS_STYLES.get(last.status, ""),
+            Content.assemble(
+                Content.styled(
+                    f"{RUN_MARKS.get(last.status, '?')} {run_summary(last)}",
+                    STATUS_STYLES.get(last.status, ""),
+                ),
+                Content.styled(f" (from {last.source})", "$foreground-muted"),
             ),
-            Content.styled(f" (from {last.source})", "$foreground-muted"),
         )
-    lines = [
+    lines: list[Line] = [
         Content.styled(entry.name, "bold $text-primary"),
         Content.styled(str(entry.path)[root_len:], "$foreground-muted"),
         ran,
@@ -67,7 +72,7 @@ def preview(
     ]
     if pipeline is None:
         lines.append(Content.styled("checking the pipeline…", "$foreground-muted italic"))
-        return Content("\n").join(lines)
+        return Hanging(lines)
     lines += [
         Content(pipeline.description or "(no description)"),
         Content(""),
@@ -77,7 +82,7 @@ def preview(
     width = max((len(s) for s in stages), default=0)
     for stage_id in stages:
         lines.append(
-            Content.assemble(
+            labelled(
                 Content(f"  {stage_id.ljust(width)}  "),
                 Content.styled(pipeline.stages[stage_id].uses, "$foreground-muted"),
             )
@@ -88,7 +93,23 @@ def preview(
     else:
         count = len(pipeline.problems)
         lines.append(Content.styled(f"✘ {counted(count, 'problem')}", "$text-error bold"))
-    return Content("\n").join(lines)
+    return Hanging(lines)
+
+
+def recent_runs(recent: Iterable[RunRecord]) -> Hanging:
+    """The last runs of any pipeline, one a line; a summary that does not fit wraps
+    under itself, not under the mark."""
+    return Hanging(
+        labelled(
+            Content.assemble(
+                Content.styled(f"{RUN_MARKS.get(r.status, '?')} ", STATUS_STYLES.get(r.status, "")),
+                Content.styled(r.pipeline, "bold"),
+                "  ",
+            ),
+            Content.styled(run_summary(r), "$foreground-muted"),
+        )
+        for r in recent
+    )
 
 
 class PipelinesScreen(WorkbenchScreen):
@@ -111,6 +132,10 @@ class PipelinesScreen(WorkbenchScreen):
         Binding("delete", "delete", "Delete", id="pipelines-delete"),
     ]
 
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-high")]
+    """Below 30 rows the recent runs give their room to the list (whose rows show
+    each pipeline's last run anyway)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.last_runs: LastRuns = NOT_READ
@@ -120,7 +145,7 @@ class PipelinesScreen(WorkbenchScreen):
         with Horizontal(id="pipelines-body"):
             with Vertical(id="pipelines-side", classes="side"):
                 yield PipelineList(id="pipeline-list")
-                yield Static("", id="recent-runs")
+                yield Static("", id="recent-runs", classes="-none")
             with Vertical(id="pipelines-main"):
                 yield DetailsPanel(
                     "No pipeline files yet: add one under pipelines/, "
@@ -174,19 +199,8 @@ class PipelinesScreen(WorkbenchScreen):
     def _show_recent(self) -> None:
         recent = self.last_runs.recent
         panel = self.query_one("#recent-runs", Static)
-        panel.display = bool(recent)
-        panel.update(
-            Content("\n").join(
-                Content.assemble(
-                    Content.styled(
-                        f"{RUN_MARKS.get(r.status, '?')} ", STATUS_STYLES.get(r.status, "")
-                    ),
-                    Content.styled(r.pipeline, "bold"),
-                    Content.styled(f"  {run_summary(r)}", "$foreground-muted"),
-                )
-                for r in recent
-            )
-        )
+        panel.set_class(not recent, "-none")
+        panel.update(recent_runs(recent))
 
     @on(PipelineList.Highlighted)
     def _on_highlight(self, event: PipelineList.Highlighted) -> None:

@@ -106,6 +106,8 @@ class RunScreen(WorkbenchScreen):
     """Run the open pipeline, step through it, and read each stage's log."""
 
     CSS_PATH = "run.tcss"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-high")]
+    """Below 30 rows the graph and the result header give rows to the log (run.tcss)."""
 
     BINDINGS = [
         Binding("R", "run_all", "Run", id="run-all"),
@@ -124,7 +126,13 @@ class RunScreen(WorkbenchScreen):
         Binding("i", "toggle_inspector", "Context", id="run-inspector"),
         Binding("slash", "search_log", "Search log", key_display="/", show=False, id="run-search"),
         Binding("ctrl+c", "copy_text", "Copy log", id="run-copy"),
-        Binding("z", "zoom", "Zoom", id="run-zoom"),
+        Binding(
+            "z",
+            "zoom",
+            "Zoom",
+            tooltip="Zoom: the graph (when it has focus) or the log fills the view",
+            id="run-zoom",
+        ),
         Binding("C", "cycle_cache", "Cache mode", show=False, id="run-cache-mode"),
         Binding(
             "exclamation_mark",

@@ -67,6 +67,7 @@ def _as_bindings(item: BindingType) -> Iterable[Binding]:
                 item.show,
                 item.key_display,
                 item.priority,
+                item.tooltip,
                 id=item.id,
             )
     else:
@@ -86,7 +87,8 @@ def collect_sections(screen: Screen[Any]) -> list[Section]:
             if binding.action in SKIPPED_ACTIONS or binding.system:
                 continue
             label = key_label(binding, app.get_key_display(binding))
-            row = (label, binding.description or binding.action)
+            # a binding's tooltip says more than its footer word, where it has one
+            row = (label, binding.tooltip or binding.description or binding.action)
             if row not in seen:
                 seen.add(row)
                 out.append(row)

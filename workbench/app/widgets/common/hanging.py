@@ -30,8 +30,9 @@ MIN_VALUE_WIDTH = 12
 """Below this many columns for the value, continuations fall back to the line's indent + 2."""
 
 _UNIT = r"(?:B|kB|KB|MB|GB|TB|KiB|MiB|GiB|ms|s|min|h|%)"
-_CHUNK = re.compile(rf"\d[\d.,]*\s{_UNIT}(?![\w/])\s*|\S+\s*|\s+")
-"""A word with its trailing spaces; a number and its unit count as one word."""
+_CHUNK = re.compile(rf"[^\s\d]*\d[\d.,]*\s{_UNIT}(?![\w/])\S*\s*|\S+\s*|\s+")
+"""A word with its trailing spaces; a number and its unit count as one word, with
+what is stuck to them (``(+0 ms)``, ``~1.5 s,``)."""
 
 _BULLET = re.compile(r"^(\s*)((?:[•✘✔⚠▸≡◆+−~±≈↕⇄]|\d+\.?)\s+)?")
 """A plain line's indent and leading mark: its continuations start after both."""
@@ -104,6 +105,13 @@ class Hanging(Visual):
         for line in lines:
             if isinstance(line, Content) and "\n" in line.plain:
                 self.lines.extend(line.split("\n", allow_blank=True))
+            elif isinstance(line, Labelled) and "\n" in line.value.plain:
+                # A value of several lines (a message, a command's output): each of
+                # its lines starts under the first, the label stays alone on its left.
+                first, *rest = line.value.split("\n", allow_blank=True)
+                pad = Content(" " * line.label.cell_length)
+                self.lines.append(Labelled(line.label, first))
+                self.lines.extend(Labelled(pad, more) for more in rest)
             else:
                 self.lines.append(line)
 

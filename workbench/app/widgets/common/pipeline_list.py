@@ -22,6 +22,7 @@ from workbench.app.run.last_runs import (
     path_key,
     run_summary,
 )
+from workbench.app.widgets.common.hanging import Hanging, labelled
 from workbench.engine.units import counted
 
 if TYPE_CHECKING:
@@ -39,9 +40,10 @@ def entry_prompt(
     width: int = 0,
     last: RunRecord | None = None,
     runs_read: bool = True,
-) -> Content:
+) -> Hanging:
     """``✔ sales-report  sales.toml`` or ``✘ broken  broken.toml · 3 problems``,
     over a second line with the last run: ``✘ failed 3 min ago · 2.1s`` or ``never run``.
+    In a narrow list each wraps under its own text, not back under the mark.
 
     A file not checked yet has a neutral mark and no problem count, and while the
     history is not read (``runs_read`` false) the second line says nothing: neither
@@ -56,21 +58,18 @@ def entry_prompt(
     name = Content.styled(entry.name.ljust(width), "bold" if is_open else "")
     detail = entry.path.name
     if entry.checked and not entry.valid:
-        count = entry.problem_count
-        detail += f" · {counted(count, 'problem')}"
-    parts = [mark, Content(" "), name, Content("  "), Content.styled(detail, "$foreground-muted")]
+        detail += f" · {counted(entry.problem_count, 'problem')}"
+    shown = Content.styled(detail, "$foreground-muted")
     if is_open:
-        parts.append(Content.styled("  (open)", "$text-accent"))
-    parts.append(Content("\n  "))
+        shown += Content.styled("  (open)", "$text-accent")
     if last is None and not runs_read:
-        parts.append(Content.styled("…", "$foreground-muted"))
+        ran = Content.styled("…", "$foreground-muted")
     elif last is None:
-        parts.append(Content.styled("never run", "$foreground-muted italic"))
+        ran = Content.styled("never run", "$foreground-muted italic")
     else:
         style = STATUS_STYLES.get(last.status, "")
-        parts.append(Content.styled(f"{RUN_MARKS.get(last.status, '?')} ", style))
-        parts.append(Content.styled(run_summary(last), style))
-    return Content.assemble(*parts)
+        ran = Content.styled(f"{RUN_MARKS.get(last.status, '?')} {run_summary(last)}", style)
+    return Hanging([labelled(Content.assemble(mark, " ", name, "  "), shown), labelled("  ", ran)])
 
 
 class PipelineList(OptionList):

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from workbench.app.widgets.common.hanging import Hanging, Line, labelled
 from workbench.engine.errors import Problem
 from workbench.engine.fileio import real_path
 
@@ -28,18 +29,24 @@ def short_place(problem: Problem, root: Path | None) -> str:
     return place
 
 
-def problem_prompt(problem: Problem, root: Path | None = None) -> Content:
-    """Three short lines: the place, the message, the hint (when there is one)."""
-    lines = [
-        Content.assemble(
+def problem_prompt(problem: Problem, root: Path | None = None) -> Hanging:
+    """Three short lines: the place, the message, the hint (when there is one); each
+    wraps under its own first word, so the place, the message and the hint stay apart."""
+    lines: list[Line] = [
+        labelled(
             Content.styled("✘ ", "$error bold"),
             Content.styled(short_place(problem, root), "$foreground-muted"),
         ),
-        Content.assemble(Content("  "), Content(problem.message)),
+        labelled("  ", problem.message),
     ]
     if problem.hint:
-        lines.append(Content.styled(f"  hint: {problem.hint}", "$foreground-muted italic"))
-    return Content("\n").join(lines)
+        lines.append(
+            labelled(
+                Content.styled("  hint: ", "$foreground-muted italic"),
+                Content.styled(problem.hint, "$foreground-muted italic"),
+            )
+        )
+    return Hanging(lines)
 
 
 class ProblemList(OptionList):

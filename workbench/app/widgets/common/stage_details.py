@@ -85,6 +85,16 @@ def type_name(annotation: Any) -> str:
     return name
 
 
+def default_text(value: Any) -> str | None:
+    """A default as it is written in the pipeline file (``"GET"``, ``false``, ``[]``);
+    None when the default is to leave it unset."""
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        value = value.value
+    return toml_value(value)
+
+
 def config_fields(model: type[BaseModel]) -> list[ConfigField]:
     """The fields of a pydantic model in declaration order."""
     out: list[ConfigField] = []
@@ -94,11 +104,11 @@ def config_fields(model: type[BaseModel]) -> list[ConfigField]:
         if not required:
             if info.default_factory is not None:
                 try:
-                    default = repr(info.default_factory())  # type: ignore[call-arg]
+                    default = default_text(info.default_factory())  # type: ignore[call-arg]
                 except Exception:
                     default = "(computed)"
             elif info.default is not PydanticUndefined:
-                default = repr(info.default)
+                default = default_text(info.default)
         out.append(
             ConfigField(
                 name=info.alias or name,
@@ -153,7 +163,7 @@ def describe_stage(meta: StageMetadata) -> Hanging:
         need = (
             Content.styled("required", "$text-warning")
             if f.required
-            else Content.styled(f"default {f.default}", MUTED)
+            else Content.styled("optional" if f.default is None else f"default {f.default}", MUTED)
         )
         lines.append(
             labelled(
@@ -181,13 +191,13 @@ def describe_stage(meta: StageMetadata) -> Hanging:
     return Hanging(lines)
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     """A config value as it would be written inline in the pipeline file."""
     if isinstance(value, dict):
-        inner = ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items())
+        inner = ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items())
         return f"{{ {inner} }}" if inner else "{}"
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     try:
         return tomli_w.dumps({"v": value}).strip()[len("v = ") :]
     except (TypeError, ValueError):
@@ -204,7 +214,7 @@ def describe_cache(line: StageStatusLine) -> list[Line]:
     for reason in line.reasons:
         out.append(
             labelled(
-                Content.styled(f"    {reason.kind.value}", "$text-accent")
+                Content.styled(f"    {reason.kind.value.replace('_', ' ')}", "$text-accent")
                 + (": " if reason.detail else ""),
                 Content(reason.detail or ""),
             )
@@ -237,13 +247,13 @@ def describe_pipeline_stage(
     if not spec.config:
         lines.append(Content.styled("  defaults", MUTED))
     for key, value in spec.config.items():
-        shown = Content(_toml_value(value))
+        shown = Content(toml_value(value))
         if has_references(value) and ps.stage is not None:  # show what ${name} resolves to
             resolved = getattr(ps.stage.config, key, None)
             if isinstance(resolved, BaseModel):
                 resolved = resolved.model_dump(mode="json")
             shown = Content.assemble(
-                shown, Content.styled(f"  → {_toml_value(resolved)}", "$text-accent")
+                shown, Content.styled(f"  → {toml_value(resolved)}", "$text-accent")
             )
         lines.append(labelled(Content.styled(f"  {key} = ", MUTED), shown))
     lines.append(_section("Order"))

@@ -228,7 +228,11 @@ class DagView(ScrollView, can_focus=True):
         self._incident = {node: tuple(found) for node, found in incident.items()}
         self._span_ends = {}
         self._edge_rank = [0] * len(layout.edges)
-        self.virtual_size = Size(layout.width, layout.height)
+        if self.virtual_size != (size := Size(layout.width, layout.height)):
+            self.virtual_size = size
+            # A pane sized to its graph (height: auto in the Run view) grows or
+            # shrinks with it: the screen lays out again.
+            self.refresh(layout=True)
         keep = self.selected if self.selected in layout.nodes else None
         self.selected = keep or next(iter(layout.nodes), None)
         self._selected_edges = frozenset(self._incident.get(self.selected or "", ()))
@@ -400,6 +404,12 @@ class DagView(ScrollView, can_focus=True):
         self._back = back
 
     # ------------------------------------------------------------------ mouse
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The pane grows and shrinks (z zooms it and restores it, a side pane opens or
+        # closes); the selected stage stays in view, wherever the scroll had been.
+        if self.selected is not None:
+            self.call_after_refresh(self.scroll_to_stage, self.selected)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

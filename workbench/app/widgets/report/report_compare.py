@@ -248,13 +248,51 @@ def plan_card(plan: StagePlan | None) -> Visual:
     return Hanging([stage_heading_line(plan), *body])
 
 
-def _delta(name: str, before: float | None, after: float | None) -> Content:
+def _unknown(name: str, report: DryRunReport | None) -> tuple[int, int]:
+    """How many of the stages a time total adds up have no estimate, and of how many."""
+    if report is None or "seconds" not in name:
+        return 0, 0
+    return report.unknown_estimates, len(report.running)
+
+
+def _total(name: str, value: float | None, report: DryRunReport | None = None) -> Content:
+    """A total in its unit; a time summed over stages without estimates says so
+    ("unknown", "≥ 1.7 s (1 of 4 unknown)") rather than showing them as 0."""
+    unknown, of = _unknown(name, report)
+    if unknown and unknown >= of:
+        return Content.styled("unknown", "$text-warning")
+    text = format_total(name, value)
+    if unknown:
+        return Content.assemble(f"≥ {text} ", (f"({unknown} of {of} unknown)", "$text-warning"))
+    return Content(text)
+
+
+def _total_cell(label: str, total: Content) -> Hanging:
+    """``wall seconds  ≥ 1.7 s (1 of 4 unknown)``, wrapping under the figure."""
+    return Hanging([labelled(Content.styled(f"{label}  ", MUTED), total)])
+
+
+def _delta(
+    name: str,
+    before: float | None,
+    after: float | None,
+    reports: tuple[DryRunReport | None, DryRunReport | None] = (None, None),
+) -> Content:
+    if any(_unknown(name, report)[0] for report in reports):
+        return Content.styled("unknown", MUTED)  # a difference with a missing estimate in it
     text = format_change(name, before, after)
     return Content.styled(text, MUTED if text == "=" else "$text-warning")
 
 
-def _side_title(label: str, report: DryRunReport) -> Content:
-    return Content.assemble((label, "bold $text-primary"), "\n", (report.summary(), MUTED))
+def _side_title(label: str, report: DryRunReport) -> Hanging:
+    """The side's name over its one-line summary (a figure keeps its unit when it wraps)."""
+    return Hanging(
+        [
+            Content.styled(label, "bold $text-primary"),
+            # a paragraph: its "4 stages, …" is not a numbered item to hang under
+            labelled("", Content.styled(report.summary(), MUTED)),
+        ]
+    )
 
 
 # -- the widget -------------------------------------------------------------------------------
@@ -284,19 +322,22 @@ class ReportCompare(StageItems):
     def show_comparison(self, comparison: Comparison) -> None:
         c = comparison
         keep = self._reset()
-        summary = Content.assemble(
-            ("Compared: ", "bold"),
-            (c.summary(), "$text-success" if c.empty else "$text-warning bold"),
-        )
-        for key, before, after in c.parameter_changes:
-            summary += Content.assemble(
-                ("\n  parameter ", MUTED),
-                (key, "bold"),
-                ": ",
-                (_value(before), "$text-error"),
-                " → ",
-                (_value(after), "$text-success"),
+        lines: list[Line] = [
+            labelled(
+                Content.styled("Compared: ", "bold"),
+                Content.styled(c.summary(), "$text-success" if c.empty else "$text-warning bold"),
             )
+        ]
+        for key, before, after in c.parameter_changes:
+            lines.append(
+                labelled(
+                    Content.assemble(("  parameter ", MUTED), (key, "bold"), ": "),
+                    Content.assemble(
+                        (_value(before), "$text-error"), " → ", (_value(after), "$text-success")
+                    ),
+                )
+            )
+        summary = Hanging(lines)
         items: list[Option] = []
         for n, item in enumerate(c.rows):
             items.append(self._stage_option(n, item.stage_id, stage_row(item)))
@@ -306,9 +347,9 @@ class ReportCompare(StageItems):
             items.append(
                 Option(
                     row(
-                        Content.assemble((f"{label}  ", MUTED), format_total(name, before)),
-                        _delta(name, before, after),
-                        Content.assemble((f"{label}  ", MUTED), format_total(name, after)),
+                        _total_cell(label, _total(name, before, c.left)),
+                        _delta(name, before, after, (c.left, c.right)),
+                        _total_cell(label, _total(name, after, c.right)),
                     ),
                     f"total:{name}",
                     disabled=True,
@@ -320,7 +361,9 @@ class ReportCompare(StageItems):
     def show_plan_against_run(self, item: PlanAgainstRun) -> None:
         run = item.run.run
         keep = self._reset()
-        summary = Content.assemble(("Plan against what happened: ", "bold"), item.summary())
+        summary = Hanging(
+            [labelled(Content.styled("Plan against what happened: ", "bold"), item.summary())]
+        )
         items: list[Option] = []
         for n, actual in enumerate(item.rows):
             mark = Content.styled(*VERDICT_STYLE[actual.verdict])
@@ -335,9 +378,9 @@ class ReportCompare(StageItems):
             items.append(
                 Option(
                     row(
-                        Content.assemble((f"{label}  ", MUTED), format_total(name, planned)),
-                        _delta(name, planned, real),
-                        Content.assemble((f"{label}  ", MUTED), format_total(name, real)),
+                        _total_cell(label, _total(name, planned, item.report)),
+                        _delta(name, planned, real, (item.report, None)),
+                        _total_cell(label, _total(name, real)),
                     ),
                     f"total:{name}",
                     disabled=True,
@@ -397,15 +440,16 @@ class ReportCompare(StageItems):
     def _show(
         self,
         keep: str | None,
-        summary: Content,
+        summary: Hanging,
         left_label: str,
         left: DryRunReport,
-        right_label: str | Content,
+        right_label: str | Content | Hanging,
         right: DryRunReport | None,
         items: list[Option],
     ) -> None:
         self.query_one(".compare-summary", Static).update(summary)
-        if isinstance(right_label, Content):
+        right_title: Visual
+        if isinstance(right_label, Content | Hanging):
             right_title = right_label
         else:
             assert right is not None

@@ -31,6 +31,7 @@ from textual.widgets.option_list import Option
 
 from workbench.app.widgets.common.hanging import Hanging, Labelled, Line, indented, labelled
 from workbench.app.widgets.run.stage_pane import FOLDED, OPEN
+from workbench.engine.cache.reasons import ReasonKind
 from workbench.engine.dryrun.models import Conflict, DryRunReport, PlannedOperation, StagePlan
 from workbench.engine.pipeline import find_project_root
 from workbench.engine.units import counted, format_bytes, format_seconds
@@ -156,6 +157,11 @@ def plan_body(
     return lines
 
 
+def reason_words(kind: ReasonKind) -> str:
+    """A reason's kind in words ("not cacheable"), as the rest of the app writes them."""
+    return kind.value.replace("_", " ")
+
+
 def cache_lines(plan: StagePlan) -> list[Line]:
     """Up to date (reused from the cache), or why it will run; nothing when not consulted."""
     if plan.up_to_date:
@@ -163,7 +169,7 @@ def cache_lines(plan: StagePlan) -> list[Line]:
     return [
         labelled(
             Content.assemble(
-                ("▸ will run: ", "$text-warning"), (reason.kind.value, "$text-accent")
+                ("▸ will run: ", "$text-warning"), (reason_words(reason.kind), "$text-accent")
             ),
             Content.styled(f"  {reason.detail}" if reason.detail else "", MUTED),
         )
@@ -205,13 +211,12 @@ def conflict_content(conflict: Conflict, root: Path | None = None) -> Hanging:
     )
 
 
-def summary_content(report: DryRunReport) -> Content:
-    """Two lines: the counts and totals, then time: wall, critical path, estimate sources."""
+def summary_content(report: DryRunReport) -> Hanging:
+    """Two lines: the counts and totals, then time: wall, critical path, estimate sources.
+    Each wraps under its own text, after the pipeline's name and after "wall"."""
     counts = report.summary().split(", ")
     conflicts = len(report.conflicts)
     first = Content.assemble(
-        (report.pipeline, "bold $text-primary"),
-        "  ",
         (" · ".join(counts[:3]), ""),
         "  ",
         (
@@ -226,19 +231,24 @@ def summary_content(report: DryRunReport) -> Content:
     for plan in report.stages:
         sources[plan.estimate_source] = sources.get(plan.estimate_source, 0) + 1
     second = Content.assemble(
-        ("wall ", MUTED),
         (report.wall_text(), "bold" if not report.unknown_estimates else "bold $text-warning"),
         (f" at concurrency {report.concurrency}", MUTED),
-        ("  ·  critical path ", MUTED),
+        # the time before the path: an estimate in words ("unknown (no estimates)")
+        # would otherwise sit in brackets inside brackets
+        (f"  ·  critical path {report.critical_text()}: ", MUTED),
         " → ".join(report.critical_path) or "—",
-        (f" ({report.critical_text()})", MUTED),
         ("  ·  estimates ", MUTED),
         Content(", ").join(
             Content.styled(f"{n} {source}", SOURCE_STYLE[source])
             for source, n in sorted(sources.items())
         ),
     )
-    return Content("\n").join([first, second])
+    return Hanging(
+        [
+            labelled(Content.styled(report.pipeline, "bold $text-primary") + "  ", first),
+            labelled(Content.styled("wall ", MUTED), second),
+        ]
+    )
 
 
 # -- the widget -------------------------------------------------------------------------------

@@ -231,7 +231,9 @@ class LogPane(Vertical):
         Binding("slash", "open_search", "Search", key_display="/", id="log-search"),
         Binding("n", "next_match", "Next match", id="log-next"),
         Binding("N", "previous_match", "Previous match", id="log-previous"),
-        Binding("y", "copy_log", "Copy log", id="log-copy"),
+        # not in the footer: the screens' ctrl+c "Copy log" is there already, and two
+        # keys with one name beside each other read as two different things
+        Binding("y", "copy_log", "Copy log", show=False, id="log-copy"),
         Binding("escape", "close_search", "Close search", show=False, id="log-close-search"),
     ]
 

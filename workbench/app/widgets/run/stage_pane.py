@@ -53,8 +53,9 @@ def progress_bar(done: float, total: float | None, width: int = BAR_WIDTH) -> tu
 
 
 def fit_row(strip: Strip, width: int, base: Style) -> Strip:
-    """The row cut to ``width`` cells, ending with ``…`` when something was cut off."""
-    if strip.cell_length <= width or width < 2:
+    """The row cut to ``width`` cells, ending with ``…`` when something was cut off
+    (only blank padding past the edge is no reason for one)."""
+    if strip.cell_length <= width or width < 2 or not strip.crop(width).text.strip():
         return strip.crop_extend(0, width, base)
     cut = strip.crop(0, width - 1)
     last_style = next((s.style for s in reversed(list(cut)) if s.text), base)
