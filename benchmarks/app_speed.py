@@ -32,9 +32,11 @@ Three figures, each beside its target:
   which a headless app calls as a terminal one does); *settled* is until its
   last frame before that idle, when the view shows everything it will.
 - **cold start to first frame**: a fresh ``python`` process that builds the app on
-  the repository as ``workbench .`` does (watching, warm-up on) and stops when the
-  pipeline list is drawn (headless), measured from before the process is started.
-  Target < 0.6 s (median of five).
+  the repository as ``workbench .`` does (watching, warm-up on), measured from before
+  the process is started to the first frame the app composes (headless) with the
+  pipeline list laid out and holding every file. Target < 0.6 s (median of five).
+  Also printed: the time to the frame after the app's mount, the mark this figure
+  used before (a few frames after the list is first on screen).
 
 The run benchmark (1,000 ``core.noop`` stages, app vs headless) is ``app_run.py``.
 """
@@ -59,12 +61,12 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 KEY_TARGET_MS = 30.0
 TYPIST_PERIOD_S = 0.125
+"""A fast typist: 8 keys a second."""
 PERSON_GAPS_S = [random.Random(11).uniform(0.06, 0.45) for _ in range(200)]
 """A person typing: gaps between keys anywhere from 60 to 450 ms, so some keys land on
 the editor's catch-up after a pause in typing (0.25 s) and some do not."""
 HEAP_PAUSE_S = 2.5
 """Seconds between moving to the field and typing (the app settles its heap after 2 s)."""
-"""A fast typist: 8 keys a second."""
 VISIT_TARGET_MS = 150.0
 COLD_TARGET_S = 0.6
 
@@ -73,18 +75,34 @@ import sys, time
 from pathlib import Path
 import workbench.app.app as app_module
 from workbench.app.app import WorkbenchApp
+from workbench.app.widgets.common.pipeline_list import PipelineList
 
 class Probe(WorkbenchApp):
     # The app as `workbench .` builds it (watching the folder, warming up the views),
-    # stopped on the first frame that shows the pipeline list. (Textual reads CSS_PATH
-    # beside the class that declares it: this one lives in a temporary file.)
+    # timed to the first frame it composes with the pipeline list laid out and holding
+    # every file, then to the frame after the app's mount (the old mark, a few frames
+    # later). (Textual reads CSS_PATH beside the class that declares it: this one
+    # lives in a temporary file.)
     CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+    drawn = 0.0
+
+    def _display(self, screen, renderable):
+        super()._display(screen, renderable)
+        if renderable is None or self.drawn:
+            return
+        shown = screen.query(PipelineList)
+        if shown and shown.first().option_count == len(self.catalog) > 0 and shown.first().region:
+            self.drawn = time.time()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._drawn)
+        self.call_after_refresh(self._settled)
 
-    def _drawn(self) -> None:
-        Path(sys.argv[2]).write_text(str(time.time()))  # the app owns stdout
+    def _settled(self) -> None:
+        if not self.drawn:
+            self.call_after_refresh(self._settled)
+            return
+        # The app owns stdout: the times go to a file.
+        Path(sys.argv[2]).write_text(f"{self.drawn} {time.time()}")
         self.exit()
 
 Probe(Path(sys.argv[1]), warm_up=True).run(headless=True, size=(120, 36))
@@ -267,7 +285,9 @@ async def warm_up_time() -> float:
         return time.perf_counter() - start
 
 
-def cold_start() -> float:
+def cold_start() -> tuple[float, float]:
+    """Seconds from starting the process to the first frame showing the list, and to the
+    frame after the app's mount (what this figure measured before)."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as probe:
         probe.write(COLD_PROBE)
     stamp = Path(probe.name).with_suffix(".time")
@@ -277,10 +297,11 @@ def cold_start() -> float:
         capture_output=True,
         text=True,
         cwd=ROOT,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    drawn = float(stamp.read_text().strip())
-    return drawn - start
+    drawn, settled = (float(t) for t in stamp.read_text().split())
+    return drawn - start, settled - start
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -295,6 +316,7 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=("keys", "visits", "cold"), help="one figure instead of all three"
     )
+    parser.add_argument("--cold-runs", type=int, default=5, help="fresh processes for cold start")
     parser.add_argument("--repeat", type=int, default=3, help="fresh apps for the first visits")
     args = parser.parse_args()
 
@@ -350,13 +372,16 @@ def main() -> None:
         ahead = [asyncio.run(warm_up_time()) for _ in range(args.repeat)]
         print(f"  warm-up after the first frame: median {statistics.median(ahead):.2f} s")
     if args.only in (None, "cold"):
-        colds = [cold_start() for _ in range(5)]
+        runs = [cold_start() for _ in range(args.cold_runs)]
+        colds = [drawn for drawn, _ in runs]
+        settled = statistics.median(later for _, later in runs)
         median = statistics.median(colds)
         mark = "met" if median < COLD_TARGET_S else "MISSED"
         print(
-            f"cold start to first frame: median {median:.2f} s of {len(colds)} "
-            f"({min(colds):.2f}-{max(colds):.2f}; target < {COLD_TARGET_S} s: {mark}, "
-            f"{median / COLD_TARGET_S:.2f}x)"
+            f"cold start to the first frame showing the list: median {median:.2f} s of "
+            f"{len(colds)} ({min(colds):.2f}-{max(colds):.2f}; target < {COLD_TARGET_S} s: "
+            f"{mark}, {median / COLD_TARGET_S:.2f}x); to the frame after the app's mount "
+            f"(the mark before): median {settled:.2f} s"
         )
 
 
