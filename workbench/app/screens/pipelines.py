@@ -28,7 +28,7 @@ from workbench.app.run.last_runs import (
 from workbench.app.screens.base import PaletteCommand, WorkbenchScreen
 from workbench.app.widgets.common.details_panel import DetailsPanel
 from workbench.app.widgets.common.hanging import Hanging, Line, labelled
-from workbench.app.widgets.common.pipeline_list import PipelineList
+from workbench.app.widgets.common.pipeline_list import PipelineList, no_run_line
 from workbench.app.widgets.common.problem_list import ProblemList
 from workbench.engine.fileio import atomic_write_text
 from workbench.engine.units import counted
@@ -49,10 +49,8 @@ def preview(
     """
     pipeline = entry.pipeline
     ran: Line
-    if last is None and not runs_read:
-        ran = Content.styled("…", "$foreground-muted")
-    elif last is None:
-        ran = Content.styled("never run", "$foreground-muted italic")
+    if last is None:
+        ran = no_run_line(runs_read)
     else:
         ran = labelled(
             Content.styled(f"last run #{last.id}: ", "$foreground-muted"),

@@ -33,6 +33,14 @@ PENDING_MARK = "·"
 """The mark of a file not checked yet (the app checks every file once its list is drawn)."""
 
 
+def no_run_line(runs_read: bool) -> Content:
+    """What a pipeline without a recorded run shows: ``never run``, or ``…`` while the
+    history is not read yet (it may yet hold a run)."""
+    if not runs_read:
+        return Content.styled("…", "$foreground-muted")
+    return Content.styled("never run", "$foreground-muted italic")
+
+
 def entry_prompt(
     entry: PipelineEntry,
     *,
@@ -62,10 +70,8 @@ def entry_prompt(
     shown = Content.styled(detail, "$foreground-muted")
     if is_open:
         shown += Content.styled("  (open)", "$text-accent")
-    if last is None and not runs_read:
-        ran = Content.styled("…", "$foreground-muted")
-    elif last is None:
-        ran = Content.styled("never run", "$foreground-muted italic")
+    if last is None:
+        ran = no_run_line(runs_read)
     else:
         style = STATUS_STYLES.get(last.status, "")
         ran = Content.styled(f"{RUN_MARKS.get(last.status, '?')} {run_summary(last)}", style)
